@@ -1,0 +1,3 @@
+from surefoot.cli import main
+
+raise SystemExit(main())

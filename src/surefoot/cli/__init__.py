@@ -1,0 +1,45 @@
+"""Command line: ``surefoot run | scenarios | guidance | imagery``.
+
+Every subcommand module offers ``register(subparsers)``; handlers return an
+exit status. Bad user input (``ConfigError``) prints one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from surefoot import __version__
+from surefoot.config.loader import ConfigError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no traceback
+        self.print_usage(sys.stderr)
+        print(f"surefoot: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from surefoot.cli import guidance, imagery, run
+
+    parser = _Parser(prog="surefoot", description="Autonomous lunar landing toolkit.")
+    parser.add_argument("--version", action="version", version=f"surefoot {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    run.register(sub)
+    guidance.register(sub)
+    imagery.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"surefoot: error: {exc}", file=sys.stderr)
+        return 2

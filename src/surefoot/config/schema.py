@@ -1,0 +1,222 @@
+"""Scenario schema: every field validated, with units in the names.
+
+A scenario fixes the truth (Moon, terrain, vehicle, initial state), the
+sensor models, the flight software's configuration (its own Moon constants
+and target, which may differ from truth) and the simulation settings.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from surefoot.config.terrain import TerrainConfig
+
+Vec3 = tuple[float, float, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MoonConfig(_Strict):
+    """Truth Moon. J2 and its reference radius from the GRAIL gravity model
+    GRGM1200A (Goossens et al. 2016): normalised C20 = -9.0881e-5, so
+    J2 = -sqrt(5) C20 = 2.0322e-4 at R = 1738.0 km."""
+
+    gm_m3_s2: float = Field(4.9028e12, gt=0.0)
+    radius_m: float = Field(1_737_400.0, gt=0.0)
+    j2: float = Field(2.0322e-4, ge=0.0, le=1e-2)
+    j2_reference_radius_m: float = Field(1_738_000.0, gt=0.0)
+    rotation_rate_rad_s: float = Field(2.6617e-6, ge=0.0, le=1e-4)
+
+
+class SiteConfig(_Strict):
+    """Landing target, selenographic latitude/longitude (deg)."""
+
+    lat_deg: float = Field(0.0, ge=-90.0, le=90.0)
+    lon_deg: float = Field(0.0, ge=-180.0, le=360.0)
+
+
+class InitialStateConfig(_Strict):
+    """Powered-descent initiation, relative to the target site.
+
+    The lander starts ``uprange_km`` back along the ground track (a great
+    circle through the site flying at ``approach_azimuth_deg`` from north)
+    and ``crossrange_km`` to its right, at ``altitude_m`` above the reference
+    sphere plus the site's terrain height, with inertial speed ``speed_m_s``
+    along the track and the given flight-path angle.
+    """
+
+    uprange_km: float = Field(700.0, ge=0.0, le=3000.0)
+    crossrange_km: float = Field(0.0, ge=-200.0, le=200.0)
+    altitude_m: float = Field(15_000.0, ge=0.0, le=200_000.0)
+    speed_m_s: float = Field(1690.0, ge=0.0, le=3000.0)
+    flight_path_angle_deg: float = Field(0.0, ge=-30.0, le=30.0)
+    approach_azimuth_deg: float = Field(90.0, ge=0.0, lt=360.0)
+    attitude_error_deg: float = Field(0.0, ge=0.0, le=30.0)
+    body_rate_deg_s: Vec3 = (0.0, 0.0, 0.0)
+
+
+class EngineConfig(_Strict):
+    """Main engine (or engine cluster) along body +z; thrust pushes the lander along +z_body."""
+
+    max_thrust_n: float = Field(1600.0, gt=0.0, le=1e6)
+    min_throttle: float = Field(0.25, ge=0.0, le=1.0)
+    isp_s: float = Field(300.0, gt=0.0, le=1000.0)
+    time_constant_s: float = Field(0.1, ge=0.0, le=5.0)
+    misalignment_deg: tuple[float, float] = (0.0, 0.0)
+    position_body_m: Vec3 = (0.0, 0.0, -0.6)
+
+
+class AttitudeActuatorConfig(_Strict):
+    """Attitude thrusters modelled as a torque actuator with per-axis limits (body frame)."""
+
+    max_torque_n_m: Vec3 = (60.0, 60.0, 30.0)
+    time_constant_s: float = Field(0.05, ge=0.0, le=2.0)
+
+
+class LegConfig(_Strict):
+    """Landing legs: ``count`` footpads on a circle of ``radius_m`` around body z,
+    ``height_m`` below the body origin."""
+
+    count: int = Field(4, ge=3, le=8)
+    radius_m: float = Field(1.4, gt=0.0, le=10.0)
+    height_m: float = Field(1.2, gt=0.0, le=10.0)
+
+
+class VehicleConfig(_Strict):
+    """HAKUTO-R-class lander by default (figures approximate, missions.md)."""
+
+    dry_mass_kg: float = Field(340.0, gt=0.0)
+    propellant_kg: float = Field(660.0, ge=0.0)
+    inertia_dry_kg_m2: Vec3 = (300.0, 300.0, 350.0)
+    inertia_propellant_full_kg_m2: Vec3 = (250.0, 250.0, 300.0)
+    com_dry_body_m: Vec3 = (0.0, 0.0, 0.0)
+    com_propellant_body_m: Vec3 = (0.0, 0.0, 0.1)
+    engine: EngineConfig = EngineConfig()
+    attitude: AttitudeActuatorConfig = AttitudeActuatorConfig()
+    legs: LegConfig = LegConfig()
+    propellant_reserve_kg: float = Field(0.0, ge=0.0)
+
+
+class TouchdownLimits(_Strict):
+    """Contact classification. Safe limits default to Chandrayaan-3's
+    specification (<= 2 m/s vertical, <= 0.5 m/s horizontal, slope <= 12 deg)."""
+
+    max_vertical_speed_m_s: float = Field(2.0, gt=0.0)
+    max_horizontal_speed_m_s: float = Field(0.5, gt=0.0)
+    max_slope_deg: float = Field(12.0, gt=0.0, le=90.0)
+    max_tilt_deg: float = Field(10.0, gt=0.0, le=90.0)
+    max_angular_rate_deg_s: float = Field(5.0, gt=0.0)
+    crash_vertical_speed_m_s: float = Field(6.0, gt=0.0)
+    crash_horizontal_speed_m_s: float = Field(4.0, gt=0.0)
+
+    @model_validator(mode="after")
+    def _order(self) -> TouchdownLimits:
+        if self.crash_vertical_speed_m_s < self.max_vertical_speed_m_s:
+            raise ValueError("crash_vertical_speed_m_s must be >= max_vertical_speed_m_s")
+        if self.crash_horizontal_speed_m_s < self.max_horizontal_speed_m_s:
+            raise ValueError("crash_horizontal_speed_m_s must be >= max_horizontal_speed_m_s")
+        return self
+
+
+class IdealNavConfig(_Strict):
+    """Ideal navigation sensor: truth plus white noise (1-sigma), in the site ENU frame."""
+
+    position_noise_m: float = Field(1.0, ge=0.0)
+    velocity_noise_m_s: float = Field(0.02, ge=0.0)
+    attitude_noise_deg: float = Field(0.05, ge=0.0)
+    rate_noise_deg_s: float = Field(0.01, ge=0.0)
+
+
+class SensorsConfig(_Strict):
+    ideal_nav: IdealNavConfig = IdealNavConfig()
+
+
+class GateConfig(_Strict):
+    """A guidance target in the approach frame at the site: downrange (along the
+    approach azimuth, negative = before the target), crossrange (right), up."""
+
+    position_m: Vec3
+    velocity_m_s: Vec3
+    acceleration_m_s2: Vec3 = (0.0, 0.0, 0.0)
+    jerk_downrange_m_s3: float = 0.0
+
+
+class GuidanceConfig(_Strict):
+    """Apollo-style polynomial guidance (Klumpp 1974): braking to high gate,
+    approach to low gate, then vertical descent at a constant rate."""
+
+    high_gate: GateConfig = GateConfig(
+        position_m=(-2500.0, 0.0, 2000.0), velocity_m_s=(25.0, 0.0, -20.0),
+        acceleration_m_s2=(-0.3, 0.0, 0.0),
+    )
+    low_gate: GateConfig = GateConfig(
+        position_m=(0.0, 0.0, 60.0), velocity_m_s=(0.0, 0.0, -2.0),
+        acceleration_m_s2=(0.0, 0.0, 0.0),
+    )
+    braking_tgo_s: float = Field(0.0, ge=0.0, le=5000.0)
+    approach_tgo_s: float = Field(140.0, gt=0.0, le=2000.0)
+    min_tgo_s: float = Field(5.0, gt=0.0, le=100.0)
+    terminal_descent_rate_m_s: float = Field(1.5, gt=0.0, le=10.0)
+    terminal_velocity_gain_1_s: float = Field(0.5, gt=0.0, le=10.0)
+    max_tilt_deg: float = Field(85.0, gt=0.0, le=90.0)
+    rate_hz: int = Field(10, ge=1, le=100)
+
+
+class ControlConfig(_Strict):
+    """Quaternion-feedback attitude control (natural frequency, damping ratio)."""
+
+    attitude_bandwidth_rad_s: float = Field(1.5, gt=0.0, le=50.0)
+    attitude_damping: float = Field(0.9, gt=0.0, le=5.0)
+    rate_hz: int = Field(10, ge=1, le=200)
+
+
+class FswMoonConfig(_Strict):
+    """The flight software's own Moon model (point mass; may differ from truth)."""
+
+    gm_m3_s2: float = Field(4.9028e12, gt=0.0)
+    radius_m: float = Field(1_737_400.0, gt=0.0)
+    rotation_rate_rad_s: float = Field(2.6617e-6, ge=0.0)
+
+
+class FswConfig(_Strict):
+    moon: FswMoonConfig = FswMoonConfig()
+    target_height_m: float | None = Field(
+        None, description="onboard map height of the target (m above the sphere); None = truth"
+    )
+    guidance: GuidanceConfig = GuidanceConfig()
+    control: ControlConfig = ControlConfig()
+
+
+class SimConfig(_Strict):
+    dt_s: float = Field(0.05, gt=0.0, le=1.0)
+    max_time_s: float = Field(2500.0, gt=0.0, le=20_000.0)
+    telemetry_rate_hz: float = Field(10.0, ge=0.0, le=1000.0)
+
+
+class Scenario(_Strict):
+    """A complete landing scenario."""
+
+    name: str = "custom"
+    description: str = ""
+    sources: str = Field("", description="which public figures the scenario uses")
+    seed: int = Field(0, ge=0, lt=2**63)
+    moon: MoonConfig = MoonConfig()
+    site: SiteConfig = SiteConfig()
+    initial: InitialStateConfig = InitialStateConfig()
+    vehicle: VehicleConfig = VehicleConfig()
+    touchdown: TouchdownLimits = TouchdownLimits()
+    terrain: TerrainConfig = TerrainConfig()
+    sensors: SensorsConfig = SensorsConfig()
+    fsw: FswConfig = FswConfig()
+    sim: SimConfig = SimConfig()
+
+    @model_validator(mode="after")
+    def _rates(self) -> Scenario:
+        for label, rate in (("fsw.guidance.rate_hz", self.fsw.guidance.rate_hz),
+                            ("fsw.control.rate_hz", self.fsw.control.rate_hz)):
+            ratio = 1.0 / (rate * self.sim.dt_s)
+            if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
+                raise ValueError(f"{label}: must divide the simulation rate 1/sim.dt_s")
+        return self

@@ -1,0 +1,96 @@
+"""Terrain section of a scenario: synthetic generator settings or a DEM file."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CraterPopulation(_Strict):
+    """Cumulative size-frequency law ``N(>D) = density_per_km2_above_1km * (D / 1 km)^-exponent``.
+
+    Counts are per km^2 of surface. Defaults follow an equilibrium-like
+    mare population (cumulative slope about -2 below a few hundred metres;
+    Neukum production function magnitudes of order 1e-2 per km^2 above 1 km).
+    """
+
+    density_per_km2_above_1km: float = Field(1.0e-2, ge=0.0, le=10.0)
+    exponent: float = Field(2.0, gt=0.5, le=4.0)
+    min_diameter_m: float = Field(5.0, gt=0.0)
+    max_diameter_m: float = Field(5000.0, gt=0.0)
+    depth_to_diameter: float = Field(0.196, gt=0.0, le=0.5)
+    rim_height_to_diameter: float = Field(0.036, ge=0.0, le=0.2)
+
+    @model_validator(mode="after")
+    def _order(self) -> CraterPopulation:
+        if self.max_diameter_m <= self.min_diameter_m:
+            raise ValueError("max_diameter_m must be greater than min_diameter_m")
+        return self
+
+
+class BoulderPopulation(_Strict):
+    """Cumulative law ``N(>D) = density_per_m2_above_1m * (D / 1 m)^-exponent`` per m^2.
+
+    Boulders are placed only on the fine level around the site.
+    """
+
+    density_per_m2_above_1m: float = Field(1.0e-3, ge=0.0, le=1.0)
+    exponent: float = Field(2.5, gt=0.5, le=5.0)
+    min_diameter_m: float = Field(0.3, gt=0.0)
+    max_diameter_m: float = Field(4.0, gt=0.0)
+    height_to_diameter: float = Field(0.5, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _order(self) -> BoulderPopulation:
+        if self.max_diameter_m <= self.min_diameter_m:
+            raise ValueError("max_diameter_m must be greater than min_diameter_m")
+        return self
+
+
+class LargeCrater(_Strict):
+    """One large (complex) crater, e.g. Atlas: flat floor, terraced wall, raised rim.
+
+    Centre in the site map frame (m east, m north of the site); ``depth_m`` is
+    floor below the surrounding plain, ``rim_height_m`` rim crest above it.
+    """
+
+    center_east_m: float = 0.0
+    center_north_m: float = 0.0
+    diameter_m: float = Field(87_000.0, gt=100.0, le=1_000_000.0)
+    depth_m: float = Field(2000.0, gt=0.0, le=10_000.0)
+    rim_height_m: float = Field(1000.0, ge=0.0, le=10_000.0)
+    floor_diameter_fraction: float = Field(0.6, gt=0.0, lt=1.0)
+
+
+class TerrainConfig(_Strict):
+    """Truth terrain around the ground track and the site.
+
+    Levels: coarse over the whole ground track from powered-descent
+    initiation, medium around the site, fine (metre scale) at the site.
+    """
+
+    source: Literal["synthetic", "file"] = "synthetic"
+    seed: int = Field(0, ge=0)
+    dem_file: str | None = None
+    dem_pixel_m: float | None = Field(None, gt=0.0)
+    base_height_m: float = Field(0.0, ge=-10_000.0, le=10_000.0)
+    coarse_spacing_m: float = Field(100.0, ge=10.0, le=2000.0)
+    track_half_width_m: float = Field(15_000.0, ge=1000.0, le=200_000.0)
+    medium_spacing_m: float = Field(10.0, ge=1.0, le=200.0)
+    medium_half_width_m: float = Field(8_000.0, ge=500.0, le=50_000.0)
+    fine_spacing_m: float = Field(1.0, ge=0.1, le=10.0)
+    fine_half_width_m: float = Field(800.0, ge=50.0, le=5_000.0)
+    craters: CraterPopulation = CraterPopulation()
+    boulders: BoulderPopulation = BoulderPopulation()
+    large_crater: LargeCrater | None = None
+
+    @model_validator(mode="after")
+    def _file_needs_path(self) -> TerrainConfig:
+        if self.source == "file" and not self.dem_file:
+            raise ValueError("source 'file' needs dem_file (a .npy, .npz or GeoTIFF path)")
+        return self

@@ -1,0 +1,1 @@
+"""Small numerics shared by truth and flight software: quaternions, frames, random streams."""

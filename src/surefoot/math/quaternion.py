@@ -1,0 +1,130 @@
+"""Quaternion helpers, scalar first ``[w, x, y, z]``, Hamilton product.
+
+``q_b_to_f`` rotates a vector from frame b to frame f:
+``v_f = q ⊗ [0, v_b] ⊗ q*``. All functions are Numba-compiled and work on a
+single quaternion (shape ``(4,)``) so they can be called inside the per-lander
+loops of the batch kernels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def quat_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Hamilton product ``p ⊗ q``."""
+    out = np.empty(4)
+    out[0] = p[0] * q[0] - p[1] * q[1] - p[2] * q[2] - p[3] * q[3]
+    out[1] = p[0] * q[1] + p[1] * q[0] + p[2] * q[3] - p[3] * q[2]
+    out[2] = p[0] * q[2] - p[1] * q[3] + p[2] * q[0] + p[3] * q[1]
+    out[3] = p[0] * q[3] + p[1] * q[2] - p[2] * q[1] + p[3] * q[0]
+    return out
+
+
+@njit(cache=True, inline="always")
+def quat_conj(q: np.ndarray) -> np.ndarray:
+    """Conjugate (the inverse of a unit quaternion)."""
+    return np.array([q[0], -q[1], -q[2], -q[3]])
+
+
+@njit(cache=True, inline="always")
+def quat_normalize(q: np.ndarray) -> np.ndarray:
+    n = np.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    return q / n
+
+
+@njit(cache=True, inline="always")
+def quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vector ``v`` (frame b) by unit quaternion ``q_b_to_f`` into frame f."""
+    w = q[0]
+    x = q[1]
+    y = q[2]
+    z = q[3]
+    # t = 2 * (q_vec x v)
+    tx = 2.0 * (y * v[2] - z * v[1])
+    ty = 2.0 * (z * v[0] - x * v[2])
+    tz = 2.0 * (x * v[1] - y * v[0])
+    out = np.empty(3)
+    out[0] = v[0] + w * tx + (y * tz - z * ty)
+    out[1] = v[1] + w * ty + (z * tx - x * tz)
+    out[2] = v[2] + w * tz + (x * ty - y * tx)
+    return out
+
+
+@njit(cache=True, inline="always")
+def quat_rotate_inv(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vector ``v`` (frame f) into frame b, given ``q_b_to_f``."""
+    return quat_rotate(quat_conj(q), v)
+
+
+@njit(cache=True)
+def quat_to_dcm(q: np.ndarray) -> np.ndarray:
+    """Direction cosine matrix ``C_f_b`` with ``v_f = C_f_b @ v_b``."""
+    w, x, y, z = q[0], q[1], q[2], q[3]
+    c = np.empty((3, 3))
+    c[0, 0] = 1.0 - 2.0 * (y * y + z * z)
+    c[0, 1] = 2.0 * (x * y - w * z)
+    c[0, 2] = 2.0 * (x * z + w * y)
+    c[1, 0] = 2.0 * (x * y + w * z)
+    c[1, 1] = 1.0 - 2.0 * (x * x + z * z)
+    c[1, 2] = 2.0 * (y * z - w * x)
+    c[2, 0] = 2.0 * (x * z - w * y)
+    c[2, 1] = 2.0 * (y * z + w * x)
+    c[2, 2] = 1.0 - 2.0 * (x * x + y * y)
+    return c
+
+
+@njit(cache=True)
+def dcm_to_quat(c: np.ndarray) -> np.ndarray:
+    """Quaternion ``q_b_to_f`` from DCM ``C_f_b`` (Shepperd's method, w >= 0)."""
+    tr = c[0, 0] + c[1, 1] + c[2, 2]
+    q = np.empty(4)
+    if tr > 0.0:
+        s = 2.0 * np.sqrt(tr + 1.0)
+        q[0] = 0.25 * s
+        q[1] = (c[2, 1] - c[1, 2]) / s
+        q[2] = (c[0, 2] - c[2, 0]) / s
+        q[3] = (c[1, 0] - c[0, 1]) / s
+    elif c[0, 0] > c[1, 1] and c[0, 0] > c[2, 2]:
+        s = 2.0 * np.sqrt(1.0 + c[0, 0] - c[1, 1] - c[2, 2])
+        q[0] = (c[2, 1] - c[1, 2]) / s
+        q[1] = 0.25 * s
+        q[2] = (c[0, 1] + c[1, 0]) / s
+        q[3] = (c[0, 2] + c[2, 0]) / s
+    elif c[1, 1] > c[2, 2]:
+        s = 2.0 * np.sqrt(1.0 + c[1, 1] - c[0, 0] - c[2, 2])
+        q[0] = (c[0, 2] - c[2, 0]) / s
+        q[1] = (c[0, 1] + c[1, 0]) / s
+        q[2] = 0.25 * s
+        q[3] = (c[1, 2] + c[2, 1]) / s
+    else:
+        s = 2.0 * np.sqrt(1.0 + c[2, 2] - c[0, 0] - c[1, 1])
+        q[0] = (c[1, 0] - c[0, 1]) / s
+        q[1] = (c[0, 2] + c[2, 0]) / s
+        q[2] = (c[1, 2] + c[2, 1]) / s
+        q[3] = 0.25 * s
+    if q[0] < 0.0:
+        q = -q
+    return q / np.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
+
+
+@njit(cache=True)
+def quat_from_axis_angle(axis: np.ndarray, angle_rad: float) -> np.ndarray:
+    n = np.sqrt(axis[0] ** 2 + axis[1] ** 2 + axis[2] ** 2)
+    s = np.sin(0.5 * angle_rad) / n
+    return np.array([np.cos(0.5 * angle_rad), axis[0] * s, axis[1] * s, axis[2] * s])
+
+
+@njit(cache=True, inline="always")
+def quat_derivative(q: np.ndarray, omega_b: np.ndarray) -> np.ndarray:
+    """Time derivative of ``q_b_to_f`` for body rate ``omega_b`` (rad/s, body frame)."""
+    w, x, y, z = q[0], q[1], q[2], q[3]
+    ox, oy, oz = omega_b[0], omega_b[1], omega_b[2]
+    out = np.empty(4)
+    out[0] = 0.5 * (-x * ox - y * oy - z * oz)
+    out[1] = 0.5 * (w * ox + y * oz - z * oy)
+    out[2] = 0.5 * (w * oy + z * ox - x * oz)
+    out[3] = 0.5 * (w * oz + x * oy - y * ox)
+    return out
