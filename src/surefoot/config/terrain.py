@@ -17,6 +17,14 @@ class CraterPopulation(_Strict):
     Counts are per km^2 of surface. Defaults follow an equilibrium-like
     mare population (cumulative slope about -2 below a few hundred metres;
     Neukum production function magnitudes of order 1e-2 per km^2 above 1 km).
+
+    Fresh simple craters are parabolic bowls ``depth_to_diameter * D`` deep
+    below the rim crest with a rim ``rim_height_to_diameter * D`` above the
+    plain (Pike 1977), and an ejecta blanket thinning as ``(r / R)^-3``
+    (McGetchin, Settle and Head 1973) out to ``ejecta_extent_radii`` crater
+    radii. Each crater's depth and rim are scaled by a freshness drawn
+    uniformly in ``[min_freshness, 1]`` (degraded older craters); 1 keeps all
+    craters fresh.
     """
 
     density_per_km2_above_1km: float = Field(1.0e-2, ge=0.0, le=10.0)
@@ -25,6 +33,8 @@ class CraterPopulation(_Strict):
     max_diameter_m: float = Field(5000.0, gt=0.0)
     depth_to_diameter: float = Field(0.196, gt=0.0, le=0.5)
     rim_height_to_diameter: float = Field(0.036, ge=0.0, le=0.2)
+    ejecta_extent_radii: float = Field(5.0, ge=1.5, le=20.0)
+    min_freshness: float = Field(0.3, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _order(self) -> CraterPopulation:
@@ -57,6 +67,10 @@ class LargeCrater(_Strict):
 
     Centre in the site map frame (m east, m north of the site); ``depth_m`` is
     floor below the surrounding plain, ``rim_height_m`` rim crest above it.
+    The wall rises from the floor edge (``floor_diameter_fraction`` of the
+    diameter) to the rim crest in ``terraces`` steps (0: one smooth wall);
+    outside the rim the ejecta thins as ``(r / R)^-3`` out to
+    ``ejecta_extent_radii`` radii.
     """
 
     center_east_m: float = 0.0
@@ -65,13 +79,25 @@ class LargeCrater(_Strict):
     depth_m: float = Field(2000.0, gt=0.0, le=10_000.0)
     rim_height_m: float = Field(1000.0, ge=0.0, le=10_000.0)
     floor_diameter_fraction: float = Field(0.6, gt=0.0, lt=1.0)
+    terraces: int = Field(3, ge=0, le=10)
+    ejecta_extent_radii: float = Field(3.0, ge=1.5, le=20.0)
 
 
 class TerrainConfig(_Strict):
     """Truth terrain around the ground track and the site.
 
     Levels: coarse over the whole ground track from powered-descent
-    initiation, medium around the site, fine (metre scale) at the site.
+    initiation (``track_half_width_m`` either side; the spacing grows when
+    a diagonal track would need too many nodes), medium in a square of half
+    width ``medium_half_width_m`` around the site, fine (metre scale, with
+    boulders) in a square of half width ``fine_half_width_m``. Heights are m
+    above the reference sphere; ``base_height_m`` is the undisturbed plain.
+
+    With ``source: file`` the DEM in ``dem_file`` (``.npy``, ``.npz`` or
+    GeoTIFF; ``dem_pixel_m`` when the file has no pixel size) replaces the
+    synthetic levels it covers, on top of the synthetic coarse level; when
+    ``base_height_m`` is not given the plain is set to the median height of
+    the DEM's edge so that the two meet smoothly.
     """
 
     source: Literal["synthetic", "file"] = "synthetic"
@@ -93,4 +119,14 @@ class TerrainConfig(_Strict):
     def _file_needs_path(self) -> TerrainConfig:
         if self.source == "file" and not self.dem_file:
             raise ValueError("source 'file' needs dem_file (a .npy, .npz or GeoTIFF path)")
+        return self
+
+    @model_validator(mode="after")
+    def _levels_nest(self) -> TerrainConfig:
+        if not self.fine_spacing_m < self.medium_spacing_m <= self.coarse_spacing_m:
+            raise ValueError(
+                "spacings must satisfy fine_spacing_m < medium_spacing_m <= coarse_spacing_m"
+            )
+        if self.fine_half_width_m >= self.medium_half_width_m:
+            raise ValueError("fine_half_width_m must be smaller than medium_half_width_m")
         return self
