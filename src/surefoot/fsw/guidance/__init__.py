@@ -1,0 +1,1 @@
+"""Guidance: trajectory generation for powered descent."""

@@ -1,0 +1,1 @@
+"""Fuel-optimal convex powered-descent guidance (lossless convexification, G-FOLD)."""

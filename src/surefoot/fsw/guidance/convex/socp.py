@@ -1,0 +1,364 @@
+"""The lossless-convexified powered-descent SOCP, built once per shape and re-solved.
+
+Formulation (Acikmese & Ploen 2007, "Convex programming approach to powered descent
+guidance for Mars landing", JGCD 30(5); Blackmore, Acikmese & Scharf 2010,
+"Minimum-landing-error powered-descent guidance for Mars landing using convex
+optimization", JGCD 33(4)). Variables on N nodes, all in the problem frame:
+
+* ``u = T / m`` thrust acceleration, ``sigma = Gamma / m`` its magnitude slack,
+  ``z = ln m`` log-mass, position ``r`` and velocity ``v``.
+* Dynamics with a first-order hold on ``u`` (exact for piecewise-linear thrust
+  acceleration), and ``dz/dt = -alpha sigma`` integrated by the trapezoid rule.
+* ``|u_k| <= sigma_k`` (the convexified thrust bound; lossless at the optimum),
+  ``rho_1 e^{-z0} [1 - dz + dz^2 / 2] <= sigma <= rho_2 e^{-z0} [1 - dz]`` with
+  ``dz = z - z0(t)`` and ``z0(t) = ln(m_wet - alpha rho_2 t)`` (the Taylor bounds of
+  Acikmese & Ploen, eq. 36-37), ``z0(t) <= z <= ln(m_wet - alpha rho_1 t)``.
+* Glide-slope cone about the landing point, thrust-pointing cone about "up",
+  speed bound, final altitude/velocity, final mass above dry mass.
+
+Every number that changes between solves (state, time of flight, vehicle, target) is a
+``cvxpy.Parameter``, written so the problem is DPP: cvxpy compiles it once and later
+solves only re-apply parameter values. With ``warm_start=True`` cvxpy hands the new data
+to the same Clarabel solver object (``DefaultSolver.update``), which skips allocation
+and the symbolic factorisation; Clarabel is an interior-point method and takes no
+primal-dual starting point, so this is the warm start the API allows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Literal
+
+import cvxpy as cp
+import numpy as np
+
+from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution, Status
+
+Mode = Literal["min_fuel", "min_landing_error", "min_fuel_within"]
+"""``min_fuel``: land at the target; ``min_landing_error``: minimise the horizontal miss;
+``min_fuel_within``: minimum fuel with the horizontal miss bounded (G-FOLD stage 2)."""
+
+_SPEED_OFF = math.inf
+_BIG_ERROR_M = 1e9
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Clarabel settings for guidance solves.
+
+    Attributes
+    ----------
+    tol : float
+        Clarabel ``tol_gap_abs``, ``tol_gap_rel`` and ``tol_feas``.
+    max_iter : int
+        Interior-point iteration cap.
+    time_limit_s : float
+        Wall-time cap of one conic solve (s); ``inf`` for none.
+    """
+
+    tol: float = 1e-8
+    max_iter: int = 100
+    time_limit_s: float = math.inf
+
+    def clarabel_options(self) -> dict[str, object]:
+        opts: dict[str, object] = {
+            "tol_gap_abs": self.tol,
+            "tol_gap_rel": self.tol,
+            "tol_feas": self.tol,
+            "max_iter": self.max_iter,
+            # data updates (the warm path) are refused when presolve may drop rows
+            "presolve_enable": False,
+        }
+        if math.isfinite(self.time_limit_s):
+            opts["time_limit"] = float(self.time_limit_s)
+        return opts
+
+
+@dataclass(frozen=True)
+class _Shape:
+    n_nodes: int
+    mode: Mode
+    glide_slope: bool
+    pointing: bool
+    speed: bool
+
+
+def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
+    """The structural key of a problem: what decides which constraints exist."""
+    return _Shape(
+        n_nodes=int(problem.n_nodes),
+        mode=mode,
+        glide_slope=problem.glide_slope_rad > 0.0,
+        pointing=problem.max_tilt_rad < math.pi,
+        speed=math.isfinite(problem.max_speed_m_s),
+    )
+
+
+class DescentSOCP:
+    """One parametrised cvxpy problem of a fixed shape; solve it for any problem values.
+
+    Parameters
+    ----------
+    shape : _Shape
+        Node count, mode and which optional constraints exist (see :func:`shape_of`).
+    settings : SolverSettings, optional
+        Clarabel settings.
+    """
+
+    def __init__(self, shape: _Shape, settings: SolverSettings | None = None) -> None:
+        self.shape = shape
+        self.settings = settings or SolverSettings()
+        n = shape.n_nodes
+        self._p: dict[str, cp.Parameter] = {}
+        p = self._param
+
+        r = cp.Variable((n, 3), name="r")
+        v = cp.Variable((n, 3), name="v")
+        u = cp.Variable((n, 3), name="u")
+        sigma = cp.Variable(n, name="sigma")
+        z = cp.Variable(n, name="z")
+        self._vars = (r, v, u, sigma, z)
+
+        dt = p("dt")
+        cons = [
+            r[0] == p("r0", 3),
+            v[0] == p("v0", 3),
+            z[0] == p("z_wet"),
+            v[1:] == v[:-1] + (0.5 * dt) * (u[:-1] + u[1:]) + p("g_dt", 3),
+            r[1:] == r[:-1] + dt * v[:-1] + p("dt2_3") * u[:-1] + p("dt2_6") * u[1:]
+            + p("g_dt2_2", 3),
+            z[1:] == z[:-1] - p("alpha_dt_2") * (sigma[:-1] + sigma[1:]),
+            cp.norm(u, 2, axis=1) <= sigma,
+            # Taylor bounds of rho/m about the lightest possible mass profile z0(t)
+            sigma >= p("lo_b", n) - cp.multiply(p("lo_a", n), z)
+            + cp.square(cp.multiply(p("lo_c", n), z) - p("lo_d", n)),
+            sigma <= p("hi_e", n) - cp.multiply(p("hi_f", n), z),
+            z[1:] >= p("z_lo", n - 1),
+            z[1:] <= p("z_hi", n - 1),
+            z[n - 1] >= p("z_dry"),
+            v[n - 1] == p("v_t", 3),
+        ]
+        if shape.pointing:
+            cons.append(u @ p("up", 3) >= p("cos_tilt") * sigma)
+        if shape.speed:
+            cons.append(cp.norm(v, 2, axis=1) <= p("v_max"))
+        if shape.glide_slope:
+            rel = r[:-1] - r[n - 1]
+            cons.append(cp.norm(rel @ p("horiz_T", (3, 2)), 2, axis=1) <= rel @ p("gs_axis", 3))
+
+        horiz_miss = r[n - 1] @ p("horiz_T", (3, 2)) - p("horiz_t", 2)
+        if shape.mode == "min_fuel":
+            cons.append(r[n - 1] == p("r_t", 3))
+            objective = cp.Minimize(-z[n - 1])
+        else:
+            cons.append(r[n - 1] @ p("up", 3) == p("alt_t"))
+            if shape.mode == "min_landing_error":
+                err = cp.Variable(name="miss")
+                cons.append(cp.norm(horiz_miss, 2) <= err)
+                objective = cp.Minimize(err)
+            else:
+                cons.append(cp.norm(horiz_miss, 2) <= p("miss_max"))
+                objective = cp.Minimize(-z[n - 1])
+        self.problem = cp.Problem(objective, cons)
+        if not self.problem.is_dpp():  # pragma: no cover - a construction error
+            raise RuntimeError("descent SOCP is not DPP; it would be recompiled every solve")
+        self._compiled = False
+
+    def _param(self, name: str, shape: int | tuple[int, ...] = ()) -> cp.Parameter:
+        if name not in self._p:
+            self._p[name] = cp.Parameter(shape, name=name)
+        return self._p[name]
+
+    # ----------------------------------------------------------------- values
+    def set_values(self, problem: DescentProblem, tf_s: float, miss_max_m: float = 0.0) -> None:
+        """Write the parameter values of ``problem`` flown in ``tf_s`` seconds."""
+        n = self.shape.n_nodes
+        dt = tf_s / (n - 1)
+        t = dt * np.arange(n)
+        g = problem.g_lf
+        alpha = problem.alpha_s_m
+        rho1, rho2 = problem.thrust_min_n, problem.thrust_max_n
+        m_wet, m_dry = problem.wet_mass_kg, problem.dry_mass_kg
+        z0 = np.log(np.maximum(m_wet - alpha * rho2 * t, m_dry))
+        z_hi = np.log(np.maximum(m_wet - alpha * rho1 * t, 1e-9 * m_wet))
+        lo_a = rho1 * np.exp(-z0)
+        hi_f = rho2 * np.exp(-z0)
+        horiz = problem.horizontal_basis_lf
+        up = problem.up_lf
+        # Scaled variables keep the interior-point iterations well conditioned: time in
+        # units of tf, acceleration in units of the largest thrust acceleration.
+        time_u, acc_u = self._units(problem, tf_s)
+        len_u, vel_u = acc_u * time_u**2, acc_u * time_u
+        dts = dt / time_u
+        lo_a_s = lo_a / acc_u
+        lo_c_s = np.sqrt(0.5 * lo_a_s)
+        hi_f_s = hi_f / acc_u
+
+        vals: dict[str, object] = {
+            "dt": dts,
+            "dt2_3": dts * dts / 3.0,
+            "dt2_6": dts * dts / 6.0,
+            "g_dt": g * dts / acc_u,
+            "g_dt2_2": 0.5 * g * dts * dts / acc_u,
+            "alpha_dt_2": 0.5 * alpha * dt * acc_u,
+            "r0": problem.r0_lf / len_u,
+            "v0": problem.v0_lf / vel_u,
+            "z_wet": math.log(m_wet),
+            "z_dry": math.log(m_dry),
+            "v_t": problem.v_target_lf / vel_u,
+            "lo_a": lo_a_s,
+            "lo_b": lo_a_s * (1.0 + z0),
+            "lo_c": lo_c_s,
+            "lo_d": lo_c_s * z0,
+            "hi_f": hi_f_s,
+            "hi_e": hi_f_s * (1.0 + z0),
+            "z_lo": z0[1:],
+            "z_hi": z_hi[1:],
+            "up": up,
+            "cos_tilt": math.cos(problem.max_tilt_rad),
+            "v_max": problem.max_speed_m_s / vel_u,
+            "horiz_T": horiz.T,
+            "gs_axis": up / max(math.tan(problem.glide_slope_rad), 1e-12),
+            "r_t": problem.r_target_lf / len_u,
+            "horiz_t": horiz @ problem.r_target_lf / len_u,
+            "alt_t": float(up @ problem.r_target_lf) / len_u,
+            "miss_max": max(miss_max_m, 0.0) / len_u,
+        }
+        for name, par in self._p.items():
+            par.value = vals[name]
+
+    @staticmethod
+    def _units(problem: DescentProblem, tf_s: float) -> tuple[float, float]:
+        """Time unit (s) and acceleration unit (m/s^2) of the scaled variables."""
+        return float(tf_s), problem.thrust_max_n / problem.wet_mass_kg
+
+    # ------------------------------------------------------------------ solve
+    def solve(
+        self,
+        problem: DescentProblem,
+        tf_s: float,
+        miss_max_m: float = 0.0,
+        warm: bool = True,
+        objective: str | None = None,
+    ) -> Solution:
+        """Solve for a fixed time of flight.
+
+        Parameters
+        ----------
+        problem : DescentProblem
+            Vehicle, state and target (problem frame, SI).
+        tf_s : float
+            Time of flight (s).
+        miss_max_m : float
+            Bound on the horizontal landing error (m), used by ``min_fuel_within`` only.
+        warm : bool
+            Re-use the Clarabel solver object of the previous solve (same sparsity).
+        objective : str, optional
+            Label stored in the solution (defaults to the mode).
+
+        Returns
+        -------
+        Solution
+            Trajectory on the nodes; status "infeasible" or "error" without arrays.
+        """
+        if int(problem.n_nodes) != self.shape.n_nodes:
+            raise ValueError(f"n_nodes {problem.n_nodes} != built {self.shape.n_nodes}")
+        label = objective or self.shape.mode
+        self.set_values(problem, tf_s, miss_max_m)
+        t0 = time.perf_counter()
+        try:
+            self.problem.solve(
+                solver=cp.CLARABEL,
+                warm_start=warm,
+                canon_backend=cp.SCIPY_CANON_BACKEND,
+                **self.settings.clarabel_options(),
+            )
+            cv_status = self.problem.status
+        except cp.error.SolverError:
+            cv_status = "solver_error"
+        elapsed = time.perf_counter() - t0
+        self._compiled = True
+        status = _map_status(cv_status)
+        if status in ("infeasible", "error"):
+            return Solution.failed(status, label, problem.g_lf, elapsed, tf_s=tf_s)
+        return self._extract(problem, tf_s, status, label, elapsed)
+
+    def _extract(
+        self, problem: DescentProblem, tf_s: float, status: Status, label: str, elapsed: float
+    ) -> Solution:
+        r, v, u, sigma, z = (np.asarray(x.value, dtype=np.float64) for x in self._vars)
+        time_u, acc_u = self._units(problem, tf_s)
+        r = r * (acc_u * time_u**2)
+        v = v * (acc_u * time_u)
+        u = u * acc_u
+        sigma = sigma * acc_u
+        n = self.shape.n_nodes
+        mass = np.exp(z)
+        t = np.linspace(0.0, tf_s, n)
+        miss = float(np.linalg.norm(r[-1] - problem.r_target_lf))
+        return Solution(
+            status=status,
+            objective=label,
+            t_s=t,
+            r_lf=r,
+            v_lf=v,
+            accel_thrust_lf=u,
+            thrust_n_lf=u * mass[:, None],
+            mass_kg=mass,
+            gamma_n=sigma * mass,
+            g_lf=problem.g_lf.copy(),
+            tf_s=float(tf_s),
+            propellant_kg=float(problem.wet_mass_kg - mass[-1]),
+            landing_error_m=miss,
+            solve_time_s=elapsed,
+            n_solves=1,
+        )
+
+
+def _map_status(cv_status: str | None) -> Status:
+    if cv_status == cp.OPTIMAL:
+        return "optimal"
+    if cv_status == cp.OPTIMAL_INACCURATE:
+        return "inaccurate"
+    if cv_status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
+        return "infeasible"
+    return "error"
+
+
+class SOCPCache:
+    """Built problems keyed by shape, least recently used first out.
+
+    Owned by the caller (one per guidance instance), so solves have no hidden global
+    state; the cache only changes speed, never results.
+
+    Parameters
+    ----------
+    max_size : int
+        Number of built problems kept.
+    settings : SolverSettings, optional
+        Clarabel settings given to every problem built here.
+    """
+
+    def __init__(self, max_size: int = 8, settings: SolverSettings | None = None) -> None:
+        self.max_size = max_size
+        self.settings = settings or SolverSettings()
+        self._built: OrderedDict[_Shape, DescentSOCP] = OrderedDict()
+
+    def get(self, problem: DescentProblem, mode: Mode) -> DescentSOCP:
+        """The built problem for ``problem``'s shape in ``mode`` (built on first use)."""
+        key = shape_of(problem, mode)
+        socp = self._built.get(key)
+        if socp is None:
+            socp = DescentSOCP(key, self.settings)
+            self._built[key] = socp
+            while len(self._built) > self.max_size:
+                self._built.popitem(last=False)
+        else:
+            self._built.move_to_end(key)
+        return socp
+
+
+__all__ = ["DescentSOCP", "Mode", "SOCPCache", "SolverSettings", "shape_of"]
