@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
@@ -165,7 +166,6 @@ class DescentSOCP:
         self.problem = cp.Problem(objective, cons)
         if not self.problem.is_dpp():  # pragma: no cover - a construction error
             raise RuntimeError("descent SOCP is not DPP; it would be recompiled every solve")
-        self._compiled = False
 
     def _param(self, name: str, shape: int | tuple[int, ...] = ()) -> cp.Parameter:
         if name not in self._p:
@@ -270,17 +270,19 @@ class DescentSOCP:
         self.set_values(problem, tf_s, miss_max_m)
         t0 = time.perf_counter()
         try:
-            self.problem.solve(
-                solver=cp.CLARABEL,
-                warm_start=warm,
-                canon_backend=cp.SCIPY_CANON_BACKEND,
-                **self.settings.clarabel_options(),
-            )
+            with warnings.catch_warnings():
+                # an inaccurate solve is reported in the status, not as a warning
+                warnings.simplefilter("ignore", UserWarning)
+                self.problem.solve(
+                    solver=cp.CLARABEL,
+                    warm_start=warm,
+                    canon_backend=cp.SCIPY_CANON_BACKEND,
+                    **self.settings.clarabel_options(),
+                )
             cv_status = self.problem.status
         except cp.error.SolverError:
             cv_status = "solver_error"
         elapsed = time.perf_counter() - t0
-        self._compiled = True
         status = _map_status(cv_status)
         if status in ("infeasible", "error"):
             return Solution.failed(status, label, problem.g_lf, elapsed, tf_s=tf_s)
