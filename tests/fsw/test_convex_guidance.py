@@ -316,14 +316,14 @@ def test_cross_check_against_scipy_slsqp() -> None:
 
     The Taylor bounds of the convex problem are conservative (never allow more thrust
     than the true bounds), so the convex answer may use marginally more propellant;
-    tolerance 0.3 %.
+    measured 0.014 % apart at 10 nodes; tolerance 0.1 %.
     """
     p = lunar(n_nodes=10)
     tf = 57.0
     conv = solve_min_fuel(p, tf)
     check_constraints(p, conv)
     ref = _nlp_reference(p, tf)
-    assert conv.propellant_kg == pytest.approx(ref, rel=3e-3)
+    assert conv.propellant_kg == pytest.approx(ref, rel=1e-3)
     assert conv.propellant_kg >= ref * (1 - 1e-4)
 
 
