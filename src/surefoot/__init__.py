@@ -6,6 +6,10 @@ Flight software (``surefoot.fsw``), truth simulator (``surefoot.world``,
 
 from importlib.metadata import PackageNotFoundError, version
 
+from surefoot import _numba_cache
+
+_numba_cache.configure()
+
 try:
     __version__ = version("surefoot")
 except PackageNotFoundError:  # running from a source tree without installation

@@ -160,7 +160,7 @@ class GuidanceConfig(_Strict):
     min_tgo_s: float = Field(5.0, gt=0.0, le=100.0)
     terminal_descent_rate_m_s: float = Field(1.5, gt=0.0, le=10.0)
     terminal_velocity_gain_1_s: float = Field(0.5, gt=0.0, le=10.0)
-    max_tilt_deg: float = Field(85.0, gt=0.0, le=90.0)
+    max_tilt_deg: float = Field(89.0, gt=0.0, le=90.0)
     rate_hz: int = Field(10, ge=1, le=100)
 
 
@@ -169,6 +169,7 @@ class ControlConfig(_Strict):
 
     attitude_bandwidth_rad_s: float = Field(1.5, gt=0.0, le=50.0)
     attitude_damping: float = Field(0.9, gt=0.0, le=5.0)
+    max_slew_rate_deg_s: float = Field(6.0, gt=0.0, le=90.0)
     rate_hz: int = Field(10, ge=1, le=200)
 
 
@@ -219,4 +220,7 @@ class Scenario(_Strict):
             ratio = 1.0 / (rate * self.sim.dt_s)
             if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
                 raise ValueError(f"{label}: must divide the simulation rate 1/sim.dt_s")
+        ratio = self.fsw.control.rate_hz / self.fsw.guidance.rate_hz
+        if abs(ratio - round(ratio)) > 1e-9 or ratio < 1:
+            raise ValueError("fsw.guidance.rate_hz must divide fsw.control.rate_hz")
         return self

@@ -1,0 +1,1 @@
+"""Attitude and throttle control."""

@@ -1,0 +1,333 @@
+"""Flight-software executive: mode sequencer, guidance, steering and throttle.
+
+One call of :func:`fsw_step` is one control cycle for one lander: a pure
+function of (configuration row, state row, navigation row) that updates the
+state row and writes the command row. :func:`fsw_params` turns a scenario's
+flight-software configuration and the vehicle's *design* values (not the
+dispersed truth) into the configuration row.
+
+Phases: braking (polynomial guidance to the high gate), approach (to the low
+gate), terminal (vertical descent at a constant rate, horizontal velocity
+nulled, until contact). Guidance works in the approach frame at the target
+(downrange along the approach azimuth, crossrange to the right, up).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.config.schema import FswConfig, VehicleConfig
+from surefoot.fsw.control.attitude import shortest_arc_error, steering_torque
+from surefoot.fsw.guidance.apollo import quartic_acceleration, tgo_from_jerk
+from surefoot.fsw.interfaces import (
+    CMD_THRUST,
+    CMD_TORQUE,
+    NAV_Q,
+    NAV_R,
+    NAV_T,
+    NAV_V,
+    NAV_W,
+    PHASE_APPROACH,
+    PHASE_BRAKING,
+    PHASE_TERMINAL,
+)
+from surefoot.math.quaternion import quat_rotate, quat_rotate_inv
+
+G0_M_S2 = 9.80665  # definition of the specific impulse unit
+
+# configuration row
+FP_GM = 0
+FP_RADIUS = 1
+FP_OMEGA = 2
+FP_SITE_LAT = 3
+FP_TARGET_H = 4
+FP_G = 5  # 9: rows downrange, crossrange, up in ENU
+FP_HG = 14  # 10: pos 3, vel 3, acc 3, jerk
+FP_LG = 24  # 10
+FP_BRAKING_TGO = 34
+FP_APPROACH_TGO = 35
+FP_MIN_TGO = 36
+FP_TERM_RATE = 37
+FP_TERM_GAIN = 38
+FP_MAX_TILT = 39
+FP_DRY_MASS = 40
+FP_PROP0 = 41
+FP_MAX_THRUST = 42
+FP_MIN_THROTTLE = 43
+FP_ISP = 44
+FP_I_DRY = 45  # 3
+FP_I_PROP = 48  # 3
+FP_MAX_TORQUE = 51  # 3
+FP_WN = 54
+FP_ZETA = 55
+FP_MAX_SLEW = 56
+FP_DT = 57
+FP_GUID_EVERY = 58
+N_FP = 59
+
+# state row
+FS_PHASE = 0
+FS_TGO = 1
+FS_MPROP = 2
+FS_ATHRUST = 3  # 3, ENU, m/s^2
+FS_CYCLE = 6
+FS_T_APPROACH = 7
+FS_T_TERMINAL = 8
+FS_THRUST_CMD = 9
+FS_INIT = 10
+FS_ACMD = 11  # 3, guidance acceleration command, ENU
+N_FS = 14
+
+
+def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
+    """Rows: downrange, crossrange (right), up unit vectors in ENU, shape (3, 3)."""
+    d = np.array([np.sin(azimuth_rad), np.cos(azimuth_rad), 0.0])
+    u = np.array([0.0, 0.0, 1.0])
+    c = np.cross(d, u)
+    return np.vstack([d, c, u])
+
+
+def fsw_params(
+    fsw: FswConfig,
+    vehicle: VehicleConfig,
+    *,
+    site_lat_rad: float,
+    approach_azimuth_rad: float,
+    target_height_m: float,
+    dt_control_s: float,
+) -> np.ndarray:
+    """Configuration row (N_FP,) of the flight software.
+
+    ``vehicle`` holds design values the flight software was built with;
+    ``target_height_m`` is the onboard map's height of the target (m above
+    the reference sphere).
+    """
+    g = fsw.guidance
+    p = np.zeros(N_FP)
+    p[FP_GM] = fsw.moon.gm_m3_s2
+    p[FP_RADIUS] = fsw.moon.radius_m
+    p[FP_OMEGA] = fsw.moon.rotation_rate_rad_s
+    p[FP_SITE_LAT] = site_lat_rad
+    p[FP_TARGET_H] = target_height_m if fsw.target_height_m is None else fsw.target_height_m
+    p[FP_G : FP_G + 9] = approach_axes_enu(approach_azimuth_rad).ravel()
+    for base, gate in ((FP_HG, g.high_gate), (FP_LG, g.low_gate)):
+        p[base : base + 3] = gate.position_m
+        p[base + 3 : base + 6] = gate.velocity_m_s
+        p[base + 6 : base + 9] = gate.acceleration_m_s2
+        p[base + 9] = gate.jerk_downrange_m_s3
+    p[FP_BRAKING_TGO] = g.braking_tgo_s
+    p[FP_APPROACH_TGO] = g.approach_tgo_s
+    p[FP_MIN_TGO] = g.min_tgo_s
+    p[FP_TERM_RATE] = g.terminal_descent_rate_m_s
+    p[FP_TERM_GAIN] = g.terminal_velocity_gain_1_s
+    p[FP_MAX_TILT] = np.radians(g.max_tilt_deg)
+    p[FP_DRY_MASS] = vehicle.dry_mass_kg
+    p[FP_PROP0] = vehicle.propellant_kg
+    p[FP_MAX_THRUST] = vehicle.engine.max_thrust_n
+    p[FP_MIN_THROTTLE] = vehicle.engine.min_throttle
+    p[FP_ISP] = vehicle.engine.isp_s
+    p[FP_I_DRY : FP_I_DRY + 3] = vehicle.inertia_dry_kg_m2
+    p[FP_I_PROP : FP_I_PROP + 3] = vehicle.inertia_propellant_full_kg_m2
+    p[FP_MAX_TORQUE : FP_MAX_TORQUE + 3] = vehicle.attitude.max_torque_n_m
+    p[FP_WN] = fsw.control.attitude_bandwidth_rad_s
+    p[FP_ZETA] = fsw.control.attitude_damping
+    p[FP_MAX_SLEW] = np.radians(fsw.control.max_slew_rate_deg_s)
+    p[FP_DT] = dt_control_s
+    p[FP_GUID_EVERY] = max(1, round(fsw.control.rate_hz / fsw.guidance.rate_hz))
+    return p
+
+
+@njit(cache=True)
+def gravity_effective_enu(r_enu: np.ndarray, v_enu: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """Point-mass gravity plus Coriolis and centrifugal terms in the rotating
+    site ENU frame (m/s^2), from the flight software's own Moon model."""
+    rc0 = r_enu[0]
+    rc1 = r_enu[1]
+    rc2 = r_enu[2] + fp[FP_RADIUS]
+    rn = np.sqrt(rc0 * rc0 + rc1 * rc1 + rc2 * rc2)
+    k = -fp[FP_GM] / (rn * rn * rn)
+    lat = fp[FP_SITE_LAT]
+    w1 = fp[FP_OMEGA] * np.cos(lat)
+    w2 = fp[FP_OMEGA] * np.sin(lat)
+    # omega = (0, w1, w2); coriolis = -2 w x v ; centrifugal = -w x (w x rc)
+    cx = w1 * v_enu[2] - w2 * v_enu[1]
+    cy = w2 * v_enu[0]
+    cz = -w1 * v_enu[0]
+    wxr0 = w1 * rc2 - w2 * rc1
+    wxr1 = w2 * rc0
+    wxr2 = -w1 * rc0
+    cen0 = w1 * wxr2 - w2 * wxr1
+    cen1 = w2 * wxr0
+    cen2 = -w1 * wxr0
+    out = np.empty(3)
+    out[0] = k * rc0 - 2.0 * cx - cen0
+    out[1] = k * rc1 - 2.0 * cy - cen1
+    out[2] = k * rc2 - 2.0 * cz - cen2
+    return out
+
+
+@njit(cache=True)
+def _curvilinear(fp: np.ndarray, r: np.ndarray, v: np.ndarray):  # noqa: ANN202
+    """Guidance coordinates over the curved Moon and the local axes at the lander.
+
+    Returns ``(pos, vel, d_loc, c_loc, up_loc, rn)`` where ``pos`` is
+    (downrange arc length along the approach great circle, crossrange arc
+    length, height above the target's sphere) in m, ``vel`` their rates, and
+    ``d_loc, c_loc, up_loc`` the local downrange, crossrange and up unit
+    vectors (ENU components) at the lander, ``rn`` its distance from the
+    Moon's centre. Near the site this is the flat approach frame.
+    """
+    radius = fp[FP_RADIUS] + fp[FP_TARGET_H]
+    rc = np.empty(3)
+    rc[0] = r[0]
+    rc[1] = r[1]
+    rc[2] = r[2] + radius
+    rn = np.sqrt(rc[0] ** 2 + rc[1] ** 2 + rc[2] ** 2)
+    up_loc = rc / rn
+    d = fp[FP_G : FP_G + 3]
+    c = fp[FP_G + 3 : FP_G + 6]
+    rd = rc[0] * d[0] + rc[1] * d[1] + rc[2] * d[2]
+    rcc = rc[0] * c[0] + rc[1] * c[1] + rc[2] * c[2]
+    d_loc = d - (d[0] * up_loc[0] + d[1] * up_loc[1] + d[2] * up_loc[2]) * up_loc
+    d_loc /= np.sqrt(d_loc[0] ** 2 + d_loc[1] ** 2 + d_loc[2] ** 2)
+    c_loc = np.empty(3)  # d_loc x up_loc
+    c_loc[0] = d_loc[1] * up_loc[2] - d_loc[2] * up_loc[1]
+    c_loc[1] = d_loc[2] * up_loc[0] - d_loc[0] * up_loc[2]
+    c_loc[2] = d_loc[0] * up_loc[1] - d_loc[1] * up_loc[0]
+    pos = np.empty(3)
+    pos[0] = radius * np.arctan2(rd, rc[2])
+    pos[1] = radius * np.arcsin(min(max(rcc / rn, -1.0), 1.0))
+    pos[2] = rn - radius
+    vel = np.empty(3)
+    vd = v[0] * d_loc[0] + v[1] * d_loc[1] + v[2] * d_loc[2]
+    vel[0] = vd * radius / rn
+    vel[1] = (v[0] * c_loc[0] + v[1] * c_loc[1] + v[2] * c_loc[2]) * radius / rn
+    vel[2] = v[0] * up_loc[0] + v[1] * up_loc[1] + v[2] * up_loc[2]
+    return pos, vel, d_loc, c_loc, up_loc, rn
+
+
+@njit(cache=True)
+def _guidance(fs: np.ndarray, fp: np.ndarray, r: np.ndarray, v: np.ndarray, t: float) -> None:
+    """Update phase, time-to-go and the commanded thrust acceleration (ENU).
+
+    The polynomial runs in curvilinear coordinates (downrange and crossrange
+    arc lengths, height) so that a 700 km braking phase over the curved Moon
+    keeps its altitude profile; the command is mapped back to thrust
+    acceleration with the polar-coordinate terms (centripetal ``v_h^2 / r``,
+    Coriolis-like ``2 h_dot v_d / r``) and the flight software's gravity.
+    """
+    dt_g = fp[FP_DT] * fp[FP_GUID_EVERY]
+    rg, vg, d_loc, c_loc, up_loc, rn = _curvilinear(fp, r, v)
+    phase = int(fs[FS_PHASE])
+    if phase == PHASE_BRAKING:
+        if fp[FP_BRAKING_TGO] > 0.0:
+            fs[FS_TGO] -= dt_g
+        else:
+            guess = fs[FS_TGO] - dt_g if fs[FS_TGO] > 0.0 else -1.0
+            tg = tgo_from_jerk(
+                rg[0], vg[0], fp[FP_HG], fp[FP_HG + 3], fp[FP_HG + 6], fp[FP_HG + 9], guess
+            )
+            fs[FS_TGO] = tg if tg > 0.0 else fs[FS_TGO] - dt_g
+        if fs[FS_TGO] <= fp[FP_MIN_TGO]:
+            phase = PHASE_APPROACH
+            fs[FS_PHASE] = phase
+            fs[FS_TGO] = fp[FP_APPROACH_TGO]
+            fs[FS_T_APPROACH] = t
+    elif phase == PHASE_APPROACH:
+        fs[FS_TGO] -= dt_g
+        if fs[FS_TGO] <= fp[FP_MIN_TGO]:
+            phase = PHASE_TERMINAL
+            fs[FS_PHASE] = phase
+            fs[FS_T_TERMINAL] = t
+
+    if phase == PHASE_TERMINAL:
+        kv = fp[FP_TERM_GAIN]
+        kp = 0.25 * kv * kv
+        a_g = np.empty(3)
+        a_g[0] = -kv * vg[0] - kp * rg[0]
+        a_g[1] = -kv * vg[1] - kp * rg[1]
+        a_g[2] = kv * (-fp[FP_TERM_RATE] - vg[2])
+    else:
+        base = FP_HG if phase == PHASE_BRAKING else FP_LG
+        a_g = quartic_acceleration(
+            rg, vg, fp[base : base + 3], fp[base + 3 : base + 6], fp[base + 6 : base + 9],
+            fs[FS_TGO],
+        )
+    vd = vg[0] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
+    vc = vg[1] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
+    scale = rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
+    a_d = a_g[0] * scale + 2.0 * vg[2] * vd / rn
+    a_c = a_g[1] * scale + 2.0 * vg[2] * vc / rn
+    a_u = a_g[2] - (vd * vd + vc * vc) / rn
+    a_cmd = a_d * d_loc + a_c * c_loc + a_u * up_loc
+    a_t = a_cmd - gravity_effective_enu(r + np.array([0.0, 0.0, fp[FP_TARGET_H]]), v, fp)
+    # limits relative to the local vertical: never thrust downward, cap the
+    # tilt, and when the engine cannot deliver the magnitude keep the
+    # vertical part and shorten the horizontal (altitude is worth more than range)
+    m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+    a_max = fp[FP_MAX_THRUST] / m_est
+    a_up = a_t[0] * up_loc[0] + a_t[1] * up_loc[1] + a_t[2] * up_loc[2]
+    a_h = a_t - a_up * up_loc
+    if a_up < 0.0:
+        a_up = 0.0
+    horiz = np.sqrt(a_h[0] ** 2 + a_h[1] ** 2 + a_h[2] ** 2)
+    max_h_ratio = np.tan(fp[FP_MAX_TILT])
+    if horiz > max_h_ratio * a_up:
+        a_up = horiz / max_h_ratio  # keep the horizontal command, add the least lift
+    if np.sqrt(horiz * horiz + a_up * a_up) > a_max:
+        a_up = min(a_up, a_max)
+        h_allowed = np.sqrt(max(a_max * a_max - a_up * a_up, 0.0))
+        a_h *= h_allowed / horiz if horiz > 0.0 else 0.0
+    a_t = a_h + a_up * up_loc
+    for k in range(3):
+        fs[FS_ATHRUST + k] = a_t[k]
+        fs[FS_ACMD + k] = a_cmd[k]
+
+
+@njit(cache=True)
+def fsw_step(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray) -> None:
+    """One control cycle for one lander: update ``fs`` and write ``cmd``."""
+    t = nav[NAV_T]
+    if fs[FS_INIT] == 0.0:
+        fs[FS_INIT] = 1.0
+        fs[FS_PHASE] = PHASE_BRAKING
+        fs[FS_TGO] = fp[FP_BRAKING_TGO] if fp[FP_BRAKING_TGO] > 0.0 else -1.0
+        fs[FS_MPROP] = fp[FP_PROP0]
+        fs[FS_T_APPROACH] = -1.0
+        fs[FS_T_TERMINAL] = -1.0
+    r = nav[NAV_R : NAV_R + 3] - np.array([0.0, 0.0, fp[FP_TARGET_H]])
+    v = nav[NAV_V : NAV_V + 3]
+    q = nav[NAV_Q : NAV_Q + 4]
+    w = nav[NAV_W : NAV_W + 3]
+    if int(fs[FS_CYCLE]) % int(fp[FP_GUID_EVERY]) == 0:
+        _guidance(fs, fp, r, v, t)
+    fs[FS_CYCLE] += 1.0
+
+    a_t = fs[FS_ATHRUST : FS_ATHRUST + 3]
+    mag = np.sqrt(a_t[0] ** 2 + a_t[1] ** 2 + a_t[2] ** 2)
+    ez = np.array([0.0, 0.0, 1.0])
+    if mag > 1e-9:
+        b_body = quat_rotate_inv(q, a_t / mag)
+    else:
+        b_body = ez
+    q_err = shortest_arc_error(ez, b_body)
+    fill = max(fs[FS_MPROP], 0.0) / fp[FP_PROP0] if fp[FP_PROP0] > 0.0 else 0.0
+    inertia = np.empty(3)
+    for k in range(3):
+        inertia[k] = fp[FP_I_DRY + k] + fill * fp[FP_I_PROP + k]
+    tau = steering_torque(
+        q_err, w, inertia, fp[FP_WN], fp[FP_ZETA], fp[FP_MAX_SLEW],
+        fp[FP_MAX_TORQUE : FP_MAX_TORQUE + 3],
+    )
+    # throttle: the part of the wanted acceleration along the current thrust axis
+    z_enu = quat_rotate(q, ez)
+    m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+    along = a_t[0] * z_enu[0] + a_t[1] * z_enu[1] + a_t[2] * z_enu[2]
+    t_min = fp[FP_MIN_THROTTLE] * fp[FP_MAX_THRUST]
+    thrust = min(max(m_est * along, t_min), fp[FP_MAX_THRUST])
+    fs[FS_THRUST_CMD] = thrust
+    fs[FS_MPROP] -= thrust / (fp[FP_ISP] * G0_M_S2) * fp[FP_DT]
+    cmd[CMD_THRUST] = thrust
+    for k in range(3):
+        cmd[CMD_TORQUE + k] = tau[k]

@@ -1,0 +1,1 @@
+"""Sensor models: the only bridge from truth to flight software."""

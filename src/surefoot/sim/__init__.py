@@ -1,0 +1,1 @@
+"""The one place that wires truth, sensors and flight software together."""

@@ -1,0 +1,161 @@
+"""Fly a batch of landers: build the terrain, the arrays, and run the compiled step."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from surefoot.config.schema import Scenario
+from surefoot.sim.kernel import DONE_CONTACT, DONE_RUNNING, run_segment
+from surefoot.sim.setup import BatchArrays, batch_arrays
+from surefoot.sim.telemetry import N_COLUMNS
+from surefoot.world.contact import (
+    TD_EAST,
+    TD_MPROP,
+    TD_NORTH,
+    TD_RATE_DEG_S,
+    TD_SLOPE_DEG,
+    TD_T,
+    TD_TILT_DEG,
+    TD_V_HORIZ,
+    TD_V_VERT,
+    classify_touchdown,
+)
+from surefoot.world.terrain import TerrainGrids
+from surefoot.world.vehicle import S_MPROP
+
+SEGMENT_STEPS = 400
+_TERRAIN_CACHE: dict[str, TerrainGrids] = {}
+
+
+def terrain_for(s: Scenario) -> TerrainGrids:
+    """The truth terrain of a scenario, built once per process and cached."""
+    from surefoot.world.terrain.synthetic import build_terrain
+
+    key = "|".join(
+        [s.terrain.model_dump_json(), s.site.model_dump_json(), str(s.moon.radius_m),
+         str(s.initial.approach_azimuth_deg), str(s.initial.uprange_km)]
+    )
+    if key not in _TERRAIN_CACHE:
+        if len(_TERRAIN_CACHE) > 4:
+            _TERRAIN_CACHE.clear()
+        _TERRAIN_CACHE[key] = build_terrain(
+            s.terrain,
+            site_lat_rad=np.radians(s.site.lat_deg),
+            site_lon_rad=np.radians(s.site.lon_deg),
+            radius_ref_m=s.moon.radius_m,
+            approach_azimuth_rad=np.radians(s.initial.approach_azimuth_deg),
+            uprange_length_m=s.initial.uprange_km * 1e3 + 50e3,
+        )
+    return _TERRAIN_CACHE[key]
+
+
+@dataclass
+class BatchResult:
+    """Outcome of one batch. Row ``i`` of every array belongs to ``scenarios[i]``."""
+
+    scenarios: list[Scenario]
+    outcome: np.ndarray
+    touchdown: np.ndarray
+    done: np.ndarray
+    final_state: np.ndarray
+    fsw_state: np.ndarray
+    flight_time_s: np.ndarray
+    wall_time_s: float
+    target_height_m: float
+    terrain: TerrainGrids
+    telemetry: list[np.ndarray] | None = field(default=None, repr=False)
+
+    def summary(self, i: int = 0) -> dict[str, float | str | int]:
+        """Touchdown summary of lander ``i`` (SI units, site frame)."""
+        s = self.scenarios[i]
+        td = self.touchdown[i]
+        prop_left = float(self.final_state[i, S_MPROP])
+        contact = self.done[i] == DONE_CONTACT
+        return {
+            "scenario": s.name,
+            "seed": int(s.seed),
+            "outcome": str(self.outcome[i]),
+            "touchdown_vertical_speed_m_s": float(td[TD_V_VERT]) if contact else float("nan"),
+            "touchdown_horizontal_speed_m_s": float(td[TD_V_HORIZ]) if contact else float("nan"),
+            "touchdown_tilt_deg": float(td[TD_TILT_DEG]) if contact else float("nan"),
+            "touchdown_slope_deg": float(td[TD_SLOPE_DEG]) if contact else float("nan"),
+            "touchdown_rate_deg_s": float(td[TD_RATE_DEG_S]) if contact else float("nan"),
+            "touchdown_east_m": float(td[TD_EAST]) if contact else float("nan"),
+            "touchdown_north_m": float(td[TD_NORTH]) if contact else float("nan"),
+            "distance_from_target_m": float(np.hypot(td[TD_EAST], td[TD_NORTH]))
+            if contact else float("nan"),
+            "impact_angle_deg": float(np.degrees(np.arctan2(td[TD_V_VERT], td[TD_V_HORIZ])))
+            if contact else float("nan"),
+            "touchdown_mass_kg": float(s.vehicle.dry_mass_kg + (td[TD_MPROP] if contact else prop_left)),
+            "propellant_used_kg": float(s.vehicle.propellant_kg - prop_left),
+            "propellant_left_kg": prop_left,
+            "flight_time_s": float(self.flight_time_s[i]),
+            "wall_time_s": float(self.wall_time_s),
+        }
+
+
+def simulate(
+    scenarios: Scenario | list[Scenario],
+    *,
+    terrain: TerrainGrids | None = None,
+    telemetry: bool = True,
+) -> BatchResult:
+    """Fly one lander or a batch to touchdown (or the time limit).
+
+    All scenarios of a batch share terrain, site, Moon and simulation
+    settings (see :func:`surefoot.sim.setup.check_batchable`); vehicle,
+    initial state, sensors, flight software and seed may differ per lander.
+    """
+    if isinstance(scenarios, Scenario):
+        scenarios = [scenarios]
+    t_wall = time.perf_counter()
+    if terrain is None:
+        terrain = terrain_for(scenarios[0])
+    b = batch_arrays(scenarios, terrain)
+    if not telemetry:
+        b.rec_every = 0
+    tel_rows: list[list[np.ndarray]] = [[] for _ in scenarios]
+    seg_rows = SEGMENT_STEPS // b.rec_every + 2 if b.rec_every > 0 else 1
+    tel = np.zeros((len(scenarios), seg_rows, N_COLUMNS))
+    n_rows = np.zeros(len(scenarios), dtype=np.int64)
+    step = 0
+    while np.any(b.done == DONE_RUNNING) and step <= b.max_steps:
+        _run(b, terrain, step, SEGMENT_STEPS, tel, n_rows)
+        if b.rec_every > 0:
+            for i in range(len(scenarios)):
+                if n_rows[i] > 0:
+                    tel_rows[i].append(tel[i, : n_rows[i]].copy())
+        step += SEGMENT_STEPS
+    s0 = scenarios[0]
+    legs = s0.vehicle.legs
+    com_h = legs.height_m + s0.vehicle.com_dry_body_m[2]
+    g_surface = s0.moon.gm_m3_s2 / s0.moon.radius_m**2
+    outcome = classify_touchdown(b.td, s0.touchdown, legs, com_h, g_surface)
+    flight_time = np.where(b.done == DONE_CONTACT, b.td[:, TD_T], b.max_steps * b.dt)
+    wall = time.perf_counter() - t_wall
+    return BatchResult(
+        scenarios=list(scenarios),
+        outcome=outcome,
+        touchdown=b.td.copy(),
+        done=b.done.copy(),
+        final_state=b.x.copy(),
+        fsw_state=b.fs.copy(),
+        flight_time_s=flight_time,
+        wall_time_s=wall,
+        target_height_m=b.target_height_m,
+        terrain=terrain,
+        telemetry=[np.concatenate(r) if r else np.zeros((0, N_COLUMNS)) for r in tel_rows]
+        if b.rec_every > 0 else None,
+    )
+
+
+def _run(b: BatchArrays, terrain: TerrainGrids, step0: int, n_steps: int, tel: np.ndarray,
+         n_rows: np.ndarray) -> None:
+    run_segment(
+        b.x, b.vp, b.moon, b.site, terrain.meta, terrain.offsets, terrain.heights, b.feet_body,
+        b.nav_p, b.fs, b.fp, b.cmd, b.nav, b.seeds, b.done, b.td, step0, n_steps, b.max_steps,
+        b.dt, b.ctrl_every, b.rec_every, tel, n_rows,
+    )

@@ -1,0 +1,61 @@
+"""Telemetry columns: one row per recorded step, names carry frames, units in the schema."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+# (name, unit, description)
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("t", "s", "time since powered-descent initiation"),
+    ("r_east", "m", "truth position, site ENU (origin on the reference sphere below the target)"),
+    ("r_north", "m", "truth position, site ENU"),
+    ("r_up", "m", "truth position, site ENU (height above the reference sphere)"),
+    ("v_east", "m/s", "truth velocity relative to the surface, site ENU"),
+    ("v_north", "m/s", "truth velocity relative to the surface, site ENU"),
+    ("v_up", "m/s", "truth velocity relative to the surface, site ENU"),
+    ("altitude", "m", "truth height of the centre of mass above the terrain below it"),
+    ("q_body_to_enu_w", "1", "truth attitude quaternion, scalar first"),
+    ("q_body_to_enu_x", "1", "truth attitude quaternion"),
+    ("q_body_to_enu_y", "1", "truth attitude quaternion"),
+    ("q_body_to_enu_z", "1", "truth attitude quaternion"),
+    ("tilt", "deg", "angle of the thrust axis (body z) from the site vertical"),
+    ("omega_body_x", "deg/s", "truth body rate"),
+    ("omega_body_y", "deg/s", "truth body rate"),
+    ("omega_body_z", "deg/s", "truth body rate"),
+    ("thrust", "N", "delivered main-engine thrust"),
+    ("thrust_cmd", "N", "commanded main-engine thrust"),
+    ("throttle", "1", "delivered thrust over maximum thrust"),
+    ("mass", "kg", "truth total mass"),
+    ("propellant", "kg", "truth propellant left"),
+    ("phase", "1", "flight-software phase: 0 braking, 1 approach, 2 terminal"),
+    ("tgo", "s", "guidance time-to-go"),
+    ("nav_r_east", "m", "navigation position estimate, site ENU"),
+    ("nav_r_north", "m", "navigation position estimate, site ENU"),
+    ("nav_r_up", "m", "navigation position estimate, site ENU"),
+    ("nav_v_east", "m/s", "navigation velocity estimate, site ENU"),
+    ("nav_v_north", "m/s", "navigation velocity estimate, site ENU"),
+    ("nav_v_up", "m/s", "navigation velocity estimate, site ENU"),
+    ("acmd_east", "m/s^2", "guidance acceleration command, site ENU"),
+    ("acmd_north", "m/s^2", "guidance acceleration command, site ENU"),
+    ("acmd_up", "m/s^2", "guidance acceleration command, site ENU"),
+    ("torque_body_x", "N m", "delivered attitude torque"),
+    ("torque_body_y", "N m", "delivered attitude torque"),
+    ("torque_body_z", "N m", "delivered attitude torque"),
+)
+N_COLUMNS = len(COLUMNS)
+INDEX = {name: k for k, (name, _, _) in enumerate(COLUMNS)}
+
+
+def schema() -> pa.Schema:
+    """Arrow schema with the unit and description of each column as field metadata."""
+    fields = [
+        pa.field(name, pa.float64(), metadata={"unit": unit, "description": desc})
+        for name, unit, desc in COLUMNS
+    ]
+    return pa.schema(fields, metadata={"producer": "surefoot", "frame": "site ENU"})
+
+
+def to_table(rows: np.ndarray) -> pa.Table:
+    """Arrow table from a (n_rows, N_COLUMNS) telemetry array."""
+    return pa.Table.from_arrays([pa.array(rows[:, k]) for k in range(N_COLUMNS)], schema=schema())
