@@ -221,7 +221,7 @@ def blend_into_coarser(
 ) -> None:
     """Tie a finer level to the coarser one, in place.
 
-    ``h <- I + w (h - I)`` (or ``h <- I + w h`` when ``additive``, i.e. ``h``
+    ``h <- w h + (1 - w) I`` (or ``h <- I + w h`` when ``additive``, i.e. ``h``
     holds only detail), where ``I`` is the bilinear interpolation of the
     coarser grid ``hc`` at the finer nodes and ``w = s(dx_edge) s(dy_edge)``
     with ``s`` the smoothstep of the distance to the finer level's border
@@ -265,7 +265,8 @@ def blend_into_coarser(
             if additive:
                 h[j, i] = hi + w * h[j, i]
             else:
-                h[j, i] = hi + w * (h[j, i] - hi)
+                # This form keeps h exactly where w = 1 and hi exactly where w = 0.
+                h[j, i] = w * h[j, i] + (1.0 - w) * hi
 
 
 def _crater_rows(
