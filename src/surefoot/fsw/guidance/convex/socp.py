@@ -58,11 +58,16 @@ class SolverSettings:
         Interior-point iteration cap.
     time_limit_s : float
         Wall-time cap of one conic solve (s); ``inf`` for none.
+    iterative_refinement : bool
+        Clarabel's iterative refinement of each KKT solve. Off by default: on the scaled
+        problem it changed neither the iteration count nor the answer in our tests and
+        benchmark, and it cost about 40 % of the solve time.
     """
 
     tol: float = 1e-8
     max_iter: int = 100
     time_limit_s: float = math.inf
+    iterative_refinement: bool = False
 
     def clarabel_options(self) -> dict[str, object]:
         opts: dict[str, object] = {
@@ -72,6 +77,7 @@ class SolverSettings:
             "max_iter": self.max_iter,
             # data updates (the warm path) are refused when presolve may drop rows
             "presolve_enable": False,
+            "iterative_refinement_enable": self.iterative_refinement,
         }
         if math.isfinite(self.time_limit_s):
             opts["time_limit"] = float(self.time_limit_s)

@@ -1,0 +1,200 @@
+"""Convex powered-descent guidance: solve time and a side-by-side with PyPI ``gfold``.
+
+Run: ``.venv/bin/python benchmarks/bench_convex_guidance.py [--states 100] [--nodes 50]``
+
+Part 1, solve time of one fixed-time minimum-fuel SOCP (50 nodes) over dispersed
+initial states of the ``lunar_high_gate`` example, three ways:
+
+* rebuild: a new cvxpy problem for every solve (build, DPP compile, Clarabel);
+* cold:    the compiled parametrised problem re-used, a new Clarabel solver each time;
+* warm:    the compiled problem and the Clarabel solver object re-used (data update).
+
+plus the full free-final-time search (many fixed-time solves).
+
+Part 2, the same dispersed states (thrust-pointing limit off, since ``gfold`` 0.3.2
+did not enforce its ``max_angle_deg`` in our checks) and the two example problems,
+solved by surefoot and by ``gfold`` (``pip install gfold``; the column is skipped when
+it is not installed): propellant, time of flight and wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import platform
+import statistics
+import time
+
+import numpy as np
+
+from surefoot.config.guidance_problem import load_guidance_problem
+from surefoot.fsw.guidance.convex.gfold import solve_free_time
+from surefoot.fsw.guidance.convex.problem import DescentProblem
+from surefoot.fsw.guidance.convex.socp import DescentSOCP, SOCPCache, shape_of
+
+try:
+    import gfold as pypi_gfold
+except ImportError:  # optional, benchmark only
+    pypi_gfold = None
+
+
+def dispersed(p: DescentProblem, n: int, seed: int) -> list[DescentProblem]:
+    """``n`` copies of ``p`` with the initial state and mass dispersed (1-sigma below)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        r = p.r0_lf + rng.normal(0.0, [150.0, 150.0, 100.0])
+        v = p.v0_lf + rng.normal(0.0, [4.0, 4.0, 3.0])
+        m = p.wet_mass_kg + rng.normal(0.0, 5.0)
+        out.append(p.with_state(r, v, m))
+    return out
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(xs), q))
+
+
+def time_fixed(problems: list[DescentProblem], tf: float) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"rebuild": [], "cold": [], "warm": []}
+    status: dict[str, list[str]] = {k: [] for k in times}
+    shape = shape_of(problems[0], "min_fuel")
+    for p in problems:
+        t0 = time.perf_counter()
+        s = DescentSOCP(shape).solve(p, tf, warm=False)
+        times["rebuild"].append(time.perf_counter() - t0)
+        status["rebuild"].append(s.status)
+    cold = DescentSOCP(shape)
+    cold.solve(problems[0], tf, warm=False)  # compile once, outside the timing
+    for p in problems:
+        t0 = time.perf_counter()
+        s = cold.solve(p, tf, warm=False)
+        times["cold"].append(time.perf_counter() - t0)
+        status["cold"].append(s.status)
+    warm = DescentSOCP(shape)
+    warm.solve(problems[0], tf, warm=True)
+    for p in problems:
+        t0 = time.perf_counter()
+        s = warm.solve(p, tf, warm=True)
+        times["warm"].append(time.perf_counter() - t0)
+        status["warm"].append(s.status)
+    for k, st in status.items():
+        bad = [x for x in st if x != "optimal"]
+        if bad:
+            print(f"  note: {k}: {len(bad)} of {len(st)} not optimal ({sorted(set(bad))})")
+    return times
+
+
+def gfold_solve(p: DescentProblem) -> tuple[float, float, float, str]:
+    """Solve with PyPI gfold (z-up only): (propellant kg, tof s, wall s, status)."""
+    assert pypi_gfold is not None
+    sc = pypi_gfold.Spacecraft(
+        wet_mass=p.wet_mass_kg,
+        fuel=p.propellant_kg,
+        real_max_thrust=p.thrust_max_n,
+        min_thrust_pct=p.thrust_min_n / p.thrust_max_n,
+        max_thrust_pct=1.0,
+        max_velocity=p.max_speed_m_s if math.isfinite(p.max_speed_m_s) else 1e4,
+        initial_position=list(p.r0_lf),
+        initial_velocity=list(p.v0_lf),
+        target_velocity=list(p.v_target_lf),
+        target_position=list(p.r_target_lf),
+        fuel_consumption=p.alpha_s_m,
+    )
+    env = pypi_gfold.Environment(
+        gravity=list(p.g_lf),
+        glide_slope_angle_deg=math.degrees(p.glide_slope_rad),
+        max_angle_deg=math.degrees(min(p.max_tilt_rad, math.pi / 2)),
+    )
+    cfg = pypi_gfold.Config(spacecraft=sc, environment=env,
+                            solver=pypi_gfold.Solver(n=int(p.n_nodes)))
+    t0 = time.perf_counter()
+    try:
+        tr = pypi_gfold.solve(cfg)
+    except ValueError as exc:
+        return math.nan, math.nan, time.perf_counter() - t0, str(exc).split(":")[0]
+    wall = time.perf_counter() - t0
+    return p.wet_mass_kg - float(tr.final_mass), float(tr.time_points[-1]), wall, str(tr.status)
+
+
+def to_z_up(p: DescentProblem) -> DescentProblem:
+    """The same problem with axes permuted (cyclic, a proper rotation) so "up" is +z."""
+    k = int(np.argmax(np.abs(p.up_lf)))
+    perm = [(k + 1) % 3, (k + 2) % 3, k]
+    return dataclasses.replace(
+        p, g_lf=p.g_lf[perm], r0_lf=p.r0_lf[perm], v0_lf=p.v0_lf[perm],
+        r_target_lf=p.r_target_lf[perm], v_target_lf=p.v_target_lf[perm],
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--states", type=int, default=100)
+    ap.add_argument("--nodes", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+
+    base = DescentProblem.from_config(load_guidance_problem("lunar_high_gate"))
+    base = dataclasses.replace(base, n_nodes=args.nodes)
+    problems = dispersed(base, args.states, args.seed)
+    nominal = solve_free_time(base)
+    tf = nominal.tf_s
+
+    print(f"machine: {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}, numpy {np.__version__}")
+    print(f"problem: lunar_high_gate, {args.nodes} nodes, {args.states} dispersed states, "
+          f"fixed tf = {tf:.2f} s (nominal optimum)\n")
+    times = time_fixed(problems, tf)
+    print(f"{'one fixed-time SOCP solve':<34}{'median ms':>10}{'p95 ms':>10}{'vs rebuild':>12}")
+    ref = statistics.median(times["rebuild"])
+    for key, label in (("rebuild", "rebuild cvxpy problem every solve"),
+                       ("cold", "cold (compiled, new Clarabel)"),
+                       ("warm", "warm (compiled, Clarabel update)")):
+        med = statistics.median(times[key])
+        print(f"{label:<34}{med * 1e3:>10.2f}{pct(times[key], 95) * 1e3:>10.2f}"
+              f"{ref / med:>11.1f}x")
+
+    cache = SOCPCache()
+    search_t, search_n = [], []
+    for p in problems:
+        s = solve_free_time(p, cache)
+        search_t.append(s.solve_time_s)
+        search_n.append(s.n_solves)
+    print(f"{'free-final-time search (warm)':<34}{statistics.median(search_t) * 1e3:>10.1f}"
+          f"{pct(search_t, 95) * 1e3:>10.1f}   ({statistics.median(search_n):.0f} solves)")
+
+    print("\nside by side with PyPI gfold (free final time, same problems)")
+    if pypi_gfold is None:
+        print("  gfold not installed (pip install gfold): column skipped")
+    no_tilt = [dataclasses.replace(p, max_tilt_rad=math.pi) for p in problems]
+    rows = []
+    for p in no_tilt:
+        ours = solve_free_time(p, cache)
+        theirs = gfold_solve(p) if pypi_gfold is not None else (math.nan,) * 3 + ("-",)
+        rows.append((ours.propellant_kg, ours.tf_s, ours.solve_time_s, *theirs))
+    a = np.array([r[:6] for r in rows], dtype=float)
+    ok = np.isfinite(a[:, 0]) & np.isfinite(a[:, 3])
+    print(f"{'':<30}{'surefoot':>12}{'gfold 0.3.2':>14}")
+    print(f"{'solved':<30}{int(np.isfinite(a[:, 0]).sum()):>12}{int(np.isfinite(a[:, 3]).sum()):>14}")
+    print(f"{'median propellant kg':<30}{np.nanmedian(a[:, 0]):>12.3f}{np.nanmedian(a[:, 3]):>14.3f}")
+    print(f"{'median time of flight s':<30}{np.nanmedian(a[:, 1]):>12.2f}{np.nanmedian(a[:, 4]):>14.2f}")
+    print(f"{'median wall time ms':<30}{np.nanmedian(a[:, 2]) * 1e3:>12.1f}"
+          f"{np.nanmedian(a[:, 5]) * 1e3:>14.1f}")
+    if ok.any():
+        dprop = a[ok, 0] - a[ok, 3]
+        print(f"{'propellant diff (ours-gfold)':<30} median {np.median(dprop):+.4f} kg, "
+              f"max |diff| {np.max(np.abs(dprop)):.4f} kg over {int(ok.sum())} states")
+
+    print(f"\n{'example (pointing limit off)':<28}{'ours kg':>9}{'ours s':>8}{'ours ms':>9}"
+          f"{'gfold kg':>10}{'gfold s':>9}{'gfold ms':>10}")
+    for name in ("lunar_high_gate", "mars_acikmese_ploen_2007"):
+        p = DescentProblem.from_config(load_guidance_problem(name))
+        p = to_z_up(dataclasses.replace(p, max_tilt_rad=math.pi, n_nodes=args.nodes))
+        ours = solve_free_time(p, cache)
+        g = gfold_solve(p) if pypi_gfold is not None else (math.nan, math.nan, math.nan, "-")
+        print(f"{name:<28}{ours.propellant_kg:>9.2f}{ours.tf_s:>8.2f}"
+              f"{ours.solve_time_s * 1e3:>9.0f}{g[0]:>10.2f}{g[1]:>9.2f}{g[2] * 1e3:>10.0f}")
+
+
+if __name__ == "__main__":
+    main()
