@@ -113,7 +113,9 @@ class TerrainBuild:
         Geometry of each level, coarse first.
     craters : ndarray of CRATER_DTYPE
         Every simple crater stamped on some level, each once, with ``level``
-        the coarsest level that holds it (map frame, m).
+        the coarsest level that holds it (map frame, m). With a DEM, coarse
+        craters centred inside the DEM's untapered part are left out (the
+        DEM replaces them there).
     boulders : ndarray of BOULDER_DTYPE
         Every boulder stamped on the fine level (map frame, m).
     timings_s : dict
@@ -309,6 +311,10 @@ def generate_terrain(
     -------
     TerrainBuild
     """
+    if not (math.isfinite(uprange_length_m) and uprange_length_m >= 0.0):
+        raise ValueError(f"uprange_length_m must be finite and >= 0 (got {uprange_length_m})")
+    if not math.isfinite(approach_azimuth_rad):
+        raise ValueError(f"approach_azimuth_rad must be finite (got {approach_azimuth_rad})")
     if cfg.source == "file":
         return _generate_from_dem(
             cfg, site_lat_rad=site_lat_rad, site_lon_rad=site_lon_rad,
@@ -448,7 +454,11 @@ def _generate_from_dem(
     stamp_crater_table(
         h, coarse.x0_m, coarse.y0_m, coarse.dx_m, rows, cfg.craters.ejecta_extent_radii
     )
-    rows = rows.copy()
+    # Craters centred where the DEM is untapered are not in the truth terrain: leave them out.
+    di = dem_spec.interior
+    hidden = (rows["x_m"] > di[0]) & (rows["x_m"] < di[1])
+    hidden &= (rows["y_m"] > di[2]) & (rows["y_m"] < di[3])
+    rows = rows[~hidden].copy()
     rows["level"] = 0
     tables.append(rows)
     timings["coarse"] = time.perf_counter() - t0
