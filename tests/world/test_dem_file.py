@@ -76,6 +76,10 @@ def test_npz_round_trip_with_pixel_and_offsets(tmp_path: Path) -> None:
     np.savez(p, height_m=h, pixel_m=5.0)
     dem = load_dem(p)
     assert dem.bounds == (-147.5, 147.5, -122.5, 122.5)
+    # A run's terrain_site.npz (dx_m for the spacing) loads back as a DEM.
+    np.savez(p, height_m=h, x0_m=-10.0, y0_m=-20.0, dx_m=0.5)
+    dem = load_dem(p)
+    assert (dem.pixel_m, dem.x0_m, dem.y0_m) == (0.5, -10.0, -20.0)
 
 
 def test_geotiff_round_trip_pixel_from_tag(tmp_path: Path) -> None:
@@ -194,6 +198,8 @@ def _bad_cases(tmp: Path) -> list[tuple[str, Path, float | None, str]]:
     add("npz pixel vector", tmp / "vecpix.npz", None, "single number")
     np.savez(tmp / "negpix.npz", height_m=ok, pixel_m=-2.0)
     add("npz negative pixel", tmp / "negpix.npz", None, "invalid pixel size")
+    np.savez(tmp / "twopix.npz", height_m=ok, pixel_m=2.0, dx_m=1.0)
+    add("npz pixel_m and dx_m", tmp / "twopix.npz", None, "differ")
     np.savez(tmp / "onex.npz", height_m=ok, pixel_m=2.0, x0_m=5.0)
     add("npz one offset", tmp / "onex.npz", None, "x0_m")
     np.savez(tmp / "conflict.npz", height_m=ok, pixel_m=2.0)

@@ -11,8 +11,9 @@ Formats and orientation:
   :meth:`TerrainGrids.level <surefoot.world.terrain.grid.TerrainGrids.level>`);
   the pixel size comes from ``terrain.dem_pixel_m``.
 - ``.npz``: array ``height_m`` as for ``.npy``, and optionally ``pixel_m``
-  (m), ``x0_m`` and ``y0_m`` (map position in m of node ``[0, 0]``, the
-  south-west corner, east and north of the site).
+  (m; ``dx_m`` is accepted too, as in a run's ``terrain_site.npz``), ``x0_m``
+  and ``y0_m`` (map position in m of node ``[0, 0]``, the south-west corner,
+  east and north of the site).
 - GeoTIFF (``.tif``/``.tiff``): the first image, rows from north to south as
   in any image (flipped on load); the pixel size is the ModelPixelScale tag
   when present, else ``terrain.dem_pixel_m``. Georeferencing in degrees is
@@ -132,12 +133,17 @@ def _read_npz(
                 raise _fail(path, f"has no array 'height_m' (arrays found: {found})")
             heights = np.asarray(data["height_m"])
             pixel = _scalar(path, data, "pixel_m")
+            dx = _scalar(path, data, "dx_m")
             x0 = _scalar(path, data, "x0_m")
             y0 = _scalar(path, data, "y0_m")
     except ConfigError:
         raise
     except (OSError, ValueError, EOFError) as exc:
         raise _fail(path, f"cannot be read as .npz ({_first_line(exc)})") from None
+    if pixel is None:
+        pixel = dx
+    elif dx is not None and not math.isclose(pixel, dx, rel_tol=1e-9):
+        raise _fail(path, f"has both 'pixel_m' ({pixel:g}) and 'dx_m' ({dx:g}) and they differ")
     if (x0 is None) != (y0 is None):
         raise _fail(path, "gives only one of 'x0_m' and 'y0_m' (give both or neither)")
     return heights, pixel, x0, y0
