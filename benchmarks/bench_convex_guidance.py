@@ -175,9 +175,12 @@ def main() -> None:
     a = np.array([r[:6] for r in rows], dtype=float)
     ok = np.isfinite(a[:, 0]) & np.isfinite(a[:, 3])
     print(f"{'':<30}{'surefoot':>12}{'gfold 0.3.2':>14}")
-    print(f"{'solved':<30}{int(np.isfinite(a[:, 0]).sum()):>12}{int(np.isfinite(a[:, 3]).sum()):>14}")
-    print(f"{'median propellant kg':<30}{np.nanmedian(a[:, 0]):>12.3f}{np.nanmedian(a[:, 3]):>14.3f}")
-    print(f"{'median time of flight s':<30}{np.nanmedian(a[:, 1]):>12.2f}{np.nanmedian(a[:, 4]):>14.2f}")
+    def row(label: str, ours: float, theirs: float, fmt: str) -> None:
+        print(f"{label:<30}{ours:>12{fmt}}{theirs:>14{fmt}}")
+
+    row("solved", np.isfinite(a[:, 0]).sum(), np.isfinite(a[:, 3]).sum(), ".0f")
+    row("median propellant kg", np.nanmedian(a[:, 0]), np.nanmedian(a[:, 3]), ".3f")
+    row("median time of flight s", np.nanmedian(a[:, 1]), np.nanmedian(a[:, 4]), ".2f")
     print(f"{'median wall time ms':<30}{np.nanmedian(a[:, 2]) * 1e3:>12.1f}"
           f"{np.nanmedian(a[:, 5]) * 1e3:>14.1f}")
     if ok.any():
