@@ -430,3 +430,15 @@ def test_default_build_is_fast() -> None:
         _build(TerrainConfig(), uprange_m=785e3)
         best = min(best, time.perf_counter() - t0)
     assert best < 0.5, best
+
+
+def test_config_checks_level_nesting() -> None:
+    """Levels must nest: fine finer than medium, medium no coarser than coarse, fine box inside."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="fine_half_width_m"):
+        TerrainConfig(fine_half_width_m=900.0, medium_half_width_m=800.0)
+    with pytest.raises(ValidationError, match="spacings"):
+        TerrainConfig(fine_spacing_m=10.0, medium_spacing_m=10.0)
+    with pytest.raises(ValidationError, match="min_freshness"):
+        TerrainConfig(craters={"min_freshness": 0.0})
