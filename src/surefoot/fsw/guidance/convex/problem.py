@@ -34,7 +34,7 @@ def _vec3(x: object, name: str) -> NDArray[np.float64]:
     return a
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare fields explicitly
 class DescentProblem:
     """Parameters of one minimum-fuel / minimum-landing-error powered descent.
 
@@ -196,7 +196,7 @@ class DescentProblem:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Solution:
     """A discretised powered-descent trajectory, tabulated on the nodes.
 
