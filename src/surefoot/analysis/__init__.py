@@ -1,0 +1,1 @@
+"""Analysis of flown landings: plots, reports, orbital imagery and change detection."""

@@ -1,0 +1,305 @@
+"""Reading and writing single-band images with their pixel scale: PNG and GeoTIFF.
+
+In memory an image is a :class:`GeoImage`: a ``(ny, nx)`` array whose row 0
+is the **southern** edge and column 0 the western edge, like the terrain
+grids (row ``j`` at ``y = y0_m + j * pixel_m`` north, column ``i`` at
+``x = x0_m + i * pixel_m`` east, coordinates of pixel centres in the site map
+frame, metres). Files are stored the usual way, north up (first row of the
+file = northern edge); the readers and writers flip the rows.
+
+- PNG: 8- or 16-bit greyscale (colour is converted to luma). surefoot writes
+  16-bit greyscale and keeps the georeference and the metadata as JSON in a
+  ``surefoot`` text chunk, so any viewer opens the file and surefoot reads
+  the scale back. Floating-point data are stored as 16-bit counts with the
+  scale in ``value_per_count``.
+- GeoTIFF: any single-band TIFF; the georeference is taken from the
+  ``ModelPixelScale`` and ``ModelTiepoint`` tags when present (pixel-is-area
+  or pixel-is-point), and written with them in a user-defined projected frame
+  in metres (the site map frame; there is no EPSG code for it).
+
+Images surefoot renders are synthetic and say so in their metadata
+(``"synthetic": true``) and in the PNG description.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tifffile
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
+
+# GeoTIFF tag numbers (GeoTIFF 1.0 specification, OGC 19-008r4).
+_TAG_PIXEL_SCALE = 33550
+_TAG_TIEPOINT = 33922
+_TAG_GEOKEYS = 34735
+_TAG_GEO_ASCII = 34737
+_KEY_RASTER_TYPE = 1025
+_RASTER_PIXEL_IS_POINT = 2
+
+_PNG_KEY = "surefoot"
+_FRAME_TEXT = "surefoot site map frame: azimuthal equidistant about the landing target, metres"
+
+
+class ImageFormatError(ValueError):
+    """A file is missing, unreadable or not a single-band image; the message says which."""
+
+
+@dataclass
+class GeoImage:
+    """A single-band image and where its pixels lie.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        Pixel values, shape (ny, nx); row 0 is the southern edge.
+    pixel_m : float or None
+        Ground size of a pixel (m); None when the file did not say.
+    x0_m, y0_m : float
+        East and north coordinates (m, site map frame) of the centre of the
+        south-west pixel ``data[0, 0]``.
+    meta : dict
+        Free-form metadata (JSON-serialisable), e.g. Sun angles, ``synthetic``.
+    """
+
+    data: np.ndarray
+    pixel_m: float | None
+    x0_m: float = 0.0
+    y0_m: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(ny, nx) in pixels."""
+        return (int(self.data.shape[0]), int(self.data.shape[1]))
+
+    def georef(self) -> dict[str, Any]:
+        """Georeference as a JSON-ready dict (``pixel_m``, ``x0_m``, ``y0_m``, ``north_up``)."""
+        return {"pixel_m": self.pixel_m, "x0_m": self.x0_m, "y0_m": self.y0_m, "north_up": True}
+
+
+def _counts_for_file(image: GeoImage) -> tuple[np.ndarray, dict[str, Any]]:
+    """Unsigned integer counts, north up, and the metadata to store with them."""
+    data = np.asarray(image.data)
+    meta = dict(image.meta)
+    if data.dtype in (np.uint8, np.uint16):
+        counts = data
+    else:
+        values = np.asarray(data, dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise ImageFormatError("image data: contains NaN or infinite values")
+        lo = min(0.0, float(values.min()))
+        span = float(values.max()) - lo
+        scale = span / 65535.0 if span > 0.0 else 1.0
+        counts = np.round((values - lo) / scale).astype(np.uint16)
+        meta["value_per_count"] = scale
+        meta["value_offset"] = lo
+    return np.ascontiguousarray(counts[::-1]), meta
+
+
+def write_png(path: str | Path, image: GeoImage) -> Path:
+    """Write a greyscale PNG (north up) with georeference and metadata in a text chunk.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output file.
+    image : GeoImage
+        Image to write; uint8 and uint16 data are stored as they are, other
+        data are scaled linearly to 16-bit counts (scale kept in the metadata).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    path = Path(path)
+    counts, meta = _counts_for_file(image)
+    info = PngImagePlugin.PngInfo()
+    info.add_text(_PNG_KEY, json.dumps({**image.georef(), "meta": meta}))
+    if meta.get("synthetic"):
+        info.add_text("Description", "SYNTHETIC image rendered by surefoot (not an observation)")
+    Image.fromarray(counts).save(path, format="PNG", pnginfo=info)
+    return path
+
+
+def write_geotiff(path: str | Path, image: GeoImage) -> Path:
+    """Write a single-band GeoTIFF (north up) in the site map frame.
+
+    The pixel scale and the tie point (upper-left corner of the upper-left
+    pixel, pixel-is-area) go to the GeoTIFF tags; the metadata go to the
+    ImageDescription as JSON.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output file.
+    image : GeoImage
+        Image to write; must have a pixel scale.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    if image.pixel_m is None or not image.pixel_m > 0.0:
+        raise ImageFormatError("pixel_m: a GeoTIFF needs a positive pixel scale (m)")
+    path = Path(path)
+    counts, meta = _counts_for_file(image)
+    p = float(image.pixel_m)
+    ny = counts.shape[0]
+    x_ul = image.x0_m - 0.5 * p
+    y_ul = image.y0_m + (ny - 1) * p + 0.5 * p
+    geokeys = [1, 1, 0, 5]
+    geokeys += [1024, 0, 1, 1]  # GTModelType: projected
+    geokeys += [1025, 0, 1, 1]  # GTRasterType: pixel is area
+    geokeys += [1026, _TAG_GEO_ASCII, len(_FRAME_TEXT) + 1, 0]  # GTCitation
+    geokeys += [3072, 0, 1, 32767]  # ProjectedCSType: user-defined
+    geokeys += [3076, 0, 1, 9001]  # ProjLinearUnits: metre
+    extratags = [
+        (_TAG_PIXEL_SCALE, "d", 3, (p, p, 0.0), True),
+        (_TAG_TIEPOINT, "d", 6, (0.0, 0.0, 0.0, x_ul, y_ul, 0.0), True),
+        (_TAG_GEOKEYS, "H", len(geokeys), tuple(geokeys), True),
+        (_TAG_GEO_ASCII, "s", 0, _FRAME_TEXT + "|", True),
+    ]
+    description = json.dumps({**image.georef(), "meta": meta})
+    tifffile.imwrite(
+        path, counts, photometric="minisblack", description=description, extratags=extratags
+    )
+    return path
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma of an (ny, nx, 3 or 4) array."""
+    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+
+
+def _apply_count_scale(values: np.ndarray, meta: dict[str, Any]) -> np.ndarray:
+    scale = meta.get("value_per_count")
+    if scale is None:
+        return values
+    return values * float(scale) + float(meta.get("value_offset", 0.0))
+
+
+def _read_png(path: Path) -> GeoImage:
+    try:
+        with Image.open(path) as im:
+            im.load()
+            text = dict(getattr(im, "text", {}) or {})
+            mode = im.mode
+            if mode in ("I;16", "I;16B", "I;16L", "I", "F", "L"):
+                data = np.asarray(im, dtype=float)
+            elif mode in ("LA", "P", "PA", "1"):
+                data = np.asarray(im.convert("L"), dtype=float)
+            else:
+                data = _luma(np.asarray(im.convert("RGB"), dtype=float))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageFormatError(f"'{path}' is not a readable PNG image ({exc})") from None
+    pixel_m, x0, y0, meta = None, 0.0, 0.0, {}
+    if _PNG_KEY in text:
+        try:
+            info = json.loads(text[_PNG_KEY])
+            pixel_m = info.get("pixel_m")
+            x0 = float(info.get("x0_m", 0.0))
+            y0 = float(info.get("y0_m", 0.0))
+            meta = dict(info.get("meta", {}))
+        except (ValueError, TypeError, AttributeError):
+            pixel_m, x0, y0, meta = None, 0.0, 0.0, {}
+    data = _apply_count_scale(data, meta)
+    return GeoImage(np.ascontiguousarray(data[::-1]), pixel_m, x0, y0, meta)
+
+
+def _read_tiff(path: Path) -> GeoImage:
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            data = page.asarray()
+            tags = page.tags
+            scale_tag = tags.get(_TAG_PIXEL_SCALE)
+            tie_tag = tags.get(_TAG_TIEPOINT)
+            keys_tag = tags.get(_TAG_GEOKEYS)
+            desc = page.description or ""
+            scale = tuple(scale_tag.value) if scale_tag is not None else None
+            tie = tuple(tie_tag.value) if tie_tag is not None else None
+            keys = tuple(keys_tag.value) if keys_tag is not None else ()
+    except (tifffile.TiffFileError, OSError, ValueError, IndexError, KeyError) as exc:
+        raise ImageFormatError(f"'{path}' is not a readable TIFF image ({exc})") from None
+    data = np.asarray(data)
+    if data.ndim == 3 and data.shape[-1] in (3, 4):
+        data = _luma(data.astype(float))
+    elif data.ndim == 3 and data.shape[0] == 1:
+        data = data[0]
+    if data.ndim != 2:
+        raise ImageFormatError(
+            f"'{path}' has shape {data.shape}; a single-band 2-D image is needed"
+        )
+    data = data.astype(float)
+    meta: dict[str, Any] = {}
+    try:
+        info = json.loads(desc) if desc.startswith("{") else {}
+        meta = dict(info.get("meta", {}))
+    except (ValueError, TypeError, AttributeError):
+        meta = {}
+    data = _apply_count_scale(data, meta)
+    ny = data.shape[0]
+    pixel_m, x0, y0 = None, 0.0, 0.0
+    if scale is not None and len(scale) >= 2 and scale[0] > 0.0:
+        if abs(scale[0] - scale[1]) > 1e-9 * scale[0]:
+            raise ImageFormatError(
+                f"'{path}': pixels are not square ({scale[0]} x {scale[1]}); square pixels needed"
+            )
+        pixel_m = float(scale[0])
+        if tie is not None and len(tie) >= 6:
+            point = _RASTER_PIXEL_IS_POINT in [
+                keys[i + 3] for i in range(4, len(keys) - 3, 4) if keys[i] == _KEY_RASTER_TYPE
+            ]
+            half = 0.0 if point else 0.5 * pixel_m
+            # Tie point: raster (I, J) -> model (X, Y); I, J are column and row from the top.
+            x0 = float(tie[3]) + (half - float(tie[0]) * pixel_m)
+            y_top = float(tie[4]) - (half - float(tie[1]) * pixel_m)
+            y0 = y_top - (ny - 1) * pixel_m
+    return GeoImage(np.ascontiguousarray(data[::-1]), pixel_m, x0, y0, meta)
+
+
+def read_image(path: str | Path) -> GeoImage:
+    """Read a PNG or (Geo)TIFF into a :class:`GeoImage` (row 0 = southern edge).
+
+    Parameters
+    ----------
+    path : str or Path
+        File to read; the format is taken from the file's first bytes.
+
+    Returns
+    -------
+    GeoImage
+        Float data; ``pixel_m`` is None when the file carries no scale, and
+        then ``x0_m = y0_m = 0`` (metres from the south-west pixel).
+
+    Raises
+    ------
+    ImageFormatError
+        Missing file, unknown format, corrupt file, or not a single-band image.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageFormatError(f"'{path}' does not exist or is not a file")
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"\x89PNG"):
+        return _read_png(path)
+    if magic[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return _read_tiff(path)
+    raise ImageFormatError(f"'{path}' is neither a PNG nor a TIFF file")
+
+
+def write_image(path: str | Path, image: GeoImage) -> Path:
+    """Write PNG or GeoTIFF according to the suffix (``.png``, ``.tif``, ``.tiff``)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".png":
+        return write_png(path, image)
+    if suffix in (".tif", ".tiff"):
+        return write_geotiff(path, image)
+    raise ImageFormatError(f"'{path}': suffix must be .png, .tif or .tiff")
