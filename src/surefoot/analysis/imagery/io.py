@@ -44,7 +44,11 @@ _PNG_KEY = "surefoot"
 _FRAME_TEXT = "surefoot site map frame: azimuthal equidistant about the landing target, metres"
 
 
-class ImageFormatError(ValueError):
+class ImageryInputError(ValueError):
+    """Bad input to the imagery tools (files, run folders, options); the message names it."""
+
+
+class ImageFormatError(ImageryInputError):
     """A file is missing, unreadable or not a single-band image; the message says which."""
 
 

@@ -301,7 +301,9 @@ class Touchdown:
     """The end of a flight as a run's ``summary.json`` reports it.
 
     Position in the site map frame (m east, m north of the target); speeds
-    in m/s; mass in kg; ``impact_angle_deg`` from the horizontal.
+    in m/s; mass in kg; ``impact_angle_deg`` from the horizontal. Without
+    contact (``"no_contact"``) missing or null values default to the target
+    and zero speed.
     """
 
     outcome: str
@@ -328,7 +330,9 @@ class Touchdown:
             raise ValueError(f"summary.json outcome: must be one of {', '.join(OUTCOMES)}")
 
         def num(key: str, default: float | None = None, lo: float = -math.inf) -> float:
-            value = summary.get(key, default)
+            value = summary.get(key)
+            if value is None:  # absent, or null as a run writes NaN
+                value = default
             if value is None:
                 raise ValueError(f"summary.json {key}: missing; a number is needed")
             try:
@@ -348,8 +352,8 @@ class Touchdown:
             raise ValueError("summary.json impact_angle_deg: must be in (0, 90]")
         return cls(
             outcome=str(outcome),
-            east_m=num("touchdown_east_m"),
-            north_m=num("touchdown_north_m"),
+            east_m=num("touchdown_east_m", None if contact else 0.0),
+            north_m=num("touchdown_north_m", None if contact else 0.0),
             vertical_speed_m_s=vz,
             horizontal_speed_m_s=vh,
             mass_kg=num("touchdown_mass_kg", None if outcome == "crashed" else 0.0, lo=0.0),
