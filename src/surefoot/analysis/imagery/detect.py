@@ -561,7 +561,8 @@ def detect_change(
     eps = 0.02 * level_b
     used = inside & ((bs > floor) | (as_ > floor))
     log_ratio = np.log((as_ + eps) / (bs + eps))
-    med, sig = _robust_level(log_ratio, 0.5 * (as_ + bs), used, s.brightness_bins)
+    # Bins by the before image only, so that changed pixels do not gather in a bin of their own.
+    med, sig = _robust_level(log_ratio, bs, used, s.brightness_bins)
     noise = float(np.median(sig))
     # A residual misregistration delta leaves grad(log before) . delta in the ratio.
     g_row, g_col = np.gradient(np.log(bs + eps))

@@ -317,6 +317,22 @@ class Camera:
         return np.clip(counts, 0, 2**self.bits - 1).astype(np.uint16)
 
 
+def _sample_heights(h: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Cubic-spline heights at fractional (row, col), exact for planes.
+
+    The best-fitting plane is removed before the spline and added back, so
+    that a tilted plane is reproduced exactly and the spline's edge handling
+    acts only on the relief.
+    """
+    ny, nx = h.shape
+    jj, ii = np.mgrid[0:ny, 0:nx]
+    design = np.column_stack([np.ones(h.size), ii.ravel(), jj.ravel()])
+    coef, *_ = np.linalg.lstsq(design, h.ravel(), rcond=None)
+    relief = h - (coef[0] + coef[1] * ii + coef[2] * jj)
+    out = ndimage.map_coordinates(relief, [rows, cols], order=3, mode="nearest")
+    return out + coef[0] + coef[1] * cols + coef[2] * rows
+
+
 def render_reflectance(
     height_m: np.ndarray,
     dx_m: float,
@@ -395,7 +411,7 @@ def render_reflectance(
     fx = (xs.ravel() - x0_m) / dx_m
     fy = (ys.ravel() - y0_m) / dx_m
     rows, cols = np.meshgrid(fy, fx, indexing="ij")
-    hs = ndimage.map_coordinates(h, [rows, cols], order=3, mode="nearest")
+    hs = _sample_heights(h, rows, cols)
     albedo = np.asarray(albedo_factor, dtype=float)
     if albedo.ndim == 2:
         if albedo.shape != h.shape:
