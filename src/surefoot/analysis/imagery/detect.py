@@ -11,15 +11,15 @@ Steps (:func:`detect_change`):
    intensities (Lucas and Kanade 1981), which removes the bias of the
    windowed correlation towards zero shift (about 0.1 pixel). Its
    uncertainty is the scatter of the refined estimate on the four image
-   quadrants. The after image is resampled onto the
-   before image's pixels (cubic spline); a border as wide as the shift is
-   left out.
+   quadrants. The after image is resampled onto the before image's pixels
+   (cubic spline); a border as wide as the shift is left out.
 2. **Ratio image.** Both images are smoothed by a Gaussian of
    ``smooth_px`` and compared as ``log(after / before)``; pixels dark in
    both (shadows, where the ratio is only noise) are left out.
 3. **Robust threshold.** The log ratio is normalised to a z-score by the
    median and the median absolute deviation (MAD, times 1.4826) within
-   brightness bins, since photon noise makes dark pixels noisier; a
+   bins of the before image's brightness, since photon noise makes dark
+   pixels noisier; a
    residual misregistration adds ``|grad log(before)| sigma_shift`` to each
    pixel's sigma, so sharp shadow edges do not pass for changes. Pixels
    with ``|z| > k_seed`` seed changes, which grow through pixels with
@@ -27,16 +27,24 @@ Steps (:func:`detect_change`):
 4. **Connected components** (8-connected) closer than ``merge_m`` form one
    site (a dark zone and the bright halo around it are one site); sites
    smaller than ``min_area_m2`` are dropped.
-5. **Report** per site: centre (``|z|``-weighted centroid) in site
-   coordinates with a 1-sigma uncertainty, extent, darkening/brightening,
-   and the offset from the planned target.
+5. **Report** per site: centre in site coordinates with a 1-sigma
+   uncertainty, extent, darkening/brightening, and the offset from the
+   planned target. The site's region is its changed pixels with gaps up to
+   ``fill_m`` closed and holes filled; the centre is the centroid of the
+   log-ratio departure ``|log ratio - median|`` over the visible pixels of
+   that region (weighting by the departure rather than by the z-score
+   keeps dim, noisier slopes from counting less for the same change).
 
-The centre's uncertainty combines, per axis, the scatter of the centre
-when the site is detected again with fresh noise of the z map's statistics
-added (``replicas`` times), the registration scatter, and a shape term,
-half the distance between the weighted and the unweighted centroid (an
-asymmetric site, e.g. a shadowed crater wall, pulls them apart). The
-georeference of the before image is taken as exact.
+The centre's uncertainty combines, per axis: the scatter of the centre
+when the site is detected again with fresh noise of the ratio image's
+statistics added (``replicas`` times), which covers how noise changes
+which pixels pass the thresholds; the registration scatter; and a shape
+term, half the distance between the weighted centroid and the region's
+plain centroid plus the pull of the pixels left out (shadows) on that
+centroid. The georeference of the before image is taken as exact. On 36
+synthetic pairs (Sun 15-60 deg, signal-to-noise 25-80, 0.5 and 1 m pixels,
+with and without a 4 m pointing error) the error over the stated sigma had
+an rms of 1.1 and a largest value of 3.4.
 
 Works on any pair of single-band images of the same size and pixel scale
 taken under similar lighting (as for the temporal pairs of LROC change
