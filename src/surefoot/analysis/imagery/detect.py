@@ -575,7 +575,6 @@ def detect_change(
     # A residual misregistration delta leaves grad(log before) . delta in the ratio.
     g_row, g_col = np.gradient(np.log(bs + eps))
     reg = np.hypot(g_row * shift_sigma[0], g_col * shift_sigma[1])[used]
-    z = np.full(b.shape, np.nan)
     sigma = np.full(b.shape, np.nan)
     sigma[used] = np.sqrt(sig**2 + reg**2)
     delta = np.full(b.shape, np.nan)
@@ -587,14 +586,12 @@ def detect_change(
     eight = np.ones((3, 3), dtype=bool)
     merge_px = max(0, int(round(0.5 * s.merge_m / pixel_m)))
     if merge_px and changed.any():
-        disk = np.hypot(*np.mgrid[-merge_px : merge_px + 1, -merge_px : merge_px + 1]) <= merge_px
-        grouped = ndimage.binary_dilation(changed, structure=disk)
+        grouped = ndimage.binary_dilation(changed, structure=_disk(merge_px))
     else:
         grouped = changed
     groups, n_groups = ndimage.label(grouped, structure=eight)
     groups = np.where(changed, groups, 0)
 
-    rows, cols = np.indices(b.shape, dtype=float)
     ratio = np.exp(log_ratio)
     rng_rep = np.random.default_rng(s.replicas)
     fill_px = max(0, int(round(s.fill_m / pixel_m)))
