@@ -25,7 +25,6 @@ from surefoot.analysis.imagery.scars import (
     PIKE_DEPTH_TO_DIAMETER,
     PIKE_RIM_TO_DIAMETER,
     Touchdown,
-    crater_profile,
     crater_size,
     landing_mark,
 )
@@ -106,16 +105,6 @@ def test_crater_size_rejects_bad_input() -> None:
         crater_size(1.0, 10.0, 0.0)
 
 
-def test_crater_profile_shape() -> None:
-    d = 10.0
-    rim_r = 0.5 * d
-    centre, rim, out2, far = crater_profile(np.array([0.0, rim_r, 2 * rim_r, 6 * rim_r]), d)
-    assert rim == pytest.approx(PIKE_RIM_TO_DIAMETER * d)
-    assert rim - centre == pytest.approx(PIKE_DEPTH_TO_DIAMETER * d)
-    assert out2 == pytest.approx(rim / 8.0)  # (r/R)^-3, McGetchin et al. 1973
-    assert far == 0.0
-
-
 def _summary(**kw: object) -> dict:
     base = {
         "outcome": "crashed",
@@ -168,7 +157,13 @@ def test_impact_mark_changes_height_and_albedo() -> None:
     h, alb = mark.apply(height, albedo, dx, -100.0, -100.0)
     assert mark.crater is not None
     rim_r = 0.5 * mark.crater.rim_diameter_m
+    # Pike (1977) bowl: floor ``depth`` below the rim crest, which stands ``rim`` high.
     assert h[100, 100] == pytest.approx(mark.crater.rim_height_m - mark.crater.depth_m)
+    assert mark.crater.depth_m == pytest.approx(PIKE_DEPTH_TO_DIAMETER * mark.crater.rim_diameter_m)
+    assert mark.crater.rim_height_m == pytest.approx(
+        PIKE_RIM_TO_DIAMETER * mark.crater.rim_diameter_m
+    )
+    assert 0.0 < h[100, 100 + int(3 * rim_r)] < mark.crater.rim_height_m  # ejecta
     assert alb[100, 100] == pytest.approx(mark.zones.dark_factor)
     ring = int(round(0.5 * (mark.zones.dark_radius_rims + mark.zones.halo_radius_rims) * rim_r))
     assert alb[100, 100 + ring] > 1.0

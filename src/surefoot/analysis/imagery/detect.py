@@ -44,7 +44,7 @@ plain centroid plus the pull of the pixels left out (shadows) on that
 centroid. The georeference of the before image is taken as exact. On 36
 synthetic pairs (Sun 15-60 deg, signal-to-noise 25-80, 0.5 and 1 m pixels,
 with and without a 4 m pointing error) the error over the stated sigma had
-an rms of 1.1 and a largest value of 3.4.
+an rms of 1.1 and a largest value of 3.1.
 
 Works on any pair of single-band images of the same size and pixel scale
 taken under similar lighting (as for the temporal pairs of LROC change

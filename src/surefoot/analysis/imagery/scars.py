@@ -28,7 +28,8 @@ far such predictions are from the Resilience crater.
 
 Shape: a fresh simple crater, a parabolic bowl ``0.196 D`` deep below a rim
 ``0.036 D`` high (Pike 1977) and an ejecta blanket thinning as ``(r/R)**-3``
-(McGetchin, Settle and Head 1973), as the truth terrain generator uses.
+(McGetchin, Settle and Head 1973), stamped by the truth terrain generator's
+:func:`surefoot.world.terrain.craters.stamp_craters`.
 
 Reflectance: new impact sites seen by the Lunar Reconnaissance Orbiter show a
 low-reflectance zone of disturbed regolith around the crater and a fainter
@@ -48,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from surefoot.config.schema import MoonConfig
+from surefoot.world.terrain.craters import stamp_craters
 
 _MOON = MoonConfig()
 LUNAR_GRAVITY_M_S2 = _MOON.gm_m3_s2 / _MOON.radius_m**2
@@ -59,6 +61,8 @@ PIKE_DEPTH_TO_DIAMETER = 0.196
 """Rim-crest-to-floor depth over rim diameter of fresh simple lunar craters (Pike 1977)."""
 PIKE_RIM_TO_DIAMETER = 0.036
 """Rim height over rim diameter of fresh simple lunar craters (Pike 1977)."""
+EJECTA_EXTENT_RADII = 5.0
+"""Outer edge of the ejecta blanket, in crater radii."""
 
 
 @dataclass(frozen=True)
@@ -214,37 +218,6 @@ def crater_size(
         impactor_radius_m=a,
         material=material.name,
     )
-
-
-def crater_profile(
-    r_m: np.ndarray, rim_diameter_m: float, ejecta_extent_radii: float = 5.0
-) -> np.ndarray:
-    """Height change (m) of a fresh simple crater at distances ``r_m`` from its centre.
-
-    Parabolic bowl inside the rim, ejecta ``h_rim (r/R)**-3`` outside out to
-    ``ejecta_extent_radii`` rim radii (see the module docstring).
-
-    Parameters
-    ----------
-    r_m : numpy.ndarray
-        Horizontal distance from the crater centre (m).
-    rim_diameter_m : float
-        Rim-to-rim diameter D (m).
-    ejecta_extent_radii : float
-        Outer edge of the ejecta blanket in rim radii.
-
-    Returns
-    -------
-    numpy.ndarray
-        Height change (m), same shape as ``r_m``.
-    """
-    big_r = 0.5 * rim_diameter_m
-    depth = PIKE_DEPTH_TO_DIAMETER * rim_diameter_m
-    rim = PIKE_RIM_TO_DIAMETER * rim_diameter_m
-    s = np.asarray(r_m, dtype=float) / big_r
-    inside = (rim - depth) + depth * s**2
-    outside = rim * np.maximum(s, 1.0) ** -3
-    return np.where(s <= 1.0, inside, np.where(s <= ejecta_extent_radii, outside, 0.0))
 
 
 def smooth_disc(r_m: np.ndarray, radius_m: float, edge_m: float) -> np.ndarray:
@@ -404,7 +377,18 @@ class LandingMark:
         r = np.hypot(de[None, :], dn[:, None])
         if self.kind == "impact" and self.crater is not None:
             rim_r = 0.5 * self.crater.rim_diameter_m
-            h += crater_profile(r, self.crater.rim_diameter_m)
+            stamp_craters(
+                h,
+                x0_m,
+                y0_m,
+                dx_m,
+                np.array([self.east_m]),
+                np.array([self.north_m]),
+                np.array([self.crater.rim_diameter_m]),
+                np.array([self.crater.depth_m]),
+                np.array([self.crater.rim_height_m]),
+                EJECTA_EXTENT_RADII,
+            )
             z = self.zones
             r_dark = z.dark_radius_rims * rim_r
             r_halo = z.halo_radius_rims * rim_r

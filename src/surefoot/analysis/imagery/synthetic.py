@@ -23,7 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from surefoot.analysis.imagery.scars import crater_profile
+from surefoot.analysis.imagery.scars import (
+    EJECTA_EXTENT_RADII,
+    PIKE_DEPTH_TO_DIAMETER,
+    PIKE_RIM_TO_DIAMETER,
+)
+from surefoot.world.terrain.craters import stamp_craters
 
 
 def fractal_field(
@@ -81,7 +86,7 @@ def synthetic_terrain(
 
     Craters follow a cumulative size law ``N(>D) = crater_density_per_m2 *
     (D / crater_min_m)**-2`` per m^2 (an equilibrium-like slope), with the
-    fresh-crater shape of :func:`~.scars.crater_profile` scaled by a
+    fresh-crater shape of :mod:`.scars` (Pike 1977 bowl and rim, ejecta) scaled by a
     freshness drawn in [0.2, 1].
 
     Parameters
@@ -116,16 +121,18 @@ def synthetic_terrain(
     cx = rng.random(n) * nx * dx_m
     cy = rng.random(n) * ny * dx_m
     fresh = rng.uniform(0.2, 1.0, n)
-    for d, x, y, f in zip(diam, cx, cy, fresh, strict=True):
-        reach = 2.5 * d
-        i0, i1 = max(0, int((x - reach) / dx_m)), min(nx, int((x + reach) / dx_m) + 2)
-        j0, j1 = max(0, int((y - reach) / dx_m)), min(ny, int((y + reach) / dx_m) + 2)
-        if i0 >= i1 or j0 >= j1:
-            continue
-        xx = np.arange(i0, i1) * dx_m - x
-        yy = np.arange(j0, j1) * dx_m - y
-        r = np.hypot(xx[None, :], yy[:, None])
-        h[j0:j1, i0:i1] += f * crater_profile(r, d)
+    stamp_craters(
+        h,
+        0.0,
+        0.0,
+        dx_m,
+        cx,
+        cy,
+        diam,
+        fresh * PIKE_DEPTH_TO_DIAMETER * diam,
+        fresh * PIKE_RIM_TO_DIAMETER * diam,
+        EJECTA_EXTENT_RADII,
+    )
     return h
 
 
