@@ -78,62 +78,79 @@ def _bilinear(h: np.ndarray, fy: float, fx: float) -> float:
 
 @njit(cache=True, parallel=True)
 def _first_hit(
-    h: np.ndarray, spacing: float, dir_e: float, dir_n: float, tan_el: float
+    h: np.ndarray,
+    dir_e: float,
+    dir_n: float,
+    rise: float,
+    j0: int,
+    i0: int,
+    ny_out: int,
+    nx_out: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """March from every node towards a direction; where the ray first goes under the terrain.
+    """March from nodes ``(j0 + jo, i0 + io)`` towards a direction; where a ray first goes under.
 
-    ``(dir_e, dir_n)`` is the horizontal unit direction and ``tan_el`` the
-    ray's rise per metre of horizontal travel. Steps are half a node. Returns
-    a hit flag and the fractional (row, column) of the first point found
-    under the terrain (-1 where the ray escapes over the highest node or
-    leaves the grid).
+    ``(dir_e, dir_n)`` is the horizontal unit direction and ``rise`` the
+    ray's rise (m) per node of horizontal travel. Steps are half a node.
+    Returns a hit flag and the fractional (row, column) in ``h`` of the
+    first point found under the terrain (-1 where the ray escapes over the
+    highest node or leaves the grid), each of shape (ny_out, nx_out).
     """
     ny, nx = h.shape
     hmax = h.max()
     step = 0.5
-    rise = step * spacing * tan_el
-    hit = np.zeros((ny, nx), dtype=np.bool_)
-    hit_fy = np.full((ny, nx), -1.0)
-    hit_fx = np.full((ny, nx), -1.0)
-    for j in prange(ny):
-        for i in range(nx):
-            z = h[j, i]
-            fx = float(i)
-            fy = float(j)
+    hit = np.zeros((ny_out, nx_out), dtype=np.bool_)
+    hit_fy = np.full((ny_out, nx_out), -1.0)
+    hit_fx = np.full((ny_out, nx_out), -1.0)
+    for jo in prange(ny_out):
+        for io in range(nx_out):
+            fy = float(j0 + jo)
+            fx = float(i0 + io)
+            z = h[j0 + jo, i0 + io]
             while True:
                 fx += step * dir_e
                 fy += step * dir_n
-                z += rise
+                z += step * rise
                 if z > hmax or fx < 0.0 or fy < 0.0 or fx > nx - 1.0 or fy > ny - 1.0:
                     break
                 if _bilinear(h, fy, fx) > z:
-                    hit[j, i] = True
-                    hit_fy[j, i] = fy
-                    hit_fx[j, i] = fx
+                    hit[jo, io] = True
+                    hit_fy[jo, io] = fy
+                    hit_fx[jo, io] = fx
                     break
     return hit, hit_fy, hit_fx
 
 
 @njit(cache=True, parallel=True)
 def _horizon_margin(
-    h: np.ndarray, spacing: float, dir_e: float, dir_n: float, tan_el: float
+    h: np.ndarray,
+    dir_e: float,
+    dir_n: float,
+    rise: float,
+    j0: int,
+    i0: int,
+    stride: int,
+    ny_out: int,
+    nx_out: int,
 ) -> np.ndarray:
-    """``tan_el`` minus the steepest terrain slope seen from each node towards a direction.
+    """Slope margin of rays towards a direction from every ``stride``-th node of a window.
 
-    Positive where a ray rising at ``tan_el`` clears the terrain (lit),
-    negative where it does not (shadow). The march (half-node steps) stops
-    where a ray rising 5 % less steeply has passed the highest node or the
-    ray leaves the grid, so values near zero are exact and the rest only
-    keep their sign.
+    For node ``(j0 + stride jo, i0 + stride io)`` of ``h``: the ray's rise
+    per node (``rise``, m) minus the steepest rise per node seen along the
+    direction. Positive where a ray rising at ``rise`` clears the terrain
+    (lit), negative where it does not (shadow). The march (half-node steps
+    through all of ``h``) stops where a ray rising 5 % less steeply has
+    passed the highest node or the ray leaves the grid, so values near zero
+    are exact and the rest only keep their sign.
     """
     ny, nx = h.shape
     hmax = h.max()
     step = 0.5
-    run = step * spacing
-    tan_stop = 0.95 * tan_el
-    out = np.empty((ny, nx))
-    for j in prange(ny):
-        for i in range(nx):
+    rise_stop = 0.95 * rise
+    out = np.empty((ny_out, nx_out))
+    for jo in prange(ny_out):
+        for io in range(nx_out):
+            j = j0 + stride * jo
+            i = i0 + stride * io
             z0 = h[j, i]
             fx = float(i)
             fy = float(j)
@@ -142,52 +159,73 @@ def _horizon_margin(
             while True:
                 fx += step * dir_e
                 fy += step * dir_n
-                t += run
-                if z0 + t * tan_stop > hmax or fx < 0.0 or fy < 0.0:
+                t += step
+                if z0 + t * rise_stop > hmax or fx < 0.0 or fy < 0.0:
                     break
                 if fx > nx - 1.0 or fy > ny - 1.0:
                     break
                 slope = (_bilinear(h, fy, fx) - z0) / t
                 if slope > best:
                     best = slope
-            out[j, i] = tan_el - best
+            out[jo, io] = rise - best
     return out
 
 
 def sunlit_fraction(
-    height_m: np.ndarray, spacing_m: float, sun_elevation_deg: float, sun_azimuth_deg: float
+    height_m: np.ndarray,
+    spacing_m: float,
+    sun_elevation_deg: float,
+    sun_azimuth_deg: float,
+    window: tuple[int, int, int, int] | None = None,
+    stride: int = 1,
 ) -> np.ndarray:
     """Fraction of each sample cell outside cast shadows, with anti-aliased shadow edges.
 
-    The shadow terminator is where the horizon margin of :func:`_horizon_margin`
-    crosses zero; dividing the margin by its gradient gives the signed
-    distance (in samples) of each sample to the terminator, and the lit
-    fraction of the cell is ``clip(0.5 + distance, 0, 1)``. Unlike a binary
-    test this varies smoothly when the sampling grid moves by a fraction of
-    a sample, which matters when two renderings are compared.
+    The shadow terminator is where the horizon margin (the rise of a ray to
+    the Sun minus the steepest terrain rise seen towards it) crosses zero;
+    dividing the margin by its gradient gives the signed distance (in
+    samples) of each sample to the terminator, and the lit fraction of the
+    cell is ``clip(0.5 + distance, 0, 1)``. Unlike a binary test this varies
+    smoothly when the sampling grid moves by a fraction of a sample, which
+    matters when two renderings are compared. The margin is a continuous
+    field, so it is marched on every ``stride``-th sample only and
+    interpolated bilinearly in between.
 
     Parameters
     ----------
     height_m : numpy.ndarray
-        Heights (m), shape (ny, nx), row 0 south.
+        Heights (m), shape (ny, nx), row 0 south; rays march through all of it.
     spacing_m : float
         Sample spacing (m).
     sun_elevation_deg, sun_azimuth_deg : float
         Sun elevation (deg, > 0) and azimuth from north (deg).
+    window : (int, int, int, int), optional
+        ``(j0, i0, ny_out, nx_out)``: the samples to return; default all.
+    stride : int
+        Samples between marched nodes (>= 1).
 
     Returns
     -------
     numpy.ndarray
-        Lit fraction in [0, 1], shape (ny, nx).
+        Lit fraction in [0, 1], shape (ny_out, nx_out).
     """
+    h = np.ascontiguousarray(height_m, dtype=float)
+    j0, i0, ny_out, nx_out = window if window is not None else (0, 0, *h.shape)
     if sun_elevation_deg >= 90.0:
-        return np.ones(np.shape(height_m))
+        return np.ones((ny_out, nx_out))
     az = math.radians(sun_azimuth_deg)
-    tan_el = math.tan(math.radians(sun_elevation_deg))
-    margin = _horizon_margin(
-        np.ascontiguousarray(height_m, dtype=float), spacing_m, math.sin(az), math.cos(az), tan_el
-    )
-    margin = np.clip(margin, -tan_el, tan_el)
+    rise = spacing_m * math.tan(math.radians(sun_elevation_deg))
+    stride = max(int(stride), 1)
+    # Coarse nodes covering the window, one more where the grid allows.
+    nyc = min((ny_out - 1) // stride + 2, (h.shape[0] - 1 - j0) // stride + 1)
+    nxc = min((nx_out - 1) // stride + 2, (h.shape[1] - 1 - i0) // stride + 1)
+    margin = _horizon_margin(h, math.sin(az), math.cos(az), rise, j0, i0, stride, nyc, nxc)
+    margin = np.clip(margin, -rise, rise)
+    if stride > 1:
+        rows, cols = np.mgrid[0:ny_out, 0:nx_out] / stride
+        margin = ndimage.map_coordinates(margin, [rows, cols], order=1, mode="nearest")
+    else:
+        margin = margin[:ny_out, :nx_out]
     g_row, g_col = np.gradient(margin)
     grad = np.hypot(g_row, g_col)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -350,6 +388,7 @@ def render_reflectance(
     supersample: int = 2,
     pointing_offset_m: tuple[float, float] = (0.0, 0.0),
     shadows: bool = True,
+    max_margin_m: float = 250.0,
 ) -> GeoImage:
     """Noise-free, pixel-integrated radiance factor image of a height patch.
 
@@ -382,6 +421,11 @@ def render_reflectance(
         from where its georeference says (pointing or ephemeris error).
     shadows : bool
         Cast shadows on (default) or off.
+    max_margin_m : float
+        Largest margin (m) rendered around the footprint so that terrain
+        outside it casts shadows into it (the margin needed is the patch's
+        relief over the tangent of the Sun elevation); beyond the patch its
+        edge heights are repeated.
 
     Returns
     -------
@@ -406,35 +450,57 @@ def render_reflectance(
     ss = int(supersample)
     step = grid.pixel_m / ss
     offs = (np.arange(ss) + 0.5) * step - 0.5 * grid.pixel_m
-    xs = grid.x0_m + pointing_offset_m[0] + (np.arange(grid.nx)[:, None] * grid.pixel_m + offs)
-    ys = grid.y0_m + pointing_offset_m[1] + (np.arange(grid.ny)[:, None] * grid.pixel_m + offs)
+    # Terrain beyond the footprint, towards the Sun and towards the camera, casts
+    # shadows into it and hides ground: sample a margin on those sides.
+    sun = unit_vector_enu(sun_elevation_deg, sun_azimuth_deg)
+    cam = unit_vector_enu(90.0 - emission_deg, emission_azimuth_deg)
+    relief = float(h.max() - h.min())
+    reach_sun = relief / math.tan(math.radians(sun_elevation_deg)) if shadows else 0.0
+    reach_cam = relief * math.tan(math.radians(emission_deg))
+    pads = []  # west, east, south, north, in pixels
+    for axis, sign in ((0, -1.0), (0, 1.0), (1, -1.0), (1, 1.0)):
+        reach = sum(
+            r * max(0.0, sign * d[axis]) / max(math.hypot(d[0], d[1]), 1e-12)
+            for r, d in ((reach_sun, sun), (reach_cam, cam))
+        )
+        pads.append(int(math.ceil(min(reach, max_margin_m) / grid.pixel_m)) + 1)
+    pad_w, pad_e, pad_s, pad_n = pads
+    pix_x = np.arange(-pad_w, grid.nx + pad_e)[:, None]
+    pix_y = np.arange(-pad_s, grid.ny + pad_n)[:, None]
+    xs = grid.x0_m + pointing_offset_m[0] + (pix_x * grid.pixel_m + offs)
+    ys = grid.y0_m + pointing_offset_m[1] + (pix_y * grid.pixel_m + offs)
     fx = (xs.ravel() - x0_m) / dx_m
     fy = (ys.ravel() - y0_m) / dx_m
-    rows, cols = np.meshgrid(fy, fx, indexing="ij")
-    hs = _sample_heights(h, rows, cols)
+    hs = _sample_heights(h, *np.meshgrid(fy, fx, indexing="ij"))
+    # The footprint's samples inside the padded grid.
+    j0, i0 = pad_s * ss, pad_w * ss
+    ny_f, nx_f = grid.ny * ss, grid.nx * ss
+    crop = (slice(j0, j0 + ny_f), slice(i0, i0 + nx_f))
+    rows, cols = np.meshgrid(fy[crop[0]], fx[crop[1]], indexing="ij")
     albedo = np.asarray(albedo_factor, dtype=float)
     if albedo.ndim == 2:
         if albedo.shape != h.shape:
             raise ValueError("albedo_factor: must be a scalar or have the height patch's shape")
         albedo = ndimage.map_coordinates(albedo, [rows, cols], order=1, mode="nearest")
 
-    sun = unit_vector_enu(sun_elevation_deg, sun_azimuth_deg)
-    cam = unit_vector_enu(90.0 - emission_deg, emission_azimuth_deg)
-    dh_dn, dh_de = np.gradient(hs, step)
+    dh_dn, dh_de = (g[crop] for g in np.gradient(hs, step))
     norm = np.sqrt(1.0 + dh_de**2 + dh_dn**2)
     mu0 = (-dh_de * sun[0] - dh_dn * sun[1] + sun[2]) / norm
     mu = (-dh_de * cam[0] - dh_dn * cam[1] + cam[2]) / norm
     phase = math.acos(float(np.clip(sun @ cam, -1.0, 1.0)))
     radiance = model.i_over_f(mu0, mu, phase, albedo)
     if shadows:
-        radiance = radiance * sunlit_fraction(hs, step, sun_elevation_deg, sun_azimuth_deg)
+        radiance = radiance * sunlit_fraction(
+            hs, step, sun_elevation_deg, sun_azimuth_deg, (j0, i0, ny_f, nx_f), stride=ss
+        )
     if emission_deg > 0.0:
         az = math.radians(emission_azimuth_deg)
-        hidden, hy, hx = _first_hit(
-            hs, step, math.sin(az), math.cos(az), 1.0 / math.tan(math.radians(emission_deg))
-        )
+        rise = step / math.tan(math.radians(emission_deg))
+        hidden, hy, hx = _first_hit(hs, math.sin(az), math.cos(az), rise, j0, i0, ny_f, nx_f)
         if hidden.any():
-            seen = ndimage.map_coordinates(radiance, [hy[hidden], hx[hidden]], order=1)
+            seen = ndimage.map_coordinates(
+                radiance, [hy[hidden] - j0, hx[hidden] - i0], order=1, mode="nearest"
+            )
             radiance = radiance.copy()
             radiance[hidden] = seen
     i_over_f = radiance.reshape(grid.ny, ss, grid.nx, ss).mean(axis=(1, 3))
