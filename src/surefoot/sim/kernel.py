@@ -75,8 +75,7 @@ def _record(
         row[32 + k] = x[S_TORQUE + k]
 
 
-@njit(cache=True, parallel=True)
-def run_segment(
+def _run_segment(
     x: np.ndarray,
     vp: np.ndarray,
     moon: np.ndarray,
@@ -155,3 +154,10 @@ def run_segment(
                     n_rows[i] += 1
                 break
 
+
+
+# One body, two compilations: the parallel one spreads landers over the cores
+# for batches; the serial one avoids thread start-up and barrier costs for a
+# single landing. Both give bit-identical per-lander results.
+run_segment_serial = njit(cache=True)(_run_segment)
+run_segment_parallel = njit(cache=True, parallel=True)(_run_segment)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from surefoot.config.schema import Scenario
-from surefoot.sim.kernel import DONE_CONTACT, DONE_RUNNING, run_segment
+from surefoot.sim.kernel import (
+    DONE_CONTACT,
+    DONE_RUNNING,
+    run_segment_parallel,
+    run_segment_serial,
+)
 from surefoot.sim.setup import BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
 from surefoot.world.contact import (
@@ -154,7 +160,10 @@ def simulate(
 
 def _run(b: BatchArrays, terrain: TerrainGrids, step0: int, n_steps: int, tel: np.ndarray,
          n_rows: np.ndarray) -> None:
-    run_segment(
+    n_running = int(np.count_nonzero(b.done == DONE_RUNNING))
+    parallel = n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
+    kernel = run_segment_parallel if parallel else run_segment_serial
+    kernel(
         b.x, b.vp, b.moon, b.site, terrain.meta, terrain.offsets, terrain.heights, b.feet_body,
         b.nav_p, b.fs, b.fp, b.cmd, b.nav, b.seeds, b.done, b.td, step0, n_steps, b.max_steps,
         b.dt, b.ctrl_every, b.rec_every, tel, n_rows,

@@ -1,0 +1,58 @@
+"""``surefoot run`` and ``surefoot scenarios``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+
+from surefoot.config.loader import builtin_scenarios, load_scenario
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="fly one landing and write telemetry, summary and figure")
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="built-in scenario name or YAML file (default: 'default')")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: out/<scenario name>)")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="dotted.field=value", help="override a scenario field (repeatable)")
+    p.add_argument("--seed", type=int, default=None, help="run seed (>= 0)")
+    p.add_argument("--no-figure", action="store_true", help="skip the PNG figure")
+    p.set_defaults(func=run_command)
+
+    s = sub.add_parser("scenarios", help="list the built-in scenarios")
+    s.set_defaults(func=scenarios_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from surefoot.analysis.descent_report import descent_figure, print_summary
+    from surefoot.sim.output import write_run
+    from surefoot.sim.runner import simulate
+
+    scenario = load_scenario(args.scenario, args.overrides, args.seed)
+    console = Console()
+    console.print(f"flying [bold]{scenario.name}[/] (seed {scenario.seed}) ...")
+    result = simulate(scenario)
+    out = args.out if args.out is not None else Path("out") / scenario.name
+    paths = write_run(result, out)
+    summary = result.summary(0)
+    print_summary(summary, scenario.touchdown.model_dump(), console)
+    if not args.no_figure and result.telemetry is not None:
+        paths["figure"] = descent_figure(result.telemetry[0], result.terrain, summary,
+                                         out / "descent.png")
+    for label, path in paths.items():
+        console.print(f"{label:>13}: {path}")
+    return 0
+
+
+def scenarios_command(args: argparse.Namespace) -> int:
+    for name, path in builtin_scenarios().items():
+        data = yaml.safe_load(path.read_text()) or {}
+        desc = " ".join(str(data.get("description", "")).split())
+        if len(desc) > 90:
+            desc = desc[:87] + "..."
+        print(f"{name:<20} {desc}")
+    return 0

@@ -1,0 +1,74 @@
+"""Writing a flown run to a folder: telemetry (Parquet), summary (JSON), scenario
+(YAML) and the terrain patch around touchdown (NumPy), each written atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import yaml
+
+from surefoot.sim.runner import BatchResult
+from surefoot.sim.telemetry import to_table
+
+SITE_PATCH_HALF_WIDTH_M = 400.0
+SITE_PATCH_SPACING_M = 1.0
+
+
+def _atomic_write(path: Path, write) -> None:  # noqa: ANN001
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _json_clean(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]:
+    """Write lander ``i`` of a result into ``out_dir``; returns the paths written."""
+    out_dir = Path(out_dir)
+    paths = {
+        "telemetry": out_dir / "telemetry.parquet",
+        "summary": out_dir / "summary.json",
+        "scenario": out_dir / "scenario.yaml",
+        "terrain_site": out_dir / "terrain_site.npz",
+    }
+    summary = result.summary(i)
+    if result.telemetry is not None:
+        table = to_table(result.telemetry[i])
+        _atomic_write(paths["telemetry"], lambda p: pq.write_table(table, p))
+    else:
+        paths.pop("telemetry")
+    _atomic_write(paths["summary"], lambda p: p.write_text(json.dumps(_json_clean(summary), indent=2)))
+    scen = result.scenarios[i].model_dump(mode="json")
+    _atomic_write(paths["scenario"], lambda p: p.write_text(yaml.safe_dump(scen, sort_keys=False)))
+
+    # terrain around the touchdown point (or the target when there was none)
+    cx = summary["touchdown_east_m"]
+    cy = summary["touchdown_north_m"]
+    cx = 0.0 if not math.isfinite(cx) else round(cx)
+    cy = 0.0 if not math.isfinite(cy) else round(cy)
+    n = int(2 * SITE_PATCH_HALF_WIDTH_M / SITE_PATCH_SPACING_M) + 1
+    x0 = cx - SITE_PATCH_HALF_WIDTH_M
+    y0 = cy - SITE_PATCH_HALF_WIDTH_M
+    h = result.terrain.sample_grid(x0, y0, SITE_PATCH_SPACING_M, n, n)
+
+    def _save(p: Path) -> None:
+        with open(p, "wb") as f:
+            np.savez_compressed(f, height_m=h, x0_m=x0, y0_m=y0, dx_m=SITE_PATCH_SPACING_M)
+
+    _atomic_write(paths["terrain_site"], _save)
+    return paths
