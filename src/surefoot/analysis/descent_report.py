@@ -17,8 +17,13 @@ from rich.table import Table  # noqa: E402
 from surefoot.sim.telemetry import INDEX  # noqa: E402
 from surefoot.world.terrain import TerrainGrids  # noqa: E402
 
-OUTCOME_STYLE = {"safe": "bold green", "hard": "bold yellow", "tipped": "bold red",
-                 "crashed": "bold red", "no_contact": "bold red"}
+OUTCOME_STYLE = {
+    "safe": "bold green",
+    "hard": "bold yellow",
+    "tipped": "bold red",
+    "crashed": "bold red",
+    "no_contact": "bold red",
+}
 
 
 def _fmt(v: Any, unit: str = "", digits: int = 2) -> str:
@@ -29,8 +34,11 @@ def _fmt(v: Any, unit: str = "", digits: int = 2) -> str:
 
 def summary_table(summary: dict[str, Any], limits: dict[str, float] | None = None) -> Table:
     """Rich table of one landing's outcome and touchdown figures."""
-    t = Table(title=f"surefoot landing: {summary['scenario']} (seed {summary['seed']})",
-              show_header=True, header_style="bold")
+    t = Table(
+        title=f"surefoot landing: {summary['scenario']} (seed {summary['seed']})",
+        show_header=True,
+        header_style="bold",
+    )
     t.add_column("quantity")
     t.add_column("value", justify="right")
     t.add_column("limit", justify="right")
@@ -38,9 +46,18 @@ def summary_table(summary: dict[str, Any], limits: dict[str, float] | None = Non
     out = summary["outcome"]
     t.add_row("outcome", f"[{OUTCOME_STYLE.get(out, 'bold')}]{out}[/]", "")
     rows = [
-        ("vertical touchdown speed", "touchdown_vertical_speed_m_s", "m/s", "max_vertical_speed_m_s"),
-        ("horizontal touchdown speed", "touchdown_horizontal_speed_m_s", "m/s",
-         "max_horizontal_speed_m_s"),
+        (
+            "vertical touchdown speed",
+            "touchdown_vertical_speed_m_s",
+            "m/s",
+            "max_vertical_speed_m_s",
+        ),
+        (
+            "horizontal touchdown speed",
+            "touchdown_horizontal_speed_m_s",
+            "m/s",
+            "max_horizontal_speed_m_s",
+        ),
         ("tilt at touchdown", "touchdown_tilt_deg", "deg", "max_tilt_deg"),
         ("local slope", "touchdown_slope_deg", "deg", "max_slope_deg"),
         ("angular rate", "touchdown_rate_deg_s", "deg/s", "max_angular_rate_deg_s"),
@@ -56,8 +73,9 @@ def summary_table(summary: dict[str, Any], limits: dict[str, float] | None = Non
     return t
 
 
-def print_summary(summary: dict[str, Any], limits: dict[str, float] | None = None,
-                  console: Console | None = None) -> None:
+def print_summary(
+    summary: dict[str, Any], limits: dict[str, float] | None = None, console: Console | None = None
+) -> None:
     (console or Console()).print(summary_table(summary, limits))
 
 
@@ -72,10 +90,12 @@ def descent_figure(
     v_h = np.hypot(col("v_east"), col("v_north"))
     fig = plt.figure(figsize=(15, 10), constrained_layout=True)
     gs = fig.add_gridspec(3, 3)
-    title = (f"{summary['scenario']} seed {summary['seed']}: {summary['outcome']}, "
-             f"touchdown {_fmt(summary['touchdown_vertical_speed_m_s'], 'm/s')} vertical, "
-             f"{_fmt(summary['touchdown_horizontal_speed_m_s'], 'm/s')} horizontal, "
-             f"{_fmt(summary['distance_from_target_m'], 'm', 1)} from target")
+    title = (
+        f"{summary['scenario']} seed {summary['seed']}: {summary['outcome']}, "
+        f"touchdown {_fmt(summary['touchdown_vertical_speed_m_s'], 'm/s')} vertical, "
+        f"{_fmt(summary['touchdown_horizontal_speed_m_s'], 'm/s')} horizontal, "
+        f"{_fmt(summary['distance_from_target_m'], 'm', 1)} from target"
+    )
     fig.suptitle(title)
 
     ax = fig.add_subplot(gs[0, 0])
@@ -100,8 +120,13 @@ def descent_figure(
 
     ax = fig.add_subplot(gs[0, 2])
     ax.plot(t, col("throttle") * 100, label="delivered")
-    ax.plot(t, col("thrust_cmd") / max(col("thrust").max(), 1e-9) * col("throttle").max() * 100,
-            lw=0.6, alpha=0.6, label="commanded")
+    ax.plot(
+        t,
+        col("thrust_cmd") / max(col("thrust").max(), 1e-9) * col("throttle").max() * 100,
+        lw=0.6,
+        alpha=0.6,
+        label="commanded",
+    )
     ax.set_ylabel("throttle (% of max thrust)")
     ax.set_xlabel("time (s)")
     ax.legend(fontsize=8)
@@ -120,8 +145,14 @@ def descent_figure(
     ax.set_ylabel("tilt (deg)")
     ax.set_xlabel("time (s)")
     ax2 = ax.twinx()
-    ax2.plot(t, np.linalg.norm(tel[:, [INDEX["omega_body_x"], INDEX["omega_body_y"],
-                                       INDEX["omega_body_z"]]], axis=1), color="C3", lw=0.7)
+    ax2.plot(
+        t,
+        np.linalg.norm(
+            tel[:, [INDEX["omega_body_x"], INDEX["omega_body_y"], INDEX["omega_body_z"]]], axis=1
+        ),
+        color="C3",
+        lw=0.7,
+    )
     ax2.set_ylabel("body rate (deg/s)", color="C3")
     ax.grid(alpha=0.3)
 
@@ -140,8 +171,9 @@ def descent_figure(
     ax.grid(alpha=0.3)
 
     # plan views: medium and fine levels with the track
-    for j, (lev, label) in enumerate(((max(terrain.n_levels - 2, 0), "approach"),
-                                      (terrain.n_levels - 1, "touchdown area"))):
+    for j, (lev, label) in enumerate(
+        ((max(terrain.n_levels - 2, 0), "approach"), (terrain.n_levels - 1, "touchdown area"))
+    ):
         ax = fig.add_subplot(gs[2, j])
         x0, y0, dx, h = terrain.level(lev)
         ny, nx = h.shape

@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(sub)
     guidance.register(sub)
     imagery.register(sub)
+
     return parser
 
 

@@ -27,7 +27,11 @@ def format_validation_error(err: ValidationError, prefix: str = "") -> str:
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check spelling; see the built-in scenarios for the allowed keys)"
     got = first.get("input")
-    got_txt = "" if first["type"] in ("extra_forbidden", "missing") or isinstance(got, dict) else f" (got {got!r})"
+    got_txt = (
+        ""
+        if first["type"] in ("extra_forbidden", "missing") or isinstance(got, dict)
+        else f" (got {got!r})"
+    )
     return f"{path or 'scenario'}: {msg}{got_txt}"
 
 

@@ -148,11 +148,13 @@ class GuidanceConfig(_Strict):
     approach to low gate, then vertical descent at a constant rate."""
 
     high_gate: GateConfig = GateConfig(
-        position_m=(-2500.0, 0.0, 2000.0), velocity_m_s=(25.0, 0.0, -20.0),
+        position_m=(-2500.0, 0.0, 2000.0),
+        velocity_m_s=(25.0, 0.0, -20.0),
         acceleration_m_s2=(-0.3, 0.0, 0.0),
     )
     low_gate: GateConfig = GateConfig(
-        position_m=(0.0, 0.0, 60.0), velocity_m_s=(0.0, 0.0, -2.0),
+        position_m=(0.0, 0.0, 60.0),
+        velocity_m_s=(0.0, 0.0, -2.0),
         acceleration_m_s2=(0.0, 0.0, 0.0),
     )
     braking_tgo_s: float = Field(0.0, ge=0.0, le=5000.0)
@@ -215,8 +217,10 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _rates(self) -> Scenario:
-        for label, rate in (("fsw.guidance.rate_hz", self.fsw.guidance.rate_hz),
-                            ("fsw.control.rate_hz", self.fsw.control.rate_hz)):
+        for label, rate in (
+            ("fsw.guidance.rate_hz", self.fsw.guidance.rate_hz),
+            ("fsw.control.rate_hz", self.fsw.control.rate_hz),
+        ):
             ratio = 1.0 / (rate * self.sim.dt_s)
             if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
                 raise ValueError(f"{label}: must divide the simulation rate 1/sim.dt_s")

@@ -251,7 +251,11 @@ def _guidance(fs: np.ndarray, fp: np.ndarray, r: np.ndarray, v: np.ndarray, t: f
     else:
         base = FP_HG if phase == PHASE_BRAKING else FP_LG
         a_g = quartic_acceleration(
-            rg, vg, fp[base : base + 3], fp[base + 3 : base + 6], fp[base + 6 : base + 9],
+            rg,
+            vg,
+            fp[base : base + 3],
+            fp[base + 3 : base + 6],
+            fp[base + 6 : base + 9],
             fs[FS_TGO],
         )
     vd = vg[0] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
@@ -317,7 +321,12 @@ def fsw_step(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray) -
     for k in range(3):
         inertia[k] = fp[FP_I_DRY + k] + fill * fp[FP_I_PROP + k]
     tau = steering_torque(
-        q_err, w, inertia, fp[FP_WN], fp[FP_ZETA], fp[FP_MAX_SLEW],
+        q_err,
+        w,
+        inertia,
+        fp[FP_WN],
+        fp[FP_ZETA],
+        fp[FP_MAX_SLEW],
         fp[FP_MAX_TORQUE : FP_MAX_TORQUE + 3],
     )
     # throttle: the part of the wanted acceleration along the current thrust axis

@@ -96,7 +96,10 @@ def mcmf_to_map(
 
 @njit(cache=True)
 def map_to_mcmf(
-    x_east_m: float, y_north_m: float, height_m: float, c_enu_mcmf: np.ndarray,
+    x_east_m: float,
+    y_north_m: float,
+    height_m: float,
+    c_enu_mcmf: np.ndarray,
     radius_ref_m: float,
 ) -> np.ndarray:
     """Inverse of :func:`mcmf_to_map`: MCMF position (m) of a map point at a height."""

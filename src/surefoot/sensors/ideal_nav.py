@@ -36,7 +36,12 @@ def ideal_nav_params(cfg: IdealNavConfig) -> np.ndarray:
 
 @njit(cache=True)
 def ideal_nav_measure(
-    x: np.ndarray, t: float, site: np.ndarray, p: np.ndarray, seed: int, step: int,
+    x: np.ndarray,
+    t: float,
+    site: np.ndarray,
+    p: np.ndarray,
+    seed: int,
+    step: int,
     out: np.ndarray,
 ) -> None:
     """Write one navigation row (``surefoot.fsw.interfaces`` layout) into ``out``."""
@@ -56,6 +61,3 @@ def ideal_nav_measure(
     for k in range(4):
         out[NAV_Q + k] = qe[k]
     out[NAV_VALID] = 1.0
-
-
-

@@ -42,9 +42,18 @@ DONE_TIMEOUT = 2
 
 @njit(cache=True)
 def _record(
-    row: np.ndarray, x: np.ndarray, t: float, site: np.ndarray, c_enu_mcmf: np.ndarray,
-    meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray,
-    vp: np.ndarray, fs: np.ndarray, fp: np.ndarray, nav: np.ndarray,
+    row: np.ndarray,
+    x: np.ndarray,
+    t: float,
+    site: np.ndarray,
+    c_enu_mcmf: np.ndarray,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    vp: np.ndarray,
+    fs: np.ndarray,
+    fp: np.ndarray,
+    nav: np.ndarray,
 ) -> None:
     r_enu, v_enu, q, r_mcmf = truth_enu(x, t, site)
     m, _, _ = mass_properties(x[S_MPROP], vp)
@@ -131,8 +140,20 @@ def _run_segment(
                 ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
                 fsw_step(nav[i], fs[i], fp[i], cmd[i])
             if rec_every > 0 and step % rec_every == 0 and n_rows[i] < tel.shape[1]:
-                _record(tel[i, n_rows[i]], xi, t, site, c_enu_mcmf, meta, offsets, heights,
-                        vp[i], fs[i], fp[i], nav[i])
+                _record(
+                    tel[i, n_rows[i]],
+                    xi,
+                    t,
+                    site,
+                    c_enu_mcmf,
+                    meta,
+                    offsets,
+                    heights,
+                    vp[i],
+                    fs[i],
+                    fp[i],
+                    nav[i],
+                )
                 n_rows[i] += 1
             rk4_step(xi, cmd[i], vp[i], moon, dt, work)
             t_next = (step + 1) * dt
@@ -142,18 +163,41 @@ def _run_segment(
             alt = altitude_above_terrain(r_mcmf, c_enu_mcmf, radius, meta, offsets, heights)
             if alt > reach:
                 continue
-            foot_min = check_contact(xi, theta, feet_body, c_enu_mcmf, radius, meta, offsets,
-                                     heights)
+            foot_min = check_contact(
+                xi, theta, feet_body, c_enu_mcmf, radius, meta, offsets, heights
+            )
             if foot_min <= 0.0:
-                touchdown_metrics(xi, t_next, omega, feet_body, c_enu_mcmf, radius, meta,
-                                  offsets, heights, foot_min, td[i])
+                touchdown_metrics(
+                    xi,
+                    t_next,
+                    omega,
+                    feet_body,
+                    c_enu_mcmf,
+                    radius,
+                    meta,
+                    offsets,
+                    heights,
+                    foot_min,
+                    td[i],
+                )
                 done[i] = DONE_CONTACT
                 if rec_every > 0 and n_rows[i] < tel.shape[1]:
-                    _record(tel[i, n_rows[i]], xi, t_next, site, c_enu_mcmf, meta, offsets,
-                            heights, vp[i], fs[i], fp[i], nav[i])
+                    _record(
+                        tel[i, n_rows[i]],
+                        xi,
+                        t_next,
+                        site,
+                        c_enu_mcmf,
+                        meta,
+                        offsets,
+                        heights,
+                        vp[i],
+                        fs[i],
+                        fp[i],
+                        nav[i],
+                    )
                     n_rows[i] += 1
                 break
-
 
 
 # One body, two compilations: the parallel one spreads landers over the cores

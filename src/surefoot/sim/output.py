@@ -52,7 +52,9 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
         _atomic_write(paths["telemetry"], lambda p: pq.write_table(table, p))
     else:
         paths.pop("telemetry")
-    _atomic_write(paths["summary"], lambda p: p.write_text(json.dumps(_json_clean(summary), indent=2)))
+    _atomic_write(
+        paths["summary"], lambda p: p.write_text(json.dumps(_json_clean(summary), indent=2))
+    )
     scen = result.scenarios[i].model_dump(mode="json")
     _atomic_write(paths["scenario"], lambda p: p.write_text(yaml.safe_dump(scen, sort_keys=False)))
 

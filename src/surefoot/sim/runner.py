@@ -41,8 +41,13 @@ def terrain_for(s: Scenario) -> TerrainGrids:
     from surefoot.world.terrain.synthetic import build_terrain
 
     key = "|".join(
-        [s.terrain.model_dump_json(), s.site.model_dump_json(), str(s.moon.radius_m),
-         str(s.initial.approach_azimuth_deg), str(s.initial.uprange_km)]
+        [
+            s.terrain.model_dump_json(),
+            s.site.model_dump_json(),
+            str(s.moon.radius_m),
+            str(s.initial.approach_azimuth_deg),
+            str(s.initial.uprange_km),
+        ]
     )
     if key not in _TERRAIN_CACHE:
         if len(_TERRAIN_CACHE) > 4:
@@ -92,10 +97,14 @@ class BatchResult:
             "touchdown_east_m": float(td[TD_EAST]) if contact else float("nan"),
             "touchdown_north_m": float(td[TD_NORTH]) if contact else float("nan"),
             "distance_from_target_m": float(np.hypot(td[TD_EAST], td[TD_NORTH]))
-            if contact else float("nan"),
+            if contact
+            else float("nan"),
             "impact_angle_deg": float(np.degrees(np.arctan2(td[TD_V_VERT], td[TD_V_HORIZ])))
-            if contact else float("nan"),
-            "touchdown_mass_kg": float(s.vehicle.dry_mass_kg + (td[TD_MPROP] if contact else prop_left)),
+            if contact
+            else float("nan"),
+            "touchdown_mass_kg": float(
+                s.vehicle.dry_mass_kg + (td[TD_MPROP] if contact else prop_left)
+            ),
             "propellant_used_kg": float(s.vehicle.propellant_kg - prop_left),
             "propellant_left_kg": prop_left,
             "flight_time_s": float(self.flight_time_s[i]),
@@ -154,17 +163,45 @@ def simulate(
         target_height_m=b.target_height_m,
         terrain=terrain,
         telemetry=[np.concatenate(r) if r else np.zeros((0, N_COLUMNS)) for r in tel_rows]
-        if b.rec_every > 0 else None,
+        if b.rec_every > 0
+        else None,
     )
 
 
-def _run(b: BatchArrays, terrain: TerrainGrids, step0: int, n_steps: int, tel: np.ndarray,
-         n_rows: np.ndarray) -> None:
+def _run(
+    b: BatchArrays,
+    terrain: TerrainGrids,
+    step0: int,
+    n_steps: int,
+    tel: np.ndarray,
+    n_rows: np.ndarray,
+) -> None:
     n_running = int(np.count_nonzero(b.done == DONE_RUNNING))
     parallel = n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
     kernel = run_segment_parallel if parallel else run_segment_serial
     kernel(
-        b.x, b.vp, b.moon, b.site, terrain.meta, terrain.offsets, terrain.heights, b.feet_body,
-        b.nav_p, b.fs, b.fp, b.cmd, b.nav, b.seeds, b.done, b.td, step0, n_steps, b.max_steps,
-        b.dt, b.ctrl_every, b.rec_every, tel, n_rows,
+        b.x,
+        b.vp,
+        b.moon,
+        b.site,
+        terrain.meta,
+        terrain.offsets,
+        terrain.heights,
+        b.feet_body,
+        b.nav_p,
+        b.fs,
+        b.fp,
+        b.cmd,
+        b.nav,
+        b.seeds,
+        b.done,
+        b.td,
+        step0,
+        n_steps,
+        b.max_steps,
+        b.dt,
+        b.ctrl_every,
+        b.rec_every,
+        tel,
+        n_rows,
     )

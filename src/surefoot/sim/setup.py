@@ -149,9 +149,12 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         fp=np.stack(
             [
                 fsw_params(
-                    s.fsw, s.vehicle, site_lat_rad=lat,
+                    s.fsw,
+                    s.vehicle,
+                    site_lat_rad=lat,
                     approach_azimuth_rad=np.radians(s.initial.approach_azimuth_deg),
-                    target_height_m=h_t, dt_control_s=ctrl_every * dt,
+                    target_height_m=h_t,
+                    dt_control_s=ctrl_every * dt,
                 )
                 for s in scenarios
             ]

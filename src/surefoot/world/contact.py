@@ -39,7 +39,11 @@ def footpad_positions_body(legs: LegConfig) -> np.ndarray:
     """Footpad positions (n, 3) in the body frame (m): a circle below the body origin."""
     ang = 2.0 * np.pi * np.arange(legs.count) / legs.count + np.pi / legs.count
     return np.column_stack(
-        [legs.radius_m * np.cos(ang), legs.radius_m * np.sin(ang), np.full(legs.count, -legs.height_m)]
+        [
+            legs.radius_m * np.cos(ang),
+            legs.radius_m * np.sin(ang),
+            np.full(legs.count, -legs.height_m),
+        ]
     )
 
 
@@ -136,7 +140,10 @@ def touchdown_metrics(
 
 
 def classify_touchdown(
-    td: np.ndarray, limits: TouchdownLimits, legs: LegConfig, com_height_m: float,
+    td: np.ndarray,
+    limits: TouchdownLimits,
+    legs: LegConfig,
+    com_height_m: float,
     g_surface_m_s2: float,
 ) -> np.ndarray:
     """Outcome class per lander (array of strings from ``OUTCOMES``).
@@ -158,18 +165,22 @@ def classify_touchdown(
     rate = td[:, TD_RATE_DEG_S]
     tip_angle = np.degrees(np.arctan2(legs.radius_m, com_height_m))
     lever = np.hypot(legs.radius_m, com_height_m)
-    lift = lever - com_height_m * np.cos(np.radians(slope)) - legs.radius_m * np.sin(
-        np.radians(slope)
+    lift = (
+        lever - com_height_m * np.cos(np.radians(slope)) - legs.radius_m * np.sin(np.radians(slope))
     )
     dynamic_tip = 0.5 * vh**2 > g_surface_m_s2 * np.maximum(lift, 0.0)
     crashed = (vv > limits.crash_vertical_speed_m_s) | (vh > limits.crash_horizontal_speed_m_s)
     tipped = ~crashed & ((tilt + slope > tip_angle) | dynamic_tip)
-    hard = ~crashed & ~tipped & (
-        (vv > limits.max_vertical_speed_m_s)
-        | (vh > limits.max_horizontal_speed_m_s)
-        | (slope > limits.max_slope_deg)
-        | (tilt > limits.max_tilt_deg)
-        | (rate > limits.max_angular_rate_deg_s)
+    hard = (
+        ~crashed
+        & ~tipped
+        & (
+            (vv > limits.max_vertical_speed_m_s)
+            | (vh > limits.max_horizontal_speed_m_s)
+            | (slope > limits.max_slope_deg)
+            | (tilt > limits.max_tilt_deg)
+            | (rate > limits.max_angular_rate_deg_s)
+        )
     )
     out[contact] = "safe"
     out[contact & hard] = "hard"

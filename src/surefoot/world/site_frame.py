@@ -22,7 +22,9 @@ SITE_C = 6  # 9
 N_SITE = 15
 
 
-def site_params(lat_rad: float, lon_rad: float, radius_ref_m: float, omega_rad_s: float) -> np.ndarray:
+def site_params(
+    lat_rad: float, lon_rad: float, radius_ref_m: float, omega_rad_s: float
+) -> np.ndarray:
     c = enu_basis_mcmf(lat_rad, lon_rad)
     p = np.zeros(N_SITE)
     p[SITE_RADIUS] = radius_ref_m

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.schema import VehicleConfig
+from surefoot.fsw.interfaces import CMD_THRUST, CMD_TORQUE, N_CMD  # noqa: F401  (re-exported)
 from surefoot.math.quaternion import quat_derivative, quat_rotate
 from surefoot.world.moon import G0_M_S2, gravity_mci
 
@@ -55,10 +56,9 @@ P_MAX_TORQUE = 24  # 3
 P_TORQUE_TAU = 27
 N_PARAMS = 28
 
-# Command layout
-C_THRUST = 0  # N
-C_TORQUE = 1  # 3, N m, body frame
-N_CMD = 4
+# Command layout: owned by the flight software (its output type)
+C_THRUST = CMD_THRUST  # N
+C_TORQUE = CMD_TORQUE  # 3, N m, body frame
 
 
 def thrust_direction_body(misalignment_deg: tuple[float, float]) -> np.ndarray:
@@ -177,7 +177,11 @@ def apply_instant_actuators(x: np.ndarray, cmd: np.ndarray, p: np.ndarray) -> No
 
 @njit(cache=True)
 def rk4_step(
-    x: np.ndarray, cmd: np.ndarray, p: np.ndarray, moon: np.ndarray, dt: float,
+    x: np.ndarray,
+    cmd: np.ndarray,
+    p: np.ndarray,
+    moon: np.ndarray,
+    dt: float,
     work: np.ndarray,
 ) -> None:
     """Advance one lander's state in place by ``dt`` (classical RK4).
@@ -214,7 +218,7 @@ def rk4_step(
 def propagate(
     x: np.ndarray, cmd: np.ndarray, p: np.ndarray, moon: np.ndarray, dt: float, n_steps: int
 ) -> None:
-    """Advance a batch ``x (N, N_STATE)`` by ``n_steps`` with constant commands ``cmd (N, N_CMD)``."""
+    """Advance a batch ``x (N, N_STATE)`` by ``n_steps``, commands ``cmd (N, N_CMD)`` held."""
     work = np.empty((5, N_STATE))
     for i in range(x.shape[0]):
         for _ in range(n_steps):

@@ -18,7 +18,11 @@ from numba import njit
 @njit(cache=True)
 def shortest_arc_error(axis_body: np.ndarray, target_body: np.ndarray) -> np.ndarray:
     """Quaternion (scalar first) rotating unit ``axis_body`` onto unit ``target_body``."""
-    c = axis_body[0] * target_body[0] + axis_body[1] * target_body[1] + axis_body[2] * target_body[2]
+    c = (
+        axis_body[0] * target_body[0]
+        + axis_body[1] * target_body[1]
+        + axis_body[2] * target_body[2]
+    )
     q = np.empty(4)
     q[0] = 1.0 + c
     q[1] = axis_body[1] * target_body[2] - axis_body[2] * target_body[1]

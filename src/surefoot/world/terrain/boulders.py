@@ -46,7 +46,9 @@ def boulder_law(pop: BoulderPopulation) -> PowerLaw:
 
 
 def expected_boulder_count(
-    pop: BoulderPopulation, area_m2: float, d_lo_m: float | None = None,
+    pop: BoulderPopulation,
+    area_m2: float,
+    d_lo_m: float | None = None,
     d_hi_m: float | None = None,
 ) -> float:
     """Mean number of boulders with diameter in ``[d_lo_m, d_hi_m)`` over ``area_m2`` (m^2)."""
@@ -166,7 +168,12 @@ def stamp_boulder_table(
     if table.shape[0] == 0:
         return
     stamp_boulders(
-        h, x0_m, y0_m, dx_m,
-        np.ascontiguousarray(table["x_m"]), np.ascontiguousarray(table["y_m"]),
-        np.ascontiguousarray(table["diameter_m"]), np.ascontiguousarray(table["height_m"]),
+        h,
+        x0_m,
+        y0_m,
+        dx_m,
+        np.ascontiguousarray(table["x_m"]),
+        np.ascontiguousarray(table["y_m"]),
+        np.ascontiguousarray(table["diameter_m"]),
+        np.ascontiguousarray(table["height_m"]),
     )

@@ -59,7 +59,9 @@ def crater_law(pop: CraterPopulation) -> PowerLaw:
 
 
 def expected_crater_count(
-    pop: CraterPopulation, area_m2: float, d_lo_m: float | None = None,
+    pop: CraterPopulation,
+    area_m2: float,
+    d_lo_m: float | None = None,
     d_hi_m: float | None = None,
 ) -> float:
     """Mean number of craters with diameter in ``[d_lo_m, d_hi_m)`` over ``area_m2`` (m^2)."""
@@ -145,7 +147,11 @@ def crater_field(
         the same row whatever box is asked for (see :func:`sfd.tiled_field`).
     """
     x, y, d, u = tiled_field(
-        crater_law(pop), bounds_m, seed_seq, d_lo_m, d_hi_m,
+        crater_law(pop),
+        bounds_m,
+        seed_seq,
+        d_lo_m,
+        d_hi_m,
         reach_per_diameter=0.5 * pop.ejecta_extent_radii,
     )
     return _table(pop, x, y, d, u)
@@ -228,17 +234,27 @@ def stamp_craters(
 
 
 def stamp_crater_table(
-    h: np.ndarray, x0_m: float, y0_m: float, dx_m: float, table: np.ndarray,
+    h: np.ndarray,
+    x0_m: float,
+    y0_m: float,
+    dx_m: float,
+    table: np.ndarray,
     extent_radii: float,
 ) -> None:
     """:func:`stamp_craters` for a table of :data:`CRATER_DTYPE` (in place)."""
     if table.shape[0] == 0:
         return
     stamp_craters(
-        h, x0_m, y0_m, dx_m,
-        np.ascontiguousarray(table["x_m"]), np.ascontiguousarray(table["y_m"]),
-        np.ascontiguousarray(table["diameter_m"]), np.ascontiguousarray(table["depth_m"]),
-        np.ascontiguousarray(table["rim_height_m"]), extent_radii,
+        h,
+        x0_m,
+        y0_m,
+        dx_m,
+        np.ascontiguousarray(table["x_m"]),
+        np.ascontiguousarray(table["y_m"]),
+        np.ascontiguousarray(table["diameter_m"]),
+        np.ascontiguousarray(table["depth_m"]),
+        np.ascontiguousarray(table["rim_height_m"]),
+        extent_radii,
     )
 
 
@@ -325,13 +341,20 @@ def stamp_large_crater(
             )
 
 
-def stamp_large(
-    h: np.ndarray, x0_m: float, y0_m: float, dx_m: float, lc: LargeCrater
-) -> None:
+def stamp_large(h: np.ndarray, x0_m: float, y0_m: float, dx_m: float, lc: LargeCrater) -> None:
     """:func:`stamp_large_crater` from the configuration of the large crater (in place)."""
     radius = 0.5 * lc.diameter_m
     stamp_large_crater(
-        h, x0_m, y0_m, dx_m, lc.center_east_m, lc.center_north_m, radius,
-        lc.floor_diameter_fraction * radius, lc.depth_m, lc.rim_height_m, lc.terraces,
+        h,
+        x0_m,
+        y0_m,
+        dx_m,
+        lc.center_east_m,
+        lc.center_north_m,
+        radius,
+        lc.floor_diameter_fraction * radius,
+        lc.depth_m,
+        lc.rim_height_m,
+        lc.terraces,
         lc.ejecta_extent_radii,
     )

@@ -89,9 +89,7 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _pixel_size(
-    path: Path, from_file: float | None, from_config: float | None
-) -> float:
+def _pixel_size(path: Path, from_file: float | None, from_config: float | None) -> float:
     if from_file is not None:
         if not (math.isfinite(from_file) and from_file > 0.0):
             raise _fail(path, f"has an invalid pixel size {from_file!r} (must be > 0 m)")
@@ -202,9 +200,7 @@ def _read_tiff(path: Path) -> tuple[np.ndarray, float | None]:
     if scale_v is not None and len(scale_v) >= 2:
         sx, sy = abs(scale_v[0]), abs(scale_v[1])
         if not math.isclose(sx, sy, rel_tol=1e-6):
-            raise _fail(
-                path, f"has non-square pixels ({sx:g} x {sy:g}); resample to square pixels"
-            )
+            raise _fail(path, f"has non-square pixels ({sx:g} x {sy:g}); resample to square pixels")
         pixel = sx
     return heights, pixel
 

@@ -208,7 +208,9 @@ class TerrainGrids:
 
     def slope_deg(self, x_east_m: float, y_north_m: float) -> float:
         """Local slope (deg) of the bilinear surface at a map point."""
-        _, gx, gy = terrain_height_gradient(self.meta, self.offsets, self.heights, x_east_m, y_north_m)
+        _, gx, gy = terrain_height_gradient(
+            self.meta, self.offsets, self.heights, x_east_m, y_north_m
+        )
         return float(np.degrees(np.arctan(np.hypot(gx, gy))))
 
     def to_mcmf(self, x_east_m: float, y_north_m: float, height_m: float) -> np.ndarray:
@@ -224,15 +226,19 @@ class TerrainGrids:
         out = np.empty(o.shape[0])
         for k in range(o.shape[0]):
             out[k] = raycast(
-                o[k], d[k], max_range_m, self.c_enu_mcmf, self.radius_ref_m,
-                self.meta, self.offsets, self.heights,
+                o[k],
+                d[k],
+                max_range_m,
+                self.c_enu_mcmf,
+                self.radius_ref_m,
+                self.meta,
+                self.offsets,
+                self.heights,
             )
         out[out < 0.0] = np.nan
         return out
 
-    def sample_grid(
-        self, x0_m: float, y0_m: float, dx_m: float, nx: int, ny: int
-    ) -> np.ndarray:
+    def sample_grid(self, x0_m: float, y0_m: float, dx_m: float, nx: int, ny: int) -> np.ndarray:
         """Heights (ny, nx) on a regular grid of the map frame."""
         xs = x0_m + dx_m * np.arange(nx)
         ys = y0_m + dx_m * np.arange(ny)

@@ -214,9 +214,7 @@ def tiled_field(
         for j in range(j0, j1 + 1):
             for i in range(i0, i1 + 1):
                 key = (*seed_seq.spawn_key, k, i + _TILE_KEY_OFFSET, j + _TILE_KEY_OFFSET)
-                rng = np.random.default_rng(
-                    np.random.SeedSequence(seed_seq.entropy, spawn_key=key)
-                )
+                rng = np.random.default_rng(np.random.SeedSequence(seed_seq.entropy, spawn_key=key))
                 tb = (i * tile, (i + 1) * tile, j * tile, (j + 1) * tile)
                 x, y, d, u = sample_poisson_field(law, tb, rng, lo, hi)
                 # Distance from each centre to the box (0 inside).

@@ -148,9 +148,7 @@ def taper_width(half_width_m: float, coarser_dx_m: float) -> float:
     return min(max(0.1 * half_width_m, 4.0 * coarser_dx_m), 0.5 * half_width_m)
 
 
-def track_box(
-    approach_azimuth_rad: float, uprange_length_m: float, half_width_m: float
-) -> Bounds:
+def track_box(approach_azimuth_rad: float, uprange_length_m: float, half_width_m: float) -> Bounds:
     """Bounding box (m, map frame) of the ground track widened by ``half_width_m``.
 
     The track is the great circle through the site along the approach
@@ -272,8 +270,11 @@ def blend_into_coarser(
 
 
 def _crater_rows(
-    cfg: TerrainConfig, spec: LevelSpec, crater_ss: np.random.SeedSequence,
-    d_lo_m: float, d_hi_m: float = math.inf,
+    cfg: TerrainConfig,
+    spec: LevelSpec,
+    crater_ss: np.random.SeedSequence,
+    d_lo_m: float,
+    d_hi_m: float = math.inf,
 ) -> np.ndarray:
     pop = cfg.craters
     if pop.density_per_km2_above_1km <= 0.0:
@@ -288,9 +289,7 @@ def _allocate(specs: list[LevelSpec]) -> tuple[np.ndarray, np.ndarray, np.ndarra
         meta[k] = (s.x0_m, s.y0_m, s.dx_m, s.nx, s.ny)
         offsets[k + 1] = offsets[k] + s.nx * s.ny
     heights = np.empty(int(offsets[-1]))
-    views = [
-        heights[offsets[k] : offsets[k + 1]].reshape(s.ny, s.nx) for k, s in enumerate(specs)
-    ]
+    views = [heights[offsets[k] : offsets[k + 1]].reshape(s.ny, s.nx) for k, s in enumerate(specs)]
     return meta, offsets, heights, views
 
 
@@ -317,8 +316,11 @@ def generate_terrain(
         raise ValueError(f"approach_azimuth_rad must be finite (got {approach_azimuth_rad})")
     if cfg.source == "file":
         return _generate_from_dem(
-            cfg, site_lat_rad=site_lat_rad, site_lon_rad=site_lon_rad,
-            radius_ref_m=radius_ref_m, approach_azimuth_rad=approach_azimuth_rad,
+            cfg,
+            site_lat_rad=site_lat_rad,
+            site_lon_rad=site_lon_rad,
+            radius_ref_m=radius_ref_m,
+            approach_azimuth_rad=approach_azimuth_rad,
             uprange_length_m=uprange_length_m,
         )
     t_start = time.perf_counter()
@@ -331,11 +333,15 @@ def generate_terrain(
     )
     coarse = coarse_spec(cfg, box)
     medium = _snap(
-        "medium", medium_box, cfg.medium_spacing_m,
+        "medium",
+        medium_box,
+        cfg.medium_spacing_m,
         taper_width(cfg.medium_half_width_m, coarse.dx_m),
     )
     fine = _snap(
-        "fine", _site_box(cfg.fine_half_width_m), cfg.fine_spacing_m,
+        "fine",
+        _site_box(cfg.fine_half_width_m),
+        cfg.fine_spacing_m,
         taper_width(cfg.fine_half_width_m, medium.dx_m),
     )
     specs = [coarse, medium, fine]
@@ -364,8 +370,16 @@ def generate_terrain(
         if k > 0:
             c = specs[k - 1]
             blend_into_coarser(
-                h, spec.x0_m, spec.y0_m, spec.dx_m, views[k - 1], c.x0_m, c.y0_m, c.dx_m,
-                spec.taper_m, False,
+                h,
+                spec.x0_m,
+                spec.y0_m,
+                spec.dx_m,
+                views[k - 1],
+                c.x0_m,
+                c.y0_m,
+                c.dx_m,
+                spec.taper_m,
+                False,
             )
         timings[spec.name] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -406,7 +420,8 @@ def _generate_from_dem(
     timings["load_dem"] = time.perf_counter() - t_start
     crater_ss, boulder_ss = np.random.SeedSequence(cfg.seed).spawn(2)
     base = (
-        cfg.base_height_m if "base_height_m" in cfg.model_fields_set
+        cfg.base_height_m
+        if "base_height_m" in cfg.model_fields_set
         else _edge_median(dem.heights_m)
     )
     dem_box = dem.bounds
@@ -466,8 +481,16 @@ def _generate_from_dem(
     t0 = time.perf_counter()
     views[1][...] = dem.heights_m
     blend_into_coarser(
-        views[1], dem_spec.x0_m, dem_spec.y0_m, dem_spec.dx_m, views[0],
-        coarse.x0_m, coarse.y0_m, coarse.dx_m, dem_spec.taper_m, False,
+        views[1],
+        dem_spec.x0_m,
+        dem_spec.y0_m,
+        dem_spec.dx_m,
+        views[0],
+        coarse.x0_m,
+        coarse.y0_m,
+        coarse.dx_m,
+        dem_spec.taper_m,
+        False,
     )
     timings["dem"] = time.perf_counter() - t0
 
@@ -476,9 +499,7 @@ def _generate_from_dem(
         spec, c = specs[k], specs[k - 1]
         h = views[k]
         h.fill(0.0)
-        rows = _crater_rows(
-            cfg, spec, crater_ss, spec.resolved_diameter_m, c.resolved_diameter_m
-        )
+        rows = _crater_rows(cfg, spec, crater_ss, spec.resolved_diameter_m, c.resolved_diameter_m)
         stamp_crater_table(
             h, spec.x0_m, spec.y0_m, spec.dx_m, rows, cfg.craters.ejecta_extent_radii
         )
@@ -489,8 +510,16 @@ def _generate_from_dem(
             b = _boulders(cfg, spec, boulder_ss)
             stamp_boulder_table(h, spec.x0_m, spec.y0_m, spec.dx_m, b)
         blend_into_coarser(
-            h, spec.x0_m, spec.y0_m, spec.dx_m, views[k - 1], c.x0_m, c.y0_m, c.dx_m,
-            spec.taper_m, True,
+            h,
+            spec.x0_m,
+            spec.y0_m,
+            spec.dx_m,
+            views[k - 1],
+            c.x0_m,
+            c.y0_m,
+            c.dx_m,
+            spec.taper_m,
+            True,
         )
         timings[spec.name] = time.perf_counter() - t0
     grids = TerrainGrids(meta, offsets, heights, site_lat_rad, site_lon_rad, radius_ref_m)
@@ -539,6 +568,10 @@ def build_terrain(
     generate_terrain : the same build, with its crater and boulder tables.
     """
     return generate_terrain(
-        cfg, site_lat_rad=site_lat_rad, site_lon_rad=site_lon_rad, radius_ref_m=radius_ref_m,
-        approach_azimuth_rad=approach_azimuth_rad, uprange_length_m=uprange_length_m,
+        cfg,
+        site_lat_rad=site_lat_rad,
+        site_lon_rad=site_lon_rad,
+        radius_ref_m=radius_ref_m,
+        approach_azimuth_rad=approach_azimuth_rad,
+        uprange_length_m=uprange_length_m,
     ).grids

@@ -1,0 +1,1 @@
+"""Monte Carlo campaigns: dispersions, runners, result store, statistics."""
