@@ -1,0 +1,1 @@
+"""Navigation: error-state Kalman filter, onboard map, measurement handling."""
