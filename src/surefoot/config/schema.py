@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from surefoot.config.navigation import NavConfig
+from surefoot.config.sensors import IdealNavConfig, SensorsConfig  # noqa: F401
 from surefoot.config.terrain import TerrainConfig
 
 Vec3 = tuple[float, float, float]
@@ -120,19 +122,6 @@ class TouchdownLimits(_Strict):
         return self
 
 
-class IdealNavConfig(_Strict):
-    """Ideal navigation sensor: truth plus white noise (1-sigma), in the site ENU frame."""
-
-    position_noise_m: float = Field(1.0, ge=0.0)
-    velocity_noise_m_s: float = Field(0.02, ge=0.0)
-    attitude_noise_deg: float = Field(0.05, ge=0.0)
-    rate_noise_deg_s: float = Field(0.01, ge=0.0)
-
-
-class SensorsConfig(_Strict):
-    ideal_nav: IdealNavConfig = IdealNavConfig()
-
-
 class GateConfig(_Strict):
     """A guidance target in the approach frame at the site: downrange (along the
     approach azimuth, negative = before the target), crossrange (right), up."""
@@ -185,6 +174,7 @@ class FswMoonConfig(_Strict):
 
 class FswConfig(_Strict):
     moon: FswMoonConfig = FswMoonConfig()
+    nav: NavConfig = NavConfig()
     target_height_m: float | None = Field(
         None, description="onboard map height of the target (m above the sphere); None = truth"
     )
