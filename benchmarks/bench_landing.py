@@ -1,0 +1,93 @@
+"""Speed of the default landing and of a batch of dispersed landers.
+
+Run: ``.venv/bin/python benchmarks/bench_landing.py [--batch 1000]``. Prints a
+table with this machine's figures; nothing is asserted. Goals (issue 2): the
+default landing under 3 s of wall time, and >= 20 landings/s in a batch of 1,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numba
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from surefoot.config import load_scenario
+from surefoot.sim.runner import simulate, terrain_for
+
+
+def dispersed(n: int):  # noqa: ANN201
+    base = load_scenario("default")
+    rng = np.random.default_rng(0)
+    out = []
+    for k in range(n):
+        d = base.model_dump()
+        d["seed"] = k
+        d["vehicle"]["engine"]["max_thrust_n"] *= 1 + 0.01 * rng.standard_normal()
+        d["initial"]["altitude_m"] += 200 * rng.standard_normal()
+        d["initial"]["attitude_error_deg"] = abs(2 * rng.standard_normal())
+        out.append(type(base).model_validate(d))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    console = Console()
+    s = load_scenario("default")
+
+    t0 = time.perf_counter()
+    terrain_for(s)
+    t_terrain_first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    simulate(s)  # compile or load kernels
+    t_warm = time.perf_counter() - t0
+
+    walls = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        r = simulate(s)
+        walls.append(time.perf_counter() - t0)
+    wall = float(np.median(walls))
+    flight = float(r.flight_time_s[0])
+    steps = flight / s.sim.dt_s
+
+    walls_nt = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        simulate(s, telemetry=False)
+        walls_nt.append(time.perf_counter() - t0)
+
+    batch = dispersed(args.batch)
+    t0 = time.perf_counter()
+    rb = simulate(batch, telemetry=False)
+    t_batch = time.perf_counter() - t0
+    safe = float(np.mean(rb.outcome == "safe"))
+
+    t = Table(title=f"surefoot landing speed ({platform.processor() or platform.machine()}, "
+                    f"{os.cpu_count()} cores, numba {numba.__version__}, "
+                    f"{numba.get_num_threads()} threads)")
+    t.add_column("measurement")
+    t.add_column("value", justify="right")
+    t.add_row("terrain build, first in process", f"{t_terrain_first:.2f} s")
+    t.add_row("first landing in process (kernel load/compile)", f"{t_warm:.2f} s")
+    t.add_row("default landing, wall (median, with telemetry)", f"{wall:.3f} s")
+    t.add_row("default landing, wall (median, no telemetry)", f"{np.median(walls_nt):.3f} s")
+    t.add_row("flight time simulated", f"{flight:.1f} s ({steps:,.0f} steps)")
+    t.add_row("real-time factor", f"{flight / wall:,.0f} x")
+    t.add_row("cost per step, one lander", f"{wall / steps * 1e6:.2f} us")
+    t.add_row(f"batch of {args.batch} dispersed landers, wall", f"{t_batch:.2f} s")
+    t.add_row("landings per second (batch)", f"{args.batch / t_batch:.1f}")
+    t.add_row("safe fraction in the batch", f"{safe:.3f}")
+    console.print(t)
+
+
+if __name__ == "__main__":
+    main()
