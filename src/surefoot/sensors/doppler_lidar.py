@@ -1,0 +1,271 @@
+"""Navigation Doppler lidar (NASA NDL-like): line-of-sight velocity and range on three beams.
+
+Geometry (defaults as NDL: 22.5 deg off the boresight, 120 deg apart): with
+sensor axes ``x_s, y_s, z_s`` from :func:`surefoot.sensors.star_tracker.sensor_axes_body`
+applied to the boresight ``b`` (``x_s`` is body +x projected normal to ``b``,
+``y_s = b x x_s``), beam ``k`` points along
+
+    u_k = cos(cant) b + sin(cant) (cos(az_k) x_s + sin(az_k) y_s),
+    az_k = azimuth + 120 deg * k,
+
+fixed in the body frame. The unit sits at ``position_body_m`` from the centre
+of mass.
+
+Each beam measures the lander's velocity relative to the surface along the
+beam, positive away from the lander (a lander descending onto the spot the
+beam hits sees ``v_los > 0``, the rate at which the range shrinks):
+
+    v_los = u · (v_sensor - Omega x r_sensor),
+    v_sensor = v_mci + R(q) (omega_body x position_body)
+
+with ``Omega`` the Moon's spin. The surface point the beam hits moves at
+``Omega x r_hit``; since ``r_hit = r_sensor + rho u``, ``Omega x r_hit`` and
+``Omega x r_sensor`` differ by a vector normal to ``u``, so the line-of-sight
+component is the same. The slant range ``rho`` comes from the ray cast
+against the true terrain. A beam is valid when ``min_range_m <= rho <=
+max_range_m`` and ``|v_los| <= max_los_speed_m_s``; noise: ``velocity_noise_m_s``
+on ``v_los`` and ``range_noise_floor_m + range_noise_fraction rho`` on ``rho``.
+
+Faults: channels 0-2 are the beams' velocities and 3-5 their ranges; the
+removal faults (``disabled``, ``dropout``, ``delayed_acquisition``) act on a
+whole beam (channels 0-2). A beam without a true return is still reported
+valid when both its channels are ``stuck``. Called once per flight-software
+cycle; noise keyed by (run seed, ``STREAM_DOPPLER_LIDAR``, simulation step,
+index).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.config.sensors import DopplerLidarConfig
+from surefoot.fsw.nav.measurements import (
+    DOP_RANGE,
+    DOP_T,
+    DOP_VALID,
+    DOP_VLOS,
+    DOPPLER_BEAMS,
+)
+from surefoot.math.frames import rot_mci_to_mcmf
+from surefoot.math.height_grid import raycast
+from surefoot.math.quaternion import quat_rotate
+from surefoot.math.random_stream import normal, uniform
+from surefoot.sensors.faults import (
+    EF_ACQUIRE_M,
+    EF_BIAS,
+    EF_DISABLED,
+    EF_DROPPED,
+    EF_NOISE,
+    EF_SCALE,
+    EF_SPIKE,
+    EF_STUCK,
+    EF_STUCK_VALUE,
+    FAULT_BLOCK,
+    N_EF,
+    fault_block,
+    fault_effects,
+    sample_due,
+)
+from surefoot.sensors.rangefinder import sensor_origin_mci
+from surefoot.sensors.star_tracker import sensor_axes_body
+from surefoot.sensors.streams import STREAM_DOPPLER_LIDAR
+from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS
+from surefoot.world.vehicle import S_Q, S_V, S_W
+
+P_RATE = 0
+P_ENABLED = 1
+P_MAX_RANGE = 2
+P_MIN_RANGE = 3
+P_VEL_NOISE = 4
+P_RANGE_FLOOR = 5
+P_RANGE_FRAC = 6
+P_MAX_SPEED = 7
+P_DROPOUT = 8
+P_POS = 9  # 3, body, m from the CoM
+P_DIRS = 12  # 3 * DOPPLER_BEAMS, unit, body
+P_FAULTS = P_DIRS + 3 * DOPPLER_BEAMS
+N_DOPPLER_PARAMS = P_FAULTS + FAULT_BLOCK
+
+N_CH = 2 * DOPPLER_BEAMS
+ST_CLOCK = 0
+ST_ACQUIRED = 1  # DOPPLER_BEAMS
+ST_LAST = 1 + DOPPLER_BEAMS  # N_CH: velocities then ranges
+ST_HAVE_LAST = 1 + DOPPLER_BEAMS + N_CH  # N_CH
+N_DOPPLER_STATE = 1 + DOPPLER_BEAMS + 2 * N_CH
+
+_IX_NOISE = 0  # N_CH
+_IX_DROPOUT = 16  # per beam
+
+
+def doppler_beams_body(
+    boresight_body: np.ndarray, cant_deg: float, azimuth_deg: float
+) -> np.ndarray:
+    """Unit beam directions ``(3, 3)`` (rows), body frame, of the three-beam cone.
+
+    Parameters
+    ----------
+    boresight_body : (3,) float
+        Cone axis in the body frame.
+    cant_deg : float
+        Angle of every beam off the boresight, deg.
+    azimuth_deg : float
+        Azimuth of beam 0 about the boresight from the sensor x axis, deg.
+    """
+    c = sensor_axes_body(np.asarray(boresight_body, float))
+    xs, ys, b = c[:, 0], c[:, 1], c[:, 2]
+    cant = np.radians(cant_deg)
+    out = np.empty((DOPPLER_BEAMS, 3))
+    for k in range(DOPPLER_BEAMS):
+        az = np.radians(azimuth_deg + 120.0 * k)
+        u = np.cos(cant) * b + np.sin(cant) * (np.cos(az) * xs + np.sin(az) * ys)
+        out[k] = u / np.linalg.norm(u)
+    return out
+
+
+def doppler_lidar_params(cfg: DopplerLidarConfig) -> np.ndarray:
+    """Kernel parameter row ``(N_DOPPLER_PARAMS,)``, SI, from ``sensors.doppler_lidar``."""
+    p = np.zeros(N_DOPPLER_PARAMS)
+    p[P_RATE] = cfg.rate_hz
+    p[P_ENABLED] = 1.0 if cfg.enabled else 0.0
+    p[P_MAX_RANGE] = cfg.max_range_m
+    p[P_MIN_RANGE] = cfg.min_range_m
+    p[P_VEL_NOISE] = cfg.velocity_noise_m_s
+    p[P_RANGE_FLOOR] = cfg.range_noise_floor_m
+    p[P_RANGE_FRAC] = cfg.range_noise_fraction
+    p[P_MAX_SPEED] = cfg.max_los_speed_m_s
+    p[P_DROPOUT] = cfg.dropout_probability
+    p[P_POS : P_POS + 3] = cfg.position_body_m
+    dirs = doppler_beams_body(np.asarray(cfg.boresight_body), cfg.cant_deg, cfg.azimuth_deg)
+    p[P_DIRS : P_DIRS + 3 * DOPPLER_BEAMS] = dirs.ravel()
+    p[P_FAULTS : P_FAULTS + FAULT_BLOCK] = fault_block(cfg.faults, [1.0] * N_CH)
+    return p
+
+
+@njit(cache=True)
+def doppler_lidar_measure(
+    x: np.ndarray,
+    t: float,
+    alt_m: float,
+    site: np.ndarray,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    p: np.ndarray,
+    state: np.ndarray,
+    seed: int,
+    step: int,
+    out: np.ndarray,
+) -> None:
+    """Write one Doppler lidar row (``N_DOPPLER``, ``surefoot.fsw.nav.measurements``) into ``out``.
+
+    Parameters
+    ----------
+    x : (N_STATE,) float64
+        Truth state of one lander (``r_mci``, ``v_mci``, ``q_body_to_mci``, ``omega_body``).
+    t : float
+        Time since scenario start, s.
+    alt_m : float
+        True altitude above the terrain (for altitude-window faults), m.
+    site : (N_SITE,) float64
+        Site row (reference radius, Moon rotation rate, ``C_enu_mcmf``).
+    meta, offsets, heights : arrays
+        The TRUE terrain's height grids.
+    p : (N_DOPPLER_PARAMS,) float64
+        Parameter row from :func:`doppler_lidar_params`.
+    state : (N_DOPPLER_STATE,) float64
+        Sample clock, acquisition latches, last outputs; zeros at the start.
+    seed, step : int
+        Run seed and global simulation step (the noise key).
+    out : (N_DOPPLER,) float64
+        Output row: ``v_los`` (m/s), range (m) and valid flag per beam.
+    """
+    out[DOP_T] = t
+    for b in range(DOPPLER_BEAMS):
+        out[DOP_VLOS + b] = 0.0
+        out[DOP_RANGE + b] = 0.0
+        out[DOP_VALID + b] = 0.0
+    if p[P_ENABLED] == 0.0 or not sample_due(p[P_RATE], t, state, ST_CLOCK):
+        return
+    eff = np.empty((N_CH, N_EF))
+    fault_effects(p, P_FAULTS, N_CH, t, alt_m, seed, STREAM_DOPPLER_LIDAR, step, eff)
+    om = site[SITE_OMEGA]
+    theta = om * t
+    c_enu_mcmf = site[SITE_C : SITE_C + 9].reshape(3, 3)
+    radius = site[SITE_RADIUS]
+    q = x[S_Q : S_Q + 4]
+    pos = p[P_POS : P_POS + 3]
+    o_mci = sensor_origin_mci(x, pos)
+    origin = rot_mci_to_mcmf(o_mci, theta)
+    # sensor velocity relative to the rotating Moon, MCI components
+    w = x[S_W : S_W + 3]
+    wxp = np.empty(3)
+    wxp[0] = w[1] * pos[2] - w[2] * pos[1]
+    wxp[1] = w[2] * pos[0] - w[0] * pos[2]
+    wxp[2] = w[0] * pos[1] - w[1] * pos[0]
+    lever_v = quat_rotate(q, wxp)
+    v_rel = np.empty(3)
+    v_rel[0] = x[S_V] + lever_v[0] + om * o_mci[1]
+    v_rel[1] = x[S_V + 1] + lever_v[1] - om * o_mci[0]
+    v_rel[2] = x[S_V + 2] + lever_v[2]
+    for b in range(DOPPLER_BEAMS):
+        if eff[b, EF_DISABLED] != 0.0 or eff[b, EF_DROPPED] != 0.0:
+            continue
+        if p[P_DROPOUT] > 0.0 and (
+            uniform(seed, STREAM_DOPPLER_LIDAR, step, _IX_DROPOUT + b) < p[P_DROPOUT]
+        ):
+            continue
+        u_mci = quat_rotate(q, p[P_DIRS + 3 * b : P_DIRS + 3 * b + 3])
+        rho = raycast(
+            origin,
+            rot_mci_to_mcmf(u_mci, theta),
+            p[P_MAX_RANGE],
+            c_enu_mcmf,
+            radius,
+            meta,
+            offsets,
+            heights,
+        )
+        v_los = u_mci[0] * v_rel[0] + u_mci[1] * v_rel[1] + u_mci[2] * v_rel[2]
+        has = rho > 0.0 and rho >= p[P_MIN_RANGE] and abs(v_los) <= p[P_MAX_SPEED]
+        acq = eff[b, EF_ACQUIRE_M]
+        if acq >= 0.0 and state[ST_ACQUIRED + b] == 0.0:
+            if has and rho <= acq:
+                state[ST_ACQUIRED + b] = 1.0
+            else:
+                continue
+        cv = b
+        cr = DOPPLER_BEAMS + b
+        stuck_v = eff[cv, EF_STUCK] != 0.0
+        stuck_r = eff[cr, EF_STUCK] != 0.0
+        if not has and not (stuck_v and stuck_r):
+            continue
+        ok = True
+        vals = np.empty(2)
+        for j in range(2):
+            c = cv if j == 0 else cr
+            if eff[c, EF_STUCK] != 0.0:
+                v = eff[c, EF_STUCK_VALUE]
+                if np.isnan(v):
+                    if state[ST_HAVE_LAST + c] == 0.0:
+                        ok = False
+                    v = state[ST_LAST + c]
+                vals[j] = v
+                continue
+            true_val = v_los if j == 0 else rho
+            sigma = p[P_VEL_NOISE] if j == 0 else p[P_RANGE_FLOOR] + p[P_RANGE_FRAC] * rho
+            sigma *= eff[c, EF_NOISE]
+            m = true_val * (1.0 + eff[c, EF_SCALE]) + eff[c, EF_BIAS] + eff[c, EF_SPIKE]
+            if sigma > 0.0:
+                m += sigma * normal(seed, STREAM_DOPPLER_LIDAR, step, _IX_NOISE + c)
+            vals[j] = m
+        if not ok:
+            continue
+        out[DOP_VLOS + b] = vals[0]
+        out[DOP_RANGE + b] = vals[1]
+        out[DOP_VALID + b] = 1.0
+        for j in range(2):
+            c = cv if j == 0 else cr
+            if eff[c, EF_STUCK] == 0.0:
+                state[ST_LAST + c] = vals[j]
+                state[ST_HAVE_LAST + c] = 1.0

@@ -1,0 +1,342 @@
+"""Inertial measurement unit: accelerometer and gyro triads integrated into increments.
+
+The IMU sits at the centre of mass with its axes on the body axes up to a
+small misalignment. It is sampled at its own rate (``rate_hz``, a whole
+multiple of the simulation rate): the sim calls :func:`imu_sample` once per
+IMU period with the true specific force and body rate over that period, and
+:func:`imu_reset_row` at the start of every flight-software cycle. Each
+sample adds its measured rates times the sample period to the row's
+``dv_body`` and ``dtheta_body`` (``surefoot.fsw.nav.measurements`` layout),
+so for inputs that are constant over a cycle the increments are exactly
+``(f + b) * dt`` and ``(omega + b) * dt`` (no integration error; the flight
+software does any coning and sculling compensation).
+
+Per sample and axis (accelerometer and gyro alike):
+
+    m = (1 + scale_fault) * (I + diag(sf)) C_mis u + b_fixed + b_on + b_gm + b_rw
+        + bias_fault + spike_fault,       clipped to +-range
+    increment = m * dt + sigma_w * noise_fault * sqrt(dt) * n
+
+with ``u`` the true input, ``C_mis`` the rotation into the misaligned sensor
+axes, ``b_on`` the turn-on bias (drawn once per run), ``b_gm`` a first-order
+Gauss-Markov bias (bias instability, stationary from the start), ``b_rw`` a
+random walk, and ``sigma_w`` the velocity or angle random walk. The biases
+move after each sample. A ``stuck`` channel outputs its value (or its last
+rate) times ``dt`` without noise. The row has one valid flag: it is 1 when
+at least one sample was taken and no sample of the cycle was lost.
+
+Noise is keyed by (run seed, ``STREAM_IMU``, global IMU sample index, index)
+with the sample index ``step * n_sub + j`` for sub-sample ``j`` of
+simulation step ``step`` (``n_sub`` from :func:`imu_substeps`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.config.sensors import ImuConfig
+from surefoot.fsw.nav.measurements import IMU_DT, IMU_DTHETA, IMU_DV, IMU_T, IMU_VALID
+from surefoot.math.random_stream import normal, uniform
+from surefoot.sensors.faults import (
+    EF_BIAS,
+    EF_DISABLED,
+    EF_DROPPED,
+    EF_NOISE,
+    EF_SCALE,
+    EF_SPIKE,
+    EF_STUCK,
+    EF_STUCK_VALUE,
+    FAULT_BLOCK,
+    N_EF,
+    fault_block,
+    fault_effects,
+)
+from surefoot.sensors.streams import STREAM_IMU, STREAM_IMU_TURN_ON
+from surefoot.world.vehicle import P_THRUST_DIR, S_MPROP, S_THRUST, S_W, mass_properties
+
+# per-triad block of the parameter row (SI)
+B_BIAS = 0  # 3, fixed bias (m/s^2 or rad/s)
+B_TURN_ON = 3  # turn-on bias sigma
+B_GM_SIGMA = 4  # Gauss-Markov (bias instability) stationary sigma
+B_GM_A = 5  # exp(-dt / tau)
+B_GM_Q = 6  # sigma * sqrt(1 - a^2): driving noise per sample
+B_RW_Q = 7  # bias random walk step sigma per sample
+B_WHITE_Q = 8  # white-noise sigma of one sample's increment (m/s or rad)
+B_M = 9  # 9, row-major (I + diag(sf)) C_mis: true body -> sensor output
+B_RANGE = 18  # saturation, |rate| limit
+N_BLK = 19
+
+P_ACCEL = 0
+P_GYRO = N_BLK
+P_RATE = 2 * N_BLK
+P_DT = P_RATE + 1  # sample period, s
+P_DROPOUT = P_RATE + 2
+P_FAULTS = P_RATE + 3
+N_IMU_PARAMS = P_FAULTS + FAULT_BLOCK
+
+# state row (starts as zeros)
+ST_INIT = 0
+ST_B_ON = 1  # 6: accel xyz, gyro xyz
+ST_B_GM = 7  # 6
+ST_B_RW = 13  # 6
+ST_LAST = 19  # 6, last output rate (for stuck-at-last)
+ST_HAVE_LAST = 25
+N_IMU_STATE = 26
+
+# draw indices on STREAM_IMU (per sample) and STREAM_IMU_TURN_ON (step 0)
+_IX_WHITE = 0  # 6
+_IX_GM = 6  # 6
+_IX_RW = 12  # 6
+_IX_DROPOUT = 18
+
+_DEG = np.pi / 180.0
+_SQRT_H = 60.0  # sqrt(3600 s)
+
+
+def _misalignment_dcm(phi_rad: np.ndarray) -> np.ndarray:
+    """Components in sensor axes of a body vector, sensor axes = body axes rotated by phi."""
+    ang = float(np.linalg.norm(phi_rad))
+    if ang < 1e-15:
+        return np.eye(3)
+    k = phi_rad / ang
+    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    r = np.eye(3) + np.sin(ang) * kx + (1.0 - np.cos(ang)) * (kx @ kx)
+    return r.T
+
+
+def _block(
+    bias: np.ndarray,
+    turn_on: float,
+    gm_sigma: float,
+    gm_tau: float,
+    rw_density: float,
+    white_density: float,
+    sf_ppm: np.ndarray,
+    mis_mrad: np.ndarray,
+    rng: float,
+    dt: float,
+) -> np.ndarray:
+    b = np.zeros(N_BLK)
+    b[B_BIAS : B_BIAS + 3] = bias
+    b[B_TURN_ON] = turn_on
+    a = np.exp(-dt / gm_tau)
+    b[B_GM_SIGMA] = gm_sigma
+    b[B_GM_A] = a
+    b[B_GM_Q] = gm_sigma * np.sqrt(1.0 - a * a)
+    b[B_RW_Q] = rw_density * np.sqrt(dt)
+    b[B_WHITE_Q] = white_density * np.sqrt(dt)
+    m = np.diag(1.0 + 1e-6 * np.asarray(sf_ppm)) @ _misalignment_dcm(1e-3 * np.asarray(mis_mrad))
+    b[B_M : B_M + 9] = m.ravel()
+    b[B_RANGE] = rng
+    return b
+
+
+def imu_params(cfg: ImuConfig) -> np.ndarray:
+    """Kernel parameter row ``(N_IMU_PARAMS,)``, SI, from the ``sensors.imu`` section."""
+    dt = 1.0 / cfg.rate_hz
+    a = cfg.accelerometer
+    g = cfg.gyro
+    p = np.zeros(N_IMU_PARAMS)
+    p[P_ACCEL : P_ACCEL + N_BLK] = _block(
+        np.asarray(a.bias_m_s2, float),
+        a.turn_on_bias_sigma_m_s2,
+        a.bias_instability_m_s2,
+        a.bias_correlation_time_s,
+        a.bias_random_walk_m_s2_per_sqrt_s,
+        a.velocity_random_walk_m_s_per_sqrt_h / _SQRT_H,
+        np.asarray(a.scale_factor_ppm, float),
+        np.asarray(a.misalignment_mrad, float),
+        a.range_m_s2,
+        dt,
+    )
+    deg_h = _DEG / 3600.0
+    p[P_GYRO : P_GYRO + N_BLK] = _block(
+        np.asarray(g.bias_deg_h, float) * deg_h,
+        g.turn_on_bias_sigma_deg_h * deg_h,
+        g.bias_instability_deg_h * deg_h,
+        g.bias_correlation_time_s,
+        g.rate_random_walk_deg_h_per_sqrt_h * deg_h / _SQRT_H,
+        g.angle_random_walk_deg_per_sqrt_h * _DEG / _SQRT_H,
+        np.asarray(g.scale_factor_ppm, float),
+        np.asarray(g.misalignment_mrad, float),
+        g.range_deg_s * _DEG,
+        dt,
+    )
+    p[P_RATE] = cfg.rate_hz
+    p[P_DT] = dt
+    p[P_DROPOUT] = cfg.dropout_probability
+    p[P_FAULTS : P_FAULTS + FAULT_BLOCK] = fault_block(cfg.faults, [1.0] * 3 + [_DEG] * 3)
+    return p
+
+
+def imu_substeps(rate_hz: int, dt_s: float) -> int:
+    """IMU samples per simulation step of ``dt_s`` seconds (``rate_hz * dt_s``, whole)."""
+    n = rate_hz * dt_s
+    if abs(n - round(n)) > 1e-6 or round(n) < 1:
+        raise ValueError(
+            f"sensors.imu.rate_hz: must be a whole multiple of 1/sim.dt_s (got {rate_hz} Hz, "
+            f"sim.dt_s = {dt_s} s)"
+        )
+    return int(round(n))
+
+
+@njit(cache=True)
+def imu_truth_inputs(x: np.ndarray, vp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """True specific force (m/s^2) and body rate (rad/s), body frame, of a truth state.
+
+    The specific force is the non-gravitational acceleration: delivered
+    thrust over current mass along the engine's thrust direction (zero once
+    the propellant is gone), as in ``surefoot.world.vehicle.derivative``.
+    Attitude torques produce no net force.
+
+    Parameters
+    ----------
+    x : (N_STATE,) float64
+        Truth state of one lander.
+    vp : (N_PARAMS,) float64
+        Vehicle parameter row of that lander.
+    """
+    m, _, _ = mass_properties(x[S_MPROP], vp)
+    thrust = x[S_THRUST] if x[S_MPROP] > 0.0 else 0.0
+    if thrust < 0.0:
+        thrust = 0.0
+    f = np.empty(3)
+    w = np.empty(3)
+    for k in range(3):
+        f[k] = thrust * vp[P_THRUST_DIR + k] / m
+        w[k] = x[S_W + k]
+    return f, w
+
+
+@njit(cache=True)
+def imu_reset_row(row: np.ndarray, t: float) -> None:
+    """Start a new accumulation in the IMU row at time ``t`` (s): zero increments, not valid."""
+    row[IMU_T] = t
+    for k in range(3):
+        row[IMU_DV + k] = 0.0
+        row[IMU_DTHETA + k] = 0.0
+    row[IMU_DT] = 0.0
+    row[IMU_VALID] = 0.0
+
+
+@njit(cache=True)
+def _init_state(p: np.ndarray, state: np.ndarray, seed: int) -> None:
+    for s in range(2):
+        blk = P_ACCEL if s == 0 else P_GYRO
+        for a in range(3):
+            c = 3 * s + a
+            state[ST_B_ON + c] = p[blk + B_TURN_ON] * normal(seed, STREAM_IMU_TURN_ON, 0, c)
+            state[ST_B_GM + c] = p[blk + B_GM_SIGMA] * normal(
+                seed, STREAM_IMU_TURN_ON, 0, _IX_GM + c
+            )
+            state[ST_B_RW + c] = 0.0
+            state[ST_LAST + c] = 0.0
+    state[ST_HAVE_LAST] = 0.0
+    state[ST_INIT] = 1.0
+
+
+@njit(cache=True)
+def imu_sample(
+    f_body: np.ndarray,
+    omega_body: np.ndarray,
+    t: float,
+    alt_m: float,
+    p: np.ndarray,
+    state: np.ndarray,
+    seed: int,
+    sample: int,
+    row: np.ndarray,
+) -> None:
+    """Take one IMU sample and add it to the accumulation in ``row``.
+
+    Parameters
+    ----------
+    f_body : (3,) float64
+        True specific force over the sample period, body frame, m/s^2
+        (non-gravitational; see :func:`imu_truth_inputs`).
+    omega_body : (3,) float64
+        True body rate relative to inertial over the sample period, body frame, rad/s.
+    t : float
+        Start of the sample period, s since scenario start.
+    alt_m : float
+        True altitude above the terrain (for altitude-window faults), m.
+    p : (N_IMU_PARAMS,) float64
+        Parameter row from :func:`imu_params`.
+    state : (N_IMU_STATE,) float64
+        This lander's IMU state (biases, last outputs), zeros before the first
+        sample; updated in place.
+    seed : int
+        Run seed.
+    sample : int
+        Global IMU sample index (``step * n_sub + j``), the noise key.
+    row : (N_IMU,) float64
+        IMU measurement row, updated in place; ``row[IMU_T]`` becomes the end
+        of this sample period.
+    """
+    dt = p[P_DT]
+    if state[ST_INIT] == 0.0:
+        _init_state(p, state, seed)
+    eff = np.empty((6, N_EF))
+    fault_effects(p, P_FAULTS, 6, t, alt_m, seed, STREAM_IMU, sample, eff)
+    good = True
+    for c in range(6):
+        if eff[c, EF_DISABLED] != 0.0 or eff[c, EF_DROPPED] != 0.0:
+            good = False
+    if p[P_DROPOUT] > 0.0 and uniform(seed, STREAM_IMU, sample, _IX_DROPOUT) < p[P_DROPOUT]:
+        good = False
+
+    inc = np.empty(6)
+    for s in range(2):
+        blk = P_ACCEL if s == 0 else P_GYRO
+        u = f_body if s == 0 else omega_body
+        for a in range(3):
+            c = 3 * s + a
+            mrow = blk + B_M + 3 * a
+            m = p[mrow] * u[0] + p[mrow + 1] * u[1] + p[mrow + 2] * u[2]
+            m *= 1.0 + eff[c, EF_SCALE]
+            m += (
+                p[blk + B_BIAS + a]
+                + state[ST_B_ON + c]
+                + state[ST_B_GM + c]
+                + state[ST_B_RW + c]
+                + eff[c, EF_BIAS]
+                + eff[c, EF_SPIKE]
+            )
+            rng = p[blk + B_RANGE]
+            m = min(max(m, -rng), rng)
+            if eff[c, EF_STUCK] != 0.0:
+                v = eff[c, EF_STUCK_VALUE]
+                if np.isnan(v):
+                    v = state[ST_LAST + c] if state[ST_HAVE_LAST] != 0.0 else m
+                inc[c] = v * dt
+            else:
+                state[ST_LAST + c] = m
+                inc[c] = m * dt
+                wq = p[blk + B_WHITE_Q] * eff[c, EF_NOISE]
+                if wq > 0.0:
+                    inc[c] += wq * normal(seed, STREAM_IMU, sample, _IX_WHITE + c)
+    state[ST_HAVE_LAST] = 1.0
+
+    # biases move on after the sample
+    for s in range(2):
+        blk = P_ACCEL if s == 0 else P_GYRO
+        for a in range(3):
+            c = 3 * s + a
+            if p[blk + B_GM_Q] > 0.0:
+                state[ST_B_GM + c] = p[blk + B_GM_A] * state[ST_B_GM + c] + p[
+                    blk + B_GM_Q
+                ] * normal(seed, STREAM_IMU, sample, _IX_GM + c)
+            if p[blk + B_RW_Q] > 0.0:
+                state[ST_B_RW + c] += p[blk + B_RW_Q] * normal(seed, STREAM_IMU, sample, _IX_RW + c)
+
+    if row[IMU_DT] == 0.0:
+        row[IMU_VALID] = 1.0 if good else 0.0
+    elif not good:
+        row[IMU_VALID] = 0.0
+    row[IMU_DT] += dt
+    row[IMU_T] = t + dt
+    if good:
+        for k in range(3):
+            row[IMU_DV + k] += inc[k]
+            row[IMU_DTHETA + k] += inc[3 + k]
