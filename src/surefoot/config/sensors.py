@@ -135,8 +135,9 @@ def _check_faults(
             )
         n = removal_channels if (f.kind in _REMOVAL_KINDS and removal_channels) else n_channels
         if f.channel is not None and f.channel >= n:
+            span = "0" if n == 1 else f"0..{n - 1}"
             raise ValueError(
-                f"faults.{i}.channel: must be 0..{n - 1} ({channel_help}) or omitted for all "
+                f"faults.{i}.channel: must be {span} ({channel_help}) or omitted for all "
                 f"(got {f.channel})"
             )
         if (
