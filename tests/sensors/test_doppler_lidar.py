@@ -17,6 +17,7 @@ import math
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from surefoot.config.navigation import NavDopplerConfig
 from surefoot.config.sensors import DopplerLidarConfig
 from surefoot.fsw.nav.measurements import DOP_RANGE, DOP_VALID, DOP_VLOS, N_DOPPLER
 from surefoot.sensors.doppler_lidar import (
@@ -50,8 +51,20 @@ def test_beam_geometry_is_a_120_degree_cone() -> None:
     perp = u - np.outer(u @ b, b)
     perp /= np.linalg.norm(perp, axis=1, keepdims=True)
     for i, j in ((0, 1), (1, 2), (2, 0)):
-        ang = math.degrees(math.atan2(np.cross(perp[i], perp[j]) @ b, perp[i] @ perp[j]))
+        # azimuth runs from x_s towards x_s x b: a right-handed turn about -b
+        ang = math.degrees(math.atan2(np.cross(perp[i], perp[j]) @ -b, perp[i] @ perp[j]))
         assert abs(ang - 120.0) < 1e-9
+
+
+def test_default_mounting_is_what_the_flight_software_assumes() -> None:
+    """Truth defaults equal ``fsw.nav.doppler`` defaults, beam for beam (same order)."""
+    truth = DopplerLidarConfig()
+    believed = NavDopplerConfig()
+    got = doppler_beams_body(np.array(truth.boresight_body), truth.cant_deg, truth.azimuth_deg)
+    want = np.array(believed.beams_body)
+    np.testing.assert_allclose(got, want / np.linalg.norm(want, axis=1, keepdims=True),
+                               atol=1e-12)
+    assert truth.position_body_m == believed.position_body_m
 
 
 def test_los_velocity_and_range_are_analytic(shell, site) -> None:  # noqa: ANN001

@@ -13,6 +13,7 @@ import math
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from surefoot.config.navigation import NavRangefinderConfig
 from surefoot.config.sensors import RangefinderConfig
 from surefoot.fsw.nav.measurements import LRF_RANGE, LRF_VALID, N_LRF
 from surefoot.sensors.rangefinder import N_LRF_STATE, rangefinder_measure, rangefinder_params
@@ -109,3 +110,10 @@ def test_delivers_on_its_own_rate(shell, site) -> None:  # noqa: ANN001
         if _measure(shell, site, x, t, cfg, step=step, state=st)[LRF_VALID]:
             valid_t.append(t)
     np.testing.assert_allclose(valid_t, 0.25 * np.arange(8), atol=1e-12)
+
+
+def test_default_mounting_is_what_the_flight_software_assumes() -> None:
+    truth = RangefinderConfig()
+    believed = NavRangefinderConfig()
+    assert truth.beams_body == believed.beams_body
+    assert truth.position_body_m == believed.position_body_m

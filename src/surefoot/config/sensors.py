@@ -297,9 +297,11 @@ class DopplerLidarConfig(_Strict):
     """Navigation Doppler lidar (NASA NDL-like): three beams on a cone.
 
     Beam ``k`` (0, 1, 2) leans ``cant_deg`` off ``boresight_body`` at azimuth
-    ``azimuth_deg + 120 k`` about it, azimuth measured from the projection of
-    body +x on the plane normal to the boresight (body +y if the boresight is
-    along x) towards ``boresight x that axis``. Each beam gives the lander's
+    ``azimuth_deg + 120 k``, measured from the projection ``x_s`` of body +x on
+    the plane normal to the boresight (body +y if the boresight is within
+    ~25 deg of x) towards ``x_s x boresight``; for the default boresight (body
+    -z) from body +x towards body +y, so the default beams are the flight
+    software's default ``fsw.nav.doppler.beams_body``. Each beam gives the lander's
     velocity relative to the surface along the beam and the slant range,
     valid inside ``[min_range_m, max_range_m]`` and below
     ``max_los_speed_m_s``.
@@ -307,7 +309,7 @@ class DopplerLidarConfig(_Strict):
 
     enabled: bool = True
     rate_hz: int = Field(10, ge=1, le=1000)
-    position_body_m: Vec3 = (0.0, 0.0, -0.5)
+    position_body_m: Vec3 = (0.0, 0.3, -0.5)
     boresight_body: Vec3 = (0.0, 0.0, -1.0)
     cant_deg: float = Field(22.5, ge=0.0, lt=90.0)
     azimuth_deg: float = Field(0.0, ge=-360.0, le=360.0)

@@ -1,14 +1,18 @@
 """Navigation Doppler lidar (NASA NDL-like): line-of-sight velocity and range on three beams.
 
 Geometry (defaults as NDL: 22.5 deg off the boresight, 120 deg apart): with
-sensor axes ``x_s, y_s, z_s`` from :func:`surefoot.sensors.star_tracker.sensor_axes_body`
-applied to the boresight ``b`` (``x_s`` is body +x projected normal to ``b``,
-``y_s = b x x_s``), beam ``k`` points along
+``x_s`` the projection of body +x on the plane normal to the boresight ``b``
+(body +y when ``b`` is within ~25 deg of body x; see
+:func:`surefoot.sensors.star_tracker.sensor_axes_body`) and ``a_s = x_s x b``,
+beam ``k`` points along
 
-    u_k = cos(cant) b + sin(cant) (cos(az_k) x_s + sin(az_k) y_s),
+    u_k = cos(cant) b + sin(cant) (cos(az_k) x_s + sin(az_k) a_s),
     az_k = azimuth + 120 deg * k,
 
-fixed in the body frame. The unit sits at ``position_body_m`` from the centre
+fixed in the body frame. For the default boresight, body -z, this is
+``(sin(cant) cos(az_k), sin(cant) sin(az_k), -cos(cant))``: azimuths from
+body +x towards body +y, the same beams as the flight software's default
+(``fsw.nav.doppler.beams_body``). The unit sits at ``position_body_m`` from the centre
 of mass.
 
 Each beam measures the lander's velocity relative to the surface along the
@@ -110,10 +114,11 @@ def doppler_beams_body(
     cant_deg : float
         Angle of every beam off the boresight, deg.
     azimuth_deg : float
-        Azimuth of beam 0 about the boresight from the sensor x axis, deg.
+        Azimuth of beam 0 from ``x_s`` towards ``x_s x boresight``, deg (module docstring).
     """
     c = sensor_axes_body(np.asarray(boresight_body, float))
-    xs, ys, b = c[:, 0], c[:, 1], c[:, 2]
+    xs, b = c[:, 0], c[:, 2]
+    ys = np.cross(xs, b)
     cant = np.radians(cant_deg)
     out = np.empty((DOPPLER_BEAMS, 3))
     for k in range(DOPPLER_BEAMS):
