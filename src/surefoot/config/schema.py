@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from surefoot.config.dispersions import DispersionsConfig
 from surefoot.config.navigation import NavConfig
 from surefoot.config.sensors import IdealNavConfig, SensorsConfig  # noqa: F401
 from surefoot.config.terrain import TerrainConfig
@@ -204,6 +205,7 @@ class Scenario(_Strict):
     sensors: SensorsConfig = SensorsConfig()
     fsw: FswConfig = FswConfig()
     sim: SimConfig = SimConfig()
+    dispersions: DispersionsConfig = DispersionsConfig()
 
     @model_validator(mode="after")
     def _rates(self) -> Scenario:

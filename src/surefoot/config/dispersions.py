@@ -1,0 +1,635 @@
+"""Dispersions: which scenario fields a Monte Carlo campaign varies, and how.
+
+A scenario's ``dispersions`` section names numeric fields by their dotted
+path (``initial.altitude_m``; a tuple element by its index,
+``vehicle.engine.misalignment_deg.0`` or ``vehicle.engine.misalignment_deg[0]``)
+and gives each a distribution::
+
+    dispersions:
+      fields:
+        vehicle.dry_mass_kg: {dist: truncnormal, sigma: 3.0, low: 332.0, high: 348.0}
+        vehicle.engine.isp_s: {dist: normal, sigma: 1.5}          # mean: the nominal value
+        sensors.ideal_nav.position_noise_m: {dist: uniform, low: 0.5, high: 2.0}
+        initial.crossrange_km: {dist: uniform, half_width: 0.5}   # nominal +- 0.5
+        terrain.seed: {dist: choice, values: [0, 1, 2]}
+      correlated:
+        - fields:
+            initial.altitude_m: {sigma: 150.0}
+            initial.speed_m_s: {sigma: 1.0}
+          correlation: [[1.0, -0.6], [-0.6, 1.0]]
+
+Distributions: ``normal`` (``sigma``, optional ``mean``), ``uniform`` (``low``
+and ``high``, or ``half_width`` around the nominal; on an integer field it draws
+integers ``low..high`` inclusive), ``truncnormal`` (``sigma``, optional
+``mean``, ``low`` and/or ``high``), ``choice`` (``values``, optional
+``weights``). A ``correlated`` group is a multivariate normal: each member
+has ``sigma`` (and optional ``mean``), ``correlation`` is its correlation
+matrix in the members' order. A missing ``mean`` is the scenario's nominal
+value of the field.
+
+Validation happens in two steps. Loading the scenario checks what the
+section alone decides: every path names a numeric field of the schema, each
+distribution is possible (``sigma >= 0``, ``low < high``, weights that sum
+to a positive number, a positive semi-definite correlation matrix), integer
+fields get only integer distributions, and absolute bounds lie in the
+field's allowed range. :func:`resolve_dispersions` then checks what needs
+the nominal values (a ``mean`` taken from the scenario, a ``half_width``
+range) and that an unbounded normal stays inside the field's range to six
+sigma (use ``truncnormal`` to bound it). Both raise errors that name the field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+import annotated_types
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+# An unbounded normal must keep this many sigma inside the field's range.
+NORMAL_RANGE_SIGMA = 6.0
+# A truncated normal must keep at least this probability between its bounds.
+MIN_TRUNCATED_MASS = 1e-6
+# Integer values are carried as float64 in the draws: keep them exact.
+MAX_INT_MAGNITUDE = 2**53
+
+_NOT_DISPERSIBLE = ("seed", "dispersions")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("dispersion", message)
+
+
+# --- the schema's numeric fields ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NumericField:
+    """A numeric scenario field reached by a dotted path.
+
+    Attributes
+    ----------
+    path : str
+        Canonical dotted path (tuple elements as ``.k``).
+    integer : bool
+        True for ``int`` fields (they take integer distributions only).
+    ge, gt, le, lt : float or None
+        The schema's bounds on the field.
+    optional : bool
+        True when the field may be ``None`` (its nominal value may be unset).
+    """
+
+    path: str
+    integer: bool
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    optional: bool = False
+
+    def contains(self, values: np.ndarray | float) -> np.ndarray:
+        """Whether each value is inside the field's allowed range."""
+        v = np.asarray(values, dtype=float)
+        ok = np.isfinite(v)
+        if self.ge is not None:
+            ok &= v >= self.ge
+        if self.gt is not None:
+            ok &= v > self.gt
+        if self.le is not None:
+            ok &= v <= self.le
+        if self.lt is not None:
+            ok &= v < self.lt
+        return ok
+
+    def range_text(self) -> str:
+        """The allowed range in words, e.g. ``'>= 0.0 and <= 200000.0'``."""
+        parts = [
+            f"{op} {val!r}"
+            for op, val in ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt))
+            if val is not None
+        ]
+        return " and ".join(parts) if parts else "any finite number"
+
+    @property
+    def lower(self) -> float:
+        """The lower bound (-inf when none)."""
+        for v in (self.ge, self.gt):
+            if v is not None:
+                return float(v)
+        return -math.inf
+
+    @property
+    def upper(self) -> float:
+        """The upper bound (+inf when none)."""
+        for v in (self.le, self.lt):
+            if v is not None:
+                return float(v)
+        return math.inf
+
+
+def canonical_path(path: str) -> str:
+    """``'a.b[0]'`` -> ``'a.b.0'``; surrounding blanks removed."""
+    return re.sub(r"\[\s*(-?\d+)\s*\]", r".\1", path.strip())
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return tp, False
+
+
+def _bounds(metadata: list[Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for m in metadata:
+        for cls, name in (
+            (annotated_types.Ge, "ge"),
+            (annotated_types.Gt, "gt"),
+            (annotated_types.Le, "le"),
+            (annotated_types.Lt, "lt"),
+        ):
+            if isinstance(m, cls):
+                out[name] = float(getattr(m, name))
+    return out
+
+
+def numeric_field(path: str, root: type[BaseModel] | None = None) -> NumericField:
+    """Look up a numeric field of the scenario schema by its dotted path.
+
+    Parameters
+    ----------
+    path : str
+        Dotted path, e.g. ``'vehicle.engine.isp_s'`` or ``'vehicle.engine.misalignment_deg.1'``.
+    root : pydantic model class, optional
+        Schema to walk (default: :class:`surefoot.config.schema.Scenario`).
+
+    Returns
+    -------
+    NumericField
+
+    Raises
+    ------
+    ValueError
+        Unknown path, a path into a value, or a field that is not numeric;
+        the message says which part is wrong.
+    """
+    if root is None:
+        from surefoot.config.schema import Scenario  # the schema imports this module
+
+        root = Scenario
+    canon = canonical_path(path)
+    parts = canon.split(".")
+    if not canon or any(not p for p in parts):
+        raise ValueError("not a dotted field path")
+    if parts[0] in _NOT_DISPERSIBLE:
+        raise ValueError(
+            f"'{parts[0]}' cannot be dispersed (each run's seed derives from the campaign seed)"
+            if parts[0] == "seed"
+            else f"'{parts[0]}' cannot be dispersed"
+        )
+    node: Any = root
+    optional = False
+    meta: list[Any] = []
+    for k, part in enumerate(parts):
+        where = ".".join(parts[:k]) or "scenario"
+        node, opt = _unwrap_optional(node)
+        optional = optional or opt
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            info = node.model_fields.get(part)
+            if info is None:
+                allowed = ", ".join(node.model_fields)
+                raise ValueError(f"'{where}' has no field '{part}' (fields: {allowed})")
+            node, meta = info.annotation, list(info.metadata)
+            optional = False
+            continue
+        if typing.get_origin(node) is tuple:
+            args = typing.get_args(node)
+            if not re.fullmatch(r"\d+", part) or int(part) >= len(args) or args[-1] is Ellipsis:
+                raise ValueError(f"'{where}' is a tuple of {len(args)}: index it with 0..")
+            node, meta = args[int(part)], []
+            continue
+        raise ValueError(f"'{where}' is a value, not a section")
+    node, opt = _unwrap_optional(node)
+    optional = optional or opt
+    if node is bool or node not in (int, float):
+        raise ValueError("not a numeric field (only int and float fields can be dispersed)")
+    return NumericField(path=canon, integer=node is int, optional=optional, **_bounds(meta))
+
+
+# --- distributions ------------------------------------------------------------
+
+
+class NormalDispersion(_Strict):
+    """Normal with standard deviation ``sigma`` about ``mean`` (default: nominal)."""
+
+    dist: Literal["normal"]
+    sigma: float = Field(ge=0.0, allow_inf_nan=False)
+    mean: float | None = Field(None, allow_inf_nan=False)
+
+
+class UniformDispersion(_Strict):
+    """Uniform on ``[low, high]``, or on nominal +- ``half_width``."""
+
+    dist: Literal["uniform"]
+    low: float | None = Field(None, allow_inf_nan=False)
+    high: float | None = Field(None, allow_inf_nan=False)
+    half_width: float | None = Field(None, ge=0.0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _range(self) -> UniformDispersion:
+        absolute = self.low is not None or self.high is not None
+        if absolute and self.half_width is not None:
+            raise _fail("give either low and high, or half_width, not both")
+        if self.half_width is None:
+            if self.low is None or self.high is None:
+                raise _fail("needs low and high (or half_width around the nominal value)")
+            if not self.low < self.high:
+                raise _fail(f"low ({self.low!r}) must be smaller than high ({self.high!r})")
+        return self
+
+
+class TruncNormalDispersion(_Strict):
+    """Normal (``mean``, ``sigma``) restricted to ``[low, high]`` (either may be open)."""
+
+    dist: Literal["truncnormal"]
+    sigma: float = Field(gt=0.0, allow_inf_nan=False)
+    mean: float | None = Field(None, allow_inf_nan=False)
+    low: float | None = Field(None, allow_inf_nan=False)
+    high: float | None = Field(None, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _range(self) -> TruncNormalDispersion:
+        if self.low is None and self.high is None:
+            raise _fail("needs low and/or high (without bounds use dist: normal)")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise _fail(f"low ({self.low!r}) must be smaller than high ({self.high!r})")
+        return self
+
+
+class ChoiceDispersion(_Strict):
+    """One of ``values``, with probabilities proportional to ``weights`` (default equal)."""
+
+    dist: Literal["choice"]
+    values: list[float] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> ChoiceDispersion:
+        if any(not math.isfinite(v) for v in self.values):
+            raise _fail("values must be finite numbers")
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise _fail(
+                    f"weights has {len(self.weights)} entries for {len(self.values)} values"
+                )
+            if any(not (math.isfinite(w) and w >= 0.0) for w in self.weights):
+                raise _fail("weights must be finite and >= 0")
+            if sum(self.weights) <= 0.0:
+                raise _fail("weights must not all be zero")
+        return self
+
+
+FieldDispersion = Annotated[
+    NormalDispersion | UniformDispersion | TruncNormalDispersion | ChoiceDispersion,
+    Field(discriminator="dist"),
+]
+
+
+class CorrelatedMember(_Strict):
+    """One member of a correlated group: standard deviation and optional mean."""
+
+    sigma: float = Field(ge=0.0, allow_inf_nan=False)
+    mean: float | None = Field(None, allow_inf_nan=False)
+
+
+class CorrelatedGroup(_Strict):
+    """Fields drawn together from a multivariate normal.
+
+    ``correlation[i][j]`` is the correlation of the i-th and j-th field in the
+    order they are listed; the covariance is ``sigma_i sigma_j correlation[i][j]``.
+    """
+
+    fields: dict[str, CorrelatedMember] = Field(min_length=2)
+    correlation: list[list[float]]
+
+    @model_validator(mode="after")
+    def _matrix(self) -> CorrelatedGroup:
+        n = len(self.fields)
+        c = self.correlation
+        if len(c) != n or any(len(row) != n for row in c):
+            raise _fail(f"correlation must be a {n} x {n} matrix (one row per field)")
+        m = np.array(c, dtype=float)
+        if not np.all(np.isfinite(m)):
+            raise _fail("correlation entries must be finite")
+        if not np.allclose(np.diag(m), 1.0, rtol=0.0, atol=1e-12):
+            raise _fail("correlation diagonal must be 1")
+        if not np.allclose(m, m.T, rtol=0.0, atol=1e-12):
+            raise _fail("correlation must be symmetric")
+        if np.any(np.abs(m) > 1.0):
+            raise _fail("correlation entries must lie in [-1, 1]")
+        if np.linalg.eigvalsh(m).min() < -1e-10:
+            raise _fail("correlation must be positive semi-definite (it is not a valid matrix)")
+        return self
+
+
+class DispersionsConfig(_Strict):
+    """The dispersed fields of a campaign (empty: every run flies the nominal scenario)."""
+
+    fields: dict[str, FieldDispersion] = {}
+    correlated: list[CorrelatedGroup] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_paths(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        fields = data.get("fields")
+        if isinstance(fields, dict):
+            out: dict[str, Any] = {}
+            for key, spec in fields.items():
+                canon = canonical_path(str(key))
+                if canon in out:
+                    raise _fail(f"fields: '{key}' is listed twice")
+                out[canon] = spec
+            data["fields"] = out
+        groups = data.get("correlated")
+        if isinstance(groups, list):
+            new_groups = []
+            for g in groups:
+                if isinstance(g, dict) and isinstance(g.get("fields"), dict):
+                    g = dict(g)
+                    g["fields"] = {canonical_path(str(k)): v for k, v in g["fields"].items()}
+                new_groups.append(g)
+            data["correlated"] = new_groups
+        return data
+
+    @model_validator(mode="after")
+    def _paths(self) -> DispersionsConfig:
+        seen: dict[str, str] = {}
+        for path, spec in self.fields.items():
+            where = f"fields.{path}"
+            f = _lookup(path, where)
+            _check_field_spec(f, spec, where)
+            seen[path] = where
+        for k, g in enumerate(self.correlated):
+            for path in g.fields:
+                where = f"correlated.{k}.fields.{path}"
+                if path in seen:
+                    raise _fail(f"{where}: '{path}' is already dispersed at {seen[path]}")
+                f = _lookup(path, where)
+                if f.integer:
+                    raise _fail(f"{where}: integer field; correlated groups are for float fields")
+                seen[path] = where
+        return self
+
+    @property
+    def paths(self) -> list[str]:
+        """Every dispersed path: independent fields first, then the groups', as listed."""
+        out = list(self.fields)
+        for g in self.correlated:
+            out.extend(g.fields)
+        return out
+
+
+def _lookup(path: str, where: str) -> NumericField:
+    try:
+        return numeric_field(path)
+    except ValueError as exc:
+        raise _fail(f"{where}: {exc}") from None
+
+
+def _check_field_spec(f: NumericField, spec: Any, where: str) -> None:
+    def outside(v: float) -> bool:
+        return not bool(f.contains(v))
+
+    if f.integer:
+        if isinstance(spec, NormalDispersion | TruncNormalDispersion):
+            raise _fail(
+                f"{where}: integer field; use dist: uniform (integers low..high) or dist: choice"
+            )
+        ints = []
+        if isinstance(spec, UniformDispersion):
+            ints = [v for v in (spec.low, spec.high, spec.half_width) if v is not None]
+        elif isinstance(spec, ChoiceDispersion):
+            ints = list(spec.values)
+        for v in ints:
+            if v != round(v) or abs(v) >= MAX_INT_MAGNITUDE:
+                raise _fail(f"{where}: integer field; {v!r} is not an integer below 2**53")
+    if isinstance(spec, UniformDispersion) and spec.half_width is None:
+        for label, v in (("low", spec.low), ("high", spec.high)):
+            if outside(v):
+                raise _fail(f"{where}: {label} {v!r} is outside the field's range {f.range_text()}")
+    if isinstance(spec, TruncNormalDispersion):
+        for label, v in (("low", spec.low), ("high", spec.high)):
+            if v is not None and outside(v):
+                raise _fail(f"{where}: {label} {v!r} is outside the field's range {f.range_text()}")
+    if isinstance(spec, ChoiceDispersion):
+        for v in spec.values:
+            if outside(v):
+                raise _fail(f"{where}: value {v!r} is outside the field's range {f.range_text()}")
+
+
+# --- resolution against a scenario ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedItem:
+    """One independent draw: a single field, or a correlated group of fields.
+
+    ``kind`` is ``'normal'``, ``'uniform'``, ``'uniform_int'``,
+    ``'truncnormal'``, ``'choice'`` or ``'mvnormal'``. Parameters are
+    absolute (nominal values filled in): ``mean`` and ``sigma`` per path for
+    normals (arrays for a group, with ``correlation``), ``low``/``high`` for
+    uniforms and truncated normals (``-inf``/``inf`` when open), ``values``
+    and ``weights`` for choices.
+    """
+
+    kind: str
+    paths: tuple[str, ...]
+    where: str
+    mean: tuple[float, ...] = ()
+    sigma: tuple[float, ...] = ()
+    low: float = -math.inf
+    high: float = math.inf
+    values: tuple[float, ...] = ()
+    weights: tuple[float, ...] = ()
+    correlation: tuple[tuple[float, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedDispersions:
+    """The dispersions of a scenario with every parameter absolute.
+
+    Attributes
+    ----------
+    items : tuple of ResolvedItem
+        Independent draws, in the scenario's order (fields, then groups).
+    fields : tuple of NumericField
+        One per dispersed path, in column order (the order of ``paths``).
+    """
+
+    items: tuple[ResolvedItem, ...]
+    fields: tuple[NumericField, ...]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Dispersed paths in column order."""
+        return tuple(f.path for f in self.fields)
+
+
+def nominal_value(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of a scenario dump (``None`` when unset)."""
+    node: Any = data
+    for part in path.split("."):
+        if node is None:
+            return None
+        node = node[int(part)] if isinstance(node, list | tuple) else node.get(part)
+    return node
+
+
+def _normal_mass(a: float, b: float) -> float:
+    """P(a < Z < b) for a standard normal, accurate in either tail."""
+    if a >= 0.0:
+        return 0.5 * (math.erfc(a / math.sqrt(2.0)) - math.erfc(b / math.sqrt(2.0)))
+    if b <= 0.0:
+        return 0.5 * (math.erfc(-b / math.sqrt(2.0)) - math.erfc(-a / math.sqrt(2.0)))
+    return 1.0 - 0.5 * math.erfc(-a / math.sqrt(2.0)) - 0.5 * math.erfc(b / math.sqrt(2.0))
+
+
+def resolve_dispersions(scenario: Any) -> ResolvedDispersions:
+    """Fill in nominal values and check the dispersions against a scenario.
+
+    Parameters
+    ----------
+    scenario : surefoot.config.schema.Scenario
+        A validated scenario whose ``dispersions`` section is resolved.
+
+    Returns
+    -------
+    ResolvedDispersions
+
+    Raises
+    ------
+    surefoot.config.loader.ConfigError
+        A one-line message starting with ``dispersions.<where>`` when a
+        distribution needs a nominal value the scenario leaves unset, or
+        can draw values outside the field's allowed range.
+    """
+    from surefoot.config.loader import ConfigError  # the loader imports the schema
+
+    disp: DispersionsConfig = scenario.dispersions
+    data = scenario.model_dump(mode="json")
+    items: list[ResolvedItem] = []
+    fields: list[NumericField] = []
+
+    def nominal(path: str, where: str, what: str) -> float:
+        v = nominal_value(data, path)
+        if v is None:
+            raise ConfigError(f"dispersions.{where}: the scenario leaves '{path}' unset; {what}")
+        return float(v)
+
+    def check_normal(f: NumericField, mean: float, sigma: float, where: str) -> None:
+        lo, hi = mean - NORMAL_RANGE_SIGMA * sigma, mean + NORMAL_RANGE_SIGMA * sigma
+        if not (f.contains(lo) and f.contains(hi)):
+            raise ConfigError(
+                f"dispersions.{where}: normal(mean {mean:g}, sigma {sigma:g}) leaves the field's "
+                f"range {f.range_text()} within {NORMAL_RANGE_SIGMA:g} sigma; "
+                "use dist: truncnormal with low/high, or a smaller sigma"
+            )
+
+    for path, spec in disp.fields.items():
+        where = f"fields.{path}"
+        f = numeric_field(path)
+        fields.append(f)
+        if isinstance(spec, NormalDispersion):
+            mean = spec.mean if spec.mean is not None else nominal(path, where, "give a mean")
+            check_normal(f, mean, spec.sigma, where)
+            items.append(ResolvedItem("normal", (path,), where, (mean,), (spec.sigma,)))
+        elif isinstance(spec, UniformDispersion):
+            if spec.half_width is not None:
+                c = nominal(path, where, "give low and high")
+                lo, hi = c - spec.half_width, c + spec.half_width
+                if f.integer and (c != round(c)):
+                    raise ConfigError(
+                        f"dispersions.{where}: integer field with a non-integer nominal value"
+                    )
+                for label, v in (("nominal - half_width", lo), ("nominal + half_width", hi)):
+                    if not f.contains(v):
+                        raise ConfigError(
+                            f"dispersions.{where}: {label} = {v:g} is outside the field's range "
+                            f"{f.range_text()}"
+                        )
+                if not lo < hi:
+                    raise ConfigError(f"dispersions.{where}: half_width must be > 0")
+            else:
+                lo, hi = float(spec.low), float(spec.high)
+            kind = "uniform_int" if f.integer else "uniform"
+            items.append(ResolvedItem(kind, (path,), where, low=lo, high=hi))
+        elif isinstance(spec, TruncNormalDispersion):
+            mean = spec.mean if spec.mean is not None else nominal(path, where, "give a mean")
+            lo = spec.low if spec.low is not None else -math.inf
+            hi = spec.high if spec.high is not None else math.inf
+            # an open side must itself respect the field's range
+            check_lo = spec.low is None and not f.contains(mean - NORMAL_RANGE_SIGMA * spec.sigma)
+            check_hi = spec.high is None and not f.contains(mean + NORMAL_RANGE_SIGMA * spec.sigma)
+            if check_lo or check_hi:
+                side = "low" if check_lo else "high"
+                raise ConfigError(
+                    f"dispersions.{where}: the open side reaches outside the field's range "
+                    f"{f.range_text()}; give {side}"
+                )
+            mass = _normal_mass((lo - mean) / spec.sigma, (hi - mean) / spec.sigma)
+            if mass < MIN_TRUNCATED_MASS:
+                raise ConfigError(
+                    f"dispersions.{where}: [low, high] = [{lo:g}, {hi:g}] holds probability "
+                    f"{mass:.1e} of normal(mean {mean:g}, sigma {spec.sigma:g}); "
+                    "the distribution is impossible to draw from"
+                )
+            items.append(
+                ResolvedItem("truncnormal", (path,), where, (mean,), (spec.sigma,), lo, hi)
+            )
+        else:
+            w = spec.weights if spec.weights is not None else [1.0] * len(spec.values)
+            total = float(sum(w))
+            items.append(
+                ResolvedItem(
+                    "choice",
+                    (path,),
+                    where,
+                    values=tuple(float(v) for v in spec.values),
+                    weights=tuple(float(x) / total for x in w),
+                )
+            )
+    for k, g in enumerate(disp.correlated):
+        means, sigmas = [], []
+        for path, member in g.fields.items():
+            where = f"correlated.{k}.fields.{path}"
+            f = numeric_field(path)
+            fields.append(f)
+            mean = member.mean if member.mean is not None else nominal(path, where, "give a mean")
+            check_normal(f, mean, member.sigma, where)
+            means.append(mean)
+            sigmas.append(member.sigma)
+        items.append(
+            ResolvedItem(
+                "mvnormal",
+                tuple(g.fields),
+                f"correlated.{k}",
+                tuple(means),
+                tuple(sigmas),
+                correlation=tuple(tuple(float(x) for x in row) for row in g.correlation),
+            )
+        )
+    return ResolvedDispersions(items=tuple(items), fields=tuple(fields))
