@@ -21,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from surefoot.cli import guidance, imagery, run
+    from surefoot.cli import campaign, guidance, imagery, run
 
     parser = _Parser(prog="surefoot", description="Autonomous lunar landing toolkit.")
     parser.add_argument("--version", action="version", version=f"surefoot {__version__}")
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(sub)
     guidance.register(sub)
     imagery.register(sub)
+    campaign.register(sub)
 
     return parser
 

@@ -1,0 +1,107 @@
+"""Re-fly one run of a stored campaign alone, with telemetry, and check it against its row."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from surefoot.campaign.rows import batch_table, result_schema
+from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
+from surefoot.campaign.store import CampaignError, CampaignStore
+from surefoot.config.dispersions import resolve_dispersions
+from surefoot.config.loader import format_validation_error
+from surefoot.config.schema import Scenario
+from surefoot.sim.runner import BatchResult, simulate
+
+
+@dataclass
+class RerunResult:
+    """A re-flown run.
+
+    Attributes
+    ----------
+    run_index : int
+    scenario : Scenario
+        The run's own scenario (dispersed values and run seed applied).
+    result : BatchResult
+        The flight, with telemetry.
+    row : dict
+        The result row of this flight.
+    stored : dict or None
+        The campaign's stored row (None when the run has not been flown yet).
+    mismatches : list of str
+        Columns whose values differ from the stored row (empty: identical).
+    """
+
+    run_index: int
+    scenario: Scenario
+    result: BatchResult
+    row: dict[str, Any]
+    stored: dict[str, Any] | None
+    mismatches: list[str]
+
+    @property
+    def identical(self) -> bool:
+        """The flight reproduces its stored row exactly."""
+        return self.stored is not None and not self.mismatches
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b and type(a) is type(b)
+
+
+def campaign_scenario(store: CampaignStore) -> Scenario:
+    """The campaign's scenario (with dispersions) from its manifest."""
+    try:
+        return Scenario.model_validate(store.manifest["scenario"])
+    except ValidationError as exc:
+        raise CampaignError(
+            f"{store.root}/campaign.json: its scenario is not valid for this surefoot "
+            f"({format_validation_error(exc)})"
+        ) from None
+
+
+def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
+    """Re-fly run ``run_index`` of the campaign in ``root`` alone.
+
+    Raises
+    ------
+    CampaignError
+        Not a campaign folder, a corrupted one, or a run index outside the campaign.
+    """
+    store = CampaignStore.open(Path(root))
+    if not 0 <= run_index < store.runs:
+        raise CampaignError(
+            f"RUN_INDEX: must be in 0..{store.runs - 1} for this campaign (got {run_index})"
+        )
+    scenario = campaign_scenario(store)
+    resolved = resolve_dispersions(scenario)
+    recorded = [d.get("path") for d in store.manifest["inputs"]]
+    if list(resolved.paths) != recorded:
+        raise CampaignError(f"{store.root}/campaign.json: corrupted (inputs do not match)")
+    schema = result_schema(resolved.fields)
+    table = store.read_table(schema)
+    idx = table.column("run_index").to_pylist()
+    stored = table.slice(idx.index(run_index), 1).to_pylist()[0] if run_index in idx else None
+
+    draws = draw_runs(resolved, int(store.manifest["campaign_seed"]), [run_index])
+    s = run_scenario(
+        base_dict(scenario),
+        list(resolved.paths),
+        [f.integer for f in resolved.fields],
+        draws.values[0],
+        int(draws.seed[0]),
+        run_index,
+    )
+    result = simulate([s], telemetry=telemetry)
+    row = batch_table(result, [run_index], draws.values, resolved.fields).to_pylist()[0]
+    mismatches = (
+        [] if stored is None else [c for c in schema.names if not _same(row[c], stored[c])]
+    )
+    return RerunResult(run_index, s, result, row, stored, mismatches)

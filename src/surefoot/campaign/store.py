@@ -1,0 +1,285 @@
+"""The campaign folder: a manifest and a Parquet dataset written batch by batch.
+
+Layout::
+
+    DIR/campaign.json          manifest: format, the campaign definition, run count
+    DIR/results/part-*.parquet one file per finished batch, one row per run
+
+Every file is written to a hidden temporary name in the same folder and
+renamed into place (``os.replace``), so a campaign killed at any moment
+leaves either a whole part file or none; leftover temporaries are removed
+on the next start. A resumed campaign flies exactly the runs no part file
+holds. A lock file keeps two processes from writing one folder at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from surefoot.config.loader import ConfigError
+
+FORMAT = "surefoot-campaign/1"
+MANIFEST = "campaign.json"
+RESULTS = "results"
+LOCK = ".lock"
+
+
+class CampaignError(ConfigError):
+    """Bad campaign input or a corrupted campaign folder (one line, exit status 2)."""
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` through a temporary file in its folder, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def definition_of(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What makes two campaigns the same: the scenario (with dispersions) and the seed."""
+    return {"scenario": manifest["scenario"], "campaign_seed": manifest["campaign_seed"]}
+
+
+def _first_difference(a: Any, b: Any, where: str = "") -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if k not in a or k not in b:
+                return f"{where}{k}"
+            d = _first_difference(a[k], b[k], f"{where}{k}.")
+            if d is not None:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            d = _first_difference(x, y, f"{where}{k}.")
+            if d is not None:
+                return d
+        return None
+    return None if a == b else where.rstrip(".") or "(top level)"
+
+
+class CampaignStore:
+    """A campaign folder on disk.
+
+    Use :meth:`create_or_resume` to fly runs into it and :meth:`open` to read it.
+    """
+
+    def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
+        self.root = Path(root)
+        self.manifest = manifest
+        self._lock_fd: int | None = None
+
+    @property
+    def results_dir(self) -> Path:
+        """Folder of the Parquet part files."""
+        return self.root / RESULTS
+
+    @property
+    def runs(self) -> int:
+        """Runs requested so far (the largest ``--runs`` of any start)."""
+        return int(self.manifest["runs"])
+
+    # -- opening ----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: Path) -> CampaignStore:
+        """Open an existing campaign folder for reading.
+
+        Raises
+        ------
+        CampaignError
+            Not a campaign folder, or a manifest that is not one.
+        """
+        root = Path(root)
+        if not root.is_dir():
+            raise CampaignError(f"{root}: no such campaign folder")
+        path = root / MANIFEST
+        if not path.exists():
+            if (root / RESULTS).exists():
+                raise CampaignError(f"{root}: corrupted campaign folder ({MANIFEST} is missing)")
+            raise CampaignError(f"{root}: not a campaign folder (no {MANIFEST})")
+        try:
+            manifest = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            raise CampaignError(f"{path}: corrupted (not readable JSON)") from None
+        keys = ("format", "scenario", "campaign_seed", "runs", "inputs")
+        if not isinstance(manifest, dict) or any(k not in manifest for k in keys):
+            raise CampaignError(f"{path}: corrupted (missing {', '.join(keys)})")
+        if manifest["format"] != FORMAT:
+            raise CampaignError(f"{path}: format {manifest['format']!r} is not {FORMAT!r}")
+        if not isinstance(manifest["runs"], int) or manifest["runs"] < 0:
+            raise CampaignError(f"{path}: corrupted (runs must be an integer >= 0)")
+        return cls(root, manifest)
+
+    @classmethod
+    def create_or_resume(cls, root: Path, manifest: dict[str, Any]) -> CampaignStore:
+        """Start a campaign in ``root``, or resume the same campaign there.
+
+        The folder is locked until :meth:`close`. ``manifest['runs']`` may grow
+        on resume (the campaign extends); the definition must not change.
+
+        Raises
+        ------
+        CampaignError
+            The folder holds a different campaign, is corrupted, or is in use.
+        """
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise CampaignError(f"{root}: exists and is not a folder")
+        root.mkdir(parents=True, exist_ok=True)
+        store = cls(root, manifest)
+        store._lock()
+        try:
+            if (root / MANIFEST).exists() or (root / RESULTS).exists():
+                old = cls.open(root).manifest
+                diff = _first_difference(definition_of(old), definition_of(manifest))
+                if diff is not None:
+                    raise CampaignError(
+                        f"{root}: holds a different campaign ({diff} differs); "
+                        "use another --out or remove the folder"
+                    )
+                merged = dict(old)
+                merged["runs"] = max(int(old["runs"]), int(manifest["runs"]))
+                for k in ("surefoot_version", "code_fingerprint"):
+                    if k in manifest:
+                        merged[k] = manifest[k]
+                store.manifest = merged
+                store.previous_manifest = old
+            else:
+                store.previous_manifest = None
+            store.results_dir.mkdir(exist_ok=True)
+            store._remove_temporaries()
+            store.write_manifest()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this platform
+            return
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise CampaignError(
+                f"{self.root}: another campaign process is writing this folder"
+            ) from None
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        """Release the folder's lock."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _remove_temporaries(self) -> None:
+        for folder in (self.root, self.results_dir):
+            for p in folder.glob(".*.tmp"):
+                p.unlink(missing_ok=True)
+
+    def write_manifest(self) -> None:
+        """Write the manifest atomically."""
+        text = json.dumps(self.manifest, indent=1, sort_keys=False)
+        atomic_write(self.root / MANIFEST, lambda p: p.write_text(text))
+
+    # -- parts --------------------------------------------------------------------
+
+    def part_files(self) -> list[Path]:
+        """The finished part files, sorted by name."""
+        if not self.results_dir.is_dir():
+            return []
+        return sorted(p for p in self.results_dir.glob("part-*.parquet") if p.is_file())
+
+    def scan(self, schema: pa.Schema) -> tuple[np.ndarray, np.ndarray]:
+        """Run indices and success flags of every stored run, checking each part.
+
+        Raises
+        ------
+        CampaignError
+            A part that is not readable Parquet, has other columns than
+            ``schema``, or repeats a run; a run index outside the campaign.
+        """
+        idx_parts, ok_parts = [], []
+        owner: dict[int, str] = {}
+        for path in self.part_files():
+            t = self._read_part(path, schema, columns=["run_index", "success"])
+            idx = t.column("run_index").to_numpy()
+            for i in idx.tolist():
+                if i in owner:
+                    raise CampaignError(
+                        f"{self.root}: corrupted results: run {i} is in both {owner[i]} and "
+                        f"{path.name}"
+                    )
+                if not 0 <= i < self.runs:
+                    raise CampaignError(
+                        f"{path}: corrupted (run {i} outside the campaign's {self.runs} runs)"
+                    )
+                owner[i] = path.name
+            idx_parts.append(idx)
+            ok_parts.append(t.column("success").to_numpy(zero_copy_only=False))
+        if not idx_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        return np.concatenate(idx_parts), np.concatenate(ok_parts).astype(bool)
+
+    def _read_part(
+        self, path: Path, schema: pa.Schema, columns: list[str] | None = None
+    ) -> pa.Table:
+        hint = "delete it and resume the campaign to fly its runs again"
+        try:
+            file_schema = pq.read_schema(path)
+            if not file_schema.remove_metadata().equals(schema.remove_metadata()):
+                raise CampaignError(
+                    f"{path}: corrupted (columns differ from the campaign's); {hint}"
+                )
+            return pq.read_table(path, columns=columns, schema=schema if columns is None else None)
+        except CampaignError:
+            raise
+        except (pa.ArrowException, OSError, ValueError):
+            raise CampaignError(
+                f"{path}: corrupted (not a readable Parquet file); {hint}"
+            ) from None
+
+    def read_table(self, schema: pa.Schema) -> pa.Table:
+        """Every stored row, sorted by run index (checked as in :meth:`scan`)."""
+        self.scan(schema)
+        tables = [self._read_part(p, schema) for p in self.part_files()]
+        if not tables:
+            return schema.empty_table()
+        t = pa.concat_tables(tables)
+        return t.take(pc.sort_indices(t, sort_keys=[("run_index", "ascending")]))
+
+    def write_part(self, batch_id: str, table: pa.Table) -> Path:
+        """Write one finished batch as a part file, atomically."""
+        path = self.results_dir / f"part-{batch_id}.parquet"
+        atomic_write(path, lambda p: pq.write_table(table, p))
+        return path
+
+
+def batch_id_for(run_index: np.ndarray | list[int]) -> str:
+    """A file-name-safe id of a set of runs: first run and a digest of all."""
+    idx = np.asarray(run_index, dtype=np.int64)
+    digest = hashlib.sha1(idx.tobytes()).hexdigest()[:10]
+    return f"{int(idx.min()):09d}-{digest}"

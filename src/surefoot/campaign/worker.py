@@ -1,0 +1,90 @@
+"""What a worker process (local pool or Dask) runs: one batch of runs, rows back.
+
+Kept light on imports so that a worker's start-up is the import of the
+simulator and the first load of its compiled kernels from Numba's disk cache.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from surefoot.campaign.rows import batch_table
+from surefoot.campaign.sampling import run_scenario
+from surefoot.config.dispersions import NumericField
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """A batch to fly: everything a worker needs, nothing it must look up.
+
+    Attributes
+    ----------
+    batch_id : str
+        Unique within the campaign (names the result file).
+    base : dict
+        The campaign's scenario as plain data, without dispersions.
+    fields : tuple of NumericField
+        The dispersed fields, in column order.
+    run_index : tuple of int
+    seed : tuple of int
+        Each run's ``Scenario.seed``.
+    values : ndarray, shape (n, F)
+        Each run's dispersed inputs.
+    numba_threads : int
+        Threads of the compiled kernel inside the worker (1: the campaign
+        parallelises over processes instead).
+    """
+
+    batch_id: str
+    base: dict[str, Any]
+    fields: tuple[NumericField, ...]
+    run_index: tuple[int, ...]
+    seed: tuple[int, ...]
+    values: np.ndarray
+    numba_threads: int = 1
+
+    @property
+    def size(self) -> int:
+        """Number of runs in the batch."""
+        return len(self.run_index)
+
+
+def init_worker() -> None:
+    """Pool initialiser: Ctrl-C is the parent's business (it stops the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_batch(task: BatchTask) -> tuple[str, pa.Table, float, int]:
+    """Fly one batch without telemetry.
+
+    Returns
+    -------
+    batch_id : str
+    table : pyarrow.Table
+        One row per run, in the batch's order (schema :func:`rows.result_schema`).
+    wall_s : float
+        Wall time of the flight in the worker (for rates, never stored in the rows).
+    pid : int
+        Worker process id.
+    """
+    import numba
+
+    from surefoot.sim.runner import simulate
+
+    if numba.get_num_threads() != task.numba_threads:
+        numba.set_num_threads(min(task.numba_threads, numba.config.NUMBA_NUM_THREADS))
+    paths = [f.path for f in task.fields]
+    integer = [f.integer for f in task.fields]
+    scenarios = [
+        run_scenario(task.base, paths, integer, task.values[k], task.seed[k], task.run_index[k])
+        for k in range(task.size)
+    ]
+    result = simulate(scenarios, telemetry=False)
+    table = batch_table(result, task.run_index, task.values, task.fields)
+    return task.batch_id, table, float(result.wall_time_s), os.getpid()

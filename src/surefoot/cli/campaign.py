@@ -1,0 +1,310 @@
+"""``surefoot campaign``: fly a Monte Carlo campaign, report on it, re-fly one run.
+
+::
+
+    surefoot campaign SCENARIO --runs N [--workers K] [--dask ADDRESS|local]
+                      [--out DIR] [--batch-size B] [--seed S] [--set field=value]
+    surefoot campaign report DIR [--out FILE]
+    surefoot campaign rerun DIR RUN_INDEX [--out DIR] [--no-figure]
+
+Rerunning a campaign command resumes it. Bad input prints one line and
+exits with status 2; a batch that keeps failing exits with status 1 (the
+stored results stay); Ctrl-C exits with status 130 (resume later).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from surefoot.config.loader import ConfigError, load_scenario
+
+MODES = ("report", "rerun")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``campaign`` subcommand."""
+    p = sub.add_parser(
+        "campaign",
+        help="Monte Carlo campaign: fly N dispersed runs, 'report DIR', 'rerun DIR RUN'",
+        description=(
+            "Fly a Monte Carlo campaign of a scenario with dispersions (rerun the same "
+            "command to resume), or 'campaign report DIR' for statistics and an HTML page, "
+            "or 'campaign rerun DIR RUN_INDEX' to re-fly one run with telemetry."
+        ),
+    )
+    p.add_argument("target", nargs="+", metavar="SCENARIO | report DIR | rerun DIR RUN_INDEX",
+                   help="scenario name or YAML file; or 'report DIR'; or 'rerun DIR RUN_INDEX'")
+    p.add_argument("--runs", metavar="N", help="number of runs (needed for a new campaign)")
+    p.add_argument("--workers", metavar="K",
+                   help="local worker processes (default: all CPUs); with --dask local, "
+                        "the LocalCluster's workers")
+    p.add_argument("--dask", metavar="ADDRESS|local",
+                   help="fly on a Dask scheduler at ADDRESS, or on a LocalCluster ('local')")
+    p.add_argument("--out", type=Path, default=None,
+                   help="campaign folder (default out/campaign-<scenario>); for report: the "
+                        "HTML file (default DIR/report.html); for rerun: the run folder")
+    p.add_argument("--batch-size", metavar="B", help="runs per batch (default: up to 50)")
+    p.add_argument("--seed", metavar="S", help="campaign seed (default: the scenario's seed)")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="dotted.field=value", help="override a scenario field (repeatable)")
+    p.add_argument("--no-figure", action="store_true", help="rerun: skip the descent figure")
+    p.set_defaults(func=campaign_command)
+
+
+def _int(value: str | None, flag: str, minimum: int | None = None) -> int | None:
+    if value is None:
+        return None
+    try:
+        v = int(value)
+    except ValueError:
+        raise ConfigError(f"{flag}: must be an integer (got {value!r})") from None
+    if minimum is not None and v < minimum:
+        raise ConfigError(f"{flag}: must be >= {minimum} (got {v})")
+    return v
+
+
+def _reject(args: argparse.Namespace, mode: str, allowed: tuple[str, ...]) -> None:
+    flags = {
+        "runs": "--runs", "workers": "--workers", "dask": "--dask", "batch_size": "--batch-size",
+        "seed": "--seed", "overrides": "--set", "no_figure": "--no-figure", "out": "--out",
+    }
+    for attr, flag in flags.items():
+        if attr in allowed:
+            continue
+        v = getattr(args, attr)
+        if v not in (None, False, []):
+            raise ConfigError(f"{flag}: not an option of 'surefoot campaign {mode}'")
+
+
+def campaign_command(args: argparse.Namespace) -> int:
+    """Dispatch ``campaign SCENARIO``, ``campaign report DIR``, ``campaign rerun DIR RUN``."""
+    target = args.target
+    if target[0] == "report":
+        if len(target) != 2:
+            raise ConfigError("usage: surefoot campaign report DIR [--out FILE]")
+        _reject(args, "report", ("out",))
+        return report_command(Path(target[1]), args.out)
+    if target[0] == "rerun":
+        if len(target) != 3:
+            raise ConfigError("usage: surefoot campaign rerun DIR RUN_INDEX [--out DIR]")
+        _reject(args, "rerun", ("out", "no_figure"))
+        run_index = _int(target[2], "RUN_INDEX", 0)
+        return rerun_command(Path(target[1]), run_index, args.out, not args.no_figure)
+    if len(target) != 1:
+        raise ConfigError(
+            f"campaign: expected one scenario, got {' '.join(target)!r} "
+            "(or 'report DIR' / 'rerun DIR RUN_INDEX')"
+        )
+    if args.no_figure:
+        raise ConfigError("--no-figure: an option of 'surefoot campaign rerun' only")
+    return fly_command(args)
+
+
+def fly_command(args: argparse.Namespace) -> int:
+    """Fly or resume a campaign with a progress bar."""
+    from surefoot.campaign.runner import (
+        CampaignFailed,
+        default_workers,
+        execute_campaign,
+        make_backend,
+        prepare_campaign,
+    )
+    from surefoot.campaign.stats import clopper_pearson
+    from surefoot.campaign.store import CampaignError, CampaignStore
+
+    runs = _int(args.runs, "--runs", 1)
+    workers = _int(args.workers, "--workers", 1)
+    batch_size = _int(args.batch_size, "--batch-size", 1)
+    seed = _int(args.seed, "--seed", 0)
+    if args.dask is not None and not args.dask.strip():
+        raise ConfigError("--dask: give a scheduler address (host:port) or 'local'")
+    if args.dask is not None and args.dask != "local" and args.workers is not None:
+        raise ConfigError("--workers: the cluster at --dask ADDRESS decides its workers")
+    scenario = load_scenario(args.target[0], args.overrides, None)
+    out = args.out if args.out is not None else Path("out") / f"campaign-{scenario.name}"
+    if runs is None:
+        try:
+            runs = CampaignStore.open(out).runs
+        except CampaignError:
+            raise ConfigError("--runs: required to start a campaign") from None
+
+    console = Console()
+    slots = workers or default_workers()
+    prepared = prepare_campaign(
+        scenario, runs, out, campaign_seed=seed, batch_size=batch_size, slots=slots
+    )
+    try:
+        for note in prepared.notes:
+            console.print(f"[yellow]note:[/] {note}")
+        n_inputs = len(prepared.resolved.fields)
+        console.print(
+            f"campaign [bold]{scenario.name}[/]: {runs} runs, {n_inputs} dispersed inputs, "
+            f"campaign seed {prepared.campaign_seed} -> {out}"
+        )
+        if prepared.done_before:
+            console.print(f"resuming: {prepared.done_before} runs already stored")
+        if not prepared.batches:
+            console.print(f"all {runs} runs are stored; see 'surefoot campaign report {out}'")
+            return 0
+        backend = make_backend(workers, args.dask)
+        try:
+            console.print(
+                f"flying {prepared.pending} runs in {len(prepared.batches)} batches on "
+                f"{backend.description}"
+            )
+            result = _fly_with_progress(prepared, backend, console, execute_campaign)
+        except KeyboardInterrupt:
+            backend.close(abort=True)
+            from surefoot.campaign.rows import result_schema
+
+            idx, _ = prepared.store.scan(result_schema(prepared.resolved.fields))
+            stored = int((idx < runs).sum())
+            console.print(
+                f"[yellow]interrupted[/]: {stored} of {runs} runs stored in {out}; "
+                "run the same command to resume"
+            )
+            return 130
+        except CampaignFailed as exc:
+            backend.close(abort=True)
+            console.print(f"[red]surefoot: error:[/] {exc}")
+            return 1
+        backend.close()
+    finally:
+        prepared.store.close()
+    lo, hi = clopper_pearson(result.success, result.done)
+    console.print(
+        f"done: {result.done}/{runs} runs stored, {result.success} safe "
+        f"(P = {result.success / result.done:.4f}, 95% CI [{lo:.4f}, {hi:.4f}]); "
+        f"flew {result.flown} in {result.elapsed_s:.1f} s = {result.rate:.1f} landings/s"
+        + (f", {result.retries} batches retried" if result.retries else "")
+    )
+    console.print(f"report: surefoot campaign report {out}")
+    return 0
+
+
+def _fly_with_progress(prepared, backend, console, execute):  # noqa: ANN001, ANN202
+    columns = (
+        TextColumn("[bold]landings"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[success]}"),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        done0 = prepared.done_before
+        ok0 = prepared.success_before
+        task = bar.add_task(
+            "campaign", total=prepared.target, completed=done0, rate="- landings/s",
+            success=_success_text(ok0, done0),
+        )
+
+        def update(p) -> None:  # noqa: ANN001
+            bar.update(
+                task, completed=p.done, rate=f"{p.rate:.1f} landings/s",
+                success=_success_text(p.success, p.done),
+            )
+
+        return execute(prepared, backend, progress=update)
+
+
+def _success_text(k: int, n: int) -> str:
+    return f"safe {k / n:.1%}" if n else "safe -"
+
+
+def report_command(root: Path, out: Path | None) -> int:
+    """Statistics of a stored campaign on the terminal and as an HTML page."""
+    from surefoot.campaign.report import compute_stats, load_campaign, write_report
+    from surefoot.campaign.stats import PERCENTILE_COLUMNS
+    from surefoot.campaign.store import CampaignError
+
+    data = load_campaign(root)
+    if data.table.num_rows == 0:
+        raise CampaignError(f"{root}: no runs stored yet")
+    stats = compute_stats(data)
+    path = write_report(data, stats, out if out is not None else Path(root) / "report.html")
+    console = Console()
+    lo, hi = stats.success_ci
+    console.print(
+        f"[bold]{data.store.manifest['scenario'].get('name', '')}[/]: {stats.n} of "
+        f"{stats.runs_requested} runs; P(safe) = {stats.successes}/{stats.n} = "
+        f"{stats.success_probability:.4f}, 95% Clopper-Pearson [{lo:.4f}, {hi:.4f}]"
+    )
+    console.print(
+        "outcomes: " + ", ".join(f"{k} {v}" for k, v in stats.outcome_counts.items())
+    )
+    t = Table(title="touchdown figures", header_style="bold")
+    for h in ("quantity", "p1", "p5", "p50", "p95", "p99", "max"):
+        t.add_column(h, justify="right" if h != "quantity" else "left")
+    for col, label, unit in PERCENTILE_COLUMNS[:4]:
+        p = stats.percentiles[col]
+        t.add_row(f"{label} ({unit})",
+                  *(_num(p[k]) for k in ("p1", "p5", "p50", "p95", "p99", "max")))
+    console.print(t)
+    if stats.failure_drivers:
+        d = Table(title="drivers of failure (point-biserial r, permutation p)",
+                  header_style="bold")
+        for h in ("input", "r", "p"):
+            d.add_column(h, justify="right" if h != "input" else "left")
+        for drv in stats.failure_drivers[:5]:
+            d.add_row(drv.input, _num(drv.r), _num(drv.p_value))
+        console.print(d)
+    w = Table(title="worst runs", header_style="bold")
+    for h in ("run", "outcome", "reason"):
+        w.add_column(h)
+    for row in stats.worst[:5]:
+        w.add_row(str(row["run_index"]), row["outcome"], row["failure_reason"] or "-")
+    console.print(w)
+    console.print(f"report: {path}")
+    return 0
+
+
+def _num(v: float) -> str:
+    return "-" if not math.isfinite(v) else f"{v:.3g}"
+
+
+def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) -> int:
+    """Re-fly one run with telemetry and compare it with its stored row."""
+    from surefoot.analysis.descent_report import descent_figure, print_summary
+    from surefoot.campaign.replay import rerun
+    from surefoot.sim.output import write_run
+
+    console = Console()
+    console.print(f"re-flying run {run_index} of {root} ...")
+    r = rerun(root, run_index)
+    folder = out if out is not None else Path(root) / "reruns" / f"run-{run_index:06d}"
+    paths = write_run(r.result, folder)
+    summary = r.result.summary(0)
+    print_summary(summary, r.scenario.touchdown.model_dump(), console)
+    if figure and r.result.telemetry is not None:
+        paths["figure"] = descent_figure(
+            r.result.telemetry[0], r.result.terrain, summary, folder / "descent.png"
+        )
+    for label, path in paths.items():
+        console.print(f"{label:>13}: {path}")
+    if r.stored is None:
+        console.print(f"run {run_index} is not stored yet: nothing to compare with")
+        return 0
+    if r.identical:
+        console.print("[green]identical[/] to the stored row (every column)")
+        return 0
+    console.print(
+        f"[red]differs[/] from the stored row in: {', '.join(r.mismatches)} "
+        "(has the code changed since the campaign flew?)"
+    )
+    return 1
