@@ -1,0 +1,207 @@
+"""Error-state Kalman filter primitives on one lander's arrays.
+
+The filter keeps a nominal state row (``layout.X_*``) and the covariance of
+a 15-element error state (``layout.E_*``). Within one sensor's update the
+corrections accumulate in an error vector ``dx`` (15,) with sequential scalar
+updates; :func:`inject` then folds ``dx`` into the nominal state and zeroes it.
+Scalar updates cost O(n^2): a vector measurement with a diagonal noise is
+gated as a vector first and then applied one component at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.fsw.nav.layout import E_BA, E_BG, E_R, E_TH, E_V, N_ERR, X_BA, X_BG, X_Q, X_R, X_V
+from surefoot.math.quaternion import quat_mul
+
+_VAR_FLOOR = 1e-30
+
+
+@njit(cache=True)
+def innovation_variance(cov: np.ndarray, h: np.ndarray, r_var: float) -> float:
+    """``h P h^T + R`` for a scalar measurement with sensitivity row ``h`` (15,)."""
+    s = r_var
+    for i in range(N_ERR):
+        if h[i] == 0.0:
+            continue
+        acc = 0.0
+        for j in range(N_ERR):
+            acc += cov[i, j] * h[j]
+        s += h[i] * acc
+    return s
+
+
+@njit(cache=True)
+def residual(innov: float, h: np.ndarray, dx: np.ndarray) -> float:
+    """Innovation left after the corrections ``dx`` already accumulated this update."""
+    out = innov
+    for i in range(N_ERR):
+        out -= h[i] * dx[i]
+    return out
+
+
+@njit(cache=True)
+def scalar_update(
+    cov: np.ndarray, dx: np.ndarray, h: np.ndarray, resid: float, r_var: float
+) -> None:
+    """Kalman update with one scalar measurement, in place.
+
+    Parameters
+    ----------
+    cov : (15, 15)
+        Error covariance, updated to ``P - P h^T h P / s``.
+    dx : (15,)
+        Accumulated error-state correction, increased by ``K * resid``.
+    h : (15,)
+        Measurement sensitivity to the error state.
+    resid : float
+        Innovation after the corrections already in ``dx`` (:func:`residual`).
+    r_var : float
+        Measurement noise variance (units of the measurement squared).
+    """
+    a = np.empty(N_ERR)
+    for i in range(N_ERR):
+        acc = 0.0
+        for j in range(N_ERR):
+            if h[j] != 0.0:
+                acc += cov[i, j] * h[j]
+        a[i] = acc
+    s = r_var
+    for i in range(N_ERR):
+        s += h[i] * a[i]
+    if s <= 0.0:
+        return
+    inv_s = 1.0 / s
+    for i in range(N_ERR):
+        dx[i] += a[i] * inv_s * resid
+    for i in range(N_ERR):
+        ai = a[i] * inv_s
+        for j in range(i, N_ERR):
+            v = cov[i, j] - ai * a[j]
+            cov[i, j] = v
+            cov[j, i] = v
+    for i in range(N_ERR):
+        if cov[i, i] < _VAR_FLOOR:
+            cov[i, i] = _VAR_FLOOR
+
+
+@njit(cache=True)
+def inject(x: np.ndarray, dx: np.ndarray) -> None:
+    """Fold the error-state correction ``dx`` into the nominal state row ``x``; zero ``dx``.
+
+    Attitude uses the global (MCI) error: ``q <- dq(dtheta) * q``.
+    """
+    for k in range(3):
+        x[X_R + k] += dx[E_R + k]
+        x[X_V + k] += dx[E_V + k]
+        x[X_BA + k] += dx[E_BA + k]
+        x[X_BG + k] += dx[E_BG + k]
+    dq = np.empty(4)
+    dq[0] = 1.0
+    dq[1] = 0.5 * dx[E_TH]
+    dq[2] = 0.5 * dx[E_TH + 1]
+    dq[3] = 0.5 * dx[E_TH + 2]
+    q = quat_mul(dq, x[X_Q : X_Q + 4])
+    n = np.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    if q[0] < 0.0:
+        n = -n
+    for k in range(4):
+        x[X_Q + k] = q[k] / n
+    for i in range(N_ERR):
+        dx[i] = 0.0
+
+
+@njit(cache=True)
+def reset_direction(cov: np.ndarray, base: int, u: np.ndarray, sigma: float) -> None:
+    """Replace the error along unit vector ``u`` of the 3-block at ``base`` by a fresh one.
+
+    The component ``w^T e`` (``w`` is ``u`` placed at ``base``) loses all its
+    correlations and gets variance ``sigma**2``: ``P <- (I - w w^T) P (I - w w^T)
+    + sigma^2 w w^T``. Used to re-initialise a channel (e.g. height).
+    """
+    a = np.zeros(N_ERR)
+    for i in range(N_ERR):
+        acc = 0.0
+        for k in range(3):
+            acc += cov[i, base + k] * u[k]
+        a[i] = acc
+    c = 0.0
+    for k in range(3):
+        c += u[k] * a[base + k]
+    w = np.zeros(N_ERR)
+    for k in range(3):
+        w[base + k] = u[k]
+    add = c + sigma * sigma
+    for i in range(N_ERR):
+        for j in range(i, N_ERR):
+            v = cov[i, j] - w[i] * a[j] - a[i] * w[j] + add * w[i] * w[j]
+            cov[i, j] = v
+            cov[j, i] = v
+
+
+@njit(cache=True)
+def inflate_direction(cov: np.ndarray, base: int, u: np.ndarray, sigma: float) -> None:
+    """Add variance ``sigma**2`` along unit vector ``u`` of the 3-block at ``base``."""
+    s2 = sigma * sigma
+    for i in range(3):
+        for j in range(3):
+            cov[base + i, base + j] += s2 * u[i] * u[j]
+
+
+@njit(cache=True)
+def direction_variance(cov: np.ndarray, base: int, u: np.ndarray) -> float:
+    """``u^T P_block u`` for the 3-block at ``base``."""
+    s = 0.0
+    for i in range(3):
+        for j in range(3):
+            s += u[i] * cov[base + i, base + j] * u[j]
+    return s
+
+
+@njit(cache=True)
+def mahalanobis_small(s: np.ndarray, nu: np.ndarray, n: int) -> float:
+    """``nu^T S^-1 nu`` for a symmetric positive definite ``S`` of size 1, 2 or 3.
+
+    Returns ``inf`` when ``S`` is singular.
+    """
+    if n == 1:
+        return nu[0] * nu[0] / s[0, 0] if s[0, 0] > 0.0 else np.inf
+    if n == 2:
+        det = s[0, 0] * s[1, 1] - s[0, 1] * s[1, 0]
+        if det <= 0.0:
+            return np.inf
+        q2 = s[1, 1] * nu[0] * nu[0] - 2.0 * s[0, 1] * nu[0] * nu[1] + s[0, 0] * nu[1] * nu[1]
+        return q2 / det
+    a, b, c = s[0, 0], s[0, 1], s[0, 2]
+    d, e = s[1, 1], s[1, 2]
+    f = s[2, 2]
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    det = a * c00 + b * c01 + c * c02
+    if det <= 0.0:
+        return np.inf
+    c11 = a * f - c * c
+    c12 = b * c - a * e
+    c22 = a * d - b * b
+    q = (
+        c00 * nu[0] * nu[0]
+        + c11 * nu[1] * nu[1]
+        + c22 * nu[2] * nu[2]
+        + 2.0 * (c01 * nu[0] * nu[1] + c02 * nu[0] * nu[2] + c12 * nu[1] * nu[2])
+    )
+    return q / det
+
+
+@njit(cache=True)
+def symmetrize(cov: np.ndarray) -> None:
+    """Average ``P`` with its transpose and floor its diagonal, in place."""
+    for i in range(N_ERR):
+        for j in range(i + 1, N_ERR):
+            v = 0.5 * (cov[i, j] + cov[j, i])
+            cov[i, j] = v
+            cov[j, i] = v
+        if cov[i, i] < _VAR_FLOOR:
+            cov[i, i] = _VAR_FLOOR

@@ -1,0 +1,206 @@
+"""Row layouts of the navigation filter: state, error state, bookkeeping, parameters.
+
+One lander's filter is four float arrays:
+
+- state row ``(N_X,)``: the nominal (whole-value) estimate;
+- covariance ``(N_ERR, N_ERR)`` of the 15-element error state;
+- bookkeeping row ``(N_B,)``: rejection counters, failed flags, last-accepted
+  times, event bits and the altitude-trust outputs guidance consumes;
+- parameter row ``(N_P,)``: built once by :func:`surefoot.fsw.nav.nav_step.nav_params`.
+
+Frames: ``mci`` (Moon-centred inertial, equal to MCMF at t = 0), ``body``
+(thrust along +z). Times in seconds since scenario start, SI units.
+"""
+
+from __future__ import annotations
+
+# --- nominal state row -----------------------------------------------------
+X_T = 0  # time of the estimate, s
+X_R = 1  # 3: position, MCI, m
+X_V = 4  # 3: velocity, MCI (inertial), m/s
+X_Q = 7  # 4: q_body_to_mci, scalar first
+X_BA = 11  # 3: accelerometer bias, body, m/s^2
+X_BG = 14  # 3: gyro bias, body, rad/s
+X_W = 17  # 3: last bias-corrected angular rate, body, rad/s
+X_F = 20  # 3: last bias-corrected specific force, body, m/s^2
+X_INIT = 23  # 1.0 once initialised
+N_X = 24
+
+# --- error state (covariance indices) --------------------------------------
+# position error (MCI, m), velocity error (MCI, m/s), attitude error (small
+# rotation in MCI, rad: q_true = dq(dtheta) * q_est), accelerometer bias error
+# (body, m/s^2), gyro bias error (body, rad/s). Errors are true minus estimate.
+E_R = 0
+E_V = 3
+E_TH = 6
+E_BA = 9
+E_BG = 12
+N_ERR = 15
+
+# --- bookkeeping row ---------------------------------------------------------
+B_EVENTS = 0  # event bits of the last cycle (EV_*), stored as a float
+B_EVENTS_ALL = 1  # OR of every cycle's event bits since start
+B_ALT_TRUSTED = 2  # 1.0 when guidance may trust the altitude (robust monitor; naive: always 1)
+B_ALT_SIGMA = 3  # 1-sigma of the altitude above the onboard map, m (covariance + map)
+B_ALT_EST = 4  # estimated height above the onboard map along the local vertical, m
+B_VEL_TRUSTED = 5  # 1.0 when the velocity is trusted (robust monitor; naive: always 1)
+B_VZ_SIGMA = 6  # 1-sigma of the vertical velocity, m/s
+B_FAIL_LRF = 7  # naive: 1.0 once the rangefinder was declared failed
+B_FAIL_DOP = 8  # naive: 1.0 once the Doppler lidar was declared failed
+B_REJ_LRF = 9  # consecutive cycles with every rangefinder beam rejected
+B_REJ_DOPR = 10  # same, Doppler ranges
+B_REJ_DOPV = 11  # same, Doppler line-of-sight velocities
+B_REJ_TRN = 12  # same, TRN fixes
+B_REJ_STAR = 13  # same, star tracker
+B_T_LRF = 14  # time of the last accepted rangefinder range, s (-1e9: never)
+B_T_RANGE = 15  # time of the last accepted range of any sensor (or height re-init), s
+B_T_DOPV = 16  # time of the last accepted Doppler velocity, s
+B_T_TRN = 17  # time of the last accepted TRN fix, s
+B_T_STAR = 18  # time of the last accepted star-tracker attitude, s
+B_LAST_LRF = 19  # 4: last accepted range per rangefinder beam, m (-1: none)
+B_LAST_DOPR = 23  # 3: last accepted range per Doppler beam, m (-1: none)
+B_T_EXPECT_RANGE = 26  # when the altitude first fell below range_expected_below_m, s
+B_T_EXPECT_VEL = 27  # when it first fell below velocity_expected_below_m, s
+B_STREAK_DZ_LRF = 28  # height correction implied at the start of the rangefinder streak, m
+B_STREAK_TRN = 29  # 2: TRN innovation at the start of its rejection streak, m
+B_STREAK_DOPV = 31  # 3: Doppler velocity innovations at the start of the streak, m/s
+B_STREAK_STAR = 34  # 3: star-tracker innovation at the start of the streak, rad
+B_N_REINIT_H = 37  # number of height-channel re-initialisations
+B_N_LRF_ACC = 38  # accepted rangefinder beam measurements (count)
+B_N_LRF_REJ = 39  # rejected rangefinder beam measurements
+B_N_DOPR_ACC = 40
+B_N_DOPR_REJ = 41
+B_N_DOPV_ACC = 42
+B_N_DOPV_REJ = 43
+B_N_TRN_ACC = 44
+B_N_TRN_REJ = 45
+B_N_STAR_ACC = 46
+B_N_STAR_REJ = 47
+B_NIS_LRF = 48  # mean normalised innovation squared of this cycle's rangefinder beams (-1: none)
+B_NIS_DOPV = 49
+B_NIS_TRN = 50
+B_NIS_STAR = 51
+B_NIS_DOPR = 52
+B_STREAK_DZ_DOPR = 53  # height correction implied at the start of the Doppler-range streak, m
+B_N_REINIT_OTHER = 54  # re-initialisations of the horizontal, velocity or attitude channel
+N_B = 55
+
+NEVER = -1.0e9  # "time" of an event that has not happened
+
+# --- event bits (B_EVENTS) ----------------------------------------------------
+EV_LRF_ACCEPT = 1 << 0
+EV_LRF_REJECT = 1 << 1
+EV_LRF_FAILED = 1 << 2  # naive: rangefinder declared failed this cycle (ignored from now on)
+EV_LRF_REACQUIRED = 1 << 3  # a rangefinder range accepted after one or more rejected cycles
+EV_DOPR_ACCEPT = 1 << 4
+EV_DOPR_REJECT = 1 << 5
+EV_DOP_FAILED = 1 << 6  # naive: Doppler lidar declared failed this cycle
+EV_DOPV_ACCEPT = 1 << 7
+EV_DOPV_REJECT = 1 << 8
+EV_TRN_ACCEPT = 1 << 9
+EV_TRN_REJECT = 1 << 10
+EV_STAR_ACCEPT = 1 << 11
+EV_STAR_REJECT = 1 << 12
+EV_WIDE_ACCEPT = 1 << 13  # robust: accepted by the widened gate after a rejection streak
+EV_HEIGHT_REINIT = 1 << 14  # robust: height channel re-initialised from the ranges
+EV_HORIZ_REINIT = 1 << 15  # robust: horizontal position re-initialised from TRN
+EV_VEL_REINIT = 1 << 16  # robust: velocity re-initialised from the Doppler lidar
+EV_ATT_REINIT = 1 << 17  # robust: attitude re-initialised from the star tracker
+EV_CROSS_CHECK = 1 << 18  # robust: a range beam excluded by the cross-check
+EV_MAP_AMBIGUOUS = 1 << 19  # robust: a height re-init withheld, map relief could explain it
+EV_RANGE_MISSING = 1 << 20  # expected ranges did not arrive (Resilience)
+EV_VEL_MISSING = 1 << 21  # expected Doppler velocities did not arrive
+EV_IMU_MISSING = 1 << 22  # no IMU increments this cycle (propagated on the last ones)
+EV_ALT_UNTRUSTED = 1 << 23  # B_ALT_TRUSTED is 0 this cycle
+EV_DOPR_REACQUIRED = 1 << 24
+
+EVENT_NAMES = (
+    "lrf_accept",
+    "lrf_reject",
+    "lrf_failed",
+    "lrf_reacquired",
+    "doppler_range_accept",
+    "doppler_range_reject",
+    "doppler_failed",
+    "doppler_velocity_accept",
+    "doppler_velocity_reject",
+    "trn_accept",
+    "trn_reject",
+    "star_accept",
+    "star_reject",
+    "wide_gate_accept",
+    "height_reinit",
+    "horizontal_reinit",
+    "velocity_reinit",
+    "attitude_reinit",
+    "cross_check_exclusion",
+    "map_ambiguous",
+    "range_missing",
+    "velocity_missing",
+    "imu_missing",
+    "altitude_untrusted",
+    "doppler_range_reacquired",
+)
+
+# --- parameter row -----------------------------------------------------------
+P_GM = 0  # m^3/s^2, flight software's Moon
+P_RADIUS = 1  # reference sphere radius, m (map heights are above it)
+P_OMEGA = 2  # Moon rotation rate, rad/s
+P_C = 3  # 9: C_enu_mcmf row-major (rows east, north, up of the site in MCMF)
+P_QENU = 12  # 4: q_mcmf_to_enu
+P_DT = 16  # flight-software cycle, s (used when the IMU row is missing)
+P_ROBUST = 17  # 1.0 robust, 0.0 naive
+P_Q_VRW = 18  # white velocity noise PSD, m^2/s^3 (IMU + unmodelled acceleration)
+P_Q_ARW = 19  # white attitude noise PSD, rad^2/s
+P_Q_BA = 20  # accelerometer bias random-walk PSD, (m/s^2)^2/s
+P_Q_BG = 21  # gyro bias random-walk PSD, (rad/s)^2/s
+P_SF_A = 22  # accelerometer scale factor, dimensionless
+P_SF_G = 23  # gyro scale factor, dimensionless
+P_INIT_POS = 24  # initial 1-sigma: m
+P_INIT_VEL = 25  # m/s
+P_INIT_ATT = 26  # rad
+P_INIT_BA = 27  # m/s^2
+P_INIT_BG = 28  # rad/s
+P_STAR_SIGMA = 29  # rad per axis
+P_LRF_N = 30  # number of rangefinder beams (0..4)
+P_LRF_DIR = 31  # 12: unit beam directions, body
+P_LRF_POS = 43  # 3: rangefinder position, body, m
+P_LRF_SIG = 44  # m
+P_LRF_FRAC = 45  # of range
+P_LRF_MAX = 46  # m
+P_DOP_FITTED = 47  # 1.0 when a Doppler lidar is fitted
+P_DOP_DIR = 48  # 9: unit beam directions, body
+P_DOP_POS = 57  # 3: body, m
+P_DOP_VSIG = 60  # m/s
+P_DOP_VFRAC = 61
+P_DOP_RSIG = 62  # m
+P_DOP_RFRAC = 63
+P_DOP_MAX = 64  # m
+P_TRN_SCALE = 65
+P_TRN_MIN = 66  # m
+P_CHI1 = 67  # chi-square gate, 1 degree of freedom
+P_CHI2 = 68  # 2 dof
+P_CHI3 = 69  # 3 dof
+P_WCHI1 = 70  # widened gate, 1 dof
+P_WCHI2 = 71
+P_WCHI3 = 72
+P_NAIVE_JUMP = 73  # m
+P_REJ_LIMIT = 74  # cycles
+P_RI_H = 75  # re-init sigmas: height m
+P_RI_VZ = 76  # vertical velocity m/s
+P_RI_HOR = 77  # horizontal m
+P_RI_VEL = 78  # velocity m/s
+P_RI_ATT = 79  # attitude rad
+P_XC_TOL = 80  # cross-check tolerance, m
+P_XC_FRAC = 81  # of range
+P_RELIEF_K = 82  # relief sampling offset, multiples of the horizontal 1-sigma
+P_RELIEF_MAX = 83  # m
+P_MAX_AGE = 84  # s
+P_RANGE_BELOW = 85  # m
+P_RANGE_TIMEOUT = 86  # s
+P_VEL_BELOW = 87  # m
+P_VEL_TIMEOUT = 88  # s
+P_TRUST_SIG = 89  # m
+P_TRUST_FRAC = 90
+P_MAP_SIGMA = 91  # believed 1-sigma of the onboard map heights, m
+N_P = 92

@@ -1,0 +1,246 @@
+"""Strapdown mechanization in MCI and the error-state covariance propagation.
+
+One call of :func:`propagate` advances the nominal state and the 15x15
+covariance over one flight-software cycle with the IMU increments
+accumulated over it (``dv_body``: integral of specific force, m/s;
+``dtheta_body``: integral of angular rate, rad). The flight software's
+gravity is its own point-mass Moon (``fsw.moon``).
+
+Nominal: biases removed; the velocity increment rotated to MCI with the
+first-order rotation (sculling-free) correction ``dv + 0.5 dtheta x dv``;
+attitude ``q <- q * exp(dtheta)``; gravity at the predicted mid-point;
+trapezoidal position. Covariance: ``P <- Phi P Phi^T + Q`` with ``Phi`` the
+first-order transition of the error dynamics (global attitude error)
+
+    d(dr)/dt  = dv
+    d(dv)/dt  = G dr - [a x] dth - C dba          (a: specific force in MCI)
+    d(dth)/dt = -C dbg
+    d(dba)/dt = d(dbg)/dt = 0 (+ random walks)
+
+plus the second-order terms that couple position to attitude and biases
+within a cycle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.fsw.nav.layout import (
+    E_BA,
+    E_BG,
+    E_R,
+    E_TH,
+    E_V,
+    N_ERR,
+    P_GM,
+    P_Q_ARW,
+    P_Q_BA,
+    P_Q_BG,
+    P_Q_VRW,
+    P_SF_A,
+    P_SF_G,
+    X_BA,
+    X_BG,
+    X_F,
+    X_Q,
+    X_R,
+    X_V,
+    X_W,
+)
+from surefoot.math.quaternion import quat_mul, quat_rotate, quat_to_dcm
+
+
+@njit(cache=True)
+def gravity_mci(r: np.ndarray, gm: float) -> np.ndarray:
+    """Point-mass gravity (m/s^2) at MCI position ``r`` (m)."""
+    rn2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2]
+    k = -gm / (rn2 * np.sqrt(rn2))
+    out = np.empty(3)
+    for i in range(3):
+        out[i] = k * r[i]
+    return out
+
+
+@njit(cache=True)
+def _rotvec_quat(phi: np.ndarray) -> np.ndarray:
+    """Unit quaternion of rotation vector ``phi`` (rad)."""
+    a = np.sqrt(phi[0] * phi[0] + phi[1] * phi[1] + phi[2] * phi[2])
+    out = np.empty(4)
+    if a < 1e-8:
+        out[0] = 1.0 - a * a / 8.0
+        for k in range(3):
+            out[1 + k] = 0.5 * phi[k]
+    else:
+        s = np.sin(0.5 * a) / a
+        out[0] = np.cos(0.5 * a)
+        for k in range(3):
+            out[1 + k] = s * phi[k]
+    return out
+
+
+@njit(cache=True)
+def propagate_nominal(
+    x: np.ndarray, gm: float, dv_body: np.ndarray, dtheta_body: np.ndarray, dt: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Advance the nominal state row ``x`` over one cycle, in place.
+
+    Returns ``(dv_mci, q_mid, r_mid, dv_c, dtheta_c)``: the specific-force
+    velocity increment in MCI (m/s), the mid-cycle attitude and position used
+    to linearise the error dynamics, and the bias-corrected body increments.
+    """
+    dth = np.empty(3)
+    dvb = np.empty(3)
+    for k in range(3):
+        dth[k] = dtheta_body[k] - x[X_BG + k] * dt
+        dvb[k] = dv_body[k] - x[X_BA + k] * dt
+    # velocity increment: first-order rotation compensation over the cycle
+    comp = np.empty(3)
+    comp[0] = dvb[0] + 0.5 * (dth[1] * dvb[2] - dth[2] * dvb[1])
+    comp[1] = dvb[1] + 0.5 * (dth[2] * dvb[0] - dth[0] * dvb[2])
+    comp[2] = dvb[2] + 0.5 * (dth[0] * dvb[1] - dth[1] * dvb[0])
+    q0 = x[X_Q : X_Q + 4].copy()
+    dv_mci = quat_rotate(q0, comp)
+    q1 = quat_mul(q0, _rotvec_quat(dth))
+    qn = np.sqrt(q1[0] ** 2 + q1[1] ** 2 + q1[2] ** 2 + q1[3] ** 2)
+    if q1[0] < 0.0:
+        qn = -qn
+    for k in range(4):
+        x[X_Q + k] = q1[k] / qn
+    q_mid = quat_mul(q0, _rotvec_quat(0.5 * dth))
+
+    r0 = x[X_R : X_R + 3].copy()
+    v0 = x[X_V : X_V + 3].copy()
+    g0 = gravity_mci(r0, gm)
+    r_mid = np.empty(3)
+    for k in range(3):
+        r_mid[k] = r0[k] + 0.5 * dt * v0[k] + 0.125 * dt * (dv_mci[k] + g0[k] * dt)
+    g_mid = gravity_mci(r_mid, gm)
+    for k in range(3):
+        v1 = v0[k] + dv_mci[k] + g_mid[k] * dt
+        x[X_V + k] = v1
+        x[X_R + k] = r0[k] + 0.5 * dt * (v0[k] + v1)
+        x[X_W + k] = dth[k] / dt
+        x[X_F + k] = dvb[k] / dt
+    return dv_mci, q_mid, r_mid, dvb, dth
+
+
+@njit(cache=True)
+def transition(
+    dv_mci: np.ndarray, q_mid: np.ndarray, r_mid: np.ndarray, gm: float, dt: float
+) -> np.ndarray:
+    """Error-state transition matrix ``Phi`` (15, 15) over one cycle (see module notes)."""
+    c = quat_to_dcm(q_mid)
+    rn2 = r_mid[0] ** 2 + r_mid[1] ** 2 + r_mid[2] ** 2
+    rn = np.sqrt(rn2)
+    kg = gm / (rn2 * rn)
+    gg = np.empty((3, 3))
+    for i in range(3):
+        for j in range(3):
+            gg[i, j] = kg * (3.0 * r_mid[i] * r_mid[j] / rn2 - (1.0 if i == j else 0.0))
+    # [dv x] with dv the specific-force increment in MCI
+    ax = np.zeros((3, 3))
+    ax[0, 1] = -dv_mci[2]
+    ax[0, 2] = dv_mci[1]
+    ax[1, 0] = dv_mci[2]
+    ax[1, 2] = -dv_mci[0]
+    ax[2, 0] = -dv_mci[1]
+    ax[2, 1] = dv_mci[0]
+    phi = np.zeros((N_ERR, N_ERR))
+    for i in range(N_ERR):
+        phi[i, i] = 1.0
+    dt2 = dt * dt
+    for i in range(3):
+        for j in range(3):
+            phi[E_R + i, E_R + j] += 0.5 * gg[i, j] * dt2
+            phi[E_R + i, E_TH + j] = -0.5 * ax[i, j] * dt
+            phi[E_R + i, E_BA + j] = -0.5 * c[i, j] * dt2
+            phi[E_V + i, E_R + j] = gg[i, j] * dt
+            phi[E_V + i, E_TH + j] = -ax[i, j]
+            phi[E_V + i, E_BA + j] = -c[i, j] * dt
+            phi[E_TH + i, E_BG + j] = -c[i, j] * dt
+            acc = 0.0
+            for k in range(3):
+                acc += ax[i, k] * c[k, j]
+            phi[E_V + i, E_BG + j] = 0.5 * acc * dt
+            phi[E_R + i, E_BG + j] = 0.25 * acc * dt2
+            phi[E_V + i, E_V + j] += 0.5 * gg[i, j] * dt2
+        phi[E_R + i, E_V + i] = dt
+    return phi
+
+
+@njit(cache=True)
+def propagate_covariance(
+    cov: np.ndarray,
+    phi: np.ndarray,
+    p: np.ndarray,
+    dv_c: np.ndarray,
+    dtheta_c: np.ndarray,
+    dt: float,
+) -> None:
+    """``P <- Phi P Phi^T + Q`` in place; ``Q`` from the believed IMU errors (module notes)."""
+    a = np.empty((N_ERR, N_ERR))
+    for i in range(N_ERR):
+        for j in range(N_ERR):
+            acc = 0.0
+            for k in range(N_ERR):
+                f = phi[i, k]
+                if f != 0.0:
+                    acc += f * cov[k, j]
+            a[i, j] = acc
+    for i in range(N_ERR):
+        for j in range(i, N_ERR):
+            acc = 0.0
+            for k in range(N_ERR):
+                f = phi[j, k]
+                if f != 0.0:
+                    acc += a[i, k] * f
+            cov[i, j] = acc
+            cov[j, i] = acc
+    dvn = np.sqrt(dv_c[0] ** 2 + dv_c[1] ** 2 + dv_c[2] ** 2)
+    dthn = np.sqrt(dtheta_c[0] ** 2 + dtheta_c[1] ** 2 + dtheta_c[2] ** 2)
+    dt2 = dt * dt
+    qv = p[P_Q_VRW]
+    sf_v = (p[P_SF_A] * dvn) ** 2
+    q_att = p[P_Q_ARW] * dt + (p[P_SF_G] * dthn) ** 2
+    for k in range(3):
+        cov[E_R + k, E_R + k] += qv * dt2 * dt / 3.0 + 0.25 * sf_v * dt2
+        cov[E_R + k, E_V + k] += 0.5 * qv * dt2 + 0.5 * sf_v * dt
+        cov[E_V + k, E_R + k] += 0.5 * qv * dt2 + 0.5 * sf_v * dt
+        cov[E_V + k, E_V + k] += qv * dt + sf_v
+        cov[E_TH + k, E_TH + k] += q_att
+        cov[E_BA + k, E_BA + k] += p[P_Q_BA] * dt
+        cov[E_BG + k, E_BG + k] += p[P_Q_BG] * dt
+
+
+@njit(cache=True)
+def propagate(
+    x: np.ndarray,
+    cov: np.ndarray,
+    p: np.ndarray,
+    dv_body: np.ndarray,
+    dtheta_body: np.ndarray,
+    dt: float,
+) -> None:
+    """Advance nominal state ``x`` and covariance ``cov`` by one cycle, in place.
+
+    Parameters
+    ----------
+    x : (N_X,)
+        Nominal state row (``layout.X_*``); time is not changed here.
+    cov : (15, 15)
+        Error covariance.
+    p : (N_P,)
+        Parameter row (gravity, process noise).
+    dv_body : (3,)
+        Raw accelerometer increment over the cycle, body, m/s.
+    dtheta_body : (3,)
+        Raw gyro increment over the cycle, body, rad.
+    dt : float
+        Cycle length, s.
+    """
+    if dt <= 0.0:
+        return
+    dv_mci, q_mid, r_mid, dv_c, dth_c = propagate_nominal(x, p[P_GM], dv_body, dtheta_body, dt)
+    phi = transition(dv_mci, q_mid, r_mid, p[P_GM], dt)
+    propagate_covariance(cov, phi, p, dv_c, dth_c, dt)

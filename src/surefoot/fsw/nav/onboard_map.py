@@ -1,0 +1,134 @@
+"""Queries on the lander's onboard terrain map.
+
+The onboard map is the same kind of nested height grids as the truth terrain
+(``meta`` (L, 5) rows ``[x0_m, y0_m, dx_m, nx, ny]`` coarse first, ``offsets``
+(L+1,), ``heights``; see :mod:`surefoot.math.height_grid`) but a degraded copy
+built by the simulator (coarser, possibly shifted and biased). Navigation only
+ever queries this map, never the truth.
+
+Besides heights and ray casts (from ``surefoot.math.height_grid``) the filter
+needs the terrain's normal at a beam's hit point, smoothed at the scale of its
+own horizontal uncertainty, and how far the terrain departs from that plane
+(the relief the linearised range model cannot represent).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.math.frames import map_to_mcmf
+from surefoot.math.height_grid import terrain_height
+
+
+def check_onboard_map(meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray) -> None:
+    """Raise ``ValueError`` naming the problem when the map arrays are inconsistent."""
+    meta = np.asarray(meta)
+    offsets = np.asarray(offsets)
+    heights = np.asarray(heights)
+    if meta.ndim != 2 or meta.shape[1] != 5 or meta.shape[0] < 1:
+        raise ValueError("onboard map: meta must have shape (L, 5) with L >= 1")
+    if offsets.shape != (meta.shape[0] + 1,):
+        raise ValueError("onboard map: offsets must have shape (L + 1,)")
+    for lev in range(meta.shape[0]):
+        nx, ny, dx = int(meta[lev, 3]), int(meta[lev, 4]), meta[lev, 2]
+        if nx < 2 or ny < 2 or not dx > 0.0:
+            raise ValueError(f"onboard map level {lev}: needs nx, ny >= 2 and dx_m > 0")
+        if offsets[lev + 1] - offsets[lev] != nx * ny:
+            raise ValueError(f"onboard map level {lev}: offsets do not match nx * ny")
+    if heights.shape != (int(offsets[-1]),):
+        raise ValueError("onboard map: heights must have offsets[-1] elements")
+    if not np.all(np.isfinite(heights)):
+        raise ValueError("onboard map: heights must be finite")
+
+
+@njit(cache=True)
+def map_spacing(meta: np.ndarray, x: float, y: float) -> float:
+    """Node spacing (m) of the finest level containing map point (x, y)."""
+    for lev in range(meta.shape[0] - 1, -1, -1):
+        fx = (x - meta[lev, 0]) / meta[lev, 2]
+        fy = (y - meta[lev, 1]) / meta[lev, 2]
+        if fx >= 0.0 and fy >= 0.0 and fx <= meta[lev, 3] - 1.0 and fy <= meta[lev, 4] - 1.0:
+            return meta[lev, 2]
+    return meta[0, 2]
+
+
+@njit(cache=True)
+def surface_geometry(
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    x: float,
+    y: float,
+    s: float,
+) -> tuple[np.ndarray, float, float]:
+    """Terrain normal and relief around map point (x, y) at horizontal scale ``s``.
+
+    The surface points at ``(x +- s, y)`` and ``(x, y +- s)`` span two tangents
+    whose cross product is the normal (MCMF, unit, pointing up), the slope of
+    the map smoothed over ``2 s``. The relief is the largest departure of the
+    centre height from the mean of a pair: zero on a plane, about half a step
+    when a cliff lies within ``s``.
+
+    Returns
+    -------
+    n_mcmf : (3,)
+        Unit outward normal of the terrain, MCMF.
+    relief_m : float
+        Height departure from the plane through the samples, m (>= 0).
+    h0_m : float
+        Map height at (x, y), m above the reference sphere.
+    """
+    h0 = terrain_height(meta, offsets, heights, x, y)
+    hxp = terrain_height(meta, offsets, heights, x + s, y)
+    hxm = terrain_height(meta, offsets, heights, x - s, y)
+    hyp = terrain_height(meta, offsets, heights, x, y + s)
+    hym = terrain_height(meta, offsets, heights, x, y - s)
+    pxp = map_to_mcmf(x + s, y, hxp, c_enu_mcmf, radius_ref_m)
+    pxm = map_to_mcmf(x - s, y, hxm, c_enu_mcmf, radius_ref_m)
+    pyp = map_to_mcmf(x, y + s, hyp, c_enu_mcmf, radius_ref_m)
+    pym = map_to_mcmf(x, y - s, hym, c_enu_mcmf, radius_ref_m)
+    tx = pxp - pxm
+    ty = pyp - pym
+    n = np.empty(3)
+    n[0] = tx[1] * ty[2] - tx[2] * ty[1]
+    n[1] = tx[2] * ty[0] - tx[0] * ty[2]
+    n[2] = tx[0] * ty[1] - tx[1] * ty[0]
+    nn = np.sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2])
+    # outward: same side as the position vector of the surface point
+    pc = pxp + pxm
+    if n[0] * pc[0] + n[1] * pc[1] + n[2] * pc[2] < 0.0:
+        nn = -nn
+    for k in range(3):
+        n[k] /= nn
+    relief = max(abs(0.5 * (hxp + hxm) - h0), abs(0.5 * (hyp + hym) - h0))
+    return n, relief, h0
+
+
+@njit(cache=True)
+def neighbourhood_relief(
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    x: float,
+    y: float,
+    radius_m: float,
+) -> float:
+    """Largest height difference (m) between (x, y) and map points within ``radius_m``.
+
+    Samples 8 directions at half and full radius: enough to tell whether a
+    horizontal error of that size could explain a height discrepancy.
+    """
+    h0 = terrain_height(meta, offsets, heights, x, y)
+    out = 0.0
+    for k in range(8):
+        ang = 0.25 * np.pi * k
+        ca = np.cos(ang)
+        sa = np.sin(ang)
+        for frac in (0.5, 1.0):
+            d = frac * radius_m
+            h = terrain_height(meta, offsets, heights, x + d * ca, y + d * sa)
+            out = max(out, abs(h - h0))
+    return out
