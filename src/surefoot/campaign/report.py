@@ -188,8 +188,9 @@ def figure_drivers(cols: dict[str, np.ndarray], stats: CampaignStats) -> str | N
             ax.set_title("failure vs input", fontsize=9)
         else:
             y = np.asarray(cols[target], dtype=float)
-            ax.set_ylabel(target)
-            ax.set_title(f"top driver of {target.split('_m')[0].replace('_', ' ')}", fontsize=9)
+            label = {c: f"{lab} ({u})" for c, lab, u in PERCENTILE_COLUMNS}.get(target, target)
+            ax.set_ylabel(label)
+            ax.set_title(f"top driver of {label.split(' (')[0]}", fontsize=9)
         ax.scatter(x, y, s=7, c=colours, alpha=0.7, lw=0)
         ax.set_xlabel(name, fontsize=8)
     fig.tight_layout()

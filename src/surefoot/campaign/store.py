@@ -59,11 +59,18 @@ def definition_of(manifest: dict[str, Any]) -> dict[str, Any]:
     return {"scenario": manifest["scenario"], "campaign_seed": manifest["campaign_seed"]}
 
 
+def _first_leaf(v: Any, where: str) -> str:
+    while isinstance(v, dict) and v:
+        k = next(iter(v))
+        where, v = f"{where}.{k}", v[k]
+    return where
+
+
 def _first_difference(a: Any, b: Any, where: str = "") -> str | None:
     if isinstance(a, dict) and isinstance(b, dict):
         for k in list(a) + [k for k in b if k not in a]:
             if k not in a or k not in b:
-                return f"{where}{k}"
+                return _first_leaf(a[k] if k in a else b[k], f"{where}{k}")
             d = _first_difference(a[k], b[k], f"{where}{k}.")
             if d is not None:
                 return d

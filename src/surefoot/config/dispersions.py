@@ -27,8 +27,10 @@ has ``sigma`` (and optional ``mean``), ``correlation`` is its correlation
 matrix in the members' order. A missing ``mean`` is the scenario's nominal
 value of the field.
 
-Validation happens in two steps. Loading the scenario checks what the
-section alone decides: every path names a numeric field of the schema, each
+Nested sections (``initial: {altitude_m: {dist: ...}}``, or what ``--set
+dispersions.fields.initial.altitude_m.dist=normal`` builds) read as dotted
+paths. Validation happens in two steps. Loading the scenario checks what
+the section alone decides: every path names a numeric field of the schema, each
 distribution is possible (``sigma >= 0``, ``low < high``, weights that sum
 to a positive number, a positive semi-definite correlation matrix), integer
 fields get only integer distributions, and absolute bounds lie in the
@@ -358,11 +360,21 @@ class DispersionsConfig(_Strict):
         fields = data.get("fields")
         if isinstance(fields, dict):
             out: dict[str, Any] = {}
-            for key, spec in fields.items():
-                canon = canonical_path(str(key))
-                if canon in out:
-                    raise _fail(f"fields: '{key}' is listed twice")
-                out[canon] = spec
+
+            def flatten(node: dict, prefix: str) -> None:
+                # nested sections (``initial: {altitude_m: {dist: ...}}``, or what
+                # ``--set dispersions.fields.initial.altitude_m.dist=...`` builds)
+                for key, spec in node.items():
+                    path = f"{prefix}{key}"
+                    if isinstance(spec, dict) and spec and "dist" not in spec:
+                        flatten(spec, path + ".")
+                        continue
+                    canon = canonical_path(str(path))
+                    if canon in out:
+                        raise _fail(f"fields: '{path}' is listed twice")
+                    out[canon] = spec
+
+            flatten(fields, "")
             data["fields"] = out
         groups = data.get("correlated")
         if isinstance(groups, list):
