@@ -8,11 +8,15 @@ navigation output row against an independent MCI -> site ENU conversion.
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import numpy as np
 import pytest
 
 from surefoot.config.navigation import NavConfig
 from surefoot.fsw.interfaces import N_NAV, NAV_Q, NAV_R, NAV_V
+from surefoot.fsw.nav import layout
 from surefoot.fsw.nav.ekf import inject
 from surefoot.fsw.nav.layout import N_ERR, X_W
 from surefoot.fsw.nav.measurement_models import (
@@ -22,7 +26,9 @@ from surefoot.fsw.nav.measurement_models import (
     trn_model,
 )
 from surefoot.fsw.nav.nav_step import nav_init, nav_output
-from surefoot.fsw.nav.onboard_map import surface_geometry
+from surefoot.fsw.nav.onboard_map import beam_range, surface_geometry
+from surefoot.math.frames import map_to_mcmf
+from surefoot.math.height_grid import raycast
 from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate
 
 from .nav_helpers import Site, grid_from_function, rotvec_quat, shortest_arc
@@ -169,3 +175,50 @@ def test_output_row_is_site_enu_relative_to_the_surface() -> None:
     assert quat_rotate(out[NAV_Q : NAV_Q + 4], np.array([0.0, 0.0, 1.0])) == pytest.approx(
         z_enu, abs=1e-12
     )
+
+
+@pytest.mark.parametrize("prefix,total", [("X_", "N_X"), ("B_", "N_B"), ("P_", "N_P")])
+def test_row_layouts_tile_their_rows(prefix: str, total: str) -> None:
+    """Every field of a row (``# n:`` marks an n-wide field) is disjoint and the
+    fields fill the row exactly."""
+    fields = []
+    for line in inspect.getsource(layout).splitlines():
+        m = re.match(rf"^({prefix}[A-Z0-9_]+) = (\d+)(.*)$", line)
+        if m:
+            size = re.match(r"\s*#\s*(\d+):", m.group(3))
+            fields.append((int(m.group(2)), int(size.group(1)) if size else 1, m.group(1)))
+    fields.sort()
+    nxt = 0
+    for start, size, name in fields:
+        assert start == nxt, name
+        nxt = start + size
+    assert nxt == getattr(layout, total)
+
+
+@pytest.mark.parametrize("terrain", ["flat", "slope", "step", "bumps"])
+def test_beam_range_agrees_with_the_reference_ray_cast(terrain: str) -> None:
+    """The navigation's fast beam march equals ``math.height_grid.raycast`` to 1 mm
+    for beams from nadir to 40 deg over flat, sloped, cliffed and bumpy maps."""
+    grids = {
+        "flat": FLAT,
+        "slope": GRID,
+        "step": grid_from_function(lambda x, y: np.where(x < 150.0, 3000.0, 0.0), 10_000.0, 50.0),
+        "bumps": grid_from_function(
+            lambda x, y: 300.0 * np.sin(x / 700.0) * np.cos(y / 500.0), 10_000.0, 25.0
+        ),
+    }
+    grid = grids[terrain]
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        xy = rng.uniform(-3000.0, 3000.0, 2)
+        o = map_to_mcmf(xy[0], xy[1], rng.uniform(3100.0, 6000.0), SITE.c, SITE.radius)
+        up = o / np.linalg.norm(o)
+        tilt = np.radians(rng.uniform(0.0, 40.0))
+        az = rng.uniform(0.0, 2.0 * np.pi)
+        e1 = np.cross(up, [0.0, 0.0, 1.0])
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(up, e1)
+        d = -np.cos(tilt) * up + np.sin(tilt) * (np.cos(az) * e1 + np.sin(az) * e2)
+        ref = raycast(o, d, 20_000.0, SITE.c, SITE.radius, *grid)
+        got = beam_range(o, d, 20_000.0, SITE.c, SITE.radius, *grid)
+        assert got == pytest.approx(ref, abs=1e-3)

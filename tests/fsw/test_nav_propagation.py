@@ -13,7 +13,7 @@ from scipy.integrate import solve_ivp
 
 from surefoot.config.navigation import NavConfig
 from surefoot.fsw.nav.ekf import inject
-from surefoot.fsw.nav.layout import N_ERR, X_Q, X_R, X_V
+from surefoot.fsw.nav.layout import N_ERR, P_INIT_POS, X_Q, X_R, X_V
 from surefoot.fsw.nav.mechanization import propagate, propagate_nominal, transition
 from surefoot.math.quaternion import quat_mul, quat_rotate
 
@@ -68,7 +68,7 @@ def test_coast_reproduces_kepler_motion() -> None:
     # the covariance stays symmetric positive definite and grows
     assert np.allclose(cov, cov.T, rtol=0, atol=1e-9 * np.abs(cov).max())
     assert np.all(np.linalg.eigvalsh(cov) > 0.0)
-    assert cov[0, 0] > p[24] ** 2
+    assert cov[0, 0] > p[P_INIT_POS] ** 2
 
 
 def test_powered_flight_with_rotation_matches_reference() -> None:

@@ -13,9 +13,8 @@ import numpy as np
 from numba import njit
 
 from surefoot.fsw.nav.layout import E_R, E_TH, E_V, N_ERR, X_Q, X_R, X_V, X_W
-from surefoot.fsw.nav.onboard_map import surface_geometry
+from surefoot.fsw.nav.onboard_map import beam_range, surface_geometry
 from surefoot.math.frames import mcmf_to_map, rot_mci_to_mcmf, rot_mcmf_to_mci
-from surefoot.math.height_grid import raycast
 from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate
 
 
@@ -177,7 +176,7 @@ def range_model(
         o[k] = x[X_R + k] + lev[k]
     o_f = rot_mci_to_mcmf(o, theta)
     d_f = rot_mci_to_mcmf(d, theta)
-    rho = raycast(o_f, d_f, max_range_m, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+    rho = beam_range(o_f, d_f, max_range_m, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
     if rho <= 0.0:
         return rho, 0.0, 0.0, 0.0, 0.0, 0.0, False
     hit = np.empty(3)
