@@ -20,7 +20,7 @@ import pytest
 
 from surefoot.campaign.replay import rerun
 from surefoot.campaign.report import compute_stats, load_campaign
-from surefoot.campaign.runner import SHARED_BY_BATCH, run_campaign
+from surefoot.campaign.runner import SHARED_BY_BATCH, CampaignFailed, run_campaign
 from surefoot.campaign.worker import BatchTask, run_batch
 from surefoot.cli import main
 from surefoot.config.dispersions import numeric_field
@@ -116,6 +116,29 @@ def test_a_dead_worker_is_replaced_and_its_batch_retried(reference, tmp_path: Pa
                      batch_fn=batch_fn)
     assert (tmp_path / "died").exists()
     assert r.done == 12 and r.retries >= 1
+    same_rows(load_campaign(out).table, ref)
+
+
+def _fails_on_run_3(task: BatchTask) -> tuple:
+    if 3 in task.run_index:
+        raise RuntimeError("simulated failure")
+    return run_batch(task)
+
+
+def test_a_batch_that_keeps_failing_stops_the_campaign_and_keeps_the_rest(
+    reference, tmp_path: Path
+) -> None:
+    _, ref = reference
+    out = tmp_path / "c"
+    with pytest.raises(CampaignFailed, match=r"runs 2\.\.3 failed 3 times"):
+        run_campaign(load_scenario(SCENARIO), 8, out, workers=1, batch_size=2,
+                     batch_fn=_fails_on_run_3)
+    stored = load_campaign(out).table
+    assert 3 not in stored.column("run_index").to_pylist()
+    same_rows(stored, ref)
+    # the next start flies what is missing
+    r = run_campaign(load_scenario(SCENARIO), 8, out, workers=1, batch_size=2)
+    assert r.flown == 8 - stored.num_rows
     same_rows(load_campaign(out).table, ref)
 
 

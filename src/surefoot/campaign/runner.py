@@ -268,7 +268,7 @@ def prepare_campaign(
 # --- executors ------------------------------------------------------------------
 
 
-class _Backend:
+class Backend:
     """A concurrent.futures executor that can be rebuilt after a worker dies."""
 
     slots: int = 1
@@ -284,7 +284,7 @@ class _Backend:
         """Stop the workers; ``abort``: now, abandoning running batches."""
 
 
-class LocalBackend(_Backend):
+class LocalBackend(Backend):
     """A pool of worker processes on this machine."""
 
     def __init__(self, workers: int) -> None:
@@ -324,7 +324,7 @@ class LocalBackend(_Backend):
             p.join(timeout=5)
 
 
-class DaskBackend(_Backend):
+class DaskBackend(Backend):
     """A Dask distributed cluster: a scheduler address, ``'local'`` or a ``Client``."""
 
     def __init__(self, target: Any, workers: int | None = None) -> None:
@@ -374,7 +374,7 @@ class DaskBackend(_Backend):
                 self._cluster.close()
 
 
-def make_backend(workers: int | None = None, dask: Any = None) -> _Backend:
+def make_backend(workers: int | None = None, dask: Any = None) -> Backend:
     """Local process pool (default) or Dask (``dask``: address, ``'local'`` or a Client)."""
     if dask is not None:
         return DaskBackend(dask, workers)
@@ -406,7 +406,7 @@ class CampaignResult:
 
 def execute_campaign(
     prepared: PreparedCampaign,
-    backend: _Backend,
+    backend: Backend,
     *,
     progress: Callable[[CampaignProgress], None] | None = None,
     batch_fn: Callable[[BatchTask], tuple] = run_batch,

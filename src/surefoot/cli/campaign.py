@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -31,7 +33,14 @@ from rich.table import Table
 
 from surefoot.config.loader import ConfigError, load_scenario
 
-MODES = ("report", "rerun")
+if TYPE_CHECKING:
+    from surefoot.campaign.runner import (
+        Backend,
+        CampaignProgress,
+        CampaignResult,
+        PreparedCampaign,
+    )
+
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -179,8 +188,11 @@ def fly_command(args: argparse.Namespace) -> int:
             return 130
         except CampaignFailed as exc:
             backend.close(abort=True)
-            console.print(f"[red]surefoot: error:[/] {exc}")
+            Console(stderr=True).print(f"surefoot: error: {exc}", markup=False, soft_wrap=True)
             return 1
+        except BaseException:
+            backend.close(abort=True)
+            raise
         backend.close()
     finally:
         prepared.store.close()
@@ -195,7 +207,13 @@ def fly_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fly_with_progress(prepared, backend, console, execute):  # noqa: ANN001, ANN202
+def _fly_with_progress(
+    prepared: PreparedCampaign,
+    backend: Backend,
+    console: Console,
+    execute: Callable[..., CampaignResult],
+) -> CampaignResult:
+    """Run ``execute`` with a rich progress bar: runs done, rate, ETA, running success rate."""
     columns = (
         TextColumn("[bold]landings"),
         BarColumn(),
@@ -214,7 +232,7 @@ def _fly_with_progress(prepared, backend, console, execute):  # noqa: ANN001, AN
             success=_success_text(ok0, done0),
         )
 
-        def update(p) -> None:  # noqa: ANN001
+        def update(p: CampaignProgress) -> None:
             bar.update(
                 task, completed=p.done, rate=f"{p.rate:.1f} landings/s",
                 success=_success_text(p.success, p.done),
