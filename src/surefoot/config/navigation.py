@@ -182,7 +182,7 @@ class NavMonitorConfig(_Strict):
     velocity_expected_below_m: float = Field(3000.0, ge=0.0)
     velocity_timeout_s: float = Field(5.0, gt=0.0)
     trusted_sigma_m: float = Field(20.0, gt=0.0)
-    trusted_sigma_fraction: float = Field(0.05, ge=0.0)
+    trusted_sigma_fraction: float = Field(0.1, ge=0.0)
 
 
 class OnboardMapConfig(_Strict):

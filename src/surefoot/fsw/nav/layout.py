@@ -83,7 +83,11 @@ B_NIS_STAR = 51
 B_NIS_DOPR = 52
 B_STREAK_DZ_DOPR = 53  # height correction implied at the start of the Doppler-range streak, m
 B_N_REINIT_OTHER = 54  # re-initialisations of the horizontal, velocity or attitude channel
-N_B = 55
+B_RAW_LRF = 55  # 4: last reading per rangefinder beam, accepted or not, m (-1: none)
+B_RAW_DOPR = 59  # 3: last reading per Doppler range beam, m (-1: none)
+B_FROZEN_LRF = 62  # 4: consecutive identical readings per rangefinder beam (stuck detector)
+B_FROZEN_DOPR = 66  # 3: same, Doppler range beams
+N_B = 69
 
 NEVER = -1.0e9  # "time" of an event that has not happened
 
@@ -113,6 +117,7 @@ EV_VEL_MISSING = 1 << 21  # expected Doppler velocities did not arrive
 EV_IMU_MISSING = 1 << 22  # no IMU increments this cycle (propagated on the last ones)
 EV_ALT_UNTRUSTED = 1 << 23  # B_ALT_TRUSTED is 0 this cycle
 EV_DOPR_REACQUIRED = 1 << 24
+EV_RANGE_FROZEN = 1 << 25  # robust: a range beam repeating one value while the range must change
 
 EVENT_NAMES = (
     "lrf_accept",
@@ -140,6 +145,7 @@ EVENT_NAMES = (
     "imu_missing",
     "altitude_untrusted",
     "doppler_range_reacquired",
+    "range_frozen",
 )
 
 # --- parameter row -----------------------------------------------------------

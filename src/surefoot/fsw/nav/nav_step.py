@@ -50,6 +50,8 @@ from surefoot.fsw.nav.layout import (
     B_EVENTS_ALL,
     B_FAIL_DOP,
     B_FAIL_LRF,
+    B_FROZEN_DOPR,
+    B_FROZEN_LRF,
     B_LAST_DOPR,
     B_LAST_LRF,
     B_N_DOPR_ACC,
@@ -69,6 +71,8 @@ from surefoot.fsw.nav.layout import (
     B_NIS_LRF,
     B_NIS_STAR,
     B_NIS_TRN,
+    B_RAW_DOPR,
+    B_RAW_LRF,
     B_REJ_DOPR,
     B_REJ_DOPV,
     B_REJ_LRF,
@@ -108,6 +112,7 @@ from surefoot.fsw.nav.layout import (
     EV_LRF_REACQUIRED,
     EV_LRF_REJECT,
     EV_MAP_AMBIGUOUS,
+    EV_RANGE_FROZEN,
     EV_RANGE_MISSING,
     EV_STAR_ACCEPT,
     EV_STAR_REJECT,
@@ -388,6 +393,8 @@ def nav_init(
         bk[i] = NEVER
     bk[B_LAST_LRF : B_LAST_LRF + MAX_LRF_BEAMS] = -1.0
     bk[B_LAST_DOPR : B_LAST_DOPR + DOPPLER_BEAMS] = -1.0
+    bk[B_RAW_LRF : B_RAW_LRF + MAX_LRF_BEAMS] = -1.0
+    bk[B_RAW_DOPR : B_RAW_DOPR + DOPPLER_BEAMS] = -1.0
     for i in (B_NIS_LRF, B_NIS_DOPV, B_NIS_TRN, B_NIS_STAR, B_NIS_DOPR):
         bk[i] = -1.0
     bk[B_ALT_TRUSTED] = 1.0
@@ -668,7 +675,17 @@ def _update_ranges(
     meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray,
     robust: bool, dx: np.ndarray,
 ) -> int:
-    """Rangefinder beams and Doppler ranges: prediction, cross-check, gates, recovery."""
+    """Rangefinder beams and Doppler ranges: prediction, cross-check, gates, recovery.
+
+    Robust extras: a beam repeating the same reading while the predicted range
+    must have changed by more than its noise is excluded (stuck sensor); with
+    three or more beams those far from the median implied height correction
+    are excluded; past the rejection limit a unit is re-tested against the
+    widened gate, then the height channel is re-initialised when another unit
+    agrees with the implied correction (or, with no other unit, when the
+    correction stayed the same within its noise over three times the limit)
+    and the map has no relief nearby that a horizontal error could explain.
+    """
     nmax = _MAX_BEAMS
     unit = np.empty(nmax, dtype=np.int64)  # 0 rangefinder, 1 Doppler
     beam = np.empty(nmax, dtype=np.int64)
@@ -678,6 +695,7 @@ def _update_ranges(
     rv = np.empty(nmax)
     kup = np.empty(nmax)
     tolz = np.empty(nmax)
+    sigz = np.empty(nmax)
     dz = np.empty(nmax)
     xh = np.empty(nmax)
     yh = np.empty(nmax)
@@ -697,6 +715,12 @@ def _update_ranges(
     else:
         s_rel = spacing
     map_var = p[P_MAP_SIGMA] ** 2
+    om = p[P_OMEGA]
+    vrel = np.empty(3)
+    vrel[0] = x[X_V] + om * r[1]
+    vrel[1] = x[X_V + 1] - om * r[0]
+    vrel[2] = x[X_V + 2]
+    ev = 0
 
     n = 0
     for u in range(2):
@@ -723,6 +747,13 @@ def _update_ranges(
                 sig = p[P_DOP_RSIG] + p[P_DOP_RFRAC] * z
             if not valid or not z > 0.0:
                 continue
+            i_raw = (B_RAW_LRF if u == 0 else B_RAW_DOPR) + b
+            i_frz = (B_FROZEN_LRF if u == 0 else B_FROZEN_DOPR) + b
+            if abs(z - bk[i_raw]) <= 1e-9 * z:
+                bk[i_frz] += 1.0
+            else:
+                bk[i_frz] = 0.0
+            bk[i_raw] = z
             unit[n] = u
             beam[n] = b
             meas[n] = z
@@ -732,6 +763,11 @@ def _update_ranges(
             )
             if ok and k_up > 1e-3:
                 status[n] = 2
+                # stuck sensor: identical readings while the range must have moved
+                rate = abs(hs[n, 0] * vrel[0] + hs[n, 1] * vrel[1] + hs[n, 2] * vrel[2])
+                if robust and bk[i_frz] >= 2.0 and rate * bk[i_frz] * p[P_DT] > 4.3 * sig:
+                    status[n] = 3
+                    ev |= EV_RANGE_FROZEN
                 nu[n] = z - rho
                 var = sig * sig + k_ter * k_ter * map_var
                 if robust:
@@ -739,6 +775,7 @@ def _update_ranges(
                 rv[n] = var
                 kup[n] = k_up
                 dz[n] = nu[n] / k_up
+                sigz[n] = sig / k_up
                 ratio = k_ter / k_up
                 tolz[n] = p[P_XC_TOL] + p[P_XC_FRAC] * z + 3.0 * ratio * (
                     relief + p[P_MAP_SIGMA]
@@ -747,8 +784,7 @@ def _update_ranges(
                 yh[n] = yhit
             n += 1
     if n == 0:
-        return 0
-    ev = 0
+        return ev
 
     # robust cross-check: with three or more beams, drop those far from the median
     if robust:
@@ -858,7 +894,16 @@ def _update_ranges(
                     if other_ok > 0:
                         agree = other_agree > 0 and other_agree > other_filter
                     else:
-                        agree = abs(dz_c - bk[i_streak]) <= tol_c
+                        # alone: the same correction, within noise and the filter's own
+                        # vertical drift, over three times the limit (a stuck or drifting
+                        # sensor implies a correction that moves with the descent)
+                        span = bk[i_cnt] * p[P_DT]
+                        sig_vz = np.sqrt(direction_variance(cov, E_V, up))
+                        tol_t = 4.3 * sigz[k_med] + 3.0 * sig_vz * span + 1.0
+                        agree = (
+                            bk[i_cnt] >= 3.0 * p[P_REJ_LIMIT]
+                            and abs(dz_c - bk[i_streak]) <= tol_t
+                        )
                     if agree:
                         radius = 3.0 * sig_h + spacing
                         relief = neighbourhood_relief(
