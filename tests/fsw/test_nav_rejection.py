@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from surefoot.config.navigation import NavConfig, NavDopplerConfig, NavInitConfig
+from surefoot.fsw.interfaces import NAV_VALID
 from surefoot.fsw.nav import measurements as M
 from surefoot.fsw.nav.layout import (
     B_ALT_EST,
@@ -22,6 +23,7 @@ from surefoot.fsw.nav.layout import (
     B_FAIL_LRF,
     B_N_REINIT_H,
     EV_HEIGHT_REINIT,
+    EV_IMU_MISSING,
     EV_LRF_ACCEPT,
     EV_LRF_FAILED,
     EV_LRF_REACQUIRED,
@@ -240,3 +242,17 @@ def test_missing_ranges_raise_the_flag(flat_descent) -> None:  # noqa: ANN001
         assert tm.alt[first_range] < 1000.0
         assert np.all(trusted[missing] == 0.0)
         assert np.all(trusted[first_range + 20 :] == 1.0)
+
+
+def test_imu_dropout_coasts_on_the_last_increments(flat_descent) -> None:  # noqa: ANN001
+    """Five cycles without IMU data: the filter propagates on its last rates,
+    flags each cycle, and the ranges keep the altitude."""
+    truth, terrain, grid = flat_descent
+
+    def drop(rows: dict) -> None:
+        rows["imu"][700:705, M.IMU_VALID] = 0.0
+
+    run, alt_err, _ = _fly("robust", truth, terrain, grid, SensorPlan(trn_every=10), edit=drop)
+    assert list(_events(run, EV_IMU_MISSING)) == [700, 701, 702, 703, 704]
+    assert np.all(np.abs(alt_err[700:]) < 5.0)
+    assert np.all(run.nav[:, NAV_VALID] == 1.0)

@@ -70,9 +70,12 @@ class NavRangefinderConfig(_Strict):
     """Laser rangefinder as the flight software believes it is mounted.
 
     ``beams_body``: 1 to 4 beam directions in body axes (normalised on use);
-    noise 1-sigma ``sigma_m + sigma_fraction * range``.
+    noise 1-sigma ``sigma_m + sigma_fraction * range``. ``fitted: false``
+    tells the flight software the lander carries none (a fitted but disabled
+    unit, as on IM-1, is a sensor fault: its rows are simply never valid).
     """
 
+    fitted: bool = True
     beams_body: tuple[Vec3, ...] = ((0.0, 0.0, -1.0),)
     position_body_m: Vec3 = (0.0, 0.0, -0.5)
     sigma_m: float = Field(1.0, gt=0.0, le=1e4)

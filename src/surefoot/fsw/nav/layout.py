@@ -92,6 +92,9 @@ N_B = 69
 NEVER = -1.0e9  # "time" of an event that has not happened
 
 # --- event bits (B_EVENTS) ----------------------------------------------------
+# Raised in both modes (the monitor's RANGE_MISSING / VEL_MISSING too, for
+# analysis); only ``robust`` acts on them: a naive filter keeps B_ALT_TRUSTED
+# and B_VEL_TRUSTED at 1, as the flight software of M1 and Resilience did.
 EV_LRF_ACCEPT = 1 << 0
 EV_LRF_REJECT = 1 << 1
 EV_LRF_FAILED = 1 << 2  # naive: rangefinder declared failed this cycle (ignored from now on)

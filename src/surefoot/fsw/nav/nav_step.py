@@ -297,7 +297,7 @@ def nav_params(
     p[P_INIT_BG] = np.radians(nav.init.gyro_bias_deg_h) / 3600.0
     p[P_STAR_SIGMA] = nav.star_tracker.sigma_arcsec * _ARCSEC
     lrf = nav.rangefinder
-    p[P_LRF_N] = len(lrf.beams_body)
+    p[P_LRF_N] = len(lrf.beams_body) if lrf.fitted else 0
     for k, b in enumerate(lrf.beams_body):
         p[P_LRF_DIR + 3 * k : P_LRF_DIR + 3 * k + 3] = _unit(b)
     p[P_LRF_POS : P_LRF_POS + 3] = lrf.position_body_m
@@ -898,7 +898,7 @@ def _update_ranges(
                         # vertical drift, over three times the limit (a stuck or drifting
                         # sensor implies a correction that moves with the descent)
                         span = bk[i_cnt] * p[P_DT]
-                        sig_vz = np.sqrt(direction_variance(cov, E_V, up))
+                        sig_vz = np.sqrt(max(direction_variance(cov, E_V, up), 0.0))
                         tol_t = 4.3 * sigz[k_med] + 3.0 * sig_vz * span + 1.0
                         agree = (
                             bk[i_cnt] >= 3.0 * p[P_REJ_LIMIT]
@@ -953,10 +953,10 @@ def _monitor(
     up = r / np.sqrt(np.sum(r * r))
     r_mcmf = rot_mci_to_mcmf(r, theta)
     alt = altitude_above_terrain(r_mcmf, c, p[P_RADIUS], meta, offsets, heights)
-    sig_alt = np.sqrt(direction_variance(cov, E_R, up) + p[P_MAP_SIGMA] ** 2)
+    sig_alt = np.sqrt(max(direction_variance(cov, E_R, up), 0.0) + p[P_MAP_SIGMA] ** 2)
     bk[B_ALT_EST] = alt
     bk[B_ALT_SIGMA] = sig_alt
-    bk[B_VZ_SIGMA] = np.sqrt(direction_variance(cov, E_V, up))
+    bk[B_VZ_SIGMA] = np.sqrt(max(direction_variance(cov, E_V, up), 0.0))
     range_fitted = p[P_LRF_N] > 0.0 or p[P_DOP_FITTED] > 0.5
     range_missing = False
     if range_fitted and alt < p[P_RANGE_BELOW]:
