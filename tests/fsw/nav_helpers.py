@@ -132,11 +132,14 @@ def degrade_map(
     resolution_m: float,
     offset_en_m: tuple[float, float] = (0.0, 0.0),
     height_bias_m: float = 0.0,
+    height_noise_m: float = 0.0,
+    rng: np.random.Generator | None = None,
 ):  # noqa: ANN201
-    """Onboard map from truth grids: each level resampled to at least ``resolution_m``
-    spacing over the same extent, features shifted by ``offset_en_m`` (map
-    height at p = truth height at p - offset) and heights raised by
-    ``height_bias_m``. Point sampling of the bilinear truth (no averaging)."""
+    """Onboard map from truth grids (``fsw.nav.map`` settings): each level resampled
+    to at least ``resolution_m`` spacing over the same extent, features shifted
+    by ``offset_en_m`` (map height at p = truth height at p - offset), heights
+    raised by ``height_bias_m`` plus white noise of ``height_noise_m`` per node.
+    Point sampling of the bilinear truth (no averaging)."""
     levels = []
     for lev in range(meta.shape[0]):
         x0, y0, dx, nx, ny = meta[lev]
@@ -151,6 +154,8 @@ def degrade_map(
                 h[j, i] = terrain_height(
                     meta, offsets, heights, x - offset_en_m[0], y - offset_en_m[1]
                 )
+        if height_noise_m > 0.0:
+            h += height_noise_m * (rng or np.random.default_rng(0)).normal(size=h.shape)
         levels.append((x0, y0, dxn, h + height_bias_m))
     meta_o = np.array([[x0, y0, dx, h.shape[1], h.shape[0]] for x0, y0, dx, h in levels])
     offs = np.zeros(len(levels) + 1, dtype=np.int64)

@@ -884,7 +884,7 @@ def _update_ranges(
                     other_agree = 0
                     other_filter = 0
                     for k in range(n):
-                        if unit[k] == u or status[k] == 0:
+                        if unit[k] == u or status[k] == 0 or status[k] == 3:
                             continue
                         other_ok += 1
                         if status[k] == 1:
