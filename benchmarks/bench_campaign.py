@@ -64,18 +64,25 @@ def main() -> None:
         header_style="bold",
     )
     for h in ("backend", "workers", "wall s", "landings/s", "flying only /s",
-              "vs 1 worker", "10k runs (min)", "safe"):
+              "vs 1 worker", "10k runs (min)", "CPU ms/landing", "CPUs got",
+              "10k runs, CPUs free (min)", "safe"):
         table.add_column(h, justify="right" if h != "backend" else "left")
     for label, workers, r, wall in rows:
         rate = args.runs / wall
         table.add_row(
             label, str(workers), f"{wall:.1f}", f"{rate:.1f}", f"{r.rate:.1f}",
-            f"{rate / base:.2f}", f"{10_000 / rate / 60:.1f}", f"{r.success}/{r.done}",
+            f"{rate / base:.2f}", f"{10_000 / rate / 60:.1f}",
+            f"{1e3 * r.worker_cpu_s / r.flown:.1f}", f"{r.cpus_used:.2f}",
+            f"{10_000 * r.worker_cpu_s / r.flown / workers / 60:.1f}",
+            f"{r.success}/{r.done}",
         )
-    Console(width=max(console.width, 110)).print(table)
+    Console(width=max(console.width, 150)).print(table)
     console.print(
         "wall: the whole campaign (draws and checks, worker start-up, flights, Parquet "
-        "writes); flying only: from the first submitted batch to the last stored one."
+        "writes); flying only: from the first submitted batch to the last stored one; "
+        "CPUs got: the workers' CPU time over the flying time (below the worker count when "
+        "other processes share the machine); CPUs free: the projection for workers that "
+        "each have a CPU of their own (CPU time per landing / workers)."
     )
 
 

@@ -21,7 +21,7 @@ import pytest
 from surefoot.campaign.replay import rerun
 from surefoot.campaign.report import compute_stats, load_campaign
 from surefoot.campaign.runner import SHARED_BY_BATCH, CampaignFailed, run_campaign
-from surefoot.campaign.worker import BatchTask, run_batch
+from surefoot.campaign.worker import BatchOutput, BatchTask, run_batch
 from surefoot.cli import main
 from surefoot.config.dispersions import numeric_field
 from surefoot.config.loader import load_scenario
@@ -100,7 +100,7 @@ def test_kill_and_resume_loses_and_repeats_nothing(reference, tmp_path: Path,
     assert rc == 0 and "all 24 runs are stored" in text
 
 
-def _die_once(marker: str, task: BatchTask) -> tuple:
+def _die_once(marker: str, task: BatchTask) -> BatchOutput:
     """Kill the worker process the first time run 5 is in its batch."""
     if 5 in task.run_index and not os.path.exists(marker):
         Path(marker).touch()
@@ -119,7 +119,7 @@ def test_a_dead_worker_is_replaced_and_its_batch_retried(reference, tmp_path: Pa
     same_rows(load_campaign(out).table, ref)
 
 
-def _fails_on_run_3(task: BatchTask) -> tuple:
+def _fails_on_run_3(task: BatchTask) -> BatchOutput:
     if 3 in task.run_index:
         raise RuntimeError("simulated failure")
     return run_batch(task)

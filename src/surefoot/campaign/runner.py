@@ -35,7 +35,7 @@ import numpy as np
 from surefoot.campaign.rows import result_schema
 from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
 from surefoot.campaign.store import FORMAT, CampaignError, CampaignStore, batch_id_for
-from surefoot.campaign.worker import BatchTask, init_worker, run_batch
+from surefoot.campaign.worker import BatchOutput, BatchTask, init_worker, run_batch
 from surefoot.config.dispersions import NumericField, ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
 
@@ -397,11 +397,17 @@ class CampaignResult:
     batches: int
     retries: int
     backend: str
+    worker_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
         """Landings per second of this start."""
         return self.flown / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def cpus_used(self) -> float:
+        """Average number of CPUs the workers' batches got (CPU time over wall time)."""
+        return self.worker_cpu_s / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
 def execute_campaign(
@@ -409,7 +415,7 @@ def execute_campaign(
     backend: Backend,
     *,
     progress: Callable[[CampaignProgress], None] | None = None,
-    batch_fn: Callable[[BatchTask], tuple] = run_batch,
+    batch_fn: Callable[[BatchTask], BatchOutput] = run_batch,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> CampaignResult:
     """Fly the prepared batches on ``backend``, writing each as it finishes.
@@ -438,6 +444,7 @@ def execute_campaign(
     inflight: dict[cf.Future, BatchTask] = {}
     attempts: Counter[str] = Counter()
     done, success, flown, retries = prepared.done_before, prepared.success_before, 0, 0
+    cpu_s = 0.0
     cap = 2 * backend.slots
     t0 = time.perf_counter()
 
@@ -453,9 +460,9 @@ def execute_campaign(
         retries += 1
         queue.appendleft(task)
 
-    def store_result(task: BatchTask, out: tuple) -> None:
-        nonlocal done, success, flown
-        _, table, _, _ = out
+    def store_result(task: BatchTask, out: BatchOutput) -> None:
+        nonlocal done, success, flown, cpu_s
+        table = out.table
         if (
             not table.schema.equals(schema)
             or table.column("run_index").to_pylist() != list(task.run_index)
@@ -466,6 +473,7 @@ def execute_campaign(
         done += task.size
         success += n_ok
         flown += task.size
+        cpu_s += out.cpu_s
         if progress is not None:
             progress(
                 CampaignProgress(
@@ -515,6 +523,7 @@ def execute_campaign(
         batches=len(prepared.batches),
         retries=retries,
         backend=backend.description,
+        worker_cpu_s=cpu_s,
     )
 
 
@@ -528,7 +537,7 @@ def run_campaign(
     dask: Any = None,
     batch_size: int | None = None,
     progress: Callable[[CampaignProgress], None] | None = None,
-    batch_fn: Callable[[BatchTask], tuple] = run_batch,
+    batch_fn: Callable[[BatchTask], BatchOutput] = run_batch,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> CampaignResult:
     """Run (or resume) a campaign from start to end.

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -55,30 +56,43 @@ class BatchTask:
         return len(self.run_index)
 
 
+class BatchOutput(NamedTuple):
+    """What a worker sends back for one batch.
+
+    Attributes
+    ----------
+    batch_id : str
+    table : pyarrow.Table
+        One row per run, in the batch's order (schema :func:`rows.result_schema`).
+    wall_s : float
+        Wall time of the batch in the worker (for rates; never stored in the rows).
+    cpu_s : float
+        CPU time of the worker process for the batch.
+    pid : int
+        Worker process id.
+    """
+
+    batch_id: str
+    table: pa.Table
+    wall_s: float
+    cpu_s: float
+    pid: int
+
+
 def init_worker() -> None:
     """Pool initialiser: Ctrl-C is the parent's business (it stops the pool)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_batch(task: BatchTask) -> tuple[str, pa.Table, float, int]:
-    """Fly one batch without telemetry.
-
-    Returns
-    -------
-    batch_id : str
-    table : pyarrow.Table
-        One row per run, in the batch's order (schema :func:`rows.result_schema`).
-    wall_s : float
-        Wall time of the flight in the worker (for rates, never stored in the rows).
-    pid : int
-        Worker process id.
-    """
+def run_batch(task: BatchTask) -> BatchOutput:
+    """Fly one batch without telemetry and return its rows."""
     import numba
 
     from surefoot.sim.runner import simulate
 
     if numba.get_num_threads() != task.numba_threads:
         numba.set_num_threads(min(task.numba_threads, numba.config.NUMBA_NUM_THREADS))
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
     paths = [f.path for f in task.fields]
     integer = [f.integer for f in task.fields]
     scenarios = [
@@ -87,4 +101,10 @@ def run_batch(task: BatchTask) -> tuple[str, pa.Table, float, int]:
     ]
     result = simulate(scenarios, telemetry=False)
     table = batch_table(result, task.run_index, task.values, task.fields)
-    return task.batch_id, table, float(result.wall_time_s), os.getpid()
+    return BatchOutput(
+        task.batch_id,
+        table,
+        time.perf_counter() - t_wall,
+        time.process_time() - t_cpu,
+        os.getpid(),
+    )
