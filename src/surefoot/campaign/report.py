@@ -176,10 +176,14 @@ def figure_drivers(cols: dict[str, np.ndarray], stats: CampaignStats) -> str | N
             panels.append((ranked[0].input, metric))
     if not panels:
         return None
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False)
+    ncol = min(3, len(panels))
+    nrow = -(-len(panels) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.2 * nrow), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
     colours = _outcome_colours(cols["outcome"])
     rng = np.random.default_rng(0)
-    for ax, (name, target) in zip(axes[0], panels, strict=True):
+    for ax, (name, target) in zip(axes.flat, panels, strict=False):
         x = np.asarray(cols[name], dtype=float)
         if target == "failure":
             y = (~np.asarray(cols["success"], dtype=bool)).astype(float)

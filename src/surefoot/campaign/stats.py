@@ -200,10 +200,15 @@ PERCENTILE_COLUMNS = (
 
 
 def severity(row: dict, limits: dict) -> tuple[int, float]:
-    """Sort key of a run, worse is larger: outcome class, then the worst limit ratio."""
+    """Sort key of a run, worse is larger: outcome class, then the worst limit ratio.
+
+    A limit that the campaign disperses (a ``touchdown.*`` input column) is
+    taken from the run's own row.
+    """
     rank = OUTCOME_SEVERITY.get(row["outcome"], 3)
     if row["outcome"] == "no_contact":
         return rank, float("inf")
+    limits = {k: row.get(f"touchdown.{k}", v) for k, v in limits.items()}
     ratios = [
         row["touchdown_vertical_speed_m_s"] / limits["max_vertical_speed_m_s"],
         row["touchdown_horizontal_speed_m_s"] / limits["max_horizontal_speed_m_s"],
