@@ -418,11 +418,22 @@ def make_rows(
 
     star = np.zeros((k_n, M.N_STAR))
     star[:, M.STAR_T] = t_end
-    sig_st = np.radians(nav.star_tracker.sigma_arcsec / 3600.0)
+    st = nav.star_tracker
+    sig_st = np.radians(
+        np.array([st.cross_boresight_sigma_arcsec] * 2 + [st.about_boresight_sigma_arcsec])
+        / 3600.0
+    )
+    zb = np.asarray(st.boresight_body, dtype=float)
+    zb /= np.linalg.norm(zb)
+    xb = np.cross([0.3, 0.7, 0.1], zb)  # any cross-boresight axes: the noise is symmetric
+    xb /= np.linalg.norm(xb)
+    c_bs = np.column_stack([xb, np.cross(zb, xb), zb])
     for k in range(k_n):
         if (k + 1) % plan.star_every == 0:
-            dq = rotvec_quat(n * sig_st * rng.normal(size=3))
-            star[k, M.STAR_Q : M.STAR_Q + 4] = quat_mul(dq, truth.q[k + 1])
+            q = truth.q[k + 1]
+            n_s = n * sig_st * rng.normal(size=3)
+            dq = rotvec_quat(quat_rotate(q, c_bs @ n_s))
+            star[k, M.STAR_Q : M.STAR_Q + 4] = quat_mul(dq, q)
             star[k, M.STAR_VALID] = 1.0
 
     lrf = np.zeros((k_n, M.N_LRF))

@@ -44,16 +44,18 @@ class NavImuConfig(_Strict):
 
     ``accel_vrw_m_s_sqrt_s``: velocity random walk (white accelerometer noise
     density); ``gyro_arw_deg_sqrt_h``: angle random walk; the bias random walks
-    model bias instability; scale factors enter as white noise proportional to
+    model bias instability (a Gauss-Markov bias of sigma ``s`` and correlation
+    time ``tau`` is covered by ``sqrt(2 s^2 / tau)``); defaults sit a little above
+    the ``sensors.imu`` defaults. Scale factors enter as white noise proportional to
     the measured increments; ``unmodelled_accel_m_s2`` covers the point-mass
     gravity and other force-model errors as a Gauss-Markov-like acceleration
     with the given correlation time.
     """
 
-    accel_vrw_m_s_sqrt_s: float = Field(3e-4, ge=0.0, le=1.0)
-    gyro_arw_deg_sqrt_h: float = Field(0.05, ge=0.0, le=100.0)
-    accel_bias_rw_m_s2_sqrt_s: float = Field(1e-5, ge=0.0, le=1.0)
-    gyro_bias_rw_deg_h_sqrt_s: float = Field(0.01, ge=0.0, le=100.0)
+    accel_vrw_m_s_sqrt_s: float = Field(6e-4, ge=0.0, le=1.0)
+    gyro_arw_deg_sqrt_h: float = Field(0.08, ge=0.0, le=100.0)
+    accel_bias_rw_m_s2_sqrt_s: float = Field(2e-5, ge=0.0, le=1.0)
+    gyro_bias_rw_deg_h_sqrt_s: float = Field(0.03, ge=0.0, le=100.0)
     accel_scale_factor_ppm: float = Field(300.0, ge=0.0, le=1e5)
     gyro_scale_factor_ppm: float = Field(300.0, ge=0.0, le=1e5)
     unmodelled_accel_m_s2: float = Field(5e-4, ge=0.0, le=1.0)
@@ -61,9 +63,17 @@ class NavImuConfig(_Strict):
 
 
 class NavStarTrackerConfig(_Strict):
-    """Star tracker accuracy believed by the flight software (1-sigma per axis)."""
+    """Star tracker as the flight software believes it: boresight in body axes and
+    1-sigma attitude noise across and about the boresight."""
 
-    sigma_arcsec: float = Field(20.0, gt=0.0, le=36000.0)
+    boresight_body: Vec3 = (0.0, -0.5, 0.8660254037844386)
+    cross_boresight_sigma_arcsec: float = Field(12.0, gt=0.0, le=36000.0)
+    about_boresight_sigma_arcsec: float = Field(70.0, gt=0.0, le=36000.0)
+
+    @field_validator("boresight_body")
+    @classmethod
+    def _dir(cls, v: Vec3) -> Vec3:
+        return _unit_beams((v,), "fsw.nav.star_tracker.boresight_body")[0]
 
 
 class NavRangefinderConfig(_Strict):

@@ -174,7 +174,8 @@ from surefoot.fsw.nav.layout import (
     P_ROBUST,
     P_SF_A,
     P_SF_G,
-    P_STAR_SIGMA,
+    P_STAR_AXES,
+    P_STAR_SIG,
     P_TRN_MIN,
     P_TRN_SCALE,
     P_TRUST_FRAC,
@@ -236,7 +237,7 @@ from surefoot.math.frames import (
     rot_mcmf_to_mci,
 )
 from surefoot.math.height_grid import altitude_above_terrain
-from surefoot.math.quaternion import dcm_to_quat, quat_mul
+from surefoot.math.quaternion import dcm_to_quat, quat_mul, quat_to_dcm
 
 _ARCSEC = np.pi / (180.0 * 3600.0)
 _MAX_BEAMS = MAX_LRF_BEAMS + DOPPLER_BEAMS
@@ -245,6 +246,20 @@ _MAX_BEAMS = MAX_LRF_BEAMS + DOPPLER_BEAMS
 def _unit(v: tuple[float, float, float]) -> np.ndarray:
     a = np.asarray(v, dtype=np.float64)
     return a / np.linalg.norm(a)
+
+
+def _sensor_axes(boresight: tuple[float, float, float]) -> np.ndarray:
+    """``C_body_sensor`` (3, 3): columns are sensor axes in body, z along the boresight.
+
+    Only the boresight matters to the filter (the noise is the same about both
+    cross-boresight axes); x is body +x projected off the boresight (body +y
+    when the boresight is near x).
+    """
+    z = _unit(boresight)
+    ref = np.array([1.0, 0.0, 0.0]) if abs(z[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    x = ref - (ref @ z) * z
+    x /= np.linalg.norm(x)
+    return np.column_stack([x, np.cross(z, x), z])
 
 
 def nav_params(
@@ -295,7 +310,11 @@ def nav_params(
     p[P_INIT_ATT] = np.radians(nav.init.attitude_deg)
     p[P_INIT_BA] = nav.init.accel_bias_m_s2
     p[P_INIT_BG] = np.radians(nav.init.gyro_bias_deg_h) / 3600.0
-    p[P_STAR_SIGMA] = nav.star_tracker.sigma_arcsec * _ARCSEC
+    st = nav.star_tracker
+    p[P_STAR_SIG] = st.cross_boresight_sigma_arcsec * _ARCSEC
+    p[P_STAR_SIG + 1] = st.cross_boresight_sigma_arcsec * _ARCSEC
+    p[P_STAR_SIG + 2] = st.about_boresight_sigma_arcsec * _ARCSEC
+    p[P_STAR_AXES : P_STAR_AXES + 9] = _sensor_axes(st.boresight_body).ravel()
     lrf = nav.rangefinder
     p[P_LRF_N] = len(lrf.beams_body) if lrf.fitted else 0
     for k, b in enumerate(lrf.beams_body):
@@ -459,13 +478,22 @@ def _update_star(
     if not qn > 0.0:
         return 0
     q_meas /= qn
-    nu = star_innovation(x, q_meas)
-    sig = p[P_STAR_SIGMA]
+    nu_mci = star_innovation(x, q_meas)
+    # work in the sensor axes, where the noise is diagonal: nu_s = (C C_s)^T nu
+    c_bs = p[P_STAR_AXES : P_STAR_AXES + 9].reshape(3, 3)
+    c_ib = quat_to_dcm(x[X_Q : X_Q + 4])
     hrows = np.zeros((3, N_ERR))
     rdiag = np.empty(3)
     tol = np.empty(3)
+    nu = np.empty(3)
     for k in range(3):
-        hrows[k, E_TH + k] = 1.0
+        acc = 0.0
+        for j in range(3):
+            a = c_ib[j, 0] * c_bs[0, k] + c_ib[j, 1] * c_bs[1, k] + c_ib[j, 2] * c_bs[2, k]
+            hrows[k, E_TH + j] = a
+            acc += a * nu_mci[j]
+        nu[k] = acc
+        sig = p[P_STAR_SIG + k]
         rdiag[k] = sig * sig
         tol[k] = 6.0 * sig
     d2 = _vector_d2(cov, hrows, rdiag, nu, 3)
