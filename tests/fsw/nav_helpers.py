@@ -515,8 +515,8 @@ def run_filter(x, cov, bk, p_row, rows, grid) -> Run:  # noqa: ANN001
     meta, offsets, heights = grid
     imu, star, lrf, dop, trn = rows["imu"], rows["star"], rows["lrf"], rows["dop"], rows["trn"]
     for k in range(k_n):
-        nav_step(x, cov, bk, p_row, imu[k], star[k], lrf[k], dop[k], trn[k], meta, offsets,
-                 heights, nav_row)
+        nav_step(imu[k, M.IMU_T], x, cov, bk, p_row, imu[k], star[k], lrf[k], dop[k], trn[k],
+                 meta, offsets, heights, nav_row)
         out.x[k] = x
         out.cov[k] = cov
         out.bk[k] = bk

@@ -33,8 +33,8 @@ from .nav_helpers import (
 @njit(cache=True)
 def _drive(x, cov, bk, p, imu, star, lrf, dop, trn, meta, offsets, heights, out):  # noqa: ANN001, ANN202
     for k in range(imu.shape[0]):
-        nav_step(x, cov, bk, p, imu[k], star[k], lrf[k], dop[k], trn[k], meta, offsets, heights,
-                 out)
+        nav_step(imu[k, 0], x, cov, bk, p, imu[k], star[k], lrf[k], dop[k], trn[k], meta,
+                 offsets, heights, out)
 
 
 def test_cycle_cost_with_all_sensors() -> None:

@@ -256,3 +256,24 @@ def test_imu_dropout_coasts_on_the_last_increments(flat_descent) -> None:  # noq
     assert list(_events(run, EV_IMU_MISSING)) == [700, 701, 702, 703, 704]
     assert np.all(np.abs(alt_err[700:]) < 5.0)
     assert np.all(run.nav[:, NAV_VALID] == 1.0)
+
+
+def test_first_call_at_the_initial_time_does_not_propagate(flat_descent) -> None:  # noqa: ANN001
+    """The sim's first cycle has an empty IMU row: the filter stays at t0 and
+    writes a valid navigation row of its initial estimate."""
+    from surefoot.fsw.interfaces import N_NAV, NAV_T
+    from surefoot.fsw.nav.nav_step import nav_step
+
+    truth, _, grid = flat_descent
+    nav = _nav("robust", False)
+    p = SITE.params(nav)
+    x, cov, bk = initial_estimate(p, truth, nav, np.random.default_rng(0))
+    x0, cov0 = x.copy(), cov.copy()
+    empty = {k: np.zeros(n) for k, n in (("imu", M.N_IMU), ("star", M.N_STAR), ("lrf", M.N_LRF),
+                                         ("dop", M.N_DOPPLER), ("trn", M.N_TRN))}
+    out = np.zeros(N_NAV)
+    nav_step(0.0, x, cov, bk, p, empty["imu"], empty["star"], empty["lrf"], empty["dop"],
+             empty["trn"], *grid, out)
+    assert np.array_equal(x, x0) and np.allclose(cov, cov0)
+    assert int(bk[B_EVENTS]) & EV_IMU_MISSING == 0
+    assert out[NAV_T] == 0.0 and out[NAV_VALID] == 1.0

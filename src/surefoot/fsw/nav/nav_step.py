@@ -212,7 +212,6 @@ from surefoot.fsw.nav.measurements import (
     IMU_DT,
     IMU_DTHETA,
     IMU_DV,
-    IMU_T,
     IMU_VALID,
     LRF_RANGE,
     LRF_T,
@@ -1053,6 +1052,7 @@ def nav_output(x: np.ndarray, p: np.ndarray, nav_out: np.ndarray) -> None:
 
 @njit(cache=True)
 def nav_step(
+    t: float,
     x: np.ndarray,
     cov: np.ndarray,
     bk: np.ndarray,
@@ -1067,13 +1067,17 @@ def nav_step(
     heights: np.ndarray,
     nav_out: np.ndarray,
 ) -> None:
-    """One navigation cycle for one lander, in place.
+    """One navigation cycle for one lander at flight-software time ``t``, in place.
 
     Order: propagate (IMU) -> star tracker -> TRN -> naive jump checks ->
     Doppler velocities -> ranges (rangefinder, Doppler) -> monitor -> output.
 
     Parameters
     ----------
+    t : float
+        Flight-software time of this cycle, s since scenario start; the
+        estimate is brought to ``t`` (no propagation on the first call, when
+        ``t`` equals the initial time).
     x : (N_X,)
         Nominal state row (``layout.X_*``), MCI.
     cov : (15, 15)
@@ -1083,8 +1087,9 @@ def nav_step(
     p : (N_P,)
         Parameter row from :func:`nav_params`.
     imu : (N_IMU,)
-        IMU increments accumulated over the cycle; its ``t`` becomes the
-        filter time. When not valid the filter coasts on the last rates.
+        IMU increments accumulated over the cycle that ends at ``t``. When not
+        valid (or empty) the filter coasts from its last time to ``t`` on the
+        last bias-corrected rates and raises ``EV_IMU_MISSING``.
     star, lrf, dop, trn : rows
         Measurement rows (:mod:`surefoot.fsw.nav.measurements`); used when
         valid and no older than ``max_measurement_age_s``.
@@ -1096,27 +1101,25 @@ def nav_step(
     ev = 0
     dv = np.empty(3)
     dth = np.empty(3)
+    elapsed = t - x[X_T]
     if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
         dt = imu[IMU_DT]
-        t = imu[IMU_T]
         for k in range(3):
             dv[k] = imu[IMU_DV + k]
             dth[k] = imu[IMU_DTHETA + k]
-    else:
-        dt = p[P_DT]
-        t = x[X_T] + dt
+        propagate(x, cov, p, dv, dth, dt)
+    elif elapsed > 0.0:
         for k in range(3):
-            dv[k] = (x[X_F + k] + x[X_BA + k]) * dt
-            dth[k] = (x[X_W + k] + x[X_BG + k]) * dt
-        ev |= EV_IMU_MISSING
-    propagate(x, cov, p, dv, dth, dt)
-    if ev & EV_IMU_MISSING:
-        # thrust and rates may change while we are blind: 10 % of the last increment
+            dv[k] = (x[X_F + k] + x[X_BA + k]) * elapsed
+            dth[k] = (x[X_W + k] + x[X_BG + k]) * elapsed
+        propagate(x, cov, p, dv, dth, elapsed)
+        # thrust and rates may change while we are blind: 10 % of the coasted increment
         f = np.sqrt(np.sum(dv * dv))
         w = np.sqrt(np.sum(dth * dth))
         for k in range(3):
             cov[E_V + k, E_V + k] += (0.1 * f) ** 2
             cov[E_TH + k, E_TH + k] += (0.1 * w) ** 2
+        ev |= EV_IMU_MISSING
     x[X_T] = t
     theta = p[P_OMEGA] * t
     c = p[P_C : P_C + 9].reshape(3, 3)
