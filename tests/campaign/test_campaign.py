@@ -377,3 +377,19 @@ def test_tables_hold_every_input_and_the_outcome(reference) -> None:
     assert alt.std() > 10.0  # dispersed
     # moderate dispersions: the current guidance lands them
     assert set(ref.column("outcome").to_pylist()) == {"safe"}
+
+
+def test_an_invalid_run_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "c"
+    spec = "dispersions.fields.touchdown.max_vertical_speed_m_s"
+    bad = [f"{spec}.dist=uniform", f"{spec}.low=5.0", f"{spec}.high=7.0"]
+    argv = ["campaign", SCENARIO, "--runs", "2", "--workers", "1", "--out", str(out)]
+    rc, _, err = cli([*argv, *[a for x in bad for a in ("--set", x)]], capsys)
+    assert rc == 2 and "draws an invalid scenario" in err and "crash_vertical" in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert not (out / "campaign.json").exists() and not (out / "results").exists()
+    good = [f"{spec}.dist=uniform", f"{spec}.low=1.9", f"{spec}.high=2.1"]
+    rc, text, _ = cli([*argv, *[a for x in good for a in ("--set", x)]], capsys)
+    assert rc == 0 and "done: 2/2 runs stored" in text

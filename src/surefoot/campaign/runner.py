@@ -153,7 +153,8 @@ def resolve(scenario: Scenario) -> ResolvedDispersions:
 def _shared_columns(fields: tuple[NumericField, ...]) -> list[int]:
     out = []
     for k, f in enumerate(fields):
-        if any(f.path == p or (p.endswith(".") and f.path.startswith(p)) for p in SHARED_BY_BATCH):
+        if any(f.path == p or (p.endswith(".") and f.path.startswith(p))
+               for p in SHARED_BY_BATCH):
             out.append(k)
     return out
 
@@ -211,7 +212,7 @@ def prepare_campaign(
     )
     try:
         notes = []
-        old = getattr(store, "previous_manifest", None)
+        old = store.previous_manifest
         if old is not None and old.get("code_fingerprint") != store.manifest["code_fingerprint"]:
             notes.append(
                 "the surefoot source changed since this campaign started; "
@@ -228,6 +229,7 @@ def prepare_campaign(
         integer = [f.integer for f in resolved.fields]
         for k in range(pending.size):  # every run valid before any flies
             run_scenario(base, paths, integer, draws.values[k], draws.seed[k], int(pending[k]))
+        store.commit()
         shared = _shared_columns(resolved.fields)
         groups: dict[tuple, list[int]] = {}
         for k in range(pending.size):

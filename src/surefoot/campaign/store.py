@@ -93,6 +93,7 @@ class CampaignStore:
     def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
         self.root = Path(root)
         self.manifest = manifest
+        self.previous_manifest: dict[str, Any] | None = None
         self._lock_fd: int | None = None
 
     @property
@@ -143,6 +144,8 @@ class CampaignStore:
 
         The folder is locked until :meth:`close`. ``manifest['runs']`` may grow
         on resume (the campaign extends); the definition must not change.
+        Nothing is written until :meth:`commit`, so a campaign whose runs turn
+        out invalid leaves no trace that would block the corrected one.
 
         Raises
         ------
@@ -173,13 +176,16 @@ class CampaignStore:
                 store.previous_manifest = old
             else:
                 store.previous_manifest = None
-            store.results_dir.mkdir(exist_ok=True)
-            store._remove_temporaries()
-            store.write_manifest()
         except BaseException:
             store.close()
             raise
         return store
+
+    def commit(self) -> None:
+        """Write the manifest and make the results folder (before the first part)."""
+        self.results_dir.mkdir(exist_ok=True)
+        self._remove_temporaries()
+        self.write_manifest()
 
     def _lock(self) -> None:
         try:
@@ -204,7 +210,7 @@ class CampaignStore:
 
     def _remove_temporaries(self) -> None:
         for folder in (self.root, self.results_dir):
-            for p in folder.glob(".*.tmp"):
+            for p in folder.glob(".*.tmp") if folder.is_dir() else ():
                 p.unlink(missing_ok=True)
 
     def write_manifest(self) -> None:
