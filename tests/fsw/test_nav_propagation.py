@@ -48,8 +48,9 @@ def _kepler_reference(r0, v0, t_end, accel_body=None, q0=None, w_body=None):  # 
 
 def test_coast_reproduces_kepler_motion() -> None:
     """A 15 x 100 km-like arc for 1000 s with a perfect IMU in free fall
-    (zero specific force) and a slow tumble: position within 0.5 m, velocity
-    within 1 mm/s of DOP853; attitude equals the closed-form rotation."""
+    (zero specific force) and a slow tumble: position within 2 cm, velocity
+    within 0.1 mm/s of DOP853 (measured: 1 mm, 1 um/s); attitude equals the
+    closed-form rotation."""
     r0 = np.array([R_MOON + 15_000.0, 0.0, 0.0])
     v0 = np.array([0.0, 1700.0, 120.0])
     w = np.array([0.01, -0.02, 0.005])
@@ -61,8 +62,8 @@ def test_coast_reproduces_kepler_motion() -> None:
     for _ in range(n):
         propagate(x, cov, p, dv, w * dt, dt)
     r_ref, v_ref = _kepler_reference(r0, v0, n * dt)
-    assert np.linalg.norm(x[X_R : X_R + 3] - r_ref) < 0.5
-    assert np.linalg.norm(x[X_V : X_V + 3] - v_ref) < 1e-3
+    assert np.linalg.norm(x[X_R : X_R + 3] - r_ref) < 0.02
+    assert np.linalg.norm(x[X_V : X_V + 3] - v_ref) < 1e-4
     q_ref = quat_mul(q0, rotvec_quat(w * n * dt))
     assert np.linalg.norm(attitude_error(q_ref, x[X_Q : X_Q + 4])) < 1e-9
     # the covariance stays symmetric positive definite and grows
