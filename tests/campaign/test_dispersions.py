@@ -215,3 +215,27 @@ def test_nested_sections_read_as_dotted_paths(tmp_path: Path) -> None:
         scenario_with(tmp_path, {"fields": {
             "initial": {"altitude_m": {"dist": "normal", "sigma": 10.0}},
             "initial.altitude_m": {"dist": "normal", "sigma": 10.0}}})
+
+
+def test_fault_timing_in_a_list_is_dispersible(tmp_path: Path) -> None:
+    faults = {"rangefinder": {"faults": [{"kind": "dropout", "time_s": [100.0, 200.0]}]}}
+    start, end = "sensors.rangefinder.faults.0.time_s.0", "sensors.rangefinder.faults.0.time_s.1"
+    s = scenario_with(tmp_path, {"correlated": [{
+        "fields": {start: {"sigma": 10.0}, end: {"sigma": 10.0}},
+        "correlation": [[1.0, 1.0], [1.0, 1.0]]}]}, sensors=faults)
+    r = resolve_dispersions(s)
+    d = draw_runs(r, 0, range(5))
+    for k in range(5):
+        run = run_scenario(base_dict(s), list(r.paths), [False, False], d.values[k],
+                           int(d.seed[k]))
+        t0, t1 = run.sensors.rangefinder.faults[0].time_s
+        assert t1 - t0 == pytest.approx(100.0) and t0 != 100.0  # the window moves whole
+    for path, message in (("sensors.rangefinder.faults.1.time_s.0", "has no"),
+                          ("sensors.rangefinder.faults.0.altitude_m.0", "has no")):
+        s = scenario_with(tmp_path, {"fields": {path: {"dist": "uniform", "low": 1, "high": 2}}},
+                          sensors=faults)
+        with pytest.raises(ConfigError, match=message):
+            resolve_dispersions(s)
+    with pytest.raises(ConfigError, match="is a list"):
+        scenario_with(tmp_path, {"fields": {"sensors.rangefinder.faults.x": {
+            "dist": "uniform", "low": 1, "high": 2}}}, sensors=faults)

@@ -2,7 +2,8 @@
 
 A scenario's ``dispersions`` section names numeric fields by their dotted
 path (``initial.altitude_m``; a tuple element by its index,
-``vehicle.engine.misalignment_deg.0`` or ``vehicle.engine.misalignment_deg[0]``)
+``vehicle.engine.misalignment_deg.0`` or ``vehicle.engine.misalignment_deg[0]``;
+a scheduled fault's window by its list index, ``sensors.rangefinder.faults.0.time_s.0``)
 and gives each a distribution::
 
     dispersions:
@@ -217,8 +218,15 @@ def numeric_field(path: str, root: type[BaseModel] | None = None) -> NumericFiel
             continue
         if typing.get_origin(node) is tuple:
             args = typing.get_args(node)
-            if not re.fullmatch(r"\d+", part) or int(part) >= len(args) or args[-1] is Ellipsis:
-                raise ValueError(f"'{where}' is a tuple of {len(args)}: index it with 0..")
+            if len(args) == 2 and args[1] is Ellipsis:  # a list such as a sensor's faults
+                if not re.fullmatch(r"\d+", part):
+                    raise ValueError(f"'{where}' is a list: index it with 0, 1, ...")
+                node, meta = args[0], []
+                continue
+            if not re.fullmatch(r"\d+", part) or int(part) >= len(args):
+                raise ValueError(
+                    f"'{where}' is a tuple of {len(args)}: index it with 0..{len(args) - 1}"
+                )
             node, meta = args[int(part)], []
             continue
         raise ValueError(f"'{where}' is a value, not a section")
@@ -501,14 +509,32 @@ class ResolvedDispersions:
         return tuple(f.path for f in self.fields)
 
 
-def nominal_value(data: dict[str, Any], path: str) -> Any:
-    """The value at a dotted path of a scenario dump (``None`` when unset)."""
+_MISSING = object()
+
+
+def _slot(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path, ``None`` when unset, ``_MISSING`` when there is no
+    such place in this scenario (a section left unset, a list index past its end)."""
     node: Any = data
     for part in path.split("."):
         if node is None:
-            return None
-        node = node[int(part)] if isinstance(node, list | tuple) else node.get(part)
+            return _MISSING
+        if isinstance(node, list | tuple):
+            i = int(part)
+            if i >= len(node):
+                return _MISSING
+            node = node[i]
+        else:
+            node = node.get(part, _MISSING)
+            if node is _MISSING:
+                return _MISSING
     return node
+
+
+def nominal_value(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of a scenario dump (``None`` when unset or absent)."""
+    v = _slot(data, path)
+    return None if v is _MISSING else v
 
 
 def _normal_mass(a: float, b: float) -> float:
@@ -561,9 +587,18 @@ def resolve_dispersions(scenario: Any) -> ResolvedDispersions:
                 "use dist: truncnormal with low/high, or a smaller sigma"
             )
 
+    def exists(path: str, where: str) -> None:
+        if _slot(data, path) is _MISSING:
+            parent = path.rsplit(".", 1)[0]
+            raise ConfigError(
+                f"dispersions.{where}: the scenario has no '{path}' ('{parent}' is unset "
+                "or shorter); set it in the scenario to disperse it"
+            )
+
     for path, spec in disp.fields.items():
         where = f"fields.{path}"
         f = numeric_field(path)
+        exists(path, where)
         fields.append(f)
         if isinstance(spec, NormalDispersion):
             mean = spec.mean if spec.mean is not None else nominal(path, where, "give a mean")
@@ -629,6 +664,7 @@ def resolve_dispersions(scenario: Any) -> ResolvedDispersions:
         for path, member in g.fields.items():
             where = f"correlated.{k}.fields.{path}"
             f = numeric_field(path)
+            exists(path, where)
             fields.append(f)
             mean = member.mean if member.mean is not None else nominal(path, where, "give a mean")
             check_normal(f, mean, member.sigma, where)
