@@ -15,7 +15,7 @@ REFERENCE_RUNS = 24
 SCENARIO = "default-dispersed"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def warm_kernel() -> None:
     """Compile (or load) the batch kernel once here, so worker processes load it from
     Numba's disk cache instead of compiling side by side."""
@@ -25,7 +25,8 @@ def warm_kernel() -> None:
 
 
 @pytest.fixture(scope="session")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pa.Table]:
+def reference(warm_kernel: None, tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[Path, pa.Table]:
     """The reference campaign: one local worker, batches of 5 (5, 5, 5, 5, 4)."""
     out = tmp_path_factory.mktemp("reference") / "campaign"
     result = run_campaign(load_scenario(SCENARIO), REFERENCE_RUNS, out, workers=1,

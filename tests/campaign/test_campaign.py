@@ -30,6 +30,8 @@ from surefoot.sim.setup import check_batchable
 
 from .conftest import REFERENCE_RUNS, SCENARIO
 
+pytestmark = pytest.mark.usefixtures("warm_kernel")
+
 
 def same_rows(table: pa.Table, reference: pa.Table) -> None:
     """Every column equal, row by row (NaN equals NaN), for the runs ``table`` holds."""
