@@ -39,12 +39,20 @@ class CampaignError(ConfigError):
     """Bad campaign input or a corrupted campaign folder (one line, exit status 2)."""
 
 
+def _file_mode() -> int:
+    """Permissions of a new file under the current umask (mkstemp makes them 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write ``path`` through a temporary file in its folder, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
+        os.chmod(tmp, _file_mode())
         write(Path(tmp))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
