@@ -485,11 +485,17 @@ def execute_campaign(
 
     while queue or inflight:
         executor = backend.executor()
+        broken = False
         while queue and len(inflight) < cap:
             task = queue.popleft()
-            inflight[executor.submit(batch_fn, task)] = task
+            try:
+                inflight[executor.submit(batch_fn, task)] = task
+            except BrokenProcessPool:
+                # a worker died between two waits: the pool refuses new work
+                queue.appendleft(task)
+                broken = True
+                break
         finished, _ = cf.wait(list(inflight), timeout=1.0, return_when=cf.FIRST_COMPLETED)
-        broken = False
         for fut in finished:
             task = inflight.pop(fut)
             try:
