@@ -77,7 +77,25 @@ FS_T_TERMINAL = 8
 FS_THRUST_CMD = 9
 FS_INIT = 10
 FS_ACMD = 11  # 3, guidance acceleration command, ENU
-N_FS = 14
+FS_TARGET = 14  # 3: target offset from (0, 0, target height) in site ENU, m (a divert moves it)
+FS_REQUEST = 17  # bit flags (REQ_*) asking the simulator's between-step services for work
+FS_REQUEST_T = 18  # flight-software time of the newest request, s
+FS_NAV_FLAGS = 19  # guidance reaction bits of the last cycle (RX_*)
+# reserved blocks, owned by the modules that use them
+FS_CONVEX = 20  # convex guidance: trajectory table and bookkeeping
+N_FS_CONVEX = 400
+FS_HDA = FS_CONVEX + N_FS_CONVEX  # hazard detection and avoidance bookkeeping
+N_FS_HDA = 40
+N_FS = FS_HDA + N_FS_HDA
+
+# requests to the simulator's services (FS_REQUEST bits). A lander that raises
+# one pauses after its current step; the service answers between two steps
+# (the software waits one simulation step for it) and clears the bit.
+REQ_CONVEX_SOLVE = 1 << 0
+REQ_HAZARD_SCAN = 1 << 1
+
+# guidance reactions (FS_NAV_FLAGS bits)
+RX_ALT_UNTRUSTED = 1 << 0  # descent rate capped to what the trusted altitude allows
 
 
 def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
@@ -300,7 +318,9 @@ def fsw_step(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray) -
         fs[FS_MPROP] = fp[FP_PROP0]
         fs[FS_T_APPROACH] = -1.0
         fs[FS_T_TERMINAL] = -1.0
-    r = nav[NAV_R : NAV_R + 3] - np.array([0.0, 0.0, fp[FP_TARGET_H]])
+    r = nav[NAV_R : NAV_R + 3] - np.array(
+        [fs[FS_TARGET], fs[FS_TARGET + 1], fp[FP_TARGET_H] + fs[FS_TARGET + 2]]
+    )
     v = nav[NAV_V : NAV_V + 3]
     q = nav[NAV_Q : NAV_Q + 4]
     w = nav[NAV_W : NAV_W + 3]

@@ -15,6 +15,7 @@ from surefoot.fsw.executive import (
     FP_MAX_THRUST,
     FS_ACMD,
     FS_PHASE,
+    FS_REQUEST,
     FS_TGO,
     FS_THRUST_CMD,
     fsw_step,
@@ -101,7 +102,7 @@ def _run_segment(
     seeds: np.ndarray,
     done: np.ndarray,
     td: np.ndarray,
-    step0: int,
+    steps: np.ndarray,
     n_steps: int,
     max_steps: int,
     dt: float,
@@ -110,12 +111,15 @@ def _run_segment(
     tel: np.ndarray,
     n_rows: np.ndarray,
 ) -> None:
-    """Advance the batch from global step ``step0`` by at most ``n_steps``.
+    """Advance every running lander by at most ``n_steps`` steps from its own step.
 
     Arrays with a leading lander axis are updated in place: truth state ``x``,
     flight-software state ``fs``, last commands ``cmd`` and navigation rows
-    ``nav``, ``done`` flags, touchdown records ``td``. When ``rec_every > 0``
-    telemetry rows are written to ``tel[i, :n_rows[i]]`` (reset per segment).
+    ``nav``, ``done`` flags, touchdown records ``td`` and the step counters
+    ``steps``. A lander whose flight software raised a service request
+    (``fs[i, FS_REQUEST] != 0``) stops after the step it is in, so the
+    simulator can answer between two steps. When ``rec_every > 0`` telemetry
+    rows are written to ``tel[i, :n_rows[i]]`` (reset per call).
     """
     c_enu_mcmf = site[SITE_C : SITE_C + 9].reshape(3, 3)
     radius = site[SITE_RADIUS]
@@ -130,8 +134,8 @@ def _run_segment(
             continue
         work = np.empty((5, N_STATE))
         xi = x[i]
-        for k in range(n_steps):
-            step = step0 + k
+        for _ in range(n_steps):
+            step = steps[i]
             t = step * dt
             if step >= max_steps:
                 done[i] = DONE_TIMEOUT
@@ -156,16 +160,17 @@ def _run_segment(
                 )
                 n_rows[i] += 1
             rk4_step(xi, cmd[i], vp[i], moon, dt, work)
+            steps[i] = step + 1
             t_next = (step + 1) * dt
             theta = omega * t_next
             # cheap test first: the CoM must be within leg reach of the ground
             r_mcmf = rot_mci_to_mcmf(xi[0:3], theta)
             alt = altitude_above_terrain(r_mcmf, c_enu_mcmf, radius, meta, offsets, heights)
-            if alt > reach:
-                continue
-            foot_min = check_contact(
-                xi, theta, feet_body, c_enu_mcmf, radius, meta, offsets, heights
-            )
+            foot_min = 1.0
+            if alt <= reach:
+                foot_min = check_contact(
+                    xi, theta, feet_body, c_enu_mcmf, radius, meta, offsets, heights
+                )
             if foot_min <= 0.0:
                 touchdown_metrics(
                     xi,
@@ -197,6 +202,8 @@ def _run_segment(
                         nav[i],
                     )
                     n_rows[i] += 1
+                break
+            if fs[i, FS_REQUEST] != 0.0:
                 break
 
 

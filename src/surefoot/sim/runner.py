@@ -15,6 +15,7 @@ from surefoot.sim.kernel import (
     run_segment_parallel,
     run_segment_serial,
 )
+from surefoot.sim.services import serve_requests
 from surefoot.sim.setup import BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
 from surefoot.world.contact import (
@@ -136,14 +137,13 @@ def simulate(
     seg_rows = SEGMENT_STEPS // b.rec_every + 2 if b.rec_every > 0 else 1
     tel = np.zeros((len(scenarios), seg_rows, N_COLUMNS))
     n_rows = np.zeros(len(scenarios), dtype=np.int64)
-    step = 0
-    while np.any(b.done == DONE_RUNNING) and step <= b.max_steps:
-        _run(b, terrain, step, SEGMENT_STEPS, tel, n_rows)
+    while np.any(b.done == DONE_RUNNING):
+        _run(b, terrain, SEGMENT_STEPS, tel, n_rows)
         if b.rec_every > 0:
             for i in range(len(scenarios)):
                 if n_rows[i] > 0:
                     tel_rows[i].append(tel[i, : n_rows[i]].copy())
-        step += SEGMENT_STEPS
+        serve_requests(b, terrain, scenarios)
     s0 = scenarios[0]
     legs = s0.vehicle.legs
     com_h = legs.height_m + s0.vehicle.com_dry_body_m[2]
@@ -171,7 +171,6 @@ def simulate(
 def _run(
     b: BatchArrays,
     terrain: TerrainGrids,
-    step0: int,
     n_steps: int,
     tel: np.ndarray,
     n_rows: np.ndarray,
@@ -196,7 +195,7 @@ def _run(
         b.seeds,
         b.done,
         b.td,
-        step0,
+        b.steps,
         n_steps,
         b.max_steps,
         b.dt,

@@ -119,6 +119,7 @@ class BatchArrays:
     seeds: np.ndarray
     done: np.ndarray
     td: np.ndarray
+    steps: np.ndarray
     dt: float
     ctrl_every: int
     rec_every: int
@@ -164,6 +165,7 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         seeds=np.array([s.seed for s in scenarios], dtype=np.int64),
         done=np.zeros(n, dtype=np.int64),
         td=np.zeros((n, N_TD)),
+        steps=np.zeros(n, dtype=np.int64),
         dt=dt,
         ctrl_every=ctrl_every,
         rec_every=rec_every,
