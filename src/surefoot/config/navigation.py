@@ -208,6 +208,12 @@ class OnboardMapConfig(_Strict):
     ``height_sigma_m``, the 1-sigma accuracy it assumes for its map.
     """
 
+    model: Literal["degraded", "flat"] = Field(
+        "degraded",
+        description="degraded: a resampled copy of the truth; flat: one plane at the "
+        "target's true height (a lander that equates range with height above the site "
+        "level, as HAKUTO-R M1's approach terrain was never modelled)",
+    )
     resolution_m: float = Field(30.0, gt=0.0)
     horizontal_offset_m: tuple[float, float] = (0.0, 0.0)
     height_bias_m: float = 0.0

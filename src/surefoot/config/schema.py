@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from surefoot.config.dispersions import DispersionsConfig
 from surefoot.config.navigation import NavConfig
-from surefoot.config.sensors import IdealNavConfig, SensorsConfig  # noqa: F401
+from surefoot.config.sensors import IdealNavConfig, SensorsConfig, sensor_rate_error  # noqa: F401
 from surefoot.config.terrain import TerrainConfig
 
 Vec3 = tuple[float, float, float]
@@ -58,6 +58,19 @@ class InitialStateConfig(_Strict):
     approach_azimuth_deg: float = Field(90.0, ge=0.0, lt=360.0)
     attitude_error_deg: float = Field(0.0, ge=0.0, le=30.0)
     body_rate_deg_s: Vec3 = (0.0, 0.0, 0.0)
+    estimate_error_enu_m: Vec3 = Field(
+        (0.0, 0.0, 0.0),
+        description="error of the initial state estimate handed to the navigation filter "
+        "(estimate minus truth, site ENU, m), on top of a random draw",
+    )
+    estimate_error_velocity_enu_m_s: Vec3 = (0.0, 0.0, 0.0)
+    estimate_error_scale: float = Field(
+        1.0,
+        ge=0.0,
+        le=100.0,
+        description="the random part of the initial estimate error is drawn from the "
+        "fsw.nav.init sigmas times this scale (0: none)",
+    )
 
 
 class EngineConfig(_Strict):
@@ -219,4 +232,8 @@ class Scenario(_Strict):
         ratio = self.fsw.control.rate_hz / self.fsw.guidance.rate_hz
         if abs(ratio - round(ratio)) > 1e-9 or ratio < 1:
             raise ValueError("fsw.guidance.rate_hz must divide fsw.control.rate_hz")
+        if self.fsw.nav.source == "ekf":
+            err = sensor_rate_error(self.sensors, self.sim.dt_s)
+            if err:
+                raise ValueError(err)
         return self

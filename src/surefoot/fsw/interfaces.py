@@ -22,7 +22,10 @@ NAV_V = 4  # 3
 NAV_Q = 7  # 4
 NAV_W = 11  # 3
 NAV_VALID = 14
-N_NAV = 15
+NAV_ALT_TRUSTED = 15  # 1.0 when guidance may trust the height (navigation monitor)
+NAV_ALT_SIGMA = 16  # 1-sigma of the height above the terrain, m
+NAV_VEL_TRUSTED = 17  # 1.0 when the velocity is trusted
+N_NAV = 18
 
 CMD_THRUST = 0
 CMD_TORQUE = 1  # 3

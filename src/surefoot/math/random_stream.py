@@ -23,6 +23,7 @@ _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 # Stream ids: one per noise source, fixed forever so that runs replay.
 STREAM_IDEAL_NAV = 1
 STREAM_INITIAL_ATTITUDE = 2
+STREAM_INITIAL_ESTIMATE = 3  # error of the initial navigation estimate (per run)
 
 
 @njit(cache=True, inline="always")

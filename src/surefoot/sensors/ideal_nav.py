@@ -12,7 +12,17 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.schema import IdealNavConfig
-from surefoot.fsw.interfaces import NAV_Q, NAV_R, NAV_T, NAV_V, NAV_VALID, NAV_W
+from surefoot.fsw.interfaces import (
+    NAV_ALT_SIGMA,
+    NAV_ALT_TRUSTED,
+    NAV_Q,
+    NAV_R,
+    NAV_T,
+    NAV_V,
+    NAV_VALID,
+    NAV_VEL_TRUSTED,
+    NAV_W,
+)
 from surefoot.math.quaternion import quat_mul
 from surefoot.math.random_stream import STREAM_IDEAL_NAV, normal
 from surefoot.world.site_frame import truth_enu
@@ -61,3 +71,6 @@ def ideal_nav_measure(
     for k in range(4):
         out[NAV_Q + k] = qe[k]
     out[NAV_VALID] = 1.0
+    out[NAV_ALT_TRUSTED] = 1.0
+    out[NAV_ALT_SIGMA] = p[NS_POS]
+    out[NAV_VEL_TRUSTED] = 1.0

@@ -14,15 +14,51 @@ from numba import njit, prange
 from surefoot.fsw.executive import (
     FP_MAX_THRUST,
     FS_ACMD,
+    FS_NAV_FLAGS,
     FS_PHASE,
     FS_REQUEST,
     FS_TGO,
     FS_THRUST_CMD,
     fsw_step,
 )
-from surefoot.fsw.interfaces import NAV_R, NAV_V
+from surefoot.fsw.interfaces import NAV_ALT_SIGMA, NAV_ALT_TRUSTED, NAV_R, NAV_V
+from surefoot.fsw.nav.layout import B_ALT_EST, B_EVENTS
+from surefoot.fsw.nav.measurements import N_DOPPLER, N_IMU, N_LRF, N_STAR, N_TRN
+from surefoot.fsw.nav.nav_step import nav_step
 from surefoot.math.frames import rot_mci_to_mcmf
+from surefoot.sensors.doppler_lidar import (
+    N_DOPPLER_PARAMS,
+    N_DOPPLER_STATE,
+    doppler_lidar_measure,
+)
 from surefoot.sensors.ideal_nav import ideal_nav_measure
+from surefoot.sensors.imu import (
+    N_IMU_PARAMS,
+    N_IMU_STATE,
+    imu_reset_row,
+    imu_sample,
+    imu_truth_inputs,
+)
+from surefoot.sensors.rangefinder import N_LRF_PARAMS, N_LRF_STATE, rangefinder_measure
+from surefoot.sensors.star_tracker import N_STAR_PARAMS, N_STAR_STATE, star_tracker_measure
+from surefoot.sensors.trn_camera import N_TRN_PARAMS, N_TRN_STATE, trn_camera_measure
+from surefoot.sim.sensor_suite import (
+    SM_DOP,
+    SM_IMU,
+    SM_LRF,
+    SM_STAR,
+    SM_TRN,
+    SP_DOP,
+    SP_IMU,
+    SP_LRF,
+    SP_STAR,
+    SP_TRN,
+    SS_DOP,
+    SS_IMU,
+    SS_LRF,
+    SS_STAR,
+    SS_TRN,
+)
 from surefoot.world.contact import check_contact, touchdown_metrics
 from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, truth_enu
 from surefoot.world.terrain.grid import altitude_above_terrain
@@ -55,6 +91,8 @@ def _record(
     fs: np.ndarray,
     fp: np.ndarray,
     nav: np.ndarray,
+    bk: np.ndarray,
+    ekf: bool,
 ) -> None:
     r_enu, v_enu, q, r_mcmf = truth_enu(x, t, site)
     m, _, _ = mass_properties(x[S_MPROP], vp)
@@ -83,6 +121,11 @@ def _record(
         row[26 + k] = nav[NAV_V + k]
         row[29 + k] = fs[FS_ACMD + k]
         row[32 + k] = x[S_TORQUE + k]
+    row[35] = bk[B_ALT_EST] if ekf else np.nan
+    row[36] = nav[NAV_ALT_SIGMA]
+    row[37] = nav[NAV_ALT_TRUSTED]
+    row[38] = bk[B_EVENTS] if ekf else 0.0
+    row[39] = fs[FS_NAV_FLAGS]
 
 
 def _run_segment(
@@ -103,6 +146,18 @@ def _run_segment(
     done: np.ndarray,
     td: np.ndarray,
     steps: np.ndarray,
+    nav_mode: np.ndarray,
+    suite_p: np.ndarray,
+    suite_s: np.ndarray,
+    suite_m: np.ndarray,
+    imu_sub: np.ndarray,
+    kx: np.ndarray,
+    kcov: np.ndarray,
+    kbk: np.ndarray,
+    kp: np.ndarray,
+    map_meta: np.ndarray,
+    map_offsets: np.ndarray,
+    map_heights: np.ndarray,
     n_steps: int,
     max_steps: int,
     dt: float,
@@ -134,6 +189,15 @@ def _run_segment(
             continue
         work = np.empty((5, N_STATE))
         xi = x[i]
+        ekf = nav_mode[i] == 1
+        p_i = suite_p[i]
+        s_i = suite_s[i]
+        m_i = suite_m[i]
+        imu_p = p_i[SP_IMU : SP_IMU + N_IMU_PARAMS]
+        imu_s = s_i[SS_IMU : SS_IMU + N_IMU_STATE]
+        imu_row = m_i[SM_IMU : SM_IMU + N_IMU]
+        n_sub = imu_sub[i]
+        alt_true = 1e9
         for _ in range(n_steps):
             step = steps[i]
             t = step * dt
@@ -141,7 +205,83 @@ def _run_segment(
                 done[i] = DONE_TIMEOUT
                 break
             if step % ctrl_every == 0:
-                ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
+                if ekf:
+                    r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
+                    alt_true = altitude_above_terrain(
+                        r_now, c_enu_mcmf, radius, meta, offsets, heights
+                    )
+                    star_row = m_i[SM_STAR : SM_STAR + N_STAR]
+                    lrf_row = m_i[SM_LRF : SM_LRF + N_LRF]
+                    dop_row = m_i[SM_DOP : SM_DOP + N_DOPPLER]
+                    trn_row = m_i[SM_TRN : SM_TRN + N_TRN]
+                    star_tracker_measure(
+                        xi,
+                        t,
+                        alt_true,
+                        p_i[SP_STAR : SP_STAR + N_STAR_PARAMS],
+                        s_i[SS_STAR : SS_STAR + N_STAR_STATE],
+                        seeds[i],
+                        step,
+                        star_row,
+                    )
+                    rangefinder_measure(
+                        xi,
+                        t,
+                        alt_true,
+                        site,
+                        meta,
+                        offsets,
+                        heights,
+                        p_i[SP_LRF : SP_LRF + N_LRF_PARAMS],
+                        s_i[SS_LRF : SS_LRF + N_LRF_STATE],
+                        seeds[i],
+                        step,
+                        lrf_row,
+                    )
+                    doppler_lidar_measure(
+                        xi,
+                        t,
+                        alt_true,
+                        site,
+                        meta,
+                        offsets,
+                        heights,
+                        p_i[SP_DOP : SP_DOP + N_DOPPLER_PARAMS],
+                        s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE],
+                        seeds[i],
+                        step,
+                        dop_row,
+                    )
+                    trn_camera_measure(
+                        xi,
+                        t,
+                        alt_true,
+                        site,
+                        p_i[SP_TRN : SP_TRN + N_TRN_PARAMS],
+                        s_i[SS_TRN : SS_TRN + N_TRN_STATE],
+                        seeds[i],
+                        step,
+                        trn_row,
+                    )
+                    nav_step(
+                        t,
+                        kx[i],
+                        kcov[i],
+                        kbk[i],
+                        kp[i],
+                        imu_row,
+                        star_row,
+                        lrf_row,
+                        dop_row,
+                        trn_row,
+                        map_meta,
+                        map_offsets,
+                        map_heights,
+                        nav[i],
+                    )
+                    imu_reset_row(imu_row, t)
+                else:
+                    ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
                 fsw_step(nav[i], fs[i], fp[i], cmd[i])
             if rec_every > 0 and step % rec_every == 0 and n_rows[i] < tel.shape[1]:
                 _record(
@@ -157,9 +297,29 @@ def _run_segment(
                     fs[i],
                     fp[i],
                     nav[i],
+                    kbk[i],
+                    ekf,
                 )
                 n_rows[i] += 1
+            if ekf:
+                f0, w0 = imu_truth_inputs(xi, vp[i])
             rk4_step(xi, cmd[i], vp[i], moon, dt, work)
+            if ekf:
+                # IMU samples over the step, the truth inputs interpolated linearly
+                f1, w1 = imu_truth_inputs(xi, vp[i])
+                for j in range(n_sub):
+                    a = (j + 0.5) / n_sub
+                    imu_sample(
+                        f0 + a * (f1 - f0),
+                        w0 + a * (w1 - w0),
+                        t + j * dt / n_sub,
+                        alt_true,
+                        imu_p,
+                        imu_s,
+                        seeds[i],
+                        step * n_sub + j,
+                        imu_row,
+                    )
             steps[i] = step + 1
             t_next = (step + 1) * dt
             theta = omega * t_next
@@ -200,6 +360,8 @@ def _run_segment(
                         fs[i],
                         fp[i],
                         nav[i],
+                        kbk[i],
+                        ekf,
                     )
                     n_rows[i] += 1
                 break

@@ -9,15 +9,24 @@ import numpy as np
 from surefoot.config.schema import Scenario
 from surefoot.fsw.executive import N_FS, fsw_params
 from surefoot.fsw.interfaces import N_CMD, N_NAV
+from surefoot.fsw.nav.layout import N_B, N_ERR, N_X
+from surefoot.fsw.nav.measurements import N_IMU
+from surefoot.fsw.nav.nav_step import nav_init, nav_params
 from surefoot.math.frames import enu_basis_mcmf, map_to_mcmf
 from surefoot.math.quaternion import dcm_to_quat, quat_from_axis_angle, quat_mul
-from surefoot.math.random_stream import STREAM_INITIAL_ATTITUDE, normal
+from surefoot.math.random_stream import STREAM_INITIAL_ATTITUDE, STREAM_INITIAL_ESTIMATE, normal
 from surefoot.sensors.ideal_nav import ideal_nav_params
+from surefoot.sensors.imu import imu_reset_row, imu_substeps
+from surefoot.sim.onboard_map import build_onboard_map
+from surefoot.sim.sensor_suite import N_SUITE_M, N_SUITE_S, SM_IMU, suite_params
 from surefoot.world.contact import N_TD, footpad_positions_body
 from surefoot.world.moon import moon_params
 from surefoot.world.site_frame import site_params
 from surefoot.world.terrain.grid import TerrainGrids
 from surefoot.world.vehicle import N_STATE, S_MPROP, S_Q, S_R, S_V, S_W, vehicle_params
+
+NAV_MODE_IDEAL = 0
+NAV_MODE_EKF = 1
 
 
 def _batch_key(s: Scenario) -> tuple:
@@ -31,6 +40,7 @@ def _batch_key(s: Scenario) -> tuple:
         s.initial.approach_azimuth_deg,
         s.vehicle.legs.model_dump_json(),
         s.fsw.control.rate_hz,
+        s.fsw.nav.map.model_dump_json(),
     )
 
 
@@ -120,11 +130,46 @@ class BatchArrays:
     done: np.ndarray
     td: np.ndarray
     steps: np.ndarray
+    nav_mode: np.ndarray
+    suite_p: np.ndarray
+    suite_s: np.ndarray
+    suite_m: np.ndarray
+    imu_sub: np.ndarray
+    kx: np.ndarray
+    kcov: np.ndarray
+    kbk: np.ndarray
+    kp: np.ndarray
+    onboard_map: TerrainGrids
     dt: float
     ctrl_every: int
     rec_every: int
     max_steps: int
     target_height_m: float
+
+
+def initial_estimate(
+    s: Scenario, x_true: np.ndarray, kp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The navigation filter's rows at t = 0 from the ground's initial estimate.
+
+    Truth plus the scenario's deterministic estimate error
+    (``initial.estimate_error_*``, site ENU) plus a random draw from the
+    ``fsw.nav.init`` sigmas times ``initial.estimate_error_scale``, keyed by the
+    run seed (stream ``STREAM_INITIAL_ESTIMATE``).
+    """
+    ini = s.initial
+    init = s.fsw.nav.init
+    c = enu_basis_mcmf(np.radians(s.site.lat_deg), np.radians(s.site.lon_deg))
+    k = ini.estimate_error_scale
+    draw = np.array([normal(s.seed, STREAM_INITIAL_ESTIMATE, 0, j) for j in range(9)])
+    dr = c.T @ np.asarray(ini.estimate_error_enu_m) + k * init.position_m * draw[0:3]
+    dv = c.T @ np.asarray(ini.estimate_error_velocity_enu_m_s) + k * init.velocity_m_s * draw[3:6]
+    dth = k * np.radians(init.attitude_deg) * draw[6:9]
+    angle = float(np.linalg.norm(dth))
+    q = x_true[S_Q : S_Q + 4]
+    if angle > 0.0:
+        q = quat_mul(quat_from_axis_angle(dth / angle, angle), q)
+    return nav_init(kp, 0.0, x_true[S_R : S_R + 3] + dr, x_true[S_V : S_V + 3] + dv, q)
 
 
 def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArrays:
@@ -139,8 +184,28 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         rec_every = max(rec_every, 1)
     lat = np.radians(s0.site.lat_deg)
     lon = np.radians(s0.site.lon_deg)
+    x = np.stack([initial_state(s, h_t) for s in scenarios])
+    nav_mode = np.array([NAV_MODE_EKF if s.fsw.nav.source == "ekf" else NAV_MODE_IDEAL
+                         for s in scenarios], dtype=np.int64)
+    ekf = bool(np.any(nav_mode == NAV_MODE_EKF))
+    onboard = build_onboard_map(terrain, s0.fsw.nav.map, s0.terrain.seed) if ekf else terrain
+    h_map = float(onboard.height(0.0, 0.0))
+    kp = np.stack(
+        [
+            nav_params(s.fsw, site_lat_rad=lat, site_lon_rad=lon, dt_s=ctrl_every * dt)
+            for s in scenarios
+        ]
+    )
+    kx = np.zeros((n, N_X))
+    kcov = np.zeros((n, N_ERR, N_ERR))
+    kbk = np.zeros((n, N_B))
+    for i, s in enumerate(scenarios):
+        kx[i], kcov[i], kbk[i] = initial_estimate(s, x[i], kp[i])
+    suite_m = np.zeros((n, N_SUITE_M))
+    for i in range(n):
+        imu_reset_row(suite_m[i, SM_IMU : SM_IMU + N_IMU], 0.0)
     return BatchArrays(
-        x=np.stack([initial_state(s, h_t) for s in scenarios]),
+        x=x,
         vp=np.stack([vehicle_params(s.vehicle) for s in scenarios]),
         moon=moon_params(s0.moon),
         site=site_params(lat, lon, s0.moon.radius_m, s0.moon.rotation_rate_rad_s),
@@ -154,7 +219,7 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
                     s.vehicle,
                     site_lat_rad=lat,
                     approach_azimuth_rad=np.radians(s.initial.approach_azimuth_deg),
-                    target_height_m=h_t,
+                    target_height_m=h_map if s.fsw.nav.source == "ekf" else h_t,
                     dt_control_s=ctrl_every * dt,
                 )
                 for s in scenarios
@@ -166,6 +231,17 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         done=np.zeros(n, dtype=np.int64),
         td=np.zeros((n, N_TD)),
         steps=np.zeros(n, dtype=np.int64),
+        nav_mode=nav_mode,
+        suite_p=np.stack([suite_params(s.sensors) for s in scenarios]),
+        suite_s=np.zeros((n, N_SUITE_S)),
+        suite_m=suite_m,
+        imu_sub=np.array([imu_substeps(s.sensors.imu.rate_hz, dt) for s in scenarios],
+                         dtype=np.int64),
+        kx=kx,
+        kcov=kcov,
+        kbk=kbk,
+        kp=kp,
+        onboard_map=onboard,
         dt=dt,
         ctrl_every=ctrl_every,
         rec_every=rec_every,

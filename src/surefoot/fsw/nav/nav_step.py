@@ -20,7 +20,18 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.schema import FswConfig
-from surefoot.fsw.interfaces import N_NAV, NAV_Q, NAV_R, NAV_T, NAV_V, NAV_VALID, NAV_W
+from surefoot.fsw.interfaces import (
+    N_NAV,
+    NAV_ALT_SIGMA,
+    NAV_ALT_TRUSTED,
+    NAV_Q,
+    NAV_R,
+    NAV_T,
+    NAV_V,
+    NAV_VALID,
+    NAV_VEL_TRUSTED,
+    NAV_W,
+)
 from surefoot.fsw.nav.ekf import (
     direction_variance,
     inflate_direction,
@@ -1154,3 +1165,6 @@ def nav_step(
     bk[B_EVENTS] = float(ev)
     bk[B_EVENTS_ALL] = float(int(bk[B_EVENTS_ALL]) | ev)
     nav_output(x, p, nav_out)
+    nav_out[NAV_ALT_TRUSTED] = bk[B_ALT_TRUSTED]
+    nav_out[NAV_ALT_SIGMA] = bk[B_ALT_SIGMA]
+    nav_out[NAV_VEL_TRUSTED] = bk[B_VEL_TRUSTED]
