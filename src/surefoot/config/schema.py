@@ -166,6 +166,13 @@ class GuidanceConfig(_Strict):
     terminal_descent_rate_m_s: float = Field(1.5, gt=0.0, le=10.0)
     terminal_velocity_gain_1_s: float = Field(0.5, gt=0.0, le=10.0)
     max_tilt_deg: float = Field(89.0, gt=0.0, le=90.0)
+    untrusted_max_descent_rate_m_s: float = Field(
+        10.0,
+        gt=0.0,
+        le=1000.0,
+        description="while navigation reports the height untrusted (expected ranges missing), "
+        "never descend faster than this",
+    )
     rate_hz: int = Field(10, ge=1, le=100)
 
 

@@ -23,6 +23,8 @@ from surefoot.fsw.guidance.apollo import quartic_acceleration, tgo_from_jerk
 from surefoot.fsw.interfaces import (
     CMD_THRUST,
     CMD_TORQUE,
+    NAV_ALT_SIGMA,
+    NAV_ALT_TRUSTED,
     NAV_Q,
     NAV_R,
     NAV_T,
@@ -35,6 +37,7 @@ from surefoot.fsw.interfaces import (
 from surefoot.math.quaternion import quat_rotate, quat_rotate_inv
 
 G0_M_S2 = 9.80665  # definition of the specific impulse unit
+TERM_MAX_PULL_M_S = 1.0  # largest horizontal speed the terminal phase asks for to reach the target
 
 # configuration row
 FP_GM = 0
@@ -64,7 +67,8 @@ FP_ZETA = 55
 FP_MAX_SLEW = 56
 FP_DT = 57
 FP_GUID_EVERY = 58
-N_FP = 59
+FP_UNTRUSTED_VMAX = 59
+N_FP = 60
 
 # state row
 FS_PHASE = 0
@@ -153,6 +157,7 @@ def fsw_params(
     p[FP_MAX_SLEW] = np.radians(fsw.control.max_slew_rate_deg_s)
     p[FP_DT] = dt_control_s
     p[FP_GUID_EVERY] = max(1, round(fsw.control.rate_hz / fsw.guidance.rate_hz))
+    p[FP_UNTRUSTED_VMAX] = g.untrusted_max_descent_rate_m_s
     return p
 
 
@@ -226,7 +231,15 @@ def _curvilinear(fp: np.ndarray, r: np.ndarray, v: np.ndarray):  # noqa: ANN202
 
 
 @njit(cache=True)
-def _guidance(fs: np.ndarray, fp: np.ndarray, r: np.ndarray, v: np.ndarray, t: float) -> None:
+def _guidance(
+    fs: np.ndarray,
+    fp: np.ndarray,
+    r: np.ndarray,
+    v: np.ndarray,
+    t: float,
+    alt_trusted: float,
+    alt_sigma: float,
+) -> None:
     """Update phase, time-to-go and the commanded thrust acceleration (ENU).
 
     The polynomial runs in curvilinear coordinates (downrange and crossrange
@@ -262,10 +275,24 @@ def _guidance(fs: np.ndarray, fp: np.ndarray, r: np.ndarray, v: np.ndarray, t: f
     if phase == PHASE_TERMINAL:
         kv = fp[FP_TERM_GAIN]
         kp = 0.25 * kv * kv
+        # null the horizontal velocity; pull towards the target by at most the
+        # position error that asks for TERM_MAX_PULL_M_S of horizontal speed (a
+        # lander that arrives far off lands where it is, it does not chase the
+        # target sideways at touchdown)
+        e_max = TERM_MAX_PULL_M_S * kv / kp
+        e_h = np.sqrt(rg[0] * rg[0] + rg[1] * rg[1])
+        shrink = e_max / e_h if e_h > e_max else 1.0
         a_g = np.empty(3)
-        a_g[0] = -kv * vg[0] - kp * rg[0]
-        a_g[1] = -kv * vg[1] - kp * rg[1]
-        a_g[2] = kv * (-fp[FP_TERM_RATE] - vg[2])
+        a_g[0] = -kv * vg[0] - kp * rg[0] * shrink
+        a_g[1] = -kv * vg[1] - kp * rg[1] * shrink
+        # constant-rate descent at the low gate's height; above it (navigation
+        # found the lander higher than planned) a descent-rate profile that
+        # can stop with a quarter of the thrust margin over gravity
+        m_now = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+        margin = max(fp[FP_MAX_THRUST] / m_now - fp[FP_GM] / (rn * rn), 0.0)
+        excess = max(rg[2] - fp[FP_LG + 2], 0.0)
+        v_des = fp[FP_TERM_RATE] + np.sqrt(2.0 * 0.25 * margin * excess)
+        a_g[2] = kv * (-v_des - vg[2])
     else:
         base = FP_HG if phase == PHASE_BRAKING else FP_LG
         a_g = quartic_acceleration(
@@ -276,6 +303,21 @@ def _guidance(fs: np.ndarray, fp: np.ndarray, r: np.ndarray, v: np.ndarray, t: f
             fp[base + 6 : base + 9],
             fs[FS_TGO],
         )
+    fs[FS_NAV_FLAGS] = 0.0
+    if alt_trusted < 0.5:
+        # the height is not trusted: cap the descent rate so that the lander
+        # could still stop above the lowest height the estimate allows
+        # (estimate - 3 sigma) with half of its thrust margin over gravity, and
+        # never faster than the configured rate (the estimate itself may be
+        # wrong beyond its sigma: wait for the ranges at a speed they can save)
+        m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+        g_loc = fp[FP_GM] / (rn * rn)
+        a_brake = 0.5 * max(fp[FP_MAX_THRUST] / m_est - g_loc, 0.0)
+        h_low = max(rg[2] - 3.0 * alt_sigma, 0.0)
+        v_cap = min(np.sqrt(2.0 * a_brake * h_low) + fp[FP_TERM_RATE], fp[FP_UNTRUSTED_VMAX])
+        if vg[2] < -v_cap:
+            a_g[2] = max(a_g[2], fp[FP_TERM_GAIN] * (-v_cap - vg[2]))
+            fs[FS_NAV_FLAGS] = float(RX_ALT_UNTRUSTED)
     vd = vg[0] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
     vc = vg[1] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
     scale = rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
@@ -325,7 +367,7 @@ def fsw_step(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray) -
     q = nav[NAV_Q : NAV_Q + 4]
     w = nav[NAV_W : NAV_W + 3]
     if int(fs[FS_CYCLE]) % int(fp[FP_GUID_EVERY]) == 0:
-        _guidance(fs, fp, r, v, t)
+        _guidance(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
     fs[FS_CYCLE] += 1.0
 
     a_t = fs[FS_ATHRUST : FS_ATHRUST + 3]

@@ -205,3 +205,57 @@ def symmetrize(cov: np.ndarray) -> None:
             cov[j, i] = v
         if cov[i, i] < _VAR_FLOOR:
             cov[i, i] = _VAR_FLOOR
+
+
+@njit(cache=True)
+def scalar_update_vertical(
+    cov: np.ndarray,
+    dx: np.ndarray,
+    h: np.ndarray,
+    resid: float,
+    r_var: float,
+    up: np.ndarray,
+) -> None:
+    """Scalar update that corrects position and velocity only along ``up`` (Schmidt form).
+
+    A range to a map whose errors the filter cannot see (a flat or shifted
+    map) should move the height, not the horizontal position or velocity
+    through their correlations with it: the horizontal parts of the gain
+    are treated as consider states (Schmidt 1966). With that sub-optimal
+    gain ``K`` the covariance follows the Joseph form
+    ``P - K a^T - a K^T + s K K^T`` (``a = P h``, ``s = h^T P h + r``), which
+    stays exact for any gain.
+
+    Parameters
+    ----------
+    up : (3,)
+        Unit local vertical at the lander, MCI.
+    Other parameters as :func:`scalar_update`.
+    """
+    a = np.empty(N_ERR)
+    for i in range(N_ERR):
+        acc = 0.0
+        for j in range(N_ERR):
+            if h[j] != 0.0:
+                acc += cov[i, j] * h[j]
+        a[i] = acc
+    s = r_var
+    for i in range(N_ERR):
+        s += h[i] * a[i]
+    if s <= 0.0:
+        return
+    k = a / s
+    for base in (0, 3):
+        along = k[base] * up[0] + k[base + 1] * up[1] + k[base + 2] * up[2]
+        for j in range(3):
+            k[base + j] = along * up[j]
+    for i in range(N_ERR):
+        dx[i] += k[i] * resid
+    for i in range(N_ERR):
+        for j in range(i, N_ERR):
+            v = cov[i, j] - k[i] * a[j] - a[i] * k[j] + s * k[i] * k[j]
+            cov[i, j] = v
+            cov[j, i] = v
+    for i in range(N_ERR):
+        if cov[i, i] < _VAR_FLOOR:
+            cov[i, i] = _VAR_FLOOR

@@ -41,6 +41,7 @@ from surefoot.fsw.nav.ekf import (
     reset_direction,
     residual,
     scalar_update,
+    scalar_update_vertical,
     symmetrize,
 )
 from surefoot.fsw.nav.gating import (
@@ -796,7 +797,7 @@ def _update_ranges(
             beam[n] = b
             meas[n] = z
             rho, k_up, k_ter, relief, xhit, yhit, ok = range_model(
-                x, dirb, lever, 2.0 * z + 1000.0, theta, c, p[P_RADIUS],
+                x, dirb, lever, 2.0 * z + 1000.0 + 6.0 * np.sqrt(var_up), theta, c, p[P_RADIUS],
                 meta, offsets, heights, s_rel, hs[n],
             )
             if ok and k_up > 1e-3:
@@ -843,7 +844,10 @@ def _update_ranges(
         d2 = res * res / s
         d2s[k] = d2
         if d2 < p[P_CHI1]:
-            scalar_update(cov, dx, hs[k], res, rv[k])
+            if robust:
+                scalar_update_vertical(cov, dx, hs[k], res, rv[k], up)
+            else:
+                scalar_update(cov, dx, hs[k], res, rv[k])
             status[k] = 1
 
     # per-unit bookkeeping and robust recovery
@@ -896,7 +900,7 @@ def _update_ranges(
                     res = residual(nu[k], hs[k], dx)
                     s = innovation_variance(cov, hs[k], rv[k])
                     if res * res / s < p[P_WCHI1]:
-                        scalar_update(cov, dx, hs[k], res, rv[k])
+                        scalar_update_vertical(cov, dx, hs[k], res, rv[k], up)
                         status[k] = 1
                         wide += 1
                 if wide > 0:
@@ -938,6 +942,11 @@ def _update_ranges(
                         span = bk[i_cnt] * p[P_DT]
                         sig_vz = np.sqrt(max(direction_variance(cov, E_V, up), 0.0))
                         tol_t = 4.3 * sigz[k_med] + 3.0 * sig_vz * span + 1.0
+                        if abs(dz_c - bk[i_streak]) > tol_t:
+                            # the correction moved (a wall under the beam, a drifting
+                            # sensor): start the consistency window again from here
+                            bk[i_streak] = dz_c
+                            bk[i_cnt] = p[P_REJ_LIMIT]
                         agree = (
                             bk[i_cnt] >= 3.0 * p[P_REJ_LIMIT]
                             and abs(dz_c - bk[i_streak]) <= tol_t
