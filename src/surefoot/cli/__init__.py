@@ -21,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from surefoot.cli import campaign, guidance, imagery, run
+    from surefoot.cli import campaign, guidance, imagery, replay, run
 
     parser = _Parser(prog="surefoot", description="Autonomous lunar landing toolkit.")
     parser.add_argument("--version", action="version", version=f"surefoot {__version__}")
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     guidance.register(sub)
     imagery.register(sub)
     campaign.register(sub)
+    replay.register(sub)
 
     return parser
 
