@@ -23,7 +23,8 @@ from surefoot.sim.runner import simulate
 
 
 def _fly(name: str) -> dict:
-    res = simulate([load_scenario(name, [f"fsw.nav.rejection={m}"]) for m in ("naive", "robust")])
+    modes = ("naive", "robust")
+    res = simulate([load_scenario(name, [f"fsw.nav.rejection={m}"]) for m in modes])
     return {"naive": (res.summary(0), res.telemetry[0]), "robust": (res.summary(1), res.telemetry[1])}
 
 
