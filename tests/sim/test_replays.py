@@ -25,7 +25,7 @@ from surefoot.sim.runner import simulate
 def _fly(name: str) -> dict:
     modes = ("naive", "robust")
     res = simulate([load_scenario(name, [f"fsw.nav.rejection={m}"]) for m in modes])
-    return {"naive": (res.summary(0), res.telemetry[0]), "robust": (res.summary(1), res.telemetry[1])}
+    return {m: (res.summary(i), res.telemetry[i]) for i, m in enumerate(modes)}
 
 
 @pytest.fixture(scope="module")
