@@ -20,6 +20,7 @@ from surefoot.analysis.replay_report import zero_height_crossing
 from surefoot.cli import main
 from surefoot.config.loader import load_scenario
 from surefoot.sim.runner import simulate
+from surefoot.sim.telemetry import INDEX
 
 
 def _fly(name: str) -> dict:
@@ -44,8 +45,7 @@ def test_m1_naive_believes_it_landed_kilometres_up_and_falls(m1: dict) -> None:
 
 def test_m1_robust_keeps_the_height_and_touches_down_slowly(m1: dict) -> None:
     summary, tel = m1["robust"]
-    _, alt_at_zero = zero_height_crossing(tel)
-    assert alt_at_zero < 20.0
+    assert abs(tel[-1, INDEX["nav_height"]] - tel[-1, INDEX["altitude"]]) < 20.0
     assert summary["outcome"] != "crashed"
     assert summary["touchdown_vertical_speed_m_s"] < 2.0
     assert summary["propellant_left_kg"] > 20.0

@@ -186,11 +186,15 @@ class ControlConfig(_Strict):
 
 
 class FswMoonConfig(_Strict):
-    """The flight software's own Moon model (point mass; may differ from truth)."""
+    """The flight software's own Moon model (may differ from truth). Navigation
+    propagates with point mass plus ``j2`` (GRAIL GRGM1200A by default, as the
+    truth; 0 for a point mass); guidance uses the point mass."""
 
     gm_m3_s2: float = Field(4.9028e12, gt=0.0)
     radius_m: float = Field(1_737_400.0, gt=0.0)
     rotation_rate_rad_s: float = Field(2.6617e-6, ge=0.0)
+    j2: float = Field(2.0322e-4, ge=0.0, le=1e-2)
+    j2_reference_radius_m: float = Field(1_738_000.0, gt=0.0)
 
 
 class FswConfig(_Strict):

@@ -216,12 +216,13 @@ def scalar_update_vertical(
     r_var: float,
     up: np.ndarray,
 ) -> None:
-    """Scalar update that corrects position and velocity only along ``up`` (Schmidt form).
+    """Scalar update that corrects only the height and vertical velocity (Schmidt form).
 
     A range to a map whose errors the filter cannot see (a flat or shifted
-    map) should move the height, not the horizontal position or velocity
-    through their correlations with it: the horizontal parts of the gain
-    are treated as consider states (Schmidt 1966). With that sub-optimal
+    map) should move the height, not the horizontal position or velocity,
+    the attitude or the IMU biases through their correlations with it: all
+    but the vertical parts of position and velocity are treated as consider
+    states (Schmidt 1966). With that sub-optimal
     gain ``K`` the covariance follows the Joseph form
     ``P - K a^T - a K^T + s K K^T`` (``a = P h``, ``s = h^T P h + r``), which
     stays exact for any gain.
@@ -245,6 +246,8 @@ def scalar_update_vertical(
     if s <= 0.0:
         return
     k = a / s
+    for i in range(6, N_ERR):  # attitude and biases: consider states too
+        k[i] = 0.0
     for base in (0, 3):
         along = k[base] * up[0] + k[base + 1] * up[1] + k[base + 2] * up[2]
         for j in range(3):

@@ -213,4 +213,6 @@ P_VEL_TIMEOUT = 101  # s
 P_TRUST_SIG = 102  # m
 P_TRUST_FRAC = 103
 P_MAP_SIGMA = 104  # believed 1-sigma of the onboard map heights, m
-N_P = 105
+P_J2 = 105  # flight software's J2 (0: point mass)
+P_J2_R = 106  # its reference radius, m
+N_P = 107

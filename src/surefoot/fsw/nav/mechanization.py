@@ -34,6 +34,8 @@ from surefoot.fsw.nav.layout import (
     E_V,
     N_ERR,
     P_GM,
+    P_J2,
+    P_J2_R,
     P_Q_ARW,
     P_Q_BA,
     P_Q_BG,
@@ -52,13 +54,25 @@ from surefoot.math.quaternion import quat_mul, quat_rotate, quat_to_dcm
 
 
 @njit(cache=True)
-def gravity_mci(r: np.ndarray, gm: float) -> np.ndarray:
-    """Point-mass gravity (m/s^2) at MCI position ``r`` (m)."""
+def gravity_mci(r: np.ndarray, gm: float, j2: float = 0.0, r_j2: float = 1.0) -> np.ndarray:
+    """Gravity (m/s^2) at MCI position ``r`` (m): point mass plus the J2 zonal term.
+
+    The field is axisymmetric about the spin axis (MCI z), so the same form
+    holds in MCI and MCMF (Vallado, Fundamentals of Astrodynamics, eq. 8-31);
+    ``j2 = 0`` gives the point mass.
+    """
     rn2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2]
-    k = -gm / (rn2 * np.sqrt(rn2))
+    rn = np.sqrt(rn2)
+    k = -gm / (rn2 * rn)
     out = np.empty(3)
     for i in range(3):
         out[i] = k * r[i]
+    if j2 != 0.0:
+        kj = 1.5 * j2 * gm * r_j2 * r_j2 / (rn2 * rn2 * rn)
+        zz = 5.0 * r[2] * r[2] / rn2
+        out[0] += kj * r[0] * (zz - 1.0)
+        out[1] += kj * r[1] * (zz - 1.0)
+        out[2] += kj * r[2] * (zz - 3.0)
     return out
 
 
@@ -81,7 +95,13 @@ def _rotvec_quat(phi: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def propagate_nominal(
-    x: np.ndarray, gm: float, dv_body: np.ndarray, dtheta_body: np.ndarray, dt: float
+    x: np.ndarray,
+    gm: float,
+    dv_body: np.ndarray,
+    dtheta_body: np.ndarray,
+    dt: float,
+    j2: float = 0.0,
+    r_j2: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Advance the nominal state row ``x`` over one cycle, in place.
 
@@ -111,11 +131,11 @@ def propagate_nominal(
 
     r0 = x[X_R : X_R + 3].copy()
     v0 = x[X_V : X_V + 3].copy()
-    g0 = gravity_mci(r0, gm)
+    g0 = gravity_mci(r0, gm, j2, r_j2)
     r_mid = np.empty(3)
     for k in range(3):
         r_mid[k] = r0[k] + 0.5 * dt * v0[k] + 0.125 * dt * (dv_mci[k] + g0[k] * dt)
-    g_mid = gravity_mci(r_mid, gm)
+    g_mid = gravity_mci(r_mid, gm, j2, r_j2)
     for k in range(3):
         v1 = v0[k] + dv_mci[k] + g_mid[k] * dt
         x[X_V + k] = v1
@@ -241,6 +261,8 @@ def propagate(
     """
     if dt <= 0.0:
         return
-    dv_mci, q_mid, r_mid, dv_c, dth_c = propagate_nominal(x, p[P_GM], dv_body, dtheta_body, dt)
+    dv_mci, q_mid, r_mid, dv_c, dth_c = propagate_nominal(
+        x, p[P_GM], dv_body, dtheta_body, dt, p[P_J2], p[P_J2_R]
+    )
     phi = transition(dv_mci, q_mid, r_mid, p[P_GM], dt)
     propagate_covariance(cov, phi, p, dv_c, dth_c, dt)

@@ -157,6 +157,8 @@ from surefoot.fsw.nav.layout import (
     P_INIT_BG,
     P_INIT_POS,
     P_INIT_VEL,
+    P_J2,
+    P_J2_R,
     P_LRF_DIR,
     P_LRF_FRAC,
     P_LRF_MAX,
@@ -299,6 +301,8 @@ def nav_params(
     g = nav.gating
     p = np.zeros(N_P)
     p[P_GM] = fsw.moon.gm_m3_s2
+    p[P_J2] = fsw.moon.j2
+    p[P_J2_R] = fsw.moon.j2_reference_radius_m
     p[P_RADIUS] = fsw.moon.radius_m
     p[P_OMEGA] = fsw.moon.rotation_rate_rad_s
     c = enu_basis_mcmf(site_lat_rad, site_lon_rad)
