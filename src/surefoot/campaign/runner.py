@@ -54,6 +54,7 @@ SHARED_BY_BATCH = (
     "vehicle.legs.",
     "vehicle.com_dry_body_m.",
     "fsw.control.rate_hz",
+    "fsw.nav.map.",
     "touchdown.",
 )
 
