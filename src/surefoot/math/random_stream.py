@@ -24,6 +24,7 @@ _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 STREAM_IDEAL_NAV = 1
 STREAM_INITIAL_ATTITUDE = 2
 STREAM_INITIAL_ESTIMATE = 3  # error of the initial navigation estimate (per run)
+STREAM_HAZARD_LIDAR = 20  # hazard lidar scans; sensor ids 10-15 are in sensors.streams
 
 
 @njit(cache=True, inline="always")
