@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from surefoot.config.convex_guidance import ConvexGuidanceConfig
 from surefoot.config.dispersions import DispersionsConfig
 from surefoot.config.navigation import NavConfig
 from surefoot.config.sensors import IdealNavConfig, SensorsConfig, sensor_rate_error  # noqa: F401
@@ -174,6 +175,7 @@ class GuidanceConfig(_Strict):
         "never descend faster than this",
     )
     rate_hz: int = Field(10, ge=1, le=100)
+    convex: ConvexGuidanceConfig = ConvexGuidanceConfig()
 
 
 class ControlConfig(_Strict):

@@ -20,6 +20,21 @@ from numba import njit
 from surefoot.config.schema import FswConfig, VehicleConfig
 from surefoot.fsw.control.attitude import shortest_arc_error, steering_torque
 from surefoot.fsw.guidance.apollo import quartic_acceleration, tgo_from_jerk
+from surefoot.fsw.guidance.convex.table import (
+    CV_G,
+    CV_MODE,
+    CV_NEXT_T,
+    CV_PENDING,
+    CV_RETARGET,
+    CV_T0,
+    CV_TARGET,
+    CV_TF,
+    CVM_ACTIVE,
+    CVM_IDLE,
+    CVM_WAITING,
+    plan_reference,
+    table_capacity,
+)
 from surefoot.fsw.interfaces import (
     CMD_THRUST,
     CMD_TORQUE,
@@ -68,7 +83,13 @@ FP_MAX_SLEW = 56
 FP_DT = 57
 FP_GUID_EVERY = 58
 FP_UNTRUSTED_VMAX = 59
-N_FP = 60
+FP_CVX_ON = 60  # 1.0 when convex guidance flies the approach
+FP_CVX_START_ALT = 61  # start in braking below this height above the target, m; < 0: high gate
+FP_CVX_PERIOD = 62  # re-solve period, s (0: once)
+FP_CVX_MIN_TGO = 63  # no periodic re-solve with less time to go, s
+FP_CVX_KP = 64  # tracking position gain, 1/s^2
+FP_CVX_KV = 65  # tracking velocity gain, 1/s
+N_FP = 66
 
 # state row
 FS_PHASE = 0
@@ -91,6 +112,7 @@ N_FS_CONVEX = 400
 FS_HDA = FS_CONVEX + N_FS_CONVEX  # hazard detection and avoidance bookkeeping
 N_FS_HDA = 40
 N_FS = FS_HDA + N_FS_HDA
+assert table_capacity(N_FS_CONVEX) >= 40
 
 # requests to the simulator's services (FS_REQUEST bits). A lander that raises
 # one pauses after its current step; the service answers between two steps
@@ -158,6 +180,13 @@ def fsw_params(
     p[FP_DT] = dt_control_s
     p[FP_GUID_EVERY] = max(1, round(fsw.control.rate_hz / fsw.guidance.rate_hz))
     p[FP_UNTRUSTED_VMAX] = g.untrusted_max_descent_rate_m_s
+    cvx = g.convex
+    p[FP_CVX_ON] = 1.0 if cvx.enabled else 0.0
+    p[FP_CVX_START_ALT] = cvx.start_altitude_m if cvx.start == "altitude" else -1.0
+    p[FP_CVX_PERIOD] = cvx.resolve_period_s
+    p[FP_CVX_MIN_TGO] = cvx.min_resolve_tgo_s
+    p[FP_CVX_KP] = cvx.tracking_bandwidth_rad_s**2
+    p[FP_CVX_KV] = 2.0 * cvx.tracking_damping * cvx.tracking_bandwidth_rad_s
     return p
 
 
@@ -231,6 +260,58 @@ def _curvilinear(fp: np.ndarray, r: np.ndarray, v: np.ndarray):  # noqa: ANN202
 
 
 @njit(cache=True)
+def guidance_coordinates(
+    nav: np.ndarray, fs: np.ndarray, fp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The navigation estimate in guidance coordinates relative to the current target.
+
+    Returns ``(pos, vel, rn)``: downrange and crossrange arc lengths and height
+    above the target's sphere (m), their rates (m/s), and the distance from
+    the Moon's centre (m). What the convex guidance solves from.
+    """
+    r = nav[NAV_R : NAV_R + 3] - np.array(
+        [fs[FS_TARGET], fs[FS_TARGET + 1], fp[FP_TARGET_H] + fs[FS_TARGET + 2]]
+    )
+    pos, vel, _, _, _, rn = _curvilinear(fp, r, nav[NAV_V : NAV_V + 3])
+    return pos, vel, rn
+
+
+@njit(cache=True)
+def _request(fs: np.ndarray, bit: int, t: float) -> None:
+    fs[FS_REQUEST] = float(int(fs[FS_REQUEST]) | bit)
+    fs[FS_REQUEST_T] = t
+
+
+@njit(cache=True)
+def _convex_sequencing(fs: np.ndarray, fp: np.ndarray, phase: int, h: float, t: float) -> bool:
+    """Raise convex-guidance requests; True when a convex plan flies this cycle."""
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    mode = int(cv[CV_MODE])
+    if mode == CVM_IDLE and phase != PHASE_TERMINAL:
+        if fp[FP_CVX_START_ALT] < 0.0:
+            start = phase == PHASE_APPROACH
+        else:
+            start = h <= fp[FP_CVX_START_ALT]
+        if start:
+            cv[CV_MODE] = CVM_WAITING
+            cv[CV_PENDING] = 1.0
+            _request(fs, REQ_CONVEX_SOLVE, t)
+        return False
+    if mode != CVM_ACTIVE or phase == PHASE_TERMINAL:
+        return False
+    if cv[CV_PENDING] == 0.0:
+        left = cv[CV_T0] + cv[CV_TF] - t
+        moved = cv[CV_RETARGET] != 0.0
+        for k in range(3):
+            moved = moved or cv[CV_TARGET + k] != fs[FS_TARGET + k]
+        periodic = fp[FP_CVX_PERIOD] > 0.0 and t >= cv[CV_NEXT_T] and left > fp[FP_CVX_MIN_TGO]
+        if moved or periodic:
+            cv[CV_PENDING] = 1.0
+            _request(fs, REQ_CONVEX_SOLVE, t)
+    return True
+
+
+@njit(cache=True)
 def _guidance(
     fs: np.ndarray,
     fp: np.ndarray,
@@ -251,7 +332,23 @@ def _guidance(
     dt_g = fp[FP_DT] * fp[FP_GUID_EVERY]
     rg, vg, d_loc, c_loc, up_loc, rn = _curvilinear(fp, r, v)
     phase = int(fs[FS_PHASE])
-    if phase == PHASE_BRAKING:
+    convex = False
+    if fp[FP_CVX_ON] > 0.0:
+        convex = _convex_sequencing(fs, fp, phase, rg[2], t)
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    if convex and phase == PHASE_BRAKING:
+        # the convex plan replaces the rest of braking and the approach
+        phase = PHASE_APPROACH
+        fs[FS_PHASE] = phase
+        fs[FS_T_APPROACH] = t
+    if convex:
+        # the plan ends exactly at the low gate state: fly it to its end
+        fs[FS_TGO] = cv[CV_T0] + cv[CV_TF] - t
+        if fs[FS_TGO] <= 0.5 * dt_g:
+            phase = PHASE_TERMINAL
+            fs[FS_PHASE] = phase
+            fs[FS_T_TERMINAL] = t
+    elif phase == PHASE_BRAKING:
         if fp[FP_BRAKING_TGO] > 0.0:
             fs[FS_TGO] -= dt_g
         else:
@@ -293,6 +390,19 @@ def _guidance(
         excess = max(rg[2] - fp[FP_LG + 2], 0.0)
         v_des = fp[FP_TERM_RATE] + np.sqrt(2.0 * 0.25 * margin * excess)
         a_g[2] = kv * (-v_des - vg[2])
+    elif convex:
+        # track the plan: its thrust acceleration plus its gravity plus PD feedback;
+        # a moved target shifts the reference until the new plan arrives
+        r_ref, v_ref, a_ref = plan_reference(cv, t)
+        a_g = np.empty(3)
+        for k in range(3):
+            shift = cv[CV_TARGET + k] - fs[FS_TARGET + k] if k < 2 else 0.0
+            a_g[k] = (
+                a_ref[k]
+                + fp[FP_CVX_KP] * (r_ref[k] + shift - rg[k])
+                + fp[FP_CVX_KV] * (v_ref[k] - vg[k])
+            )
+        a_g[2] -= cv[CV_G]
     else:
         base = FP_HG if phase == PHASE_BRAKING else FP_LG
         a_g = quartic_acceleration(

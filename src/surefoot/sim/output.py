@@ -46,7 +46,8 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
         "scenario": out_dir / "scenario.yaml",
         "terrain_site": out_dir / "terrain_site.npz",
     }
-    summary = result.summary(i)
+    summary: dict[str, Any] = dict(result.summary(i))
+    summary["events"] = list(result.events[i]) if result.events else []
     if result.telemetry is not None:
         table = to_table(result.telemetry[i])
         _atomic_write(paths["telemetry"], lambda p: pq.write_table(table, p))

@@ -15,7 +15,7 @@ from surefoot.sim.kernel import (
     run_segment_parallel,
     run_segment_serial,
 )
-from surefoot.sim.services import serve_requests
+from surefoot.sim.services import convex_summary, serve_requests
 from surefoot.sim.setup import BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
 from surefoot.world.contact import (
@@ -79,6 +79,7 @@ class BatchResult:
     target_height_m: float
     terrain: TerrainGrids
     telemetry: list[np.ndarray] | None = field(default=None, repr=False)
+    events: list[list[str]] = field(default_factory=list)
 
     def summary(self, i: int = 0) -> dict[str, float | str | int]:
         """Touchdown summary of lander ``i`` (SI units, site frame)."""
@@ -110,6 +111,7 @@ class BatchResult:
             "propellant_left_kg": prop_left,
             "flight_time_s": float(self.flight_time_s[i]),
             "wall_time_s": float(self.wall_time_s),
+            **convex_summary(self.fsw_state[i]),
         }
 
 
@@ -165,6 +167,7 @@ def simulate(
         telemetry=[np.concatenate(r) if r else np.zeros((0, N_COLUMNS)) for r in tel_rows]
         if b.rec_every > 0
         else None,
+        events=[list(e) for e in b.events],
     )
 
 

@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from surefoot.fsw.executive import FS_REQUEST
+from surefoot.fsw.executive import FS_CONVEX, FS_REQUEST, N_FS_CONVEX, REQ_CONVEX_SOLVE
+from surefoot.fsw.guidance.convex.inflight import answer_request
+from surefoot.fsw.guidance.convex.socp import SOCPCache
+from surefoot.fsw.guidance.convex.table import CV_N_CONIC, CV_N_FAIL, CV_N_OK
 
 if TYPE_CHECKING:
     from surefoot.config.schema import Scenario
@@ -25,9 +28,35 @@ if TYPE_CHECKING:
 
 Handler = Callable[["BatchArrays", "TerrainGrids", "list[Scenario]", np.ndarray], None]
 
-# request bit -> handler(batch, terrain, scenarios, lander indices); filled by the
-# modules that provide each service
-HANDLERS: dict[int, Handler] = {}
+# compiled guidance problems, shared by every lander this process flies (each solve
+# factorises afresh, so sharing changes speed only, never a result)
+_CONVEX_CACHE = SOCPCache(max_size=8)
+
+
+def serve_convex(
+    b: BatchArrays, terrain: TerrainGrids, scenarios: list[Scenario], idx: np.ndarray
+) -> None:
+    """Convex guidance solves, from each lander's flight-software rows only."""
+    del terrain  # flight software: the truth is not an input
+    for i in idx:
+        cfg = scenarios[i].fsw.guidance.convex
+        out = answer_request(b.nav[i], b.fs[i], b.fp[i], cfg, _CONVEX_CACHE)
+        b.events[i].append(out.event)
+        b.fs[i, FS_REQUEST] = float(int(b.fs[i, FS_REQUEST]) & ~REQ_CONVEX_SOLVE)
+
+
+def convex_summary(fs_row: np.ndarray) -> dict[str, int]:
+    """Convex-guidance counters of one lander's final flight-software state."""
+    cv = fs_row[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    return {
+        "convex_plans": int(cv[CV_N_OK]),
+        "convex_failures": int(cv[CV_N_FAIL]),
+        "convex_conic_solves": int(cv[CV_N_CONIC]),
+    }
+
+
+# request bit -> handler(batch, terrain, scenarios, lander indices)
+HANDLERS: dict[int, Handler] = {REQ_CONVEX_SOLVE: serve_convex}
 
 
 def serve_requests(b: BatchArrays, terrain: TerrainGrids, scenarios: list[Scenario]) -> None:

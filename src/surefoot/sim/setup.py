@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -145,6 +145,8 @@ class BatchArrays:
     rec_every: int
     max_steps: int
     target_height_m: float
+    events: list[list[str]] = field(default_factory=list)
+    """Per lander, the flight software's logged events (between-step services)."""
 
 
 def initial_estimate(
@@ -247,4 +249,5 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         rec_every=rec_every,
         max_steps=int(np.ceil(s0.sim.max_time_s / dt)),
         target_height_m=h_t,
+        events=[[] for _ in scenarios],
     )

@@ -59,6 +59,12 @@ class DescentProblem:
         Largest angle between the thrust vector and "up" (rad); pi disables the limit.
     max_speed_m_s : float
         Largest speed along the trajectory (m/s); ``inf`` disables it.
+    vertical_rate_rad_s : float
+        Rate at which the thrust must be able to come back to vertical (rad/s): at
+        time-to-go ``tau`` its tilt is at most ``min(max_tilt, rate * tau)``, so the
+        final thrust is vertical and a vehicle slewing at least this fast can follow;
+        ``inf`` disables it. A convex (per-node) pointing cone, lossless like the
+        constant one (Acikmese, Carson and Blackmore 2013).
     n_nodes : int
         Number of discretisation nodes (time steps + 1).
     """
@@ -77,6 +83,7 @@ class DescentProblem:
     max_tilt_rad: float = math.pi
     max_speed_m_s: float = math.inf
     n_nodes: int = 50
+    vertical_rate_rad_s: float = math.inf
 
     def __post_init__(self) -> None:
         for name in ("g_lf", "r0_lf", "v0_lf", "r_target_lf", "v_target_lf"):
@@ -95,6 +102,8 @@ class DescentProblem:
             raise ValueError("max_tilt_rad: must be in (0, pi]")
         if not self.max_speed_m_s > 0.0:
             raise ValueError("max_speed_m_s: must be > 0")
+        if not self.vertical_rate_rad_s > 0.0:
+            raise ValueError("vertical_rate_rad_s: must be > 0")
         if not 3 <= int(self.n_nodes) <= 2000:
             raise ValueError("n_nodes: must be in [3, 2000]")
 

@@ -99,7 +99,7 @@ def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
         n_nodes=int(problem.n_nodes),
         mode=mode,
         glide_slope=problem.glide_slope_rad > 0.0,
-        pointing=problem.max_tilt_rad < math.pi,
+        pointing=problem.max_tilt_rad < math.pi or math.isfinite(problem.vertical_rate_rad_s),
         speed=math.isfinite(problem.max_speed_m_s),
     )
 
@@ -149,7 +149,7 @@ class DescentSOCP:
             v[n - 1] == p("v_t", 3),
         ]
         if shape.pointing:
-            cons.append(u @ p("up", 3) >= p("cos_tilt") * sigma)
+            cons.append(u @ p("up", 3) >= cp.multiply(p("cos_tilt", n), sigma))
         if shape.speed:
             cons.append(cp.norm(v, 2, axis=1) <= p("v_max"))
         if shape.glide_slope:
@@ -194,6 +194,10 @@ class DescentSOCP:
         hi_f = rho2 * np.exp(-z0)
         horiz = problem.horizontal_basis_lf
         up = problem.up_lf
+        tilt = np.full(n, problem.max_tilt_rad)
+        if math.isfinite(problem.vertical_rate_rad_s):
+            tau = np.maximum(tf_s - t, 0.0)
+            tilt = np.minimum(tilt, problem.vertical_rate_rad_s * tau)
         # Scaled variables keep the interior-point iterations well conditioned: time in
         # units of tf, acceleration in units of the largest thrust acceleration.
         time_u, acc_u = self._units(problem, tf_s)
@@ -224,7 +228,7 @@ class DescentSOCP:
             "z_lo": z0[1:],
             "z_hi": z_hi[1:],
             "up": up,
-            "cos_tilt": math.cos(problem.max_tilt_rad),
+            "cos_tilt": np.cos(tilt),
             "v_max": problem.max_speed_m_s / vel_u,
             "horiz_T": horiz.T,
             "gs_axis": up / max(math.tan(problem.glide_slope_rad), 1e-12),

@@ -1,0 +1,245 @@
+"""Convex guidance in flight: answer the flight software's solve requests.
+
+The compiled flight-software step raises ``REQ_CONVEX_SOLVE`` when the
+approach starts, at every re-solve period and when the target moves
+(:func:`surefoot.fsw.executive._convex_sequencing`). Between two simulation
+steps the simulator hands each request to :func:`answer_request`, which reads
+only flight-software rows (navigation estimate, its own state and
+configuration) and writes the new plan into the state row's trajectory table
+(:mod:`surefoot.fsw.guidance.convex.table`).
+
+The problem is posed in guidance coordinates (downrange and crossrange arc
+lengths and height relative to the target, :func:`guidance_coordinates`),
+from the estimated state to the low gate, with constant gravity at the
+target's radius. Centripetal and Coriolis terms (about 4e-4 m/s^2 at approach
+speeds) are left to the tracking controller, like the plan's other model
+errors. Requests:
+
+- first solve and re-target: the configured objective with the free final
+  time searched (G-FOLD two-stage by default, so an out-of-reach target still
+  gets the closest reachable point);
+- periodic re-solve: minimum fuel in the time the current plan has left (one
+  conic solve: the previous plan's time of flight is the warm start of the
+  search); if that is infeasible, the full search.
+
+A request that fails (infeasible, solver error, more conic solves than
+``max_conic_solves``, or past the optional wall-time budget) switches the
+lander to polynomial guidance for the rest of the descent and is logged.
+
+Why the Clarabel solver object is not data-updated between solves: a
+data-update re-solve differs from a fresh factorisation in the ninth digit,
+which would make a landing depend on which landers solved before it in the
+same process and break bit-for-bit replay of a run alone and inside a batch.
+The compiled parametrised problem (the expensive part, see the benchmark) is
+kept and re-used; each solve factorises afresh.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from surefoot.config.convex_guidance import ConvexGuidanceConfig
+from surefoot.fsw.executive import (
+    FP_DRY_MASS,
+    FP_GM,
+    FP_ISP,
+    FP_LG,
+    FP_MAX_THRUST,
+    FP_MIN_THROTTLE,
+    FP_RADIUS,
+    FP_TARGET_H,
+    FS_CONVEX,
+    FS_MPROP,
+    FS_TARGET,
+    G0_M_S2,
+    N_FS_CONVEX,
+    guidance_coordinates,
+)
+from surefoot.fsw.guidance.convex.gfold import SearchSettings, solve
+from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution
+from surefoot.fsw.guidance.convex.socp import DescentSOCP, Mode, SOCPCache
+from surefoot.fsw.guidance.convex.table import (
+    CV_MISS,
+    CV_MODE,
+    CV_N_CONIC,
+    CV_N_FAIL,
+    CV_N_OK,
+    CV_NEXT_T,
+    CV_PENDING,
+    CV_PROP_PLAN,
+    CV_RETARGET,
+    CV_T0,
+    CV_TARGET,
+    CV_TF,
+    CV_WALL,
+    CVM_ACTIVE,
+    CVM_FALLBACK,
+    CVM_WAITING,
+    write_plan,
+)
+from surefoot.fsw.interfaces import NAV_T
+
+
+class BudgetExceeded(RuntimeError):
+    """A request needed more compute than its budget."""
+
+
+class _BudgetedSOCP:
+    def __init__(self, socp: DescentSOCP, owner: _BudgetedCache) -> None:
+        self._socp = socp
+        self._owner = owner
+
+    def solve(self, problem: DescentProblem, tf_s: float, miss_max_m: float = 0.0,
+              warm: bool = True, objective: str | None = None) -> Solution:
+        self._owner.charge()
+        return self._socp.solve(problem, tf_s, miss_max_m, warm=False, objective=objective)
+
+
+class _BudgetedCache:
+    """A :class:`SOCPCache` front that counts conic solves against a budget."""
+
+    def __init__(self, cache: SOCPCache, max_solves: int, deadline: float) -> None:
+        self._cache = cache
+        self.max_solves = max_solves
+        self.deadline = deadline
+        self.n = 0
+
+    def charge(self) -> None:
+        if self.n >= self.max_solves:
+            raise BudgetExceeded(f"more than {self.max_solves} conic solves")
+        if time.perf_counter() > self.deadline:
+            raise BudgetExceeded("past the wall-time budget")
+        self.n += 1
+
+    def get(self, problem: DescentProblem, mode: Mode) -> _BudgetedSOCP:
+        return _BudgetedSOCP(self._cache.get(problem, mode), self)
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """What one request did: its log line, and the plan when it succeeded."""
+
+    ok: bool
+    event: str
+    solution: Solution | None
+    problem: DescentProblem | None
+    conic_solves: int
+
+
+def descent_problem(
+    nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cfg: ConvexGuidanceConfig
+) -> DescentProblem:
+    """The flight software's descent problem from its own estimate to the low gate.
+
+    Guidance coordinates (downrange, crossrange, up relative to the target, m);
+    design vehicle values from the configuration row; mass from the flight
+    software's propellant count. Raises ``ValueError`` when no problem can be
+    posed (for example no propellant above the reserve).
+    """
+    pos, vel, _ = guidance_coordinates(nav, fs, fp)
+    g = fp[FP_GM] / (fp[FP_RADIUS] + fp[FP_TARGET_H]) ** 2
+    dry = fp[FP_DRY_MASS]
+    wet = dry + max(fs[FS_MPROP], 0.0)
+    floor = dry + cfg.reserve_propellant_kg
+    if wet <= floor:
+        raise ValueError(
+            f"propellant {wet - dry:.1f} kg is not above the reserve {cfg.reserve_propellant_kg} kg"
+        )
+    t_max = fp[FP_MAX_THRUST]
+    return DescentProblem(
+        g_lf=np.array([0.0, 0.0, -g]),
+        wet_mass_kg=wet,
+        dry_mass_kg=floor,
+        thrust_min_n=(fp[FP_MIN_THROTTLE] + cfg.min_thrust_margin) * t_max,
+        thrust_max_n=cfg.max_thrust_fraction * t_max,
+        alpha_s_m=1.0 / (fp[FP_ISP] * G0_M_S2),
+        r0_lf=pos,
+        v0_lf=vel,
+        r_target_lf=fp[FP_LG : FP_LG + 3].copy(),
+        v_target_lf=fp[FP_LG + 3 : FP_LG + 6].copy(),
+        glide_slope_rad=math.radians(cfg.glide_slope_deg),
+        max_tilt_rad=math.radians(cfg.max_tilt_deg),
+        n_nodes=cfg.nodes,
+        vertical_rate_rad_s=math.inf
+        if cfg.vertical_rate_deg_s is None
+        else math.radians(cfg.vertical_rate_deg_s),
+    )
+
+
+def _horizontal_miss(p: DescentProblem, s: Solution) -> float:
+    d = s.r_lf[-1] - p.r_target_lf
+    return float(math.hypot(d[0], d[1]))
+
+
+def answer_request(
+    nav: np.ndarray,
+    fs: np.ndarray,
+    fp: np.ndarray,
+    cfg: ConvexGuidanceConfig,
+    cache: SOCPCache,
+) -> RequestOutcome:
+    """Answer one convex-guidance request of one lander, updating its state row ``fs``.
+
+    ``nav`` is the navigation row the request was raised with (its time is the
+    plan's start), ``fp`` the configuration row.
+    """
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    t = float(nav[NAV_T])
+    first = int(cv[CV_MODE]) == CVM_WAITING
+    moved = cv[CV_RETARGET] != 0.0 or not np.array_equal(
+        cv[CV_TARGET : CV_TARGET + 3], fs[FS_TARGET : FS_TARGET + 3]
+    )
+    reason = "first solve" if first else ("re-target" if moved else "re-solve")
+    wall0 = time.perf_counter()
+    deadline = wall0 + cfg.time_budget_s if cfg.time_budget_s is not None else math.inf
+    budget = _BudgetedCache(cache, cfg.max_conic_solves, deadline)
+    search = SearchSettings()
+    problem: DescentProblem | None = None
+    sol: Solution | None = None
+    why = ""
+    try:
+        problem = descent_problem(nav, fs, fp, cfg)
+        if first or moved:
+            sol = solve(problem, cfg.objective, None, budget, search)  # type: ignore[arg-type]
+        else:
+            left = cv[CV_T0] + cv[CV_TF] - t
+            sol = solve(problem, "min_fuel", left, budget)  # type: ignore[arg-type]
+            if not sol.ok:
+                sol = solve(problem, cfg.objective, None, budget, search)  # type: ignore[arg-type]
+        if not sol.ok:
+            why = sol.status
+    except BudgetExceeded as exc:
+        why = f"budget: {exc}"
+    except ValueError as exc:
+        why = str(exc)
+    wall = time.perf_counter() - wall0
+    cv[CV_PENDING] = 0.0
+    cv[CV_WALL] = wall
+    cv[CV_N_CONIC] += budget.n
+    if sol is not None and sol.ok and not why and problem is not None:
+        miss = _horizontal_miss(problem, sol)
+        write_plan(cv, t, sol.tf_s, -float(problem.g_lf[2]), sol.r_lf, sol.v_lf,
+                   sol.accel_thrust_lf)
+        cv[CV_MODE] = CVM_ACTIVE
+        cv[CV_NEXT_T] = t + cfg.resolve_period_s
+        cv[CV_TARGET : CV_TARGET + 3] = fs[FS_TARGET : FS_TARGET + 3]
+        cv[CV_RETARGET] = 0.0
+        cv[CV_PROP_PLAN] = sol.propellant_kg
+        cv[CV_MISS] = miss
+        cv[CV_N_OK] += 1
+        event = (
+            f"t={t:.2f} s convex {reason}: {sol.status}, time of flight {sol.tf_s:.1f} s, "
+            f"propellant {sol.propellant_kg:.1f} kg, miss {miss:.1f} m, {budget.n} conic solves"
+        )
+        return RequestOutcome(True, event, sol, problem, budget.n)
+    cv[CV_MODE] = CVM_FALLBACK
+    cv[CV_N_FAIL] += 1
+    event = f"t={t:.2f} s convex {reason} failed ({why}): polynomial guidance from here"
+    return RequestOutcome(False, event, None, problem, budget.n)
+
+
+__all__ = ["BudgetExceeded", "RequestOutcome", "answer_request", "descent_problem"]

@@ -1,0 +1,94 @@
+"""The in-flight convex trajectory table and its exact first-order-hold sampling.
+
+The flight software keeps the latest convex solution in a block of its state
+row (``surefoot.fsw.executive.FS_CONVEX``): bookkeeping first, then one record
+per node of position, velocity and thrust acceleration in guidance
+coordinates (downrange, crossrange, up relative to the target, m, m/s,
+m/s^2). Nodes are uniform in time from ``CV_T0`` over ``CV_TF``. Sampling
+between nodes integrates the linear thrust acceleration exactly under the
+constant gravity ``(0, 0, -CV_G)`` the plan was solved with, as
+:meth:`surefoot.fsw.guidance.convex.problem.Solution.sample` does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# modes
+CVM_IDLE = 0  # not started
+CVM_WAITING = 1  # first solve requested, polynomial guidance meanwhile
+CVM_ACTIVE = 2  # tracking a convex trajectory
+CVM_FALLBACK = 3  # a solve failed: polynomial guidance for the rest of the descent
+
+# bookkeeping (offsets in the block)
+CV_MODE = 0
+CV_T0 = 1  # flight-software time of the state the plan starts from, s
+CV_TF = 2  # time of flight of the plan, s
+CV_N = 3  # node count
+CV_G = 4  # gravity magnitude used by the plan, m/s^2
+CV_NEXT_T = 5  # time of the next periodic re-solve, s
+CV_N_OK = 6  # successful requests
+CV_N_FAIL = 7  # failed requests
+CV_N_CONIC = 8  # conic solves over the flight
+CV_PROP_PLAN = 9  # propellant of the latest plan, kg
+CV_RETARGET = 10  # 1.0 when the target moved and the plan must be solved again
+CV_PENDING = 11  # 1.0 while a request is outstanding
+CV_TARGET = 12  # 3: target offset (FS_TARGET) the plan was solved for, site ENU, m
+CV_MISS = 15  # horizontal miss of the latest plan from the low gate, m
+CV_WALL = 16  # wall time of the latest request, s (diagnostic only)
+CV_TABLE = 20
+CV_NODE = 9  # r 3, v 3, a 3
+
+
+def table_capacity(n_block: int) -> int:
+    """Nodes that fit a block of ``n_block`` floats."""
+    return (n_block - CV_TABLE) // CV_NODE
+
+
+def write_plan(
+    cv: np.ndarray,
+    t0_s: float,
+    tf_s: float,
+    g_m_s2: float,
+    r: np.ndarray,
+    v: np.ndarray,
+    a: np.ndarray,
+) -> None:
+    """Store a plan (node arrays of shape (n, 3), guidance coordinates) in block ``cv``."""
+    n = r.shape[0]
+    if n > table_capacity(cv.shape[0]):
+        raise ValueError(f"nodes: {n} do not fit the table of {table_capacity(cv.shape[0])}")
+    cv[CV_T0] = t0_s
+    cv[CV_TF] = tf_s
+    cv[CV_N] = n
+    cv[CV_G] = g_m_s2
+    rec = np.hstack([r, v, a])
+    cv[CV_TABLE : CV_TABLE + n * CV_NODE] = rec.ravel()
+
+
+@njit(cache=True)
+def plan_reference(cv: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference position, velocity and thrust acceleration at flight-software time ``t``.
+
+    Clipped to the plan's span; exact for its first-order-hold thrust.
+    """
+    n = int(cv[CV_N])
+    tf = cv[CV_TF]
+    tau = min(max(t - cv[CV_T0], 0.0), tf)
+    h = tf / (n - 1)
+    k = min(int(tau / h), n - 2)
+    s = tau - k * h
+    b0 = CV_TABLE + CV_NODE * k
+    b1 = b0 + CV_NODE
+    r = np.empty(3)
+    v = np.empty(3)
+    a = np.empty(3)
+    for j in range(3):
+        u0 = cv[b0 + 6 + j]
+        du = (cv[b1 + 6 + j] - u0) / h
+        gj = -cv[CV_G] if j == 2 else 0.0
+        a[j] = u0 + du * s
+        v[j] = cv[b0 + 3 + j] + (u0 + gj) * s + 0.5 * du * s * s
+        r[j] = cv[b0 + j] + cv[b0 + 3 + j] * s + 0.5 * (u0 + gj) * s * s + du * s * s * s / 6.0
+    return r, v, a

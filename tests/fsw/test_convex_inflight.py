@@ -1,0 +1,174 @@
+"""Convex guidance flown in closed loop (issue 4), against independent references.
+
+References:
+* Open-loop optimum: the minimum-fuel plan from the state at the first solve
+  (Acikmese & Ploen 2007 lossless convexification) bounds what a tracking
+  controller can spend over the same segment from below; the closed loop must
+  come close to it (model errors: curvature, rotation, engine lag, navigation).
+* Apollo-style polynomial guidance (Klumpp 1974) on the same scenario and seed:
+  fuel-optimal guidance must not spend more.
+* Lossless convexification with a rate-limited pointing cone: the thrust
+  magnitude equals its slack on every node, and the last thrust is vertical.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from surefoot.config import load_scenario
+from surefoot.fsw.executive import (
+    FS_CONVEX,
+    FS_MPROP,
+    FS_REQUEST,
+    FS_TARGET,
+    N_FS_CONVEX,
+    NAV_R,
+    NAV_T,
+    NAV_V,
+    PHASE_APPROACH,
+    REQ_CONVEX_SOLVE,
+    _convex_sequencing,
+    guidance_coordinates,
+)
+from surefoot.fsw.guidance.convex.gfold import solve
+from surefoot.fsw.guidance.convex.inflight import answer_request
+from surefoot.fsw.guidance.convex.problem import DescentProblem
+from surefoot.fsw.guidance.convex.socp import SOCPCache
+from surefoot.fsw.guidance.convex.table import (
+    CV_MODE,
+    CV_T0,
+    CVM_ACTIVE,
+    CVM_WAITING,
+    plan_reference,
+)
+from surefoot.sim.runner import simulate, terrain_for
+from surefoot.sim.setup import batch_arrays
+from surefoot.sim.telemetry import INDEX
+
+CONVEX_ON = ["fsw.guidance.convex.enabled=true"]
+
+
+def test_rate_limited_pointing_cone_is_lossless_and_ends_vertical() -> None:
+    p = DescentProblem(
+        g_lf=[0.0, 0.0, -1.62], wet_mass_kg=900.0, dry_mass_kg=700.0,
+        thrust_min_n=500.0, thrust_max_n=4000.0, alpha_s_m=1.0 / (300.0 * 9.80665),
+        r0_lf=[-1200.0, 80.0, 900.0], v0_lf=[40.0, -2.0, -20.0],
+        v_target_lf=[0.0, 0.0, -1.0], r_target_lf=[0.0, 0.0, 30.0],
+        glide_slope_rad=math.radians(5.0), max_tilt_rad=math.radians(45.0),
+        vertical_rate_rad_s=math.radians(2.0), n_nodes=30,
+    )
+    s = solve(p, "min_fuel")
+    assert s.ok, s.status
+    tmag = np.linalg.norm(s.thrust_n_lf, axis=1)
+    np.testing.assert_allclose(tmag, s.gamma_n, atol=1e-4 * p.thrust_max_n)
+    cos_tilt = s.thrust_n_lf[:, 2] / tmag
+    tau = s.tf_s - s.t_s  # time to go at each node
+    limit = np.cos(np.minimum(math.radians(45.0), math.radians(2.0) * tau))
+    assert np.all(cos_tilt >= limit - 1e-5)
+    assert cos_tilt[-1] == pytest.approx(1.0, abs=1e-6)
+
+
+def _flight(overrides: list[str], seed: int = 0):
+    scenario = load_scenario("default", overrides, seed=seed)
+    return simulate(scenario, telemetry=True)
+
+
+@pytest.fixture(scope="module")
+def convex_flight():
+    return _flight(CONVEX_ON)
+
+
+def test_convex_default_lands_safely_and_spends_less_than_polynomial(convex_flight) -> None:
+    poly = _flight([])
+    sc, sp = convex_flight.summary(0), poly.summary(0)
+    assert sc["outcome"] == "safe", sc
+    assert sc["convex_plans"] >= 2 and sc["convex_failures"] == 0
+    assert sc["distance_from_target_m"] < 5.0
+    assert sp["convex_plans"] == 0
+    assert sc["propellant_used_kg"] < sp["propellant_used_kg"]
+
+
+def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_flight) -> None:
+    first = convex_flight.events[0][0]
+    m = re.match(r"t=([\d.]+) s convex first solve: .*time of flight ([\d.]+) s, "
+                 r"propellant ([\d.]+) kg", first)
+    assert m, first
+    t0, tf, plan_kg = (float(x) for x in m.groups())
+    tel = convex_flight.telemetry[0]
+    t, prop = tel[:, INDEX["t"]], tel[:, INDEX["propellant"]]
+    low_gate = int(np.argmax(tel[:, INDEX["phase"]] >= 2))  # the plans end at the low gate
+    assert t[low_gate] > t0 + 0.5 * tf
+    spent = float(np.interp(t0, t, prop) - prop[low_gate])
+    # the optimum is a lower bound up to model error; tracking costs a few percent
+    # (measured: 25.2 kg flown against a 24.4 kg plan)
+    assert plan_kg * 0.98 < spent < plan_kg * 1.06, (spent, plan_kg)
+
+
+def test_failed_solve_falls_back_to_polynomial_and_is_logged() -> None:
+    r = _flight(CONVEX_ON + ["fsw.guidance.convex.max_conic_solves=3"])
+    s = r.summary(0)
+    assert s["outcome"] == "safe", s
+    assert s["convex_failures"] == 1 and s["convex_plans"] == 0
+    assert any("failed (budget" in e and "polynomial guidance" in e for e in r.events[0])
+
+
+def test_convex_batch_equals_single_runs_bit_for_bit() -> None:
+    """DESIGN.md: solves between steps read only the lander's own rows."""
+    rng = np.random.default_rng(7)
+    scenarios = [
+        load_scenario("default", CONVEX_ON + [
+            f"initial.altitude_m={15000 + 300 * rng.standard_normal():.6f}",
+            f"vehicle.propellant_kg={660 + 5 * rng.standard_normal():.6f}",
+        ], seed=k)
+        for k in range(3)
+    ]
+    batch = simulate(scenarios, telemetry=True)
+    for k, s in enumerate(scenarios):
+        single = simulate(s, telemetry=True)
+        np.testing.assert_array_equal(single.touchdown[0], batch.touchdown[k])
+        np.testing.assert_array_equal(single.telemetry[0], batch.telemetry[k])
+        assert single.events[0] == batch.events[k]
+        assert batch.summary(k)["outcome"] == "safe"
+
+
+def test_moved_target_raises_a_request_and_the_new_plan_starts_from_it() -> None:
+    """A divert (hazard avoidance) moves FS_TARGET; the executive asks for a new plan."""
+
+    scenario = load_scenario("default", CONVEX_ON)
+    b = batch_arrays([scenario], terrain_for(scenario))
+    nav, fs, fp = b.nav[0].copy(), b.fs[0].copy(), b.fp[0].copy()
+    cfg = scenario.fsw.guidance.convex
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    # an approach-like estimated state 4 km uprange, 2 km up (site ENU, m and m/s)
+    nav[NAV_T] = 1000.0
+    nav[NAV_R : NAV_R + 3] = [-4000.0, 50.0, 2000.0]
+    nav[NAV_V : NAV_V + 3] = [70.0, 0.0, -30.0]
+    fs[FS_MPROP] = 150.0  # the flight software's propellant estimate, kg
+    cv[CV_MODE] = CVM_WAITING
+    cache = SOCPCache(max_size=2)
+    first = answer_request(nav, fs, fp, cfg, cache)
+    assert first.ok and "first solve" in first.event and cv[CV_MODE] == CVM_ACTIVE
+    fs[FS_REQUEST] = 0.0
+    # no periodic re-solve is due yet and the target has not moved: no request
+    assert _convex_sequencing(fs, fp, PHASE_APPROACH, 2000.0, 1000.1)
+    assert int(fs[FS_REQUEST]) & REQ_CONVEX_SOLVE == 0
+    old_start = plan_start(fs)
+    fs[FS_TARGET : FS_TARGET + 3] = [150.0, -120.0, 0.0]
+    assert _convex_sequencing(fs, fp, PHASE_APPROACH, 2000.0, 1000.2)
+    assert int(fs[FS_REQUEST]) & REQ_CONVEX_SOLVE
+    nav[NAV_T] = 1000.2
+    second = answer_request(nav, fs, fp, cfg, cache)
+    assert second.ok and "re-target" in second.event, second.event
+    pos, _, _ = guidance_coordinates(nav, fs, fp)
+    np.testing.assert_allclose(plan_start(fs), pos, atol=1e-6)
+    shift = np.hypot(*(plan_start(fs) - old_start)[:2])
+    assert shift == pytest.approx(np.hypot(150.0, 120.0), rel=0.02)
+
+
+def plan_start(fs: np.ndarray) -> np.ndarray:
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    return plan_reference(cv, float(cv[CV_T0]))[0]
