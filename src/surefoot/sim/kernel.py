@@ -8,6 +8,8 @@ and its noise is keyed by its own seed and the global step index.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 import numpy as np
 from numba import njit, prange
 
@@ -369,8 +371,26 @@ def _run_segment(
                 break
 
 
+def _renamed(func: FunctionType, name: str) -> FunctionType:
+    """The same body under another name.
+
+    Numba names its on-disk cache file after the function's qualified name and
+    line, so two compilations of one Python function with different flags
+    share a cache entry and one silently replaces the other (numba#6845): a
+    process could load the serial kernel where it asked for the parallel one.
+    A renamed copy gets a cache file of its own.
+    """
+    code = func.__code__.replace(co_name=name, co_qualname=name)
+    clone = FunctionType(code, func.__globals__, name, func.__defaults__, func.__closure__)
+    clone.__qualname__ = name
+    clone.__doc__ = func.__doc__
+    return clone
+
+
 # One body, two compilations: the parallel one spreads landers over the cores
 # for batches; the serial one avoids thread start-up and barrier costs for a
 # single landing. Both give bit-identical per-lander results.
-run_segment_serial = njit(cache=True)(_run_segment)
-run_segment_parallel = njit(cache=True, parallel=True)(_run_segment)
+run_segment_serial = njit(cache=True)(_renamed(_run_segment, "run_segment_serial"))
+run_segment_parallel = njit(cache=True, parallel=True)(
+    _renamed(_run_segment, "run_segment_parallel")
+)
