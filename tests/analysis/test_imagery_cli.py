@@ -6,7 +6,6 @@ directory contract of the simulator); the truth is its touchdown point.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -173,16 +172,25 @@ def test_missing_terrain_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_main_entry_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Through ``surefoot.cli.main`` once the top-level parser registers ``imagery``."""
+    """Through ``surefoot.cli.main``, as the installed ``surefoot`` command runs."""
     from surefoot import cli
 
-    try:
-        parser = cli.build_parser()
-    except ImportError as exc:  # sibling commands not written yet
-        pytest.skip(f"surefoot.cli.build_parser: {exc}")
-    choices = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "imagery" not in choices:
-        pytest.skip("surefoot.cli does not register the imagery command yet")
     assert cli.main(["imagery", "detect", str(tmp_path / "x.png"), str(tmp_path / "y.png")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("surefoot: error: BEFORE")
+
+
+def test_imagery_run_dir_shorthand_is_render(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``surefoot imagery RUN_DIR`` (the issue's form) renders and detects like ``render``."""
+    from surefoot import cli
+
+    run = write_demo_run(tmp_path / "run", touchdown_east_m=10.0, size_m=120.0, seed=1)
+    assert cli.main(["imagery", str(run), "--size", "120", "--no-figure"]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    report = json.loads((run / "imagery" / "detection.json").read_text())
+    assert report["detection"]["n_sites"] == 1
+    assert cli.main(["imagery", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "RUN_DIR" in err[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,9 +36,9 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
     p = _cli(*args)
     assert p.returncode == 2, p.stderr
     assert "Traceback" not in p.stderr
-    err_lines = [ln for ln in p.stderr.strip().splitlines() if ln.startswith("surefoot: error")]
-    assert len(err_lines) == 1
-    assert needle in err_lines[0]
+    err_lines = p.stderr.strip().splitlines()
+    assert len(err_lines) == 1, p.stderr
+    assert err_lines[0].startswith("surefoot: error") and needle in err_lines[0]
 
 
 def test_bad_yaml_file(tmp_path: Path) -> None:
@@ -70,6 +71,10 @@ def test_run_writes_telemetry_summary_and_figure(tmp_path: Path,
         assert (tmp_path / name).stat().st_size > 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["outcome"] == "safe" and summary["seed"] == 2
+    # written atomically, yet with the permissions of any new file under the umask
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "summary.json").stat().st_mode & 0o777 == 0o666 & ~mask
     # the written scenario replays the same landing
     assert main(["run", str(tmp_path / "scenario.yaml"), "--out", str(tmp_path / "again"),
                  "--no-figure"]) == 0

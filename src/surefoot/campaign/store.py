@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from surefoot.config.loader import ConfigError
+from surefoot.sim.output import atomic_write
 
 FORMAT = "surefoot-campaign/1"
 MANIFEST = "campaign.json"
@@ -37,29 +36,6 @@ LOCK = ".lock"
 
 class CampaignError(ConfigError):
     """Bad campaign input or a corrupted campaign folder (one line, exit status 2)."""
-
-
-def _file_mode() -> int:
-    """Permissions of a new file under the current umask (mkstemp makes them 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` through a temporary file in its folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        os.chmod(tmp, _file_mode())
-        write(Path(tmp))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def definition_of(manifest: dict[str, Any]) -> dict[str, Any]:

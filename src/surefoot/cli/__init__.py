@@ -15,8 +15,7 @@ from surefoot.config.loader import ConfigError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, no traceback
-        self.print_usage(sys.stderr)
-        print(f"surefoot: error: {message}", file=sys.stderr)
+        print(f"surefoot: error: {message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -35,9 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_IMAGERY_SUBCOMMANDS = {"render", "detect", "-h", "--help"}
+
+
+def _expand_shorthands(argv: list[str]) -> list[str]:
+    """``surefoot imagery RUN_DIR ...`` is ``surefoot imagery render RUN_DIR ...``."""
+    if len(argv) >= 2 and argv[0] == "imagery" and argv[1] not in _IMAGERY_SUBCOMMANDS:
+        if not argv[1].startswith("-"):
+            return [argv[0], "render", *argv[1:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_expand_shorthands(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

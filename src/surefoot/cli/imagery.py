@@ -1,4 +1,4 @@
-"""``surefoot imagery render RUN_DIR`` and ``surefoot imagery detect BEFORE AFTER``.
+"""``surefoot imagery [render] RUN_DIR`` and ``surefoot imagery detect BEFORE AFTER``.
 
 ``render`` turns a flown run into synthetic before/after orbital images of
 its touchdown site and a detection report; ``detect`` finds the changed
@@ -17,7 +17,7 @@ from surefoot.config.loader import ConfigError
 _DESCRIPTION = """\
 Orbital imagery of a landing site.
 
-  surefoot imagery render RUN_DIR [options]
+  surefoot imagery [render] RUN_DIR [options]
       Synthetic before/after images of a flown run's touchdown site (the
       crater, dark zone and bright halo of a crash, or the blast zone and
       lander of a soft landing), then the change detection on them. Writes

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,27 @@ SITE_PATCH_HALF_WIDTH_M = 400.0
 SITE_PATCH_SPACING_M = 1.0
 
 
-def _atomic_write(path: Path, write) -> None:  # noqa: ANN001
+def _file_mode() -> int:
+    """Permissions of a new file under the current umask (mkstemp makes them 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` through a temporary file in its folder, then rename it into place.
+
+    A reader never sees a half-written file, and the file gets the permissions
+    of any new file under the user's umask.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
+        os.chmod(tmp, _file_mode())
         write(Path(tmp))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -50,14 +66,14 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
     summary["events"] = list(result.events[i]) if result.events else []
     if result.telemetry is not None:
         table = to_table(result.telemetry[i])
-        _atomic_write(paths["telemetry"], lambda p: pq.write_table(table, p))
+        atomic_write(paths["telemetry"], lambda p: pq.write_table(table, p))
     else:
         paths.pop("telemetry")
-    _atomic_write(
+    atomic_write(
         paths["summary"], lambda p: p.write_text(json.dumps(_json_clean(summary), indent=2))
     )
     scen = result.scenarios[i].model_dump(mode="json")
-    _atomic_write(paths["scenario"], lambda p: p.write_text(yaml.safe_dump(scen, sort_keys=False)))
+    atomic_write(paths["scenario"], lambda p: p.write_text(yaml.safe_dump(scen, sort_keys=False)))
 
     # terrain around the touchdown point (or the target when there was none)
     cx = summary["touchdown_east_m"]
@@ -73,5 +89,5 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
         with open(p, "wb") as f:
             np.savez_compressed(f, height_m=h, x0_m=x0, y0_m=y0, dx_m=SITE_PATCH_SPACING_M)
 
-    _atomic_write(paths["terrain_site"], _save)
+    atomic_write(paths["terrain_site"], _save)
     return paths
