@@ -17,11 +17,22 @@ optimization", JGCD 33(4)). Variables on N nodes, all in the problem frame:
   speed bound, final altitude/velocity, final mass above dry mass.
 
 Every number that changes between solves (state, time of flight, vehicle, target) is a
-``cvxpy.Parameter``, written so the problem is DPP: cvxpy compiles it once and later
-solves only re-apply parameter values. With ``warm_start=True`` cvxpy hands the new data
-to the same Clarabel solver object (``DefaultSolver.update``), which skips allocation
-and the symbolic factorisation; Clarabel is an interior-point method and takes no
-primal-dual starting point, so this is the warm start the API allows.
+``cvxpy.Parameter``, written so the problem is DPP. The cvxpy problem is the one
+definition of the formulation, but it is compiled only once per shape: the first solve
+takes cvxpy's parametrised conic program (``get_problem_data``, the ``ParamConeProg``
+whose reduced tensor maps the parameter vector to the Clarabel data), and every solve
+after that (:class:`_DirectProgram`) forms the parameter vector itself, multiplies it
+by that tensor to get the values of Clarabel's ``A`` on its fixed sparsity, ``b`` and
+``q``, calls ``clarabel.DefaultSolver`` directly and cuts the variables out of the
+primal solution at cvxpy's variable offsets. This is the arithmetic cvxpy does in
+``problem.solve`` (``ConicSolver.apply``, ``CLARABEL.solve_via_data``,
+``ParamConeProg.split_solution``) without its per-solve Python overhead (parameter
+validation, rebuilding sparse matrices, the inverse chain), which cost more than the
+conic solve itself. ``DescentSOCP.solve_cvxpy`` still solves through cvxpy, as a
+reference. A warm solve hands the new data to the same Clarabel solver object
+(``DefaultSolver.update``), which skips allocation and the symbolic factorisation;
+Clarabel is an interior-point method and takes no primal-dual starting point, so this
+is the warm start the API allows.
 """
 
 from __future__ import annotations
@@ -33,8 +44,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
+import clarabel
 import cvxpy as cp
 import numpy as np
+import scipy.sparse as sp
+from cvxpy.lin_ops import lin_op as lo
+from cvxpy.reductions.solvers.conic_solvers.clarabel_conif import dims_to_solver_cones
+from cvxpy.reductions.solvers.conic_solvers.conic_solver import ConicSolver
 
 from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution, Status
 
@@ -130,6 +146,15 @@ class DescentSOCP:
         self._vars = (r, v, u, sigma, z)
 
         dt = p("dt")
+        # The cones are stated as cp.SOC of affine expressions rather than as norm() <=
+        # and square() atoms: the same sets, but cvxpy's atom canonicalisation adds an
+        # epigraph variable and a linear row per cone (about 200 of each at 50 nodes,
+        # 750 -> 550 variables), which made a warm solve about 10 % slower.
+        # Taylor lower bound of rho/m about the lightest possible mass profile z0(t):
+        # sigma >= lo_b - lo_a z + w^2, w = lo_c z - lo_d, as the rotated cone
+        # w^2 <= s  <=>  |(2 w, s - 1)| <= s + 1  with  s = sigma - lo_b + lo_a z
+        taylor = sigma - p("lo_b", n) + cp.multiply(p("lo_a", n), z)
+        w = cp.multiply(p("lo_c", n), z) - p("lo_d", n)
         cons = [
             r[0] == p("r0", 3),
             v[0] == p("v0", 3),
@@ -138,10 +163,8 @@ class DescentSOCP:
             r[1:] == r[:-1] + dt * v[:-1] + p("dt2_3") * u[:-1] + p("dt2_6") * u[1:]
             + p("g_dt2_2", 3),
             z[1:] == z[:-1] - p("alpha_dt_2") * (sigma[:-1] + sigma[1:]),
-            cp.norm(u, 2, axis=1) <= sigma,
-            # Taylor bounds of rho/m about the lightest possible mass profile z0(t)
-            sigma >= p("lo_b", n) - cp.multiply(p("lo_a", n), z)
-            + cp.square(cp.multiply(p("lo_c", n), z) - p("lo_d", n)),
+            cp.SOC(sigma, u, axis=1),  # |u_k| <= sigma_k
+            cp.SOC(taylor + 1.0, cp.vstack([2.0 * w, taylor - 1.0]), axis=0),
             sigma <= p("hi_e", n) - cp.multiply(p("hi_f", n), z),
             z[1:] >= p("z_lo", n - 1),
             z[1:] <= p("z_hi", n - 1),
@@ -150,11 +173,11 @@ class DescentSOCP:
         ]
         if shape.pointing:
             cons.append(u @ p("up", 3) >= cp.multiply(p("cos_tilt", n), sigma))
-        if shape.speed:
-            cons.append(cp.norm(v, 2, axis=1) <= p("v_max"))
-        if shape.glide_slope:
+        if shape.speed:  # |v_k| <= v_max
+            cons.append(cp.SOC(p("v_max") * np.ones(n), v, axis=1))
+        if shape.glide_slope:  # |horizontal part of r_k - r_N| <= its height / tan(gs)
             rel = r[:-1] - r[n - 1]
-            cons.append(cp.norm(rel @ p("horiz_T", (3, 2)), 2, axis=1) <= rel @ p("gs_axis", 3))
+            cons.append(cp.SOC(rel @ p("gs_axis", 3), rel @ p("horiz_T", (3, 2)), axis=1))
 
         horiz_miss = r[n - 1] @ p("horiz_T", (3, 2)) - p("horiz_t", 2)
         if shape.mode == "min_fuel":
@@ -164,14 +187,17 @@ class DescentSOCP:
             cons.append(r[n - 1] @ p("up", 3) == p("alt_t"))
             if shape.mode == "min_landing_error":
                 err = cp.Variable(name="miss")
-                cons.append(cp.norm(horiz_miss, 2) <= err)
+                cons.append(cp.SOC(err, horiz_miss))
                 objective = cp.Minimize(err)
             else:
-                cons.append(cp.norm(horiz_miss, 2) <= p("miss_max"))
+                cons.append(cp.SOC(p("miss_max"), horiz_miss))
                 objective = cp.Minimize(-z[n - 1])
         self.problem = cp.Problem(objective, cons)
         if not self.problem.is_dpp():  # pragma: no cover - a construction error
             raise RuntimeError("descent SOCP is not DPP; it would be recompiled every solve")
+        self._direct: _DirectProgram | None = None  # compiled on the first solve
+        self._horiz_key: bytes | None = None
+        self._horiz = np.zeros((2, 3))
 
     def _param(self, name: str, shape: int | tuple[int, ...] = ()) -> cp.Parameter:
         if name not in self._p:
@@ -180,7 +206,19 @@ class DescentSOCP:
 
     # ----------------------------------------------------------------- values
     def set_values(self, problem: DescentProblem, tf_s: float, miss_max_m: float = 0.0) -> None:
-        """Write the parameter values of ``problem`` flown in ``tf_s`` seconds."""
+        """Write the parameter values of ``problem`` flown in ``tf_s`` seconds.
+
+        Only :meth:`solve_cvxpy` (and the one-time compile) need the values in the
+        ``cvxpy.Parameter`` objects; :meth:`solve` passes them to Clarabel directly.
+        """
+        vals = self._values(problem, tf_s, miss_max_m)
+        for name, par in self._p.items():
+            par.value = vals[name]
+
+    def _values(
+        self, problem: DescentProblem, tf_s: float, miss_max_m: float = 0.0
+    ) -> dict[str, object]:
+        """The value of every parameter, by name, for ``problem`` flown in ``tf_s`` s."""
         n = self.shape.n_nodes
         dt = tf_s / (n - 1)
         t = dt * np.arange(n)
@@ -192,7 +230,7 @@ class DescentSOCP:
         z_hi = np.log(np.maximum(m_wet - alpha * rho1 * t, 1e-9 * m_wet))
         lo_a = rho1 * np.exp(-z0)
         hi_f = rho2 * np.exp(-z0)
-        horiz = problem.horizontal_basis_lf
+        horiz = self._horizontal_basis(problem)
         up = problem.up_lf
         tilt = np.full(n, problem.max_tilt_rad)
         if math.isfinite(problem.vertical_rate_rad_s):
@@ -237,8 +275,16 @@ class DescentSOCP:
             "alt_t": float(up @ problem.r_target_lf) / len_u,
             "miss_max": max(miss_max_m, 0.0) / len_u,
         }
-        for name, par in self._p.items():
-            par.value = vals[name]
+        return vals
+
+    def _horizontal_basis(self, problem: DescentProblem) -> np.ndarray:
+        """``problem.horizontal_basis_lf``, kept for the last gravity vector (a pure
+        function of it, and about half the cost of forming the values)."""
+        key = problem.g_lf.tobytes()
+        if self._horiz_key != key:
+            self._horiz = problem.horizontal_basis_lf
+            self._horiz_key = key
+        return self._horiz
 
     @staticmethod
     def _units(problem: DescentProblem, tf_s: float) -> tuple[float, float]:
@@ -277,6 +323,36 @@ class DescentSOCP:
         if int(problem.n_nodes) != self.shape.n_nodes:
             raise ValueError(f"n_nodes {problem.n_nodes} != built {self.shape.n_nodes}")
         label = objective or self.shape.mode
+        vals = self._values(problem, tf_s, miss_max_m)
+        if self._direct is None:
+            self._direct = _DirectProgram(self, vals)
+        t0 = time.perf_counter()
+        status, x = self._direct.solve(vals, warm)
+        if status in ("infeasible", "error"):
+            elapsed = time.perf_counter() - t0
+            return Solution.failed(status, label, problem.g_lf, elapsed, tf_s=tf_s)
+        arrays = self._direct.split(x)
+        elapsed = time.perf_counter() - t0
+        return self._extract(problem, tf_s, status, label, elapsed, arrays)
+
+    def solve_cvxpy(
+        self,
+        problem: DescentProblem,
+        tf_s: float,
+        miss_max_m: float = 0.0,
+        warm: bool = True,
+        objective: str | None = None,
+    ) -> Solution:
+        """:meth:`solve` through cvxpy's own ``problem.solve`` (the reference path).
+
+        Same arguments and result as :meth:`solve`; slower, since cvxpy re-validates
+        the parameters, rebuilds the problem data and inverts its reduction chain on
+        every call. ``warm`` re-uses cvxpy's cached Clarabel solver, not the one of
+        :meth:`solve`. Leaves the values in ``self.problem``'s parameters and variables.
+        """
+        if int(problem.n_nodes) != self.shape.n_nodes:
+            raise ValueError(f"n_nodes {problem.n_nodes} != built {self.shape.n_nodes}")
+        label = objective or self.shape.mode
         self.set_values(problem, tf_s, miss_max_m)
         t0 = time.perf_counter()
         try:
@@ -296,12 +372,19 @@ class DescentSOCP:
         status = _map_status(cv_status)
         if status in ("infeasible", "error"):
             return Solution.failed(status, label, problem.g_lf, elapsed, tf_s=tf_s)
-        return self._extract(problem, tf_s, status, label, elapsed)
+        arrays = tuple(np.asarray(x.value, dtype=np.float64) for x in self._vars)
+        return self._extract(problem, tf_s, status, label, elapsed, arrays)
 
     def _extract(
-        self, problem: DescentProblem, tf_s: float, status: Status, label: str, elapsed: float
+        self,
+        problem: DescentProblem,
+        tf_s: float,
+        status: Status,
+        label: str,
+        elapsed: float,
+        arrays: tuple[np.ndarray, ...],
     ) -> Solution:
-        r, v, u, sigma, z = (np.asarray(x.value, dtype=np.float64) for x in self._vars)
+        r, v, u, sigma, z = arrays
         time_u, acc_u = self._units(problem, tf_s)
         r = r * (acc_u * time_u**2)
         v = v * (acc_u * time_u)
@@ -327,6 +410,146 @@ class DescentSOCP:
             landing_error_m=miss,
             solve_time_s=elapsed,
             n_solves=1,
+        )
+
+
+_CLARABEL_STATUS: dict[str, Status] = {
+    # as cvxpy's CLARABEL.STATUS_MAP followed by _map_status; anything else (max
+    # iterations, max time, numerical error, insufficient progress, dual infeasible) is
+    # an error
+    "Solved": "optimal",
+    "AlmostSolved": "inaccurate",
+    "PrimalInfeasible": "infeasible",
+    "AlmostPrimalInfeasible": "infeasible",
+}
+
+
+class _DirectProgram:
+    """cvxpy's compiled conic program of one :class:`DescentSOCP`, solved without cvxpy.
+
+    Built once from ``problem.get_problem_data(cp.CLARABEL)``: its ``ParamConeProg``
+    holds a sparse tensor ``T`` (``reduced_A``) with one row per structural non-zero
+    of the solver data ``[A | b]`` (CSC order, ``-A`` of cvxpy's ``A x + s = b`` is what
+    Clarabel gets) and one column per parameter-vector entry, and a tensor for ``q``.
+    A solve is then: parameter vector ``p`` (each parameter flattened in column-major
+    order at its column, 1 at the constant column), ``T @ p`` for the CSC data array of
+    ``A`` (sparsity fixed by the structure, so explicit zeros stay) and ``b``, Clarabel,
+    and the variables cut out of ``x`` at ``var_id_to_col`` (column-major again).
+    """
+
+    def __init__(self, socp: DescentSOCP, vals: dict[str, object]) -> None:
+        for name, par in socp._p.items():
+            par.value = vals[name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            data, _, _ = socp.problem.get_problem_data(
+                cp.CLARABEL, canon_backend=cp.SCIPY_CANON_BACKEND
+            )
+        prog = data[cp.settings.PARAM_PROB]
+        if prog.P is not None or prog.lb_tensor is not None or prog.ub_tensor is not None:
+            raise RuntimeError("descent SOCP: expected a linear objective and no bounds")
+
+        # parameter vector layout
+        name_of = {par.id: name for name, par in socp._p.items()}
+        self._slots: list[tuple[str, int, int]] = []
+        self._const_col = -1
+        for pid, col in prog.param_id_to_col.items():
+            if pid == lo.CONSTANT_ID:
+                self._const_col = int(col)
+            else:
+                self._slots.append((name_of[pid], int(col), int(prog.param_id_to_size[pid])))
+        self._n_pvec = int(prog.total_param_size) + 1
+
+        # [A | b] = T @ p on the fixed sparsity; the A rows negated in T (exact)
+        prog.reduced_A.cache()
+        indices, indptr, (m, n_cols) = prog.reduced_A.problem_data_index
+        n = int(prog.x.size)
+        if n_cols != n + 1:  # pragma: no cover - cvxpy layout changed
+            raise RuntimeError("unexpected cvxpy problem-data layout")
+        nnz_a = int(indptr[n])
+        tensor = sp.csr_array(prog.reduced_A.reduced_mat)
+        sign = np.ones(tensor.shape[0])
+        sign[:nnz_a] = -1.0
+        self._tensor = sp.csr_array(sp.diags_array(sign) @ tensor)
+        self._nnz_a = nnz_a
+        self._a_indices = np.asarray(indices[:nnz_a])
+        self._a_indptr = np.asarray(indptr[: n + 1])
+        self._b_rows = np.asarray(indices[nnz_a:])
+        self._m, self._n = int(m), n
+        self._q_tensor = sp.csr_array(prog.q)[:n]  # row n is the objective offset
+        self._P = sp.csc_array((n, n))
+        self._cones = dims_to_solver_cones(data[ConicSolver.DIMS])
+
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        for key, value in socp.settings.clarabel_options().items():
+            setattr(settings, key, value)
+        self._settings = settings
+        self._solver: clarabel.DefaultSolver | None = None
+
+        self._vars: list[tuple[int, int, tuple[int, ...]]] = []
+        for var in socp._vars:
+            if var.id not in prog.var_id_to_col:  # pragma: no cover - cvxpy changed
+                raise RuntimeError(f"variable {var.name()} not in cvxpy's program")
+            self._vars.append((int(prog.var_id_to_col[var.id]), int(var.size), var.shape))
+
+    def parameter_vector(self, vals: dict[str, object]) -> np.ndarray:
+        """cvxpy's parameter vector of the values ``vals`` (by parameter name)."""
+        p = np.zeros(self._n_pvec)
+        for name, col, size in self._slots:
+            p[col : col + size] = np.ravel(vals[name], order="F")
+        if self._const_col >= 0:
+            p[self._const_col] = 1.0
+        if np.isnan(p).any():  # cvxpy refuses NaN parameter values too
+            bad = [name for name, col, size in self._slots if np.isnan(p[col : col + size]).any()]
+            raise ValueError(f"parameter value is NaN: {', '.join(bad)}")
+        return p
+
+    def data(self, vals: dict[str, object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Clarabel's ``q``, the CSC data array of ``A``, and ``b`` for ``vals``."""
+        p = self.parameter_vector(vals)
+        ab = self._tensor @ p
+        b = np.zeros(self._m)
+        b[self._b_rows] = ab[self._nnz_a :]
+        q = self._q_tensor @ p
+        return q, ab[: self._nnz_a], b
+
+    def matrix(self, a_data: np.ndarray) -> sp.csc_array:
+        """``A`` with the data array ``a_data`` on the fixed sparsity."""
+        return sp.csc_array(
+            (a_data, self._a_indices, self._a_indptr), shape=(self._m, self._n)
+        )
+
+    def solve(self, vals: dict[str, object], warm: bool) -> tuple[Status, np.ndarray | None]:
+        """Status and primal solution ``x`` (``None`` when infeasible or failed)."""
+        q, a_data, b = self.data(vals)
+        solver = self._solver if warm else None
+        self._solver = None
+        try:
+            if solver is not None and solver.is_data_update_allowed():
+                try:
+                    solver.update(q=q, A=a_data, b=b)
+                except Exception:  # as cvxpy: a refused update builds a new solver
+                    solver = None
+            else:
+                solver = None
+            if solver is None:
+                solver = clarabel.DefaultSolver(
+                    self._P, q, self.matrix(a_data), b, self._cones, self._settings
+                )
+            sol = solver.solve()
+        except Exception:  # Clarabel refused the data (for example infinities)
+            return "error", None
+        self._solver = solver
+        status = _CLARABEL_STATUS.get(str(sol.status), "error")
+        if status in ("infeasible", "error"):
+            return status, None
+        return status, np.asarray(sol.x, dtype=np.float64)
+
+    def split(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The values of ``r, v, u, sigma, z`` in the primal solution ``x``."""
+        return tuple(
+            x[col : col + size].reshape(shape, order="F") for col, size, shape in self._vars
         )
 
 
