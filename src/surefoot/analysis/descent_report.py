@@ -67,9 +67,17 @@ def summary_table(summary: dict[str, Any], limits: dict[str, float] | None = Non
         ("flight time", "flight_time_s", "s", None),
         ("wall time", "wall_time_s", "s", None),
     ]
+    if summary.get("hda_looks", 0):
+        i = rows.index(("distance from target", "distance_from_target_m", "m", None))
+        rows[i + 1 : i + 1] = [
+            ("distance from chosen site", "distance_from_final_target_m", "m", None),
+            ("hazard divert", "hda_divert_total_m", "m", None),
+        ]
     for label, key, unit, lkey in rows:
         limit = _fmt(lim[lkey], unit, 1) if lkey and lkey in lim else ""
-        t.add_row(label, _fmt(summary[key], unit), limit)
+        t.add_row(label, _fmt(summary.get(key, float("nan")), unit), limit)
+    if summary.get("hda_looks", 0):
+        t.add_row("hazard looks", f"{summary['hda_looks']} ({summary['hda_no_site']} no site)", "")
     return t
 
 

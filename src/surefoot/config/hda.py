@@ -1,6 +1,6 @@
 """Hazard detection and avoidance settings: the truth lidar and the flight software's HDA.
 
-Two sections, not yet wired into ``surefoot.config.schema``:
+Two sections of the scenario:
 
 - :class:`HazardLidarConfig` (``sensors.hazard_lidar``): the scanning
   hazard-detection lidar as built (truth side). Angles in degrees and
@@ -24,6 +24,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Vec3 = tuple[float, float, float]
+
+MAX_LOOKS = 4
+"""Most hazard scans one landing may take (the flight-software table holds this many)."""
 
 
 class _Strict(BaseModel):
@@ -87,6 +90,15 @@ class HazardLidarConfig(_Strict):
         return self
 
 
+class HdaLookConfig(_Strict):
+    """One hazard scan: taken when the estimated height above the target falls to
+    ``height_m``; the site it picks may be at most ``max_divert_m`` from the
+    current target."""
+
+    height_m: float = Field(gt=5.0, le=5000.0)
+    max_divert_m: float = Field(gt=0.0, le=10_000.0)
+
+
 class HdaConfig(_Strict):
     """Flight software hazard detection and site selection (``fsw.hda``).
 
@@ -101,6 +113,20 @@ class HdaConfig(_Strict):
     unsafe or unobserved cell.
     """
 
+    enabled: bool = Field(False, description="fly hazard detection and avoidance")
+    looks: tuple[HdaLookConfig, ...] = Field(
+        (
+            HdaLookConfig(height_m=200.0, max_divert_m=60.0),
+            HdaLookConfig(height_m=60.0, max_divert_m=8.0),
+        ),
+        description="the scans, highest first: a first look in the approach that may divert "
+        "far, then a second look from the low gate that only corrects the site",
+    )
+    pointing: Literal["target", "body"] = Field(
+        "target",
+        description="target: the lidar is gimballed at the estimated target (ALHAT); "
+        "body: it looks along its fixed boresight",
+    )
     cell_m: float = Field(0.25, ge=0.02, le=5.0)
     footprint_radius_m: float = Field(2.0, gt=0.0, le=20.0)
     leg_clearance_m: float = Field(0.30, gt=0.0, le=5.0)
@@ -124,6 +150,11 @@ class HdaConfig(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> HdaConfig:
+        if len(self.looks) > MAX_LOOKS:
+            raise ValueError(f"looks: at most {MAX_LOOKS} scans (got {len(self.looks)})")
+        heights = [look.height_m for look in self.looks]
+        if any(b >= a for a, b in zip(heights, heights[1:], strict=False)):
+            raise ValueError(f"looks: heights must decrease from one scan to the next ({heights})")
         if self.footprint_radius_m < 2.0 * self.cell_m:
             raise ValueError(
                 f"footprint_radius_m ({self.footprint_radius_m}) must be at least two cells "

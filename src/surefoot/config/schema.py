@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from surefoot.config.convex_guidance import ConvexGuidanceConfig
 from surefoot.config.dispersions import DispersionsConfig
+from surefoot.config.hda import HdaConfig
 from surefoot.config.navigation import NavConfig
 from surefoot.config.sensors import IdealNavConfig, SensorsConfig, sensor_rate_error  # noqa: F401
 from surefoot.config.terrain import TerrainConfig
@@ -94,11 +95,20 @@ class AttitudeActuatorConfig(_Strict):
 
 class LegConfig(_Strict):
     """Landing legs: ``count`` footpads on a circle of ``radius_m`` around body z,
-    ``height_m`` below the body origin."""
+    ``height_m`` below the body origin. ``body_clearance_m`` is the height of the
+    lowest structure (engine bell) above the footpad plane; terrain under the
+    body rising higher than that above the resting plane strikes the lander."""
 
     count: int = Field(4, ge=3, le=8)
     radius_m: float = Field(1.4, gt=0.0, le=10.0)
     height_m: float = Field(1.2, gt=0.0, le=10.0)
+    body_clearance_m: float = Field(0.5, gt=0.0, le=10.0)
+
+    @model_validator(mode="after")
+    def _clearance_within_leg(self) -> LegConfig:
+        if self.body_clearance_m > self.height_m:
+            raise ValueError("body_clearance_m must be <= height_m (structure above the footpads)")
+        return self
 
 
 class VehicleConfig(_Strict):
@@ -207,6 +217,7 @@ class FswConfig(_Strict):
     )
     guidance: GuidanceConfig = GuidanceConfig()
     control: ControlConfig = ControlConfig()
+    hda: HdaConfig = HdaConfig()
 
 
 class SimConfig(_Strict):

@@ -43,6 +43,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from surefoot.config.hda import HazardLidarConfig
+
 Vec3 = tuple[float, float, float]
 
 FaultKind = Literal[
@@ -395,6 +397,7 @@ class SensorsConfig(_Strict):
     rangefinder: RangefinderConfig = RangefinderConfig()
     doppler_lidar: DopplerLidarConfig = DopplerLidarConfig()
     trn_camera: TrnCameraConfig = TrnCameraConfig()
+    hazard_lidar: HazardLidarConfig = HazardLidarConfig()
 
 
 def sensor_rate_error(sensors: SensorsConfig, dt_s: float) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from surefoot.config.hda import MAX_LOOKS
 from surefoot.config.schema import FswConfig, VehicleConfig
 from surefoot.fsw.control.attitude import shortest_arc_error, steering_torque
 from surefoot.fsw.guidance.apollo import quartic_acceleration, tgo_from_jerk
@@ -35,6 +36,7 @@ from surefoot.fsw.guidance.convex.table import (
     plan_reference,
     table_capacity,
 )
+from surefoot.fsw.hda.sequencing import scan_due
 from surefoot.fsw.interfaces import (
     CMD_THRUST,
     CMD_TORQUE,
@@ -89,7 +91,9 @@ FP_CVX_PERIOD = 62  # re-solve period, s (0: once)
 FP_CVX_MIN_TGO = 63  # no periodic re-solve with less time to go, s
 FP_CVX_KP = 64  # tracking position gain, 1/s^2
 FP_CVX_KV = 65  # tracking velocity gain, 1/s
-N_FP = 66
+FP_HDA_N_LOOKS = 66  # hazard looks to take (0: hazard avoidance off)
+FP_HDA_H = 67  # MAX_LOOKS: estimated height above the target of each look, m
+N_FP = FP_HDA_H + MAX_LOOKS
 
 # state row
 FS_PHASE = 0
@@ -187,6 +191,10 @@ def fsw_params(
     p[FP_CVX_MIN_TGO] = cvx.min_resolve_tgo_s
     p[FP_CVX_KP] = cvx.tracking_bandwidth_rad_s**2
     p[FP_CVX_KV] = 2.0 * cvx.tracking_damping * cvx.tracking_bandwidth_rad_s
+    hda = fsw.hda
+    p[FP_HDA_N_LOOKS] = len(hda.looks) if hda.enabled else 0
+    for k, look in enumerate(hda.looks):
+        p[FP_HDA_H + k] = look.height_m
     return p
 
 
@@ -335,6 +343,10 @@ def _guidance(
     convex = False
     if fp[FP_CVX_ON] > 0.0:
         convex = _convex_sequencing(fs, fp, phase, rg[2], t)
+    if fp[FP_HDA_N_LOOKS] > 0.0 and phase != PHASE_BRAKING:
+        hd = fs[FS_HDA : FS_HDA + N_FS_HDA]
+        if scan_due(hd, fp[FP_HDA_H : FP_HDA_H + MAX_LOOKS], int(fp[FP_HDA_N_LOOKS]), rg[2]):
+            _request(fs, REQ_HAZARD_SCAN, t)
     cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
     if convex and phase == PHASE_BRAKING:
         # the convex plan replaces the rest of braking and the approach

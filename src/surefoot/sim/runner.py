@@ -9,6 +9,7 @@ import numba
 import numpy as np
 
 from surefoot.config.schema import Scenario
+from surefoot.fsw.hda.inflight import LookOutcome, hda_summary
 from surefoot.sim.kernel import (
     DONE_CONTACT,
     DONE_RUNNING,
@@ -80,6 +81,7 @@ class BatchResult:
     terrain: TerrainGrids
     telemetry: list[np.ndarray] | None = field(default=None, repr=False)
     events: list[list[str]] = field(default_factory=list)
+    hda_looks: list[list[LookOutcome]] = field(default_factory=list, repr=False)
 
     def summary(self, i: int = 0) -> dict[str, float | str | int]:
         """Touchdown summary of lander ``i`` (SI units, site frame)."""
@@ -87,6 +89,7 @@ class BatchResult:
         td = self.touchdown[i]
         prop_left = float(self.final_state[i, S_MPROP])
         contact = self.done[i] == DONE_CONTACT
+        hda = hda_summary(self.fsw_state[i])
         return {
             "scenario": s.name,
             "seed": int(s.seed),
@@ -112,6 +115,15 @@ class BatchResult:
             "flight_time_s": float(self.flight_time_s[i]),
             "wall_time_s": float(self.wall_time_s),
             **convex_summary(self.fsw_state[i]),
+            **hda,
+            "distance_from_final_target_m": float(
+                np.hypot(
+                    td[TD_EAST] - hda["final_target_east_m"],
+                    td[TD_NORTH] - hda["final_target_north_m"],
+                )
+            )
+            if contact
+            else float("nan"),
         }
 
 
@@ -168,6 +180,7 @@ def simulate(
         if b.rec_every > 0
         else None,
         events=[list(e) for e in b.events],
+        hda_looks=[list(h) for h in b.hda_looks],
     )
 
 

@@ -11,15 +11,25 @@ whatever else is in its batch, so batch and single runs stay identical.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from surefoot.fsw.executive import FS_CONVEX, FS_REQUEST, N_FS_CONVEX, REQ_CONVEX_SOLVE
+from surefoot.fsw.executive import (
+    FS_CONVEX,
+    FS_REQUEST,
+    N_FS_CONVEX,
+    REQ_CONVEX_SOLVE,
+    REQ_HAZARD_SCAN,
+)
 from surefoot.fsw.guidance.convex.inflight import answer_request
 from surefoot.fsw.guidance.convex.socp import SOCPCache
 from surefoot.fsw.guidance.convex.table import CV_N_CONIC, CV_N_FAIL, CV_N_OK
+from surefoot.fsw.hda.inflight import answer_scan, lidar_pointing_body
+from surefoot.math.quaternion import dcm_to_quat
+from surefoot.sensors import hazard_lidar
 
 if TYPE_CHECKING:
     from surefoot.config.schema import Scenario
@@ -55,8 +65,38 @@ def convex_summary(fs_row: np.ndarray) -> dict[str, int]:
     }
 
 
+def serve_hazard_scan(
+    b: BatchArrays, terrain: TerrainGrids, scenarios: list[Scenario], idx: np.ndarray
+) -> None:
+    """Hazard looks: the flight software points its lidar, the TRUE terrain is
+    scanned from the TRUE pose, the flight software maps it with its estimate."""
+    for i in idx:
+        s = scenarios[i]
+        lidar = s.sensors.hazard_lidar
+        cfg = s.fsw.hda
+        c_body_sensor = lidar_pointing_body(b.nav[i], b.fs[i], b.fp[i], lidar, cfg.pointing)
+        params = dataclasses.replace(
+            hazard_lidar.HazardLidarParams.from_config(lidar),
+            q_sensor_to_body=tuple(float(v) for v in dcm_to_quat(c_body_sensor)),
+        )
+        step = int(b.steps[i])
+        r_sensor, q_sensor = hazard_lidar.sensor_pose_enu(b.x[i], step * b.dt, b.site, params)
+        if lidar.enabled:
+            scan = hazard_lidar.scan(terrain, r_sensor, q_sensor, params, int(b.seeds[i]), step)
+            points, valid = scan.points_sensor, scan.valid
+        else:  # a failed or missing lidar returns nothing
+            points, valid = np.full((1, 3), np.nan), np.zeros(1, dtype=bool)
+        out = answer_scan(points, valid, c_body_sensor, b.nav[i], b.fs[i], b.fp[i], lidar, cfg)
+        b.events[i].append(out.event)
+        b.hda_looks[i].append(out)
+        b.fs[i, FS_REQUEST] = float(int(b.fs[i, FS_REQUEST]) & ~REQ_HAZARD_SCAN)
+
+
 # request bit -> handler(batch, terrain, scenarios, lander indices)
-HANDLERS: dict[int, Handler] = {REQ_CONVEX_SOLVE: serve_convex}
+HANDLERS: dict[int, Handler] = {
+    REQ_CONVEX_SOLVE: serve_convex,
+    REQ_HAZARD_SCAN: serve_hazard_scan,
+}
 
 
 def serve_requests(b: BatchArrays, terrain: TerrainGrids, scenarios: list[Scenario]) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from surefoot.config.schema import Scenario
 from surefoot.fsw.executive import N_FS, fsw_params
+from surefoot.fsw.hda.inflight import LookOutcome
 from surefoot.fsw.interfaces import N_CMD, N_NAV
 from surefoot.fsw.nav.layout import N_B, N_ERR, N_X
 from surefoot.fsw.nav.measurements import N_IMU
@@ -147,6 +148,8 @@ class BatchArrays:
     target_height_m: float
     events: list[list[str]] = field(default_factory=list)
     """Per lander, the flight software's logged events (between-step services)."""
+    hda_looks: list[list[LookOutcome]] = field(default_factory=list)
+    """Per lander, the hazard looks it took (maps and chosen sites, for figures)."""
 
 
 def initial_estimate(
@@ -250,4 +253,5 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         max_steps=int(np.ceil(s0.sim.max_time_s / dt)),
         target_height_m=h_t,
         events=[[] for _ in scenarios],
+        hda_looks=[[] for _ in scenarios],
     )
