@@ -43,6 +43,13 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.no_figure and result.telemetry is not None:
         paths["figure"] = descent_figure(result.telemetry[0], result.terrain, summary,
                                          out / "descent.png")
+        if result.hda_looks and result.hda_looks[0]:
+            from surefoot.analysis.hda_figure import hda_figure
+
+            hda_png = hda_figure(result.hda_looks[0], result.terrain, result.telemetry[0],
+                                 summary, out / "hazard.png")
+            if hda_png is not None:
+                paths["hazard figure"] = hda_png
     for label, path in paths.items():
         console.print(f"{label:>13}: {path}")
     return 0
