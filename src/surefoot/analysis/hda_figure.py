@@ -92,7 +92,7 @@ def hda_figure(
         _marks(ax, look, td)
         verdict = (f"site {res.divert_m:.1f} m away, margin {res.margin_m:.1f} m"
                    if res.found else f"no safe site: {res.reason}")
-        ax.set_title(f"safety map (flight software) - {verdict}", fontsize=9)
+        ax.set_title(f"safety map (flight software)\n{verdict}", fontsize=9)
         ax.set_xlabel("east (m)")
         # 3: rock relief above the footprint plane
         ax = row[2]
