@@ -1,21 +1,29 @@
-"""Cost of one navigation cycle for one lander with every sensor delivering.
+"""The navigation cycle with every sensor delivering every cycle (the benchmark's load).
 
-Goal (issue 3): a 1440 s descent at 10 Hz (14,400 cycles) in under 1 s, i.e.
-under about 60 us a cycle. Measured inside a compiled loop (no Python call
-overhead) with 4 rangefinder beams, 3 Doppler beams (velocity and range),
-the star tracker and a TRN fix every cycle. The bound asserted is loose so
-a busy machine does not fail the suite; the measured figure is printed.
+4 rangefinder beams, 3 Doppler beams (velocity and range), the star tracker
+and a TRN fix every cycle through the compiled loop the benchmark times. No
+wall-time is asserted here (timing is a property of the machine, not of the
+code): ``benchmarks/bench_nav.py`` prints the cost per cycle against the
+issue-3 goal. This test holds what the benchmark relies on: every sensor
+really is fused every cycle, and the estimate stays valid and on the truth.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from numba import njit
 
 from surefoot.config.navigation import NavConfig, NavRangefinderConfig
-from surefoot.fsw.interfaces import N_NAV
+from surefoot.fsw.interfaces import N_NAV, NAV_VALID
+from surefoot.fsw.nav.layout import (
+    B_N_DOPR_ACC,
+    B_N_DOPV_ACC,
+    B_N_LRF_ACC,
+    B_N_STAR_ACC,
+    B_N_TRN_ACC,
+    X_R,
+    X_V,
+)
 from surefoot.fsw.nav.nav_step import nav_step
 
 from .nav_helpers import (
@@ -37,7 +45,8 @@ def _drive(x, cov, bk, p, imu, star, lrf, dop, trn, meta, offsets, heights, out)
                  offsets, heights, out)
 
 
-def test_cycle_cost_with_all_sensors() -> None:
+def all_sensor_case():  # noqa: ANN201
+    """Truth, filter rows and inputs of the all-sensors descent (shared with the benchmark)."""
     site = Site()
     nav = NavConfig(
         source="ekf",
@@ -50,19 +59,22 @@ def test_cycle_cost_with_all_sensors() -> None:
     tm = measure_truth(site, truth, Terrain(h0=0.0), nav)
     plan = SensorPlan(star_every=1, trn_every=1, lrf_beams=4)
     rows, _, _ = make_rows(site, truth, tm, nav, plan, np.random.default_rng(0))
-    assert rows["lrf"][:, 5:9].all() and rows["dop"][:, 7:10].all()
     grid = grid_from_function(lambda x, y: 0.0 * x, 30_000.0, 100.0)
     p = site.params(nav)
-    out = np.zeros(N_NAV)
     args = [rows[k] for k in ("imu", "star", "lrf", "dop", "trn")]
+    return site, nav, truth, rows, grid, p, args
+
+
+def test_every_sensor_is_fused_every_cycle_and_the_estimate_holds() -> None:
+    _, nav, truth, rows, grid, p, args = all_sensor_case()
+    assert rows["lrf"][:, 5:9].all() and rows["dop"][:, 7:10].all()
+    n = args[0].shape[0]
+    out = np.zeros(N_NAV)
     x, cov, bk = initial_estimate(p, truth, nav, np.random.default_rng(1))
-    _drive(x, cov, bk, p, *[a[:2] for a in args], *grid, out)  # compile
-    best = np.inf
-    for _ in range(3):
-        x, cov, bk = initial_estimate(p, truth, nav, np.random.default_rng(1))
-        t0 = time.perf_counter()
-        _drive(x, cov, bk, p, *args, *grid, out)
-        best = min(best, (time.perf_counter() - t0) / args[0].shape[0])
-    print(f"\nnav_step, all sensors every cycle: {best * 1e6:.1f} us/cycle; "
-          f"1440 s at 10 Hz: {best * 14_400:.2f} s")
-    assert best < 200e-6
+    _drive(x, cov, bk, p, *args, *grid, out)
+    assert out[NAV_VALID] == 1.0
+    for i in (B_N_STAR_ACC, B_N_TRN_ACC, B_N_DOPV_ACC):
+        assert bk[i] >= 0.95 * n
+    assert bk[B_N_LRF_ACC] >= 0.95 * 4 * n and bk[B_N_DOPR_ACC] >= 0.95 * 3 * n
+    assert np.linalg.norm(x[X_R : X_R + 3] - truth.r[-1]) < 5.0
+    assert np.linalg.norm(x[X_V : X_V + 3] - truth.v[-1]) < 0.05

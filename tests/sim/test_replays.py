@@ -6,7 +6,10 @@ rim, and fell at over 100 m/s; Resilience got valid ranges only near 1 km
 and hit at tens of m/s; IM-1 landed on Doppler lidar with its rangefinders
 unusable. Our synthetic replays are not those missions' numbers; the tests
 hold the mechanisms: the naive logic's false altitude and high-speed
-impact, and the robust logic's recovery.
+impact, and the robust logic's recovery to a safe touchdown (seed 0 of each
+replay; the horizontal velocity of a lander without Doppler lidar or TRN is
+unobservable, so other draws of the initial estimate can touch down faster
+than the limit).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import pytest
 from surefoot.analysis.replay_report import zero_height_crossing
 from surefoot.cli import main
 from surefoot.config.loader import load_scenario
+from surefoot.fsw.executive import RX_ALT_UNTRUSTED, RX_RECOVERY
+from surefoot.fsw.nav.layout import EV_BLIND_ARC, EV_BLIND_ARC_WITHDRAWN
 from surefoot.sim.runner import simulate
 from surefoot.sim.telemetry import INDEX
 
@@ -43,27 +48,47 @@ def test_m1_naive_believes_it_landed_kilometres_up_and_falls(m1: dict) -> None:
     assert summary["touchdown_vertical_speed_m_s"] > 70.0  # a free fall of kilometres
 
 
-def test_m1_robust_keeps_the_height_and_touches_down_slowly(m1: dict) -> None:
+def test_m1_robust_keeps_the_height_and_lands_safely(m1: dict) -> None:
     summary, tel = m1["robust"]
     assert abs(tel[-1, INDEX["nav_height"]] - tel[-1, INDEX["altitude"]]) < 20.0
-    assert summary["outcome"] != "crashed"
-    assert summary["touchdown_vertical_speed_m_s"] < 2.0
+    assert summary["outcome"] == "safe"
     assert summary["propellant_left_kg"] > 20.0
+    # the first ranges over the plain moved the height against the flat map; the
+    # horizontal consequences drawn from that were taken back at the rim
+    ev = tel[:, INDEX["nav_events"]].astype(np.int64)
+    assert np.any(ev & EV_BLIND_ARC) and np.any(ev & EV_BLIND_ARC_WITHDRAWN)
 
 
-def test_resilience_robust_brakes_where_naive_hits_hard() -> None:
-    res = _fly("resilience-m2")
-    naive, robust = res["naive"][0], res["robust"][0]
+@pytest.fixture(scope="module")
+def resilience() -> dict:
+    return _fly("resilience-m2")
+
+
+def test_resilience_naive_hits_at_tens_of_m_s(resilience: dict) -> None:
+    naive = resilience["naive"][0]
     assert naive["outcome"] == "crashed"
-    speed = {k: np.hypot(v["touchdown_vertical_speed_m_s"], v["touchdown_horizontal_speed_m_s"])
-             for k, v in (("naive", naive), ("robust", robust))}
-    assert speed["naive"] > 10.0
-    assert robust["outcome"] != "crashed"
-    assert speed["robust"] < speed["naive"] / 4.0
+    assert np.hypot(naive["touchdown_vertical_speed_m_s"],
+                    naive["touchdown_horizontal_speed_m_s"]) > 10.0
 
 
-def test_im1_lands_on_doppler_lidar_alone() -> None:
-    s = load_scenario("im-1")
+def test_resilience_robust_recovers_and_lands_safely(resilience: dict) -> None:
+    summary, tel = resilience["robust"]
+    assert summary["outcome"] == "safe"
+    assert summary["propellant_left_kg"] > 20.0
+    # the late ranges fixed the height and the horizontal consequences of its
+    # error; guidance left the void plan for the terminal descent profile
+    ev = tel[:, INDEX["nav_events"]].astype(np.int64)
+    assert np.any(ev & EV_BLIND_ARC)
+    rx = tel[:, INDEX["guidance_reactions"]].astype(np.int64)
+    assert np.any(rx & RX_ALT_UNTRUSTED) and np.any(rx & RX_RECOVERY)
+    k = int(np.argmax((rx & RX_RECOVERY) != 0))
+    alt = tel[:, INDEX["altitude"]]
+    assert alt[k:].max() < alt[k] + 50.0  # no climb back to the high gate
+
+
+@pytest.mark.parametrize("mode", ["naive", "robust"])
+def test_im1_lands_on_doppler_lidar_alone(mode: str) -> None:
+    s = load_scenario("im-1", [f"fsw.nav.rejection={mode}"])
     assert not s.sensors.rangefinder.enabled
     r = simulate(s)
     assert r.summary(0)["outcome"] == "safe"

@@ -10,6 +10,13 @@ Phases: braking (polynomial guidance to the high gate), approach (to the low
 gate), terminal (vertical descent at a constant rate, horizontal velocity
 nulled, until contact). Guidance works in the approach frame at the target
 (downrange along the approach azimuth, crossrange to the right, up).
+
+Recovery (Resilience): when navigation trusts the height again after having
+lost it and finds the lander still braking below the high gate, the plan to
+the gates is void (following it would climb back to the high gate); the
+executive goes straight to the terminal phase, whose descent-rate profile for
+the height it now trusts stops with a quarter of the thrust margin while the
+horizontal velocity is nulled with the thrust left over.
 """
 
 from __future__ import annotations
@@ -126,6 +133,10 @@ REQ_HAZARD_SCAN = 1 << 1
 
 # guidance reactions (FS_NAV_FLAGS bits)
 RX_ALT_UNTRUSTED = 1 << 0  # descent rate capped to what the trusted altitude allows
+# latched bits (kept from cycle to cycle)
+RX_HEIGHT_LOST = 1 << 1  # navigation reports the height untrusted (cleared when trusted again)
+RX_RECOVERY = 1 << 2  # height re-anchored below the high gate while braking: terminal descent
+_RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY
 
 
 def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
@@ -340,6 +351,16 @@ def _guidance(
     dt_g = fp[FP_DT] * fp[FP_GUID_EVERY]
     rg, vg, d_loc, c_loc, up_loc, rn = _curvilinear(fp, r, v)
     phase = int(fs[FS_PHASE])
+    flags = int(fs[FS_NAV_FLAGS]) & _RX_LATCHED
+    if alt_trusted < 0.5:
+        flags |= RX_HEIGHT_LOST
+    elif flags & RX_HEIGHT_LOST:
+        flags &= ~RX_HEIGHT_LOST
+        if phase == PHASE_BRAKING and rg[2] < fp[FP_HG + 2]:
+            phase = PHASE_TERMINAL
+            fs[FS_PHASE] = phase
+            fs[FS_T_TERMINAL] = t
+            flags |= RX_RECOVERY
     convex = False
     if fp[FP_CVX_ON] > 0.0:
         convex = _convex_sequencing(fs, fp, phase, rg[2], t)
@@ -385,10 +406,15 @@ def _guidance(
         kv = fp[FP_TERM_GAIN]
         kp = 0.25 * kv * kv
         # null the horizontal velocity; pull towards the target by at most the
-        # position error that asks for TERM_MAX_PULL_M_S of horizontal speed (a
-        # lander that arrives far off lands where it is, it does not chase the
-        # target sideways at touchdown)
-        e_max = TERM_MAX_PULL_M_S * kv / kp
+        # position error that asks for TERM_MAX_PULL_M_S of horizontal speed,
+        # fading to none at the target's height (a lander that arrives far off
+        # lands where it is, it does not chase the target sideways at
+        # touchdown); in recovery it only nulls the velocity
+        if flags & RX_RECOVERY:
+            pull = 0.0
+        else:
+            pull = TERM_MAX_PULL_M_S * min(max(rg[2] / fp[FP_LG + 2], 0.0), 1.0)
+        e_max = pull * kv / kp
         e_h = np.sqrt(rg[0] * rg[0] + rg[1] * rg[1])
         shrink = e_max / e_h if e_h > e_max else 1.0
         a_g = np.empty(3)
@@ -425,7 +451,7 @@ def _guidance(
             fp[base + 6 : base + 9],
             fs[FS_TGO],
         )
-    fs[FS_NAV_FLAGS] = 0.0
+    fs[FS_NAV_FLAGS] = float(flags)
     if alt_trusted < 0.5:
         # the height is not trusted: cap the descent rate so that the lander
         # could still stop above the lowest height the estimate allows
@@ -439,7 +465,7 @@ def _guidance(
         v_cap = min(np.sqrt(2.0 * a_brake * h_low) + fp[FP_TERM_RATE], fp[FP_UNTRUSTED_VMAX])
         if vg[2] < -v_cap:
             a_g[2] = max(a_g[2], fp[FP_TERM_GAIN] * (-v_cap - vg[2]))
-            fs[FS_NAV_FLAGS] = float(RX_ALT_UNTRUSTED)
+            fs[FS_NAV_FLAGS] = float(flags | RX_ALT_UNTRUSTED)
     vd = vg[0] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
     vc = vg[1] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
     scale = rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])

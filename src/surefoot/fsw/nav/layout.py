@@ -24,7 +24,11 @@ X_BG = 14  # 3: gyro bias, body, rad/s
 X_W = 17  # 3: last bias-corrected angular rate, body, rad/s
 X_F = 20  # 3: last bias-corrected specific force, body, m/s^2
 X_INIT = 23  # 1.0 once initialised
-N_X = 24
+X_S = 24  # 6: position (m) and velocity (m/s) error, MCI, that a unit height error at the
+# last height fix (a range, or the initial estimate) has grown into along the
+# flown trajectory; robust re-anchoring after a blind arc removes its consequences
+X_C = 30  # 6: the blind-arc correction applied to position and velocity, MCI, propagated
+N_X = 36
 
 # --- error state (covariance indices) --------------------------------------
 # position error (MCI, m), velocity error (MCI, m/s), attitude error (small
@@ -87,7 +91,9 @@ B_RAW_LRF = 55  # 4: last reading per rangefinder beam, accepted or not, m (-1: 
 B_RAW_DOPR = 59  # 3: last reading per Doppler range beam, m (-1: none)
 B_FROZEN_LRF = 62  # 4: consecutive identical readings per rangefinder beam (stuck detector)
 B_FROZEN_DOPR = 66  # 3: same, Doppler range beams
-N_B = 69
+B_FIX_VAR = 69  # variance of the height at the last height fix (X_S starts there), m^2
+B_BLIND_DH = 70  # height correction the blind-arc correction X_C was drawn from, m (0: none)
+N_B = 71
 
 NEVER = -1.0e9  # "time" of an event that has not happened
 
@@ -121,6 +127,8 @@ EV_IMU_MISSING = 1 << 22  # no IMU increments this cycle (propagated on the last
 EV_ALT_UNTRUSTED = 1 << 23  # B_ALT_TRUSTED is 0 this cycle
 EV_DOPR_REACQUIRED = 1 << 24
 EV_RANGE_FROZEN = 1 << 25  # robust: a range beam repeating one value while the range must change
+EV_BLIND_ARC = 1 << 26  # robust: consequences of a height error found after a blind arc removed
+EV_BLIND_ARC_WITHDRAWN = 1 << 27  # robust: that correction taken back (contradicted later)
 
 EVENT_NAMES = (
     "lrf_accept",
@@ -149,6 +157,8 @@ EVENT_NAMES = (
     "altitude_untrusted",
     "doppler_range_reacquired",
     "range_frozen",
+    "blind_arc_correction",
+    "blind_arc_withdrawn",
 )
 
 # --- parameter row -----------------------------------------------------------

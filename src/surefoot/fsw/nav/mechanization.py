@@ -18,7 +18,10 @@ first-order transition of the error dynamics (global attitude error)
     d(dba)/dt = d(dbg)/dt = 0 (+ random walks)
 
 plus the second-order terms that couple position to attitude and biases
-within a cycle.
+within a cycle. The same ``Phi`` carries the height-fix sensitivity
+``x[X_S:X_S+6]``: the position and velocity error a unit height error at the
+last height fix has grown into (gravity gradient over the curved, rotating
+trajectory), which robust re-anchoring uses after a blind arc.
 """
 
 from __future__ import annotations
@@ -44,9 +47,11 @@ from surefoot.fsw.nav.layout import (
     P_SF_G,
     X_BA,
     X_BG,
+    X_C,
     X_F,
     X_Q,
     X_R,
+    X_S,
     X_V,
     X_W,
 )
@@ -266,3 +271,18 @@ def propagate(
     )
     phi = transition(dv_mci, q_mid, r_mid, p[P_GM], dt)
     propagate_covariance(cov, phi, p, dv_c, dth_c, dt)
+    propagate_sensitivity(x, phi)
+
+
+@njit(cache=True)
+def propagate_sensitivity(x: np.ndarray, phi: np.ndarray) -> None:
+    """``s <- Phi s`` for the height-fix sensitivity ``x[X_S:X_S+6]`` and the
+    applied blind-arc correction ``x[X_C:X_C+6]`` (position and velocity parts;
+    neither feeds attitude or biases)."""
+    for base in (X_S, X_C):
+        s = x[base : base + 6].copy()
+        for i in range(6):
+            acc = 0.0
+            for j in range(6):
+                acc += phi[i, j] * s[j]
+            x[base + i] = acc

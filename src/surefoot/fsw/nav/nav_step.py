@@ -58,10 +58,12 @@ from surefoot.fsw.nav.layout import (
     B_ALT_EST,
     B_ALT_SIGMA,
     B_ALT_TRUSTED,
+    B_BLIND_DH,
     B_EVENTS,
     B_EVENTS_ALL,
     B_FAIL_DOP,
     B_FAIL_LRF,
+    B_FIX_VAR,
     B_FROZEN_DOPR,
     B_FROZEN_LRF,
     B_LAST_DOPR,
@@ -109,6 +111,8 @@ from surefoot.fsw.nav.layout import (
     E_V,
     EV_ALT_UNTRUSTED,
     EV_ATT_REINIT,
+    EV_BLIND_ARC,
+    EV_BLIND_ARC_WITHDRAWN,
     EV_CROSS_CHECK,
     EV_DOP_FAILED,
     EV_DOPR_ACCEPT,
@@ -203,10 +207,12 @@ from surefoot.fsw.nav.layout import (
     P_XC_TOL,
     X_BA,
     X_BG,
+    X_C,
     X_F,
     X_INIT,
     X_Q,
     X_R,
+    X_S,
     X_T,
     X_V,
     X_W,
@@ -254,6 +260,7 @@ from surefoot.math.quaternion import dcm_to_quat, quat_mul, quat_to_dcm
 
 _ARCSEC = np.pi / (180.0 * 3600.0)
 _MAX_BEAMS = MAX_LRF_BEAMS + DOPPLER_BEAMS
+
 
 
 def _unit(v: tuple[float, float, float]) -> np.ndarray:
@@ -420,6 +427,7 @@ def nav_init(
     if gyro_bias_rad_s is not None:
         x[X_BG : X_BG + 3] = gyro_bias_rad_s
     x[X_INIT] = 1.0
+    x[X_S : X_S + 3] = x[X_R : X_R + 3] / np.linalg.norm(x[X_R : X_R + 3])
     sig = np.repeat([p[P_INIT_POS], p[P_INIT_VEL], p[P_INIT_ATT], p[P_INIT_BA], p[P_INIT_BG]], 3)
     cov = np.diag(sig**2)
     bk = np.zeros(N_B)
@@ -433,6 +441,7 @@ def nav_init(
         bk[i] = -1.0
     bk[B_ALT_TRUSTED] = 1.0
     bk[B_VEL_TRUSTED] = 1.0
+    bk[B_FIX_VAR] = p[P_INIT_POS] ** 2
     return x, cov, bk
 
 
@@ -748,6 +757,8 @@ def _update_ranges(
     r = x[X_R : X_R + 3]
     rn = np.sqrt(np.sum(r * r))
     up = r / rn
+    r_entry = r.copy()  # the height the ranges move this cycle
+    t_fix_before = bk[B_T_RANGE]
     var_up = direction_variance(cov, E_R, up)
     sig_h = np.sqrt(max(cov[0, 0] + cov[1, 1] + cov[2, 2] - var_up, 0.0) * 0.5)
     r_mcmf = rot_mci_to_mcmf(r, theta)
@@ -990,7 +1001,117 @@ def _update_ranges(
             bk[B_N_DOPR_ACC] += n_acc
             bk[B_N_DOPR_REJ] += n_rej
     inject(x, dx)
+    if bk[B_T_RANGE] == t and robust:
+        # the height is fixed this cycle
+        dh = 0.0
+        for k in range(3):
+            dh += (x[X_R + k] - r_entry[k]) * up[k]
+        if t - t_fix_before > p[P_RANGE_TIMEOUT]:
+            r_h = np.inf  # height-equivalent noise of the best beam used
+            for k in range(n):
+                if status[k] == 1 or status[k] == 2:
+                    r_h = min(r_h, rv[k] / (kup[k] * kup[k]))
+            if np.isfinite(r_h):
+                ev |= _blind_arc_consequences(x, cov, bk, dh, up, var_up + r_h)
+        elif ev & (EV_WIDE_ACCEPT | EV_HEIGHT_REINIT):
+            ev |= _withdraw_blind_arc(x, bk, dh)
+    if bk[B_T_RANGE] == t:
+        _reset_height_sensitivity(x, cov, bk)
     return ev
+
+
+@njit(cache=True)
+def _reset_height_sensitivity(x: np.ndarray, cov: np.ndarray, bk: np.ndarray) -> None:
+    """Start the height-fix sensitivity ``x[X_S:X_S+6]`` afresh at a height fix."""
+    r = x[X_R : X_R + 3]
+    up = r / np.sqrt(np.sum(r * r))
+    for k in range(3):
+        x[X_S + k] = up[k]
+        x[X_S + 3 + k] = 0.0
+    bk[B_FIX_VAR] = direction_variance(cov, E_R, up)
+
+
+@njit(cache=True)
+def _blind_arc_consequences(
+    x: np.ndarray, cov: np.ndarray, bk: np.ndarray, dh: float, up: np.ndarray, s_height: float
+) -> int:
+    """Remove the horizontal consequences of a height error found after a blind arc.
+
+    A height error that no range saw over the arc since the last height fix
+    (Resilience: from the orbit-determination estimate on) has fed the
+    horizontal position and velocity through the gravity gradient over the
+    curved, rotating trajectory; a range update corrects only the height
+    channel (consider update), so those consequences would stay. The
+    sensitivity ``x[X_S:X_S+6]`` (the error that a unit height error at the
+    fix has grown into, ``s_up`` of it along the vertical now) scales them.
+
+    The height correction ``dh`` (m, along ``up``) the ranges just made is
+    attributed to a height error at the fix in the proportion a scalar Kalman
+    estimate gives, with that error's variance taken from the evidence when it
+    exceeds the belief: ``g = a / (a + o)``, ``a = max(var_fix s_up^2, dh^2 - o)``,
+    ``o`` the rest of the innovation variance ``s_height`` (covariance, range
+    noise, map and relief terms). Each part is bounded by 3 sigma of the
+    filter's own horizontal uncertainty. The correction applied is kept in
+    ``x[X_C:X_C+6]`` (propagated like the sensitivity) with the height part it
+    was drawn from in ``B_BLIND_DH``, so that a later re-anchoring that
+    contradicts that height can withdraw it (:func:`_withdraw_blind_arc`).
+    Returns ``EV_BLIND_ARC`` when a correction was applied.
+    """
+    s_up = 0.0
+    for k in range(3):
+        s_up += x[X_S + k] * up[k]
+    if s_up < 0.5 or dh == 0.0:
+        return 0
+    prior = bk[B_FIX_VAR] * s_up * s_up
+    other = max(s_height - prior, 0.0)
+    a = max(prior, dh * dh - other)
+    g = a / (a + other) if a + other > 0.0 else 0.0
+    eps = g * dh / s_up
+    for part in range(2):
+        base = X_S + 3 * part
+        ebase = E_R + 3 * part  # E_V = E_R + 3
+        along = 0.0
+        for k in range(3):
+            along += x[base + k] * up[k]
+        corr = np.empty(3)
+        for k in range(3):
+            corr[k] = eps * (x[base + k] - along * up[k])
+        cn = np.sqrt(np.sum(corr * corr))
+        if cn == 0.0:
+            continue
+        var_h = max(
+            cov[ebase, ebase] + cov[ebase + 1, ebase + 1] + cov[ebase + 2, ebase + 2]
+            - direction_variance(cov, ebase, up),
+            0.0,
+        )
+        f = min(1.0, 3.0 * np.sqrt(0.5 * var_h) / cn)
+        for k in range(3):
+            x[X_R + 3 * part + k] += f * corr[k]
+            x[X_C + 3 * part + k] += f * corr[k]
+    bk[B_BLIND_DH] += g * dh
+    return EV_BLIND_ARC
+
+
+@njit(cache=True)
+def _withdraw_blind_arc(x: np.ndarray, bk: np.ndarray, dh: float) -> int:
+    """Take back the blind-arc correction when a re-anchoring contradicts it.
+
+    A height re-anchored after a rejection streak (widened gate or
+    re-initialisation) by ``dh`` opposite to the height correction a blind-arc
+    correction was drawn from shows that the ranges' reference, not the
+    initial height, made that correction (a flat or wrong map over relief,
+    HAKUTO-R M1): the fraction ``min(1, -dh / B_BLIND_DH)`` of the correction,
+    as propagated to now, is removed. Returns ``EV_BLIND_ARC_WITHDRAWN``.
+    """
+    d0 = bk[B_BLIND_DH]
+    if d0 == 0.0 or dh * d0 >= 0.0:
+        return 0
+    frac = min(1.0, -dh / d0)
+    for k in range(6):
+        x[X_R + k] -= frac * x[X_C + k]  # X_V = X_R + 3
+        x[X_C + k] *= 1.0 - frac
+    bk[B_BLIND_DH] = d0 * (1.0 - frac)
+    return EV_BLIND_ARC_WITHDRAWN
 
 
 @njit(cache=True)
