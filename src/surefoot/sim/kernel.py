@@ -303,17 +303,27 @@ def _run_segment(
                     ekf,
                 )
                 n_rows[i] += 1
+            # (explicit element loops, no array expressions: inside the parallel
+            # loop over landers Numba turns those into nested parfors whose size
+            # checks failed at run time for arrays bound in a branch)
+            f0 = np.zeros(3)
+            w0 = np.zeros(3)
             if ekf:
                 f0, w0 = imu_truth_inputs(xi, vp[i])
             rk4_step(xi, cmd[i], vp[i], moon, dt, work)
             if ekf:
                 # IMU samples over the step, the truth inputs interpolated linearly
                 f1, w1 = imu_truth_inputs(xi, vp[i])
+                f_a = np.empty(3)
+                w_a = np.empty(3)
                 for j in range(n_sub):
                     a = (j + 0.5) / n_sub
+                    for k in range(3):
+                        f_a[k] = f0[k] + a * (f1[k] - f0[k])
+                        w_a[k] = w0[k] + a * (w1[k] - w0[k])
                     imu_sample(
-                        f0 + a * (f1 - f0),
-                        w0 + a * (w1 - w0),
+                        f_a,
+                        w_a,
                         t + j * dt / n_sub,
                         alt_true,
                         imu_p,
