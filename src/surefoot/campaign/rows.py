@@ -30,6 +30,9 @@ METRIC_COLUMNS = (
     "touchdown_east_m",
     "touchdown_north_m",
     "distance_from_target_m",
+    "distance_from_final_target_m",
+    "hda_divert_total_m",
+    "underbody_clearance_m",
     "impact_angle_deg",
     "touchdown_mass_kg",
     "propellant_used_kg",
@@ -89,7 +92,10 @@ def failure_reason(summary: dict, scenario: Scenario) -> str:
     tilt = summary["touchdown_tilt_deg"]
     slope = summary["touchdown_slope_deg"]
     rate = summary["touchdown_rate_deg_s"]
+    clearance = summary.get("underbody_clearance_m", math.nan)
     reasons = []
+    if clearance < 0.0:
+        reasons.append(f"terrain {-clearance:.2f} m above the body clearance under the lander")
     if out == "crashed":
         if vv > lim.crash_vertical_speed_m_s:
             reasons.append(
@@ -100,6 +106,8 @@ def failure_reason(summary: dict, scenario: Scenario) -> str:
                 f"horizontal speed {vh:.2f} m/s > crash limit "
                 f"{lim.crash_horizontal_speed_m_s:g} m/s"
             )
+    elif out == "tipped" and summary.get("off_support", False):
+        reasons.append("no footpad triangle under the centre of mass: it cannot stand")
     elif out == "tipped":
         legs = scenario.vehicle.legs
         com_h = legs.height_m + scenario.vehicle.com_dry_body_m[2]
@@ -118,7 +126,7 @@ def failure_reason(summary: dict, scenario: Scenario) -> str:
             ("tilt", tilt, lim.max_tilt_deg, "deg"),
             ("angular rate", rate, lim.max_angular_rate_deg_s, "deg/s"),
         )
-        reasons = [f"{n} {v:.2f} {u} > {m:g} {u}" for n, v, m, u in checks if v > m]
+        reasons += [f"{n} {v:.2f} {u} > {m:g} {u}" for n, v, m, u in checks if v > m]
     return "; ".join(reasons) or out
 
 

@@ -23,10 +23,12 @@ from surefoot.world.contact import (
     TD_EAST,
     TD_MPROP,
     TD_NORTH,
+    TD_OFF_SUPPORT,
     TD_RATE_DEG_S,
     TD_SLOPE_DEG,
     TD_T,
     TD_TILT_DEG,
+    TD_UNDERBODY_RISE_M,
     TD_V_HORIZ,
     TD_V_VERT,
     classify_touchdown,
@@ -99,6 +101,12 @@ class BatchResult:
             "touchdown_tilt_deg": float(td[TD_TILT_DEG]) if contact else float("nan"),
             "touchdown_slope_deg": float(td[TD_SLOPE_DEG]) if contact else float("nan"),
             "touchdown_rate_deg_s": float(td[TD_RATE_DEG_S]) if contact else float("nan"),
+            "underbody_clearance_m": float(
+                s.vehicle.legs.body_clearance_m - td[TD_UNDERBODY_RISE_M]
+            )
+            if contact
+            else float("nan"),
+            "off_support": bool(contact and td[TD_OFF_SUPPORT] > 0.5),
             "touchdown_east_m": float(td[TD_EAST]) if contact else float("nan"),
             "touchdown_north_m": float(td[TD_NORTH]) if contact else float("nan"),
             "distance_from_target_m": float(np.hypot(td[TD_EAST], td[TD_NORTH]))
