@@ -75,3 +75,23 @@ def test_without_lidar_returns_no_site_is_reported_and_the_target_kept() -> None
     assert summ["final_target_east_m"] == 0.0 and summ["final_target_north_m"] == 0.0
     assert all("no safe site" in e for e in res.events[0] if "hazard look" in e)
     assert summ["outcome"] != "no_contact"
+
+
+def test_on_a_terrain_where_landing_blind_fails_avoidance_lands_safely() -> None:
+    """hazard-field terrain seed 6: the nominal target is hazardous (blind: hard);
+    with avoidance the same lander, seed and terrain divert and land safely."""
+    over = ["terrain.seed=6"]
+    blind = load_scenario("hazard-field", [*over, "fsw.hda.enabled=false"], 6)
+    hda = load_scenario("hazard-field", over, 6)
+    res = simulate([blind, hda], telemetry=False)
+    assert res.summary(0)["outcome"] != "safe"
+    after = res.summary(1)
+    assert after["outcome"] == "safe" and after["hda_divert_total_m"] > 1.0
+    # the blind touchdown point is where the truth is rough or steep
+    slope, relief = _truth_footprint(
+        res.terrain,
+        res.summary(0)["touchdown_east_m"],
+        res.summary(0)["touchdown_north_m"],
+        hda.fsw.hda.footprint_radius_m,
+    )
+    assert slope > hda.fsw.hda.tilt_limit_deg or relief > hda.fsw.hda.leg_clearance_m
