@@ -20,7 +20,8 @@ from surefoot.config.schema import FswConfig, FswMoonConfig
 from surefoot.fsw.interfaces import N_NAV
 from surefoot.fsw.nav import measurements as M
 from surefoot.fsw.nav.layout import N_B, N_ERR, N_X
-from surefoot.fsw.nav.nav_step import nav_init, nav_params, nav_step
+from surefoot.fsw.nav.nav_step import nav_step
+from surefoot.fsw.nav.params import nav_init, nav_params
 from surefoot.math.frames import enu_basis_mcmf, mcmf_to_map, rot_mci_to_mcmf, rot_mcmf_to_mci
 from surefoot.math.height_grid import raycast, terrain_height
 from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from surefoot.config.navigation import NavConfig, NavDopplerConfig, NavGatingConfig
+from surefoot.fsw.nav.blind_arc import withdraw_blind_arc
 from surefoot.fsw.nav.layout import (
     B_BLIND_DH,
     B_EVENTS,
@@ -28,7 +29,7 @@ from surefoot.fsw.nav.layout import (
     X_S,
     X_V,
 )
-from surefoot.fsw.nav.nav_step import _withdraw_blind_arc, nav_init
+from surefoot.fsw.nav.params import nav_init
 
 from .nav_helpers import (
     SensorPlan,
@@ -118,15 +119,15 @@ def test_a_contradicting_re_anchoring_withdraws_the_correction() -> None:
     x[X_C : X_C + 6] = [10.0, -20.0, 0.0, 0.1, -0.2, 0.0]
     bk[B_BLIND_DH] = -1800.0
     # same direction: kept
-    assert _withdraw_blind_arc(x, bk, -500.0) == 0
+    assert withdraw_blind_arc(x, bk, -500.0) == 0
     assert bk[B_BLIND_DH] == -1800.0
     # opposite, half of it: half taken back
-    assert _withdraw_blind_arc(x, bk, 900.0) == EV_BLIND_ARC_WITHDRAWN
+    assert withdraw_blind_arc(x, bk, 900.0) == EV_BLIND_ARC_WITHDRAWN
     assert x[X_R : X_R + 3] == pytest.approx([1.0e6 - 5.0, 12.0, 3.0])
     assert x[X_V : X_V + 3] == pytest.approx([3.95, 5.1, 6.0])
     assert bk[B_BLIND_DH] == pytest.approx(-900.0)
     # opposite and larger than the rest: all of it
-    assert _withdraw_blind_arc(x, bk, 3000.0) == EV_BLIND_ARC_WITHDRAWN
+    assert withdraw_blind_arc(x, bk, 3000.0) == EV_BLIND_ARC_WITHDRAWN
     assert x[X_R : X_R + 3] == pytest.approx([1.0e6 - 10.0, 22.0, 3.0])
     assert x[X_C : X_C + 6] == pytest.approx(np.zeros(6))
     assert bk[B_BLIND_DH] == pytest.approx(0.0)

@@ -25,8 +25,9 @@ from surefoot.fsw.nav.measurement_models import (
     star_innovation,
     trn_model,
 )
-from surefoot.fsw.nav.nav_step import nav_init, nav_output
+from surefoot.fsw.nav.monitor import nav_output
 from surefoot.fsw.nav.onboard_map import beam_range, surface_geometry
+from surefoot.fsw.nav.params import nav_init
 from surefoot.math.frames import map_to_mcmf
 from surefoot.math.height_grid import raycast
 from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate

@@ -26,7 +26,7 @@ R_MOON = 1_737_400.0
 def _state(r, v, q):  # noqa: ANN001, ANN202
     site = Site()
     p = site.params(NavConfig(source="ekf"))
-    from surefoot.fsw.nav.nav_step import nav_init
+    from surefoot.fsw.nav.params import nav_init
 
     x, cov, _ = nav_init(p, 0.0, r, v, q)
     return x, cov, p

@@ -32,6 +32,7 @@ from surefoot.campaign.stats import (  # noqa: E402
 )
 from surefoot.campaign.store import CampaignStore, atomic_write  # noqa: E402
 from surefoot.config.dispersions import NumericField  # noqa: E402
+from surefoot.sim.setup import SEED_DRAW_COLUMNS  # noqa: E402
 
 OUTCOME_COLOURS = {
     "safe": "#2a9d4a",
@@ -52,8 +53,9 @@ class CampaignData:
 
     @property
     def inputs(self) -> list[str]:
-        """Dispersed input columns."""
-        return [f.path for f in self.fields]
+        """Dispersed input columns, then what each run's seed drew (estimate error, IMU biases)."""
+        drawn = [c for c in SEED_DRAW_COLUMNS if c in self.table.column_names]
+        return [f.path for f in self.fields] + drawn
 
     def columns(self) -> dict[str, np.ndarray]:
         """The table as NumPy columns (strings as object arrays)."""
@@ -273,6 +275,18 @@ def render_html(data: CampaignData, stats: CampaignStats) -> str:
             f"[{lo:.4f}, {hi:.4f}]</p>"
         )
     parts.append(_table(["outcome", "runs"], list(stats.outcome_counts.items())))
+    if "failure_class" in cols:
+        classes = [str(c) for c in cols["failure_class"] if c]
+        if classes:
+            counts = [[c, classes.count(c)] for c in ("logic", "sensor-limited", "touchdown")]
+            parts.append(_table(["failure class", "runs"], counts))
+            parts.append(
+                "<p class='note'>logic: the flight software crashed, ran out of propellant or "
+                "hovered a lander it could have landed; sensor-limited: the filter's own "
+                "covariance shows the sensors flown could not observe what touchdown needed "
+                "(3-sigma horizontal velocity above the limit, or 3-sigma horizontal position "
+                "above the miss distance); touchdown: neither.</p>"
+            )
     parts.append(f"<img alt='outcomes' src='data:image/png;base64,{figure_outcomes(stats)}'>")
 
     parts.append("<h2>Touchdown figures</h2>")
@@ -312,14 +326,15 @@ def render_html(data: CampaignData, stats: CampaignStats) -> str:
     parts.append("<h2>Worst runs</h2>")
     rows = [
         [
-            int(r["run_index"]), int(r["seed"]), r["outcome"], r["failure_reason"] or "-",
+            int(r["run_index"]), int(r["seed"]), r["outcome"], r.get("failure_class") or "-",
+            r["failure_reason"] or "-",
             r["touchdown_vertical_speed_m_s"], r["touchdown_horizontal_speed_m_s"],
             r["touchdown_tilt_deg"], r["distance_from_target_m"], r["propellant_margin_kg"],
         ]
         for r in stats.worst
     ]
     parts.append(_table(
-        ["run", "seed", "outcome", "reason", "v vert (m/s)", "v horiz (m/s)", "tilt (deg)",
+        ["run", "seed", "outcome", "class", "reason", "v vert (m/s)", "v horiz (m/s)", "tilt (deg)",
          "error (m)", "margin (kg)"],
         rows,
     ))

@@ -14,11 +14,12 @@ import numpy as np
 import pyarrow as pa
 
 from surefoot.config.dispersions import NumericField
-from surefoot.config.schema import Scenario
 from surefoot.fsw.executive import FS_PHASE, FS_T_APPROACH, FS_T_TERMINAL
 from surefoot.fsw.interfaces import PHASE_APPROACH, PHASE_NAMES, PHASE_TERMINAL
+from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import DONE_CONTACT
 from surefoot.sim.runner import BatchResult
+from surefoot.sim.setup import SEED_DRAW_COLUMNS, seed_draws
 
 # Touchdown metrics copied from BatchResult.summary (SI units, site frame).
 METRIC_COLUMNS = (
@@ -35,9 +36,13 @@ METRIC_COLUMNS = (
     "underbody_clearance_m",
     "impact_angle_deg",
     "touchdown_mass_kg",
+    "onboard_mass_estimate_kg",
     "propellant_used_kg",
     "propellant_left_kg",
     "flight_time_s",
+    "nav_horizontal_velocity_sigma_m_s",
+    "nav_horizontal_position_sigma_m",
+    "nav_height_untrusted_s",
 )
 
 OUTCOMES = ("safe", "hard", "tipped", "crashed", "no_contact")
@@ -48,8 +53,11 @@ def result_schema(fields: Sequence[NumericField]) -> pa.Schema:
 
     Columns: ``run_index``, ``seed``, one column per dispersed path (named by
     the path; int64 for integer fields), ``outcome`` (one of ``OUTCOMES``),
-    ``success`` (outcome is safe), ``failure_reason`` (empty when safe), the
-    touchdown metrics of ``METRIC_COLUMNS``, ``propellant_margin_kg``
+    ``success`` (outcome is safe), ``failure_reason`` (empty when safe),
+    ``failure_class`` (``logic``, ``sensor-limited`` or ``touchdown``, see
+    :mod:`surefoot.sim.failure`; empty when safe), the
+    touchdown metrics of ``METRIC_COLUMNS``, what the run seed drew
+    (``SEED_DRAW_COLUMNS``: initial estimate error, IMU biases), ``propellant_margin_kg``
     (propellant left above the vehicle's reserve; negative: reserve used),
     and events: ``end`` (``contact`` or ``timeout``), ``final_phase``
     (guidance phase at the end), ``t_high_gate_s`` and ``t_low_gate_s``
@@ -61,8 +69,10 @@ def result_schema(fields: Sequence[NumericField]) -> pa.Schema:
         pa.field("outcome", pa.string()),
         pa.field("success", pa.bool_()),
         pa.field("failure_reason", pa.string()),
+        pa.field("failure_class", pa.string()),
     ]
     cols += [pa.field(c, pa.float64()) for c in METRIC_COLUMNS]
+    cols += [pa.field(c, pa.float64()) for c in SEED_DRAW_COLUMNS]
     cols += [
         pa.field("propellant_margin_kg", pa.float64()),
         pa.field("end", pa.string()),
@@ -71,63 +81,6 @@ def result_schema(fields: Sequence[NumericField]) -> pa.Schema:
         pa.field("t_low_gate_s", pa.float64()),
     ]
     return pa.schema(cols)
-
-
-def failure_reason(summary: dict, scenario: Scenario) -> str:
-    """Why a run is not safe, in words with the numbers and the limits ('' when safe).
-
-    Mirrors the classification of :func:`surefoot.world.contact.classify_touchdown`.
-    """
-    out = summary["outcome"]
-    if out == "safe":
-        return ""
-    if out == "no_contact":
-        t = summary["flight_time_s"]
-        if summary["propellant_left_kg"] <= 1e-6:
-            return f"propellant exhausted; no touchdown by {t:.0f} s"
-        return f"no touchdown within sim.max_time_s = {scenario.sim.max_time_s:g} s"
-    lim = scenario.touchdown
-    vv = summary["touchdown_vertical_speed_m_s"]
-    vh = summary["touchdown_horizontal_speed_m_s"]
-    tilt = summary["touchdown_tilt_deg"]
-    slope = summary["touchdown_slope_deg"]
-    rate = summary["touchdown_rate_deg_s"]
-    clearance = summary.get("underbody_clearance_m", math.nan)
-    reasons = []
-    if clearance < 0.0:
-        reasons.append(f"terrain {-clearance:.2f} m above the body clearance under the lander")
-    if out == "crashed":
-        if vv > lim.crash_vertical_speed_m_s:
-            reasons.append(
-                f"vertical speed {vv:.2f} m/s > crash limit {lim.crash_vertical_speed_m_s:g} m/s"
-            )
-        if vh > lim.crash_horizontal_speed_m_s:
-            reasons.append(
-                f"horizontal speed {vh:.2f} m/s > crash limit "
-                f"{lim.crash_horizontal_speed_m_s:g} m/s"
-            )
-    elif out == "tipped" and summary.get("off_support", False):
-        reasons.append("no footpad triangle under the centre of mass: it cannot stand")
-    elif out == "tipped":
-        legs = scenario.vehicle.legs
-        com_h = legs.height_m + scenario.vehicle.com_dry_body_m[2]
-        tip = math.degrees(math.atan2(legs.radius_m, com_h))
-        if tilt + slope > tip:
-            reasons.append(f"tilt + slope {tilt + slope:.1f} deg > tip-over angle {tip:.1f} deg")
-        else:
-            reasons.append(
-                f"horizontal speed {vh:.2f} m/s on a {slope:.1f} deg slope tips it over"
-            )
-    else:
-        checks = (
-            ("vertical speed", vv, lim.max_vertical_speed_m_s, "m/s"),
-            ("horizontal speed", vh, lim.max_horizontal_speed_m_s, "m/s"),
-            ("slope", slope, lim.max_slope_deg, "deg"),
-            ("tilt", tilt, lim.max_tilt_deg, "deg"),
-            ("angular rate", rate, lim.max_angular_rate_deg_s, "deg/s"),
-        )
-        reasons += [f"{n} {v:.2f} {u} > {m:g} {u}" for n, v, m, u in checks if v > m]
-    return "; ".join(reasons) or out
 
 
 def batch_table(
@@ -160,8 +113,11 @@ def batch_table(
         cols["outcome"].append(summ["outcome"])
         cols["success"].append(summ["outcome"] == "safe")
         cols["failure_reason"].append(failure_reason(summ, s))
+        cols["failure_class"].append(failure_class(summ, s))
         for c in METRIC_COLUMNS:
             cols[c].append(float(summ[c]))
+        for c, v in seed_draws(s).items():
+            cols[c].append(v)
         cols["propellant_margin_kg"].append(
             float(summ["propellant_left_kg"]) - s.vehicle.propellant_reserve_kg
         )

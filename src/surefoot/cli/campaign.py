@@ -283,10 +283,11 @@ def report_command(root: Path, out: Path | None) -> int:
             d.add_row(drv.input, _num(drv.r), _num(drv.p_value))
         console.print(d)
     w = Table(title="worst runs", header_style="bold")
-    for h in ("run", "outcome", "reason"):
+    for h in ("run", "outcome", "class", "reason"):
         w.add_column(h)
     for row in stats.worst[:5]:
-        w.add_row(str(row["run_index"]), row["outcome"], row["failure_reason"] or "-")
+        w.add_row(str(row["run_index"]), row["outcome"], row.get("failure_class") or "-",
+                  row["failure_reason"] or "-")
     console.print(w)
     console.print(f"report: {path}")
     return 0

@@ -209,8 +209,46 @@ class FswMoonConfig(_Strict):
     j2_reference_radius_m: float = Field(1_738_000.0, gt=0.0)
 
 
+class FswVehicleConfig(_Strict):
+    """The flight software's own description of the vehicle: design values.
+
+    The flight software is built with these, never with the (dispersed) truth
+    vehicle; what it must know about the real vehicle it estimates in flight
+    (propellant from commanded thrust and the design Isp). Left out of a
+    scenario, it is filled from the scenario's nominal ``vehicle`` when the
+    scenario loads, before any dispersion is drawn, so a campaign that
+    disperses ``vehicle.*`` leaves it unchanged.
+    """
+
+    dry_mass_kg: float = Field(gt=0.0)
+    propellant_kg: float = Field(ge=0.0)
+    max_thrust_n: float = Field(gt=0.0, le=1e6)
+    min_throttle: float = Field(ge=0.0, le=1.0)
+    isp_s: float = Field(gt=0.0, le=1000.0)
+    inertia_dry_kg_m2: Vec3
+    inertia_propellant_full_kg_m2: Vec3
+    max_torque_n_m: Vec3
+
+    @classmethod
+    def design_of(cls, vehicle: VehicleConfig) -> FswVehicleConfig:
+        """The design values of a (nominal) truth vehicle description."""
+        return cls(
+            dry_mass_kg=vehicle.dry_mass_kg,
+            propellant_kg=vehicle.propellant_kg,
+            max_thrust_n=vehicle.engine.max_thrust_n,
+            min_throttle=vehicle.engine.min_throttle,
+            isp_s=vehicle.engine.isp_s,
+            inertia_dry_kg_m2=vehicle.inertia_dry_kg_m2,
+            inertia_propellant_full_kg_m2=vehicle.inertia_propellant_full_kg_m2,
+            max_torque_n_m=vehicle.attitude.max_torque_n_m,
+        )
+
+
 class FswConfig(_Strict):
     moon: FswMoonConfig = FswMoonConfig()
+    vehicle: FswVehicleConfig | None = Field(
+        None, description="design values on board; None = the scenario's nominal vehicle"
+    )
     nav: NavConfig = NavConfig()
     target_height_m: float | None = Field(
         None, description="onboard map height of the target (m above the sphere); None = truth"
@@ -243,6 +281,14 @@ class Scenario(_Strict):
     fsw: FswConfig = FswConfig()
     sim: SimConfig = SimConfig()
     dispersions: DispersionsConfig = DispersionsConfig()
+
+    @model_validator(mode="after")
+    def _design_values_on_board(self) -> Scenario:
+        # frozen models: fill the flight software's vehicle once, from the nominal vehicle
+        if self.fsw.vehicle is None:
+            fsw = self.fsw.model_copy(update={"vehicle": FswVehicleConfig.design_of(self.vehicle)})
+            object.__setattr__(self, "fsw", fsw)
+        return self
 
     @model_validator(mode="after")
     def _rates(self) -> Scenario:

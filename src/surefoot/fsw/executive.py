@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.hda import MAX_LOOKS
-from surefoot.config.schema import FswConfig, VehicleConfig
+from surefoot.config.schema import FswConfig
 from surefoot.fsw.control.attitude import shortest_arc_error, steering_torque
 from surefoot.fsw.guidance.apollo import quartic_acceleration, tgo_from_jerk
 from surefoot.fsw.guidance.convex.table import (
@@ -136,7 +136,13 @@ RX_ALT_UNTRUSTED = 1 << 0  # descent rate capped to what the trusted altitude al
 # latched bits (kept from cycle to cycle)
 RX_HEIGHT_LOST = 1 << 1  # navigation reports the height untrusted (cleared when trusted again)
 RX_RECOVERY = 1 << 2  # height re-anchored below the high gate while braking: terminal descent
-_RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY
+RX_REJOIN = 1 << 3  # the height was untrusted once: descent bounded by stopping distance since
+RX_COMMIT = 1 << 4  # untrusted height: descending at least as fast as the propellant requires
+_RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY | RX_REJOIN
+
+# share of the estimated propellant that waiting for a trusted height may spend
+# (the rest brakes the final descent and nulls the horizontal velocity)
+UNTRUSTED_USABLE_FRACTION = 0.6
 
 
 def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
@@ -149,7 +155,6 @@ def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
 
 def fsw_params(
     fsw: FswConfig,
-    vehicle: VehicleConfig,
     *,
     site_lat_rad: float,
     approach_azimuth_rad: float,
@@ -158,8 +163,8 @@ def fsw_params(
 ) -> np.ndarray:
     """Configuration row (N_FP,) of the flight software.
 
-    ``vehicle`` holds design values the flight software was built with;
-    ``target_height_m`` is the onboard map's height of the target (m above
+    The vehicle's figures are the design values of ``fsw.vehicle``, never
+    the truth vehicle; ``target_height_m`` is the onboard map's height of the target (m above
     the reference sphere).
     """
     g = fsw.guidance
@@ -181,14 +186,17 @@ def fsw_params(
     p[FP_TERM_RATE] = g.terminal_descent_rate_m_s
     p[FP_TERM_GAIN] = g.terminal_velocity_gain_1_s
     p[FP_MAX_TILT] = np.radians(g.max_tilt_deg)
+    vehicle = fsw.vehicle
+    if vehicle is None:
+        raise ValueError("fsw_params: fsw.vehicle (design values) is not set")
     p[FP_DRY_MASS] = vehicle.dry_mass_kg
     p[FP_PROP0] = vehicle.propellant_kg
-    p[FP_MAX_THRUST] = vehicle.engine.max_thrust_n
-    p[FP_MIN_THROTTLE] = vehicle.engine.min_throttle
-    p[FP_ISP] = vehicle.engine.isp_s
+    p[FP_MAX_THRUST] = vehicle.max_thrust_n
+    p[FP_MIN_THROTTLE] = vehicle.min_throttle
+    p[FP_ISP] = vehicle.isp_s
     p[FP_I_DRY : FP_I_DRY + 3] = vehicle.inertia_dry_kg_m2
     p[FP_I_PROP : FP_I_PROP + 3] = vehicle.inertia_propellant_full_kg_m2
-    p[FP_MAX_TORQUE : FP_MAX_TORQUE + 3] = vehicle.attitude.max_torque_n_m
+    p[FP_MAX_TORQUE : FP_MAX_TORQUE + 3] = vehicle.max_torque_n_m
     p[FP_WN] = fsw.control.attitude_bandwidth_rad_s
     p[FP_ZETA] = fsw.control.attitude_damping
     p[FP_MAX_SLEW] = np.radians(fsw.control.max_slew_rate_deg_s)
@@ -331,6 +339,57 @@ def _convex_sequencing(fs: np.ndarray, fp: np.ndarray, phase: int, h: float, t: 
 
 
 @njit(cache=True)
+def _height_policy(
+    fs: np.ndarray,
+    fp: np.ndarray,
+    rg: np.ndarray,
+    vg: np.ndarray,
+    rn: float,
+    a_g: np.ndarray,
+    flags: int,
+    alt_trusted: float,
+    alt_sigma: float,
+) -> tuple[np.ndarray, int]:
+    """Bound the vertical command when the height is (or was) not trusted.
+
+    The lander must still be able to stop above the lowest height the
+    estimate allows (estimate - 3 sigma) with half of its thrust margin over
+    gravity: the descent rate is capped there (``RX_ALT_UNTRUSTED``). While
+    the height is untrusted it also waits for the ranges at no more than the
+    configured rate, but only as long as its propellant allows: hovering
+    costs ``m g / (Isp g0)``, so reaching the ground from the highest height
+    the estimate allows (estimate + 3 sigma) with ``UNTRUSTED_USABLE_FRACTION``
+    of the estimated propellant needs a least mean descent rate; the cap is
+    never below it, and the lander never descends slower than it nor climbs
+    (``RX_COMMIT``: HAKUTO-R M1 hovered until its tanks were dry). After
+    trust returns the stopping-distance cap stays (``RX_REJOIN``), so the
+    guidance profile is rejoined at a rate the lander can stop from.
+    """
+    m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+    g_loc = fp[FP_GM] / (rn * rn)
+    a_brake = 0.5 * max(fp[FP_MAX_THRUST] / m_est - g_loc, 0.0)
+    h_low = max(rg[2] - 3.0 * alt_sigma, 0.0)
+    v_stop = np.sqrt(2.0 * a_brake * h_low) + fp[FP_TERM_RATE]
+    kv = fp[FP_TERM_GAIN]
+    v_cap = v_stop
+    if alt_trusted < 0.5:
+        flags |= RX_REJOIN
+        usable = UNTRUSTED_USABLE_FRACTION * max(fs[FS_MPROP], 0.0)
+        mdot_hover = m_est * g_loc / (fp[FP_ISP] * G0_M_S2)
+        h_high = max(rg[2] + 3.0 * alt_sigma, 0.0)
+        v_need = h_high * mdot_hover / usable if usable > 0.0 else v_stop
+        v_cap = min(v_stop, max(fp[FP_UNTRUSTED_VMAX], v_need))
+        v_floor = min(v_need, v_cap)
+        if vg[2] > -v_floor:
+            a_g[2] = min(a_g[2], kv * (-v_floor - vg[2]))
+            flags |= RX_COMMIT
+    if vg[2] < -v_cap:
+        a_g[2] = max(a_g[2], kv * (-v_cap - vg[2]))
+        flags |= RX_ALT_UNTRUSTED
+    return a_g, flags
+
+
+@njit(cache=True)
 def _guidance(
     fs: np.ndarray,
     fp: np.ndarray,
@@ -451,21 +510,12 @@ def _guidance(
             fp[base + 6 : base + 9],
             fs[FS_TGO],
         )
+    if alt_trusted < 0.5 or flags & RX_REJOIN:
+        a_g, flags = _height_policy(fs, fp, rg, vg, rn, a_g, flags, alt_trusted, alt_sigma)
+        if flags & RX_ALT_UNTRUSTED and phase == PHASE_APPROACH and not convex:
+            # the approach profile waits for the lander instead of pulling it down
+            fs[FS_TGO] += dt_g
     fs[FS_NAV_FLAGS] = float(flags)
-    if alt_trusted < 0.5:
-        # the height is not trusted: cap the descent rate so that the lander
-        # could still stop above the lowest height the estimate allows
-        # (estimate - 3 sigma) with half of its thrust margin over gravity, and
-        # never faster than the configured rate (the estimate itself may be
-        # wrong beyond its sigma: wait for the ranges at a speed they can save)
-        m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
-        g_loc = fp[FP_GM] / (rn * rn)
-        a_brake = 0.5 * max(fp[FP_MAX_THRUST] / m_est - g_loc, 0.0)
-        h_low = max(rg[2] - 3.0 * alt_sigma, 0.0)
-        v_cap = min(np.sqrt(2.0 * a_brake * h_low) + fp[FP_TERM_RATE], fp[FP_UNTRUSTED_VMAX])
-        if vg[2] < -v_cap:
-            a_g[2] = max(a_g[2], fp[FP_TERM_GAIN] * (-v_cap - vg[2]))
-            fs[FS_NAV_FLAGS] = float(flags | RX_ALT_UNTRUSTED)
     vd = vg[0] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
     vc = vg[1] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
     scale = rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])

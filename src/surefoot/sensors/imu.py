@@ -236,6 +236,20 @@ def _init_state(p: np.ndarray, state: np.ndarray, seed: int) -> None:
     state[ST_INIT] = 1.0
 
 
+def initial_biases(cfg: ImuConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The random biases a run's IMU starts with, as its run seed draws them.
+
+    Turn-on bias plus the initial state of the bias instability (Gauss-Markov),
+    per body axis, without the fixed ``bias_*`` part: accelerometer (m/s^2)
+    and gyro (rad/s). The same draws as the simulated IMU (:func:`_init_state`),
+    so a campaign can name them as drivers of its failures.
+    """
+    state = np.zeros(N_IMU_STATE)
+    _init_state(imu_params(cfg), state, int(seed))
+    b = state[ST_B_ON : ST_B_ON + 6] + state[ST_B_GM : ST_B_GM + 6]
+    return b[:3].copy(), b[3:].copy()
+
+
 @njit(cache=True)
 def imu_sample(
     f_body: np.ndarray,

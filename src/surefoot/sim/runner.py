@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numba
 import numpy as np
 
 from surefoot.config.schema import Scenario
+from surefoot.fsw.executive import FS_MPROP
 from surefoot.fsw.hda.inflight import LookOutcome, hda_summary
+from surefoot.fsw.nav.layout import (
+    B_ALT_SIGMA,
+    B_N_DOPR_ACC,
+    B_N_DOPR_REJ,
+    B_N_DOPV_ACC,
+    B_N_DOPV_REJ,
+    B_N_LRF_ACC,
+    B_N_LRF_REJ,
+    B_N_REINIT_H,
+    B_N_REINIT_OTHER,
+    B_N_TRN_ACC,
+    B_N_TRN_REJ,
+    B_RH_SIGMA,
+    B_T_DOP_FAILED,
+    B_T_LRF_FAILED,
+    B_T_UNTRUSTED_FIRST,
+    B_T_UNTRUSTED_LAST,
+    B_UNTRUSTED_S,
+    B_VH_SIGMA,
+    B_VZ_SIGMA,
+    NEVER,
+)
+from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import (
     DONE_CONTACT,
     DONE_RUNNING,
@@ -77,6 +102,8 @@ class BatchResult:
     done: np.ndarray
     final_state: np.ndarray
     fsw_state: np.ndarray
+    nav_state: np.ndarray
+    """Navigation filter bookkeeping rows at the end (``surefoot.fsw.nav.layout.B_*``)."""
     flight_time_s: np.ndarray
     wall_time_s: float
     target_height_m: float
@@ -85,14 +112,14 @@ class BatchResult:
     events: list[list[str]] = field(default_factory=list)
     hda_looks: list[list[LookOutcome]] = field(default_factory=list, repr=False)
 
-    def summary(self, i: int = 0) -> dict[str, float | str | int]:
+    def summary(self, i: int = 0) -> dict[str, Any]:
         """Touchdown summary of lander ``i`` (SI units, site frame)."""
         s = self.scenarios[i]
         td = self.touchdown[i]
         prop_left = float(self.final_state[i, S_MPROP])
         contact = self.done[i] == DONE_CONTACT
         hda = hda_summary(self.fsw_state[i])
-        return {
+        out: dict[str, Any] = {
             "scenario": s.name,
             "seed": int(s.seed),
             "outcome": str(self.outcome[i]),
@@ -118,6 +145,11 @@ class BatchResult:
             "touchdown_mass_kg": float(
                 s.vehicle.dry_mass_kg + (td[TD_MPROP] if contact else prop_left)
             ),
+            "onboard_mass_estimate_kg": float(
+                s.fsw.vehicle.dry_mass_kg + max(float(self.fsw_state[i, FS_MPROP]), 0.0)
+            )
+            if s.fsw.vehicle is not None
+            else float("nan"),
             "propellant_used_kg": float(s.vehicle.propellant_kg - prop_left),
             "propellant_left_kg": prop_left,
             "flight_time_s": float(self.flight_time_s[i]),
@@ -132,7 +164,57 @@ class BatchResult:
             )
             if contact
             else float("nan"),
+            **nav_summary(self.nav_state[i], s),
         }
+        out["failure_reason"] = failure_reason(out, s)
+        out["failure_class"] = failure_class(out, s)
+        return out
+
+
+def nav_summary(bk: np.ndarray, s: Scenario) -> dict[str, Any]:
+    """The navigation's story of a landing, from the filter's bookkeeping row at the end.
+
+    Sigmas are the filter's own 1-sigma at the end (per horizontal axis;
+    for ideal navigation, the noise it adds to the truth); counts are
+    measurements (beams) accepted and rejected, re-initialisations and the
+    sensors the naive logic declared failed (with when, NaN: never); the
+    height-untrusted time (robust monitor) with its first start and last end.
+    Zeros and NaN times for ideal navigation (no filter).
+    """
+    nan = float("nan")
+    ekf = s.fsw.nav.source == "ekf"
+    ideal = s.sensors.ideal_nav
+
+    def when(k: int) -> float:
+        return float(bk[k]) if ekf and bk[k] > NEVER else nan
+
+    return {
+        "nav_height_sigma_m": float(bk[B_ALT_SIGMA]) if ekf else ideal.position_noise_m,
+        "nav_horizontal_position_sigma_m": float(bk[B_RH_SIGMA])
+        if ekf
+        else ideal.position_noise_m,
+        "nav_horizontal_velocity_sigma_m_s": float(bk[B_VH_SIGMA])
+        if ekf
+        else ideal.velocity_noise_m_s,
+        "nav_vertical_velocity_sigma_m_s": float(bk[B_VZ_SIGMA])
+        if ekf
+        else ideal.velocity_noise_m_s,
+        "nav_rangefinder_accepted": int(bk[B_N_LRF_ACC]),
+        "nav_rangefinder_rejected": int(bk[B_N_LRF_REJ]),
+        "nav_doppler_ranges_accepted": int(bk[B_N_DOPR_ACC]),
+        "nav_doppler_ranges_rejected": int(bk[B_N_DOPR_REJ]),
+        "nav_doppler_velocities_accepted": int(bk[B_N_DOPV_ACC]),
+        "nav_doppler_velocities_rejected": int(bk[B_N_DOPV_REJ]),
+        "nav_trn_accepted": int(bk[B_N_TRN_ACC]),
+        "nav_trn_rejected": int(bk[B_N_TRN_REJ]),
+        "nav_height_reinitialisations": int(bk[B_N_REINIT_H]),
+        "nav_other_reinitialisations": int(bk[B_N_REINIT_OTHER]),
+        "nav_rangefinder_declared_failed_at_s": when(B_T_LRF_FAILED),
+        "nav_doppler_declared_failed_at_s": when(B_T_DOP_FAILED),
+        "nav_height_untrusted_s": float(bk[B_UNTRUSTED_S]) if ekf else 0.0,
+        "nav_height_untrusted_first_s": when(B_T_UNTRUSTED_FIRST),
+        "nav_height_untrusted_last_s": when(B_T_UNTRUSTED_LAST),
+    }
 
 
 def simulate(
@@ -180,6 +262,7 @@ def simulate(
         done=b.done.copy(),
         final_state=b.x.copy(),
         fsw_state=b.fs.copy(),
+        nav_state=b.kbk.copy(),
         flight_time_s=flight_time,
         wall_time_s=wall,
         target_height_m=b.target_height_m,

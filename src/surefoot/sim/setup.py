@@ -12,12 +12,12 @@ from surefoot.fsw.hda.inflight import LookOutcome
 from surefoot.fsw.interfaces import N_CMD, N_NAV
 from surefoot.fsw.nav.layout import N_B, N_ERR, N_X
 from surefoot.fsw.nav.measurements import N_IMU
-from surefoot.fsw.nav.nav_step import nav_init, nav_params
+from surefoot.fsw.nav.params import nav_init, nav_params
 from surefoot.math.frames import enu_basis_mcmf, map_to_mcmf
 from surefoot.math.quaternion import dcm_to_quat, quat_from_axis_angle, quat_mul
 from surefoot.math.random_stream import STREAM_INITIAL_ATTITUDE, STREAM_INITIAL_ESTIMATE, normal
 from surefoot.sensors.ideal_nav import ideal_nav_params
-from surefoot.sensors.imu import imu_reset_row, imu_substeps
+from surefoot.sensors.imu import imu_reset_row, imu_substeps, initial_biases
 from surefoot.sim.onboard_map import build_onboard_map
 from surefoot.sim.sensor_suite import N_SUITE_M, N_SUITE_S, SM_IMU, suite_params
 from surefoot.world.contact import N_TD, footpad_positions_body
@@ -177,6 +177,47 @@ def initial_estimate(
     return nav_init(kp, 0.0, x_true[S_R : S_R + 3] + dr, x_true[S_V : S_V + 3] + dv, q)
 
 
+SEED_DRAW_COLUMNS = (
+    "draw.estimate_error_east_m",
+    "draw.estimate_error_north_m",
+    "draw.estimate_error_up_m",
+    "draw.estimate_error_v_east_m_s",
+    "draw.estimate_error_v_north_m_s",
+    "draw.estimate_error_v_up_m_s",
+    "draw.estimate_error_attitude_deg",
+    "draw.accel_bias_x_m_s2",
+    "draw.accel_bias_y_m_s2",
+    "draw.accel_bias_z_m_s2",
+    "draw.gyro_bias_x_deg_h",
+    "draw.gyro_bias_y_deg_h",
+    "draw.gyro_bias_z_deg_h",
+)
+"""Names of :func:`seed_draws`, in order (campaign result columns)."""
+
+
+def seed_draws(s: Scenario) -> dict[str, float]:
+    """What a run's seed drew before it flew: the initial estimate error and the IMU biases.
+
+    The estimate error is the whole error handed to the filter at t = 0 (the
+    scenario's deterministic part plus the random draw), site ENU, m and m/s,
+    and the size of the attitude error, deg; the IMU biases are the random
+    turn-on and bias-instability parts, body axes (m/s^2 and deg/h). The
+    values are those :func:`initial_estimate` and the IMU model use.
+    """
+    ini = s.initial
+    init = s.fsw.nav.init
+    c = enu_basis_mcmf(np.radians(s.site.lat_deg), np.radians(s.site.lon_deg))
+    k = ini.estimate_error_scale
+    draw = np.array([normal(s.seed, STREAM_INITIAL_ESTIMATE, 0, j) for j in range(9)])
+    dr = np.asarray(ini.estimate_error_enu_m) + k * init.position_m * (c @ draw[0:3])
+    dv = (np.asarray(ini.estimate_error_velocity_enu_m_s)
+          + k * init.velocity_m_s * (c @ draw[3:6]))
+    dth = k * init.attitude_deg * float(np.linalg.norm(draw[6:9]))
+    ba, bg = initial_biases(s.sensors.imu, s.seed)
+    values = [*dr, *dv, dth, *ba, *(np.degrees(bg) * 3600.0)]
+    return {name: float(v) for name, v in zip(SEED_DRAW_COLUMNS, values, strict=True)}
+
+
 def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArrays:
     check_batchable(scenarios)
     s0 = scenarios[0]
@@ -221,7 +262,6 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
             [
                 fsw_params(
                     s.fsw,
-                    s.vehicle,
                     site_lat_rad=lat,
                     approach_azimuth_rad=np.radians(s.initial.approach_azimuth_deg),
                     target_height_m=h_map if s.fsw.nav.source == "ekf" else h_t,

@@ -6,7 +6,7 @@ One lander's filter is four float arrays:
 - covariance ``(N_ERR, N_ERR)`` of the 15-element error state;
 - bookkeeping row ``(N_B,)``: rejection counters, failed flags, last-accepted
   times, event bits and the altitude-trust outputs guidance consumes;
-- parameter row ``(N_P,)``: built once by :func:`surefoot.fsw.nav.nav_step.nav_params`.
+- parameter row ``(N_P,)``: built once by :func:`surefoot.fsw.nav.params.nav_params`.
 
 Frames: ``mci`` (Moon-centred inertial, equal to MCMF at t = 0), ``body``
 (thrust along +z). Times in seconds since scenario start, SI units.
@@ -93,7 +93,14 @@ B_FROZEN_LRF = 62  # 4: consecutive identical readings per rangefinder beam (stu
 B_FROZEN_DOPR = 66  # 3: same, Doppler range beams
 B_FIX_VAR = 69  # variance of the height at the last height fix (X_S starts there), m^2
 B_BLIND_DH = 70  # height correction the blind-arc correction X_C was drawn from, m (0: none)
-N_B = 71
+B_VH_SIGMA = 71  # 1-sigma of the horizontal velocity (per axis, RMS of the two), m/s
+B_RH_SIGMA = 72  # 1-sigma of the horizontal position (per axis, RMS of the two), m
+B_T_LRF_FAILED = 73  # naive: when the rangefinder was declared failed, s (NEVER: not)
+B_T_DOP_FAILED = 74  # naive: when the Doppler lidar was declared failed, s (NEVER: not)
+B_UNTRUSTED_S = 75  # total time the height was not trusted, s
+B_T_UNTRUSTED_FIRST = 76  # start of the first untrusted span, s (NEVER: none)
+B_T_UNTRUSTED_LAST = 77  # end of the latest untrusted span so far, s (NEVER: none)
+N_B = 78
 
 NEVER = -1.0e9  # "time" of an event that has not happened
 

@@ -1,0 +1,157 @@
+"""Altitude trust and the expected-measurement monitor; the filter's output row."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.fsw.interfaces import (
+    N_NAV,
+    NAV_Q,
+    NAV_R,
+    NAV_T,
+    NAV_V,
+    NAV_VALID,
+    NAV_W,
+)
+from surefoot.fsw.nav.ekf import (
+    direction_variance,
+)
+from surefoot.fsw.nav.layout import (
+    B_ALT_EST,
+    B_ALT_SIGMA,
+    B_ALT_TRUSTED,
+    B_RH_SIGMA,
+    B_T_DOPV,
+    B_T_EXPECT_RANGE,
+    B_T_EXPECT_VEL,
+    B_T_RANGE,
+    B_T_UNTRUSTED_FIRST,
+    B_T_UNTRUSTED_LAST,
+    B_UNTRUSTED_S,
+    B_VEL_TRUSTED,
+    B_VH_SIGMA,
+    B_VZ_SIGMA,
+    E_R,
+    E_V,
+    EV_ALT_UNTRUSTED,
+    EV_RANGE_MISSING,
+    EV_VEL_MISSING,
+    NEVER,
+    P_C,
+    P_DOP_FITTED,
+    P_DT,
+    P_LRF_N,
+    P_MAP_SIGMA,
+    P_OMEGA,
+    P_QENU,
+    P_RADIUS,
+    P_RANGE_BELOW,
+    P_RANGE_TIMEOUT,
+    P_TRUST_FRAC,
+    P_TRUST_SIG,
+    P_VEL_BELOW,
+    P_VEL_TIMEOUT,
+    X_INIT,
+    X_Q,
+    X_R,
+    X_T,
+    X_V,
+    X_W,
+)
+from surefoot.math.frames import (
+    rot_mci_to_mcmf,
+)
+from surefoot.math.height_grid import altitude_above_terrain
+from surefoot.math.quaternion import quat_mul
+
+
+@njit(cache=True)
+def monitor(
+    x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray, t: float, theta: float,
+    c: np.ndarray, meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray, robust: bool,
+) -> int:
+    """Altitude above the onboard map, its sigma, and the expected-measurement monitor."""
+    ev = 0
+    r = x[X_R : X_R + 3]
+    up = r / np.sqrt(np.sum(r * r))
+    r_mcmf = rot_mci_to_mcmf(r, theta)
+    alt = altitude_above_terrain(r_mcmf, c, p[P_RADIUS], meta, offsets, heights)
+    sig_alt = np.sqrt(max(direction_variance(cov, E_R, up), 0.0) + p[P_MAP_SIGMA] ** 2)
+    bk[B_ALT_EST] = alt
+    bk[B_ALT_SIGMA] = sig_alt
+    bk[B_VZ_SIGMA] = np.sqrt(max(direction_variance(cov, E_V, up), 0.0))
+    # horizontal: what the sensors leave unobserved shows here (one nadir beam
+    # over flat ground says nothing about the horizontal velocity)
+    var_vh = cov[E_V, E_V] + cov[E_V + 1, E_V + 1] + cov[E_V + 2, E_V + 2]
+    bk[B_VH_SIGMA] = np.sqrt(max(var_vh - direction_variance(cov, E_V, up), 0.0) * 0.5)
+    var_rh = cov[E_R, E_R] + cov[E_R + 1, E_R + 1] + cov[E_R + 2, E_R + 2]
+    bk[B_RH_SIGMA] = np.sqrt(max(var_rh - direction_variance(cov, E_R, up), 0.0) * 0.5)
+    range_fitted = p[P_LRF_N] > 0.0 or p[P_DOP_FITTED] > 0.5
+    range_missing = False
+    if range_fitted and alt < p[P_RANGE_BELOW]:
+        if bk[B_T_EXPECT_RANGE] <= NEVER:
+            bk[B_T_EXPECT_RANGE] = t
+        if t - max(bk[B_T_RANGE], bk[B_T_EXPECT_RANGE]) > p[P_RANGE_TIMEOUT]:
+            range_missing = True
+            ev |= EV_RANGE_MISSING
+    vel_missing = False
+    if p[P_DOP_FITTED] > 0.5 and alt < p[P_VEL_BELOW]:
+        if bk[B_T_EXPECT_VEL] <= NEVER:
+            bk[B_T_EXPECT_VEL] = t
+        if t - max(bk[B_T_DOPV], bk[B_T_EXPECT_VEL]) > p[P_VEL_TIMEOUT]:
+            vel_missing = True
+            ev |= EV_VEL_MISSING
+    if robust:
+        limit = p[P_TRUST_SIG] + p[P_TRUST_FRAC] * max(alt, 0.0)
+        trusted = (not range_missing) and sig_alt <= limit
+        bk[B_ALT_TRUSTED] = 1.0 if trusted else 0.0
+        bk[B_VEL_TRUSTED] = 0.0 if vel_missing else 1.0
+        if not trusted:
+            ev |= EV_ALT_UNTRUSTED
+            bk[B_UNTRUSTED_S] += p[P_DT]
+            if bk[B_T_UNTRUSTED_FIRST] <= NEVER:
+                bk[B_T_UNTRUSTED_FIRST] = t
+            bk[B_T_UNTRUSTED_LAST] = t
+    else:
+        bk[B_ALT_TRUSTED] = 1.0
+        bk[B_VEL_TRUSTED] = 1.0
+    return ev
+
+
+@njit(cache=True)
+def nav_output(x: np.ndarray, p: np.ndarray, nav_out: np.ndarray) -> None:
+    """Write the interface navigation row (``surefoot.fsw.interfaces``) from the state.
+
+    ``r_enu``: site ENU, origin on the reference sphere below the site, m;
+    ``v_enu``: velocity relative to the rotating surface, m/s;
+    ``q_body_to_enu``; ``omega_body``: bias-corrected inertial rate, rad/s.
+    """
+    t = x[X_T]
+    theta = p[P_OMEGA] * t
+    c = p[P_C : P_C + 9].reshape(3, 3)
+    r = x[X_R : X_R + 3]
+    om = p[P_OMEGA]
+    r_f = rot_mci_to_mcmf(r, theta)
+    vrel = np.empty(3)
+    vrel[0] = x[X_V] + om * r[1]
+    vrel[1] = x[X_V + 1] - om * r[0]
+    vrel[2] = x[X_V + 2]
+    v_f = rot_mci_to_mcmf(vrel, theta)
+    nav_out[NAV_T] = t
+    for i in range(3):
+        nav_out[NAV_R + i] = c[i, 0] * r_f[0] + c[i, 1] * r_f[1] + c[i, 2] * r_f[2]
+        nav_out[NAV_V + i] = c[i, 0] * v_f[0] + c[i, 1] * v_f[1] + c[i, 2] * v_f[2]
+        nav_out[NAV_W + i] = x[X_W + i]
+    nav_out[NAV_R + 2] -= p[P_RADIUS]
+    q_mci_to_mcmf = np.array([np.cos(-0.5 * theta), 0.0, 0.0, np.sin(-0.5 * theta)])
+    q = quat_mul(p[P_QENU : P_QENU + 4], quat_mul(q_mci_to_mcmf, x[X_Q : X_Q + 4]))
+    if q[0] < 0.0:
+        q = -q
+    for k in range(4):
+        nav_out[NAV_Q + k] = q[k]
+    ok = x[X_INIT] > 0.5
+    for k in range(N_NAV):
+        if not np.isfinite(nav_out[k]):
+            ok = False
+    nav_out[NAV_VALID] = 1.0 if ok else 0.0

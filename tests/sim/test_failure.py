@@ -1,0 +1,83 @@
+"""Failure reasons and classes: what broke, and whether logic or sensors are to blame."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from surefoot.config.loader import load_scenario
+from surefoot.config.schema import Scenario
+from surefoot.sim.failure import failure_class, failure_reason
+
+
+def _summary(**kw: object) -> dict:
+    base = {
+        "outcome": "safe",
+        "touchdown_vertical_speed_m_s": 1.0,
+        "touchdown_horizontal_speed_m_s": 0.1,
+        "touchdown_tilt_deg": 1.0,
+        "touchdown_slope_deg": 2.0,
+        "touchdown_rate_deg_s": 0.5,
+        "underbody_clearance_m": 0.3,
+        "distance_from_target_m": 20.0,
+        "distance_from_final_target_m": 20.0,
+        "propellant_left_kg": 50.0,
+        "flight_time_s": 700.0,
+        "nav_horizontal_velocity_sigma_m_s": 0.02,
+        "nav_horizontal_position_sigma_m": 3.0,
+    }
+    base.update(kw)
+    return base
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return load_scenario("default")
+
+
+def test_safe_has_no_reason_nor_class(scenario: Scenario) -> None:
+    s = _summary()
+    assert failure_reason(s, scenario) == ""
+    assert failure_class(s, scenario) == ""
+
+
+def test_propellant_out_is_a_logic_failure(scenario: Scenario) -> None:
+    s = _summary(outcome="no_contact", propellant_left_kg=0.0)
+    assert failure_reason(s, scenario).startswith("propellant exhausted")
+    assert failure_class(s, scenario) == "logic"
+
+
+def test_vertical_crash_is_a_logic_failure(scenario: Scenario) -> None:
+    lim = scenario.touchdown
+    s = _summary(outcome="crashed", touchdown_vertical_speed_m_s=lim.crash_vertical_speed_m_s + 50)
+    assert "vertical speed" in failure_reason(s, scenario)
+    assert failure_class(s, scenario) == "logic"
+
+
+def test_unobservable_horizontal_velocity_is_sensor_limited(scenario: Scenario) -> None:
+    lim = scenario.touchdown
+    vh = lim.max_horizontal_speed_m_s + 0.3
+    # the filter's own 3 sigma is above the limit: the sensors could not see it
+    s = _summary(outcome="hard", touchdown_horizontal_speed_m_s=vh,
+                 nav_horizontal_velocity_sigma_m_s=lim.max_horizontal_speed_m_s / 2.0)
+    assert failure_class(s, scenario) == "sensor-limited"
+    # same touchdown with a confident filter: not the sensors' fault
+    s["nav_horizontal_velocity_sigma_m_s"] = lim.max_horizontal_speed_m_s / 10.0
+    assert failure_class(s, scenario) == "touchdown"
+
+
+def test_miss_within_position_uncertainty_is_sensor_limited(scenario: Scenario) -> None:
+    s = _summary(outcome="tipped", touchdown_slope_deg=30.0, distance_from_final_target_m=750.0,
+                 nav_horizontal_position_sigma_m=400.0)
+    assert failure_class(s, scenario) == "sensor-limited"
+    s["nav_horizontal_position_sigma_m"] = 50.0
+    assert failure_class(s, scenario) == "touchdown"
+
+
+def test_ideal_navigation_is_never_sensor_limited(scenario: Scenario) -> None:
+    lim = scenario.touchdown
+    s = _summary(outcome="hard", touchdown_horizontal_speed_m_s=lim.max_horizontal_speed_m_s + 1,
+                 nav_horizontal_velocity_sigma_m_s=math.nan,
+                 nav_horizontal_position_sigma_m=math.nan)
+    assert failure_class(s, scenario) == "touchdown"
