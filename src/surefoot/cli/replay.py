@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from surefoot.config.loader import ConfigError, load_scenario
+from surefoot.config.loader import load_scenario
 
 REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1")
 
@@ -23,22 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def replay_command(args: argparse.Namespace) -> int:
-    from surefoot.analysis.replay_report import MODES, print_comparison, replay_figure
-    from surefoot.sim.runner import simulate
+    from surefoot.analysis.replay_report import print_comparison
+    from surefoot.api import replay
 
     base = load_scenario(args.name, [], args.seed)
-    if base.fsw.nav.source != "ekf":
-        raise ConfigError(f"{args.name}: fsw.nav.source must be 'ekf' for a replay "
-                          "(rejection logic needs the navigation filter)")
-    scenarios = [load_scenario(args.name, [f"fsw.nav.rejection={m}"], args.seed) for m in MODES]
     console = Console()
     console.print(f"replaying [bold]{base.name}[/] with naive and robust rejection ...")
-    result = simulate(scenarios)
-    assert result.telemetry is not None
-    summaries = {m: result.summary(i) for i, m in enumerate(MODES)}
-    tels = {m: result.telemetry[i] for i, m in enumerate(MODES)}
-    print_comparison(base.name, summaries, tels, console)
-    out = args.out if args.out is not None else Path("out") / f"replay-{base.name}"
-    path = replay_figure(base.name, tels, out / "replay.png")
-    console.print(f"figure: {path}")
+    r = replay(base)
+    print_comparison(r.name, r.summaries, r.telemetry_rows(), console)
+    out = args.out if args.out is not None else Path("out") / f"replay-{r.name}"
+    paths = r.save(out)
+    for label, path in paths.items():
+        console.print(f"{label:>15}: {path}")
     return 0
