@@ -195,3 +195,12 @@ def test_run_campaign_stores_reports_resumes_and_reruns(tmp_path: Path) -> None:
     assert lnd.scenario.seed == row["seed"]
     assert lnd.outcome == row["outcome"]
     assert lnd.summary["touchdown_vertical_speed_m_s"] == row["touchdown_vertical_speed_m_s"]
+
+
+def test_hazard_looks_give_the_hazard_figure(tmp_path: Path) -> None:
+    lnd = surefoot.run("hazard-field", out=tmp_path)
+    assert any("hazard look" in e for e in lnd.events)
+    fig = lnd.hazard_figure()
+    assert isinstance(fig, Figure) and len(fig.axes) >= 6  # a row of three maps per look
+    assert (tmp_path / "hazard.png").stat().st_size > 10_000
+    assert (tmp_path / "descent.png").stat().st_size > 10_000
