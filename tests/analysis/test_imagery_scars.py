@@ -88,7 +88,7 @@ def test_known_lunar_impact_craters() -> None:
 
 
 def test_resilience_prediction_is_recorded_not_forced() -> None:
-    # missions.md: about 1,000 kg, 42-66 m/s, new crater about 16 m. The
+    # docs/missions.md: about 1,000 kg, 42-66 m/s, new crater about 16 m. The
     # hypervelocity scaling law, extrapolated to a slow hollow lander, predicts
     # a crater of 4-5 m: a factor 3-4 smaller (no propellant explosion, no breakup).
     sizes = [crater_size(1000.0, v, 80.0, impactor_density_kg_m3=150.0) for v in (42, 52, 66)]

@@ -117,7 +117,7 @@ def test_failed_solve_falls_back_to_polynomial_and_is_logged() -> None:
 
 
 def test_convex_batch_equals_single_runs_bit_for_bit() -> None:
-    """DESIGN.md: solves between steps read only the lander's own rows."""
+    """docs/architecture.md: solves between steps read only the lander's own rows."""
     rng = np.random.default_rng(7)
     scenarios = [
         load_scenario("default", CONVEX_ON + [

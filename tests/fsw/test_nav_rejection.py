@@ -1,6 +1,6 @@
 """Rejected-measurement handling: ``naive`` (HAKUTO-R M1) against ``robust``.
 
-References (public facts in ../shared/reference/missions.md): on HAKUTO-R
+References (public facts in docs/missions.md): on HAKUTO-R
 Mission 1 the rangefinder reading jumped by about 3 km over a crater rim, the
 fault logic declared the sensor failed and the altitude estimate drifted on
 the IMU alone; on Resilience no valid range arrived above about 1 km. Truth,

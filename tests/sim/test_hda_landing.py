@@ -4,7 +4,7 @@ References: the chosen site is checked against the TRUE terrain with an
 independent least-squares plane over the lander footprint (the ALHAT
 criterion, Johnson et al. 2008: slope from the plane, rocks from the
 residual relief); batch and single runs must agree bit for bit (the
-simulator's determinism rule, DESIGN.md).
+simulator's determinism rule, docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def _dispersed(k: int):
 
 
 def test_batch_of_16_equals_16_single_runs_bit_for_bit() -> None:
-    """DESIGN.md: a run's result depends only on its scenario and seed, not its batch."""
+    """docs/architecture.md: a run's result depends only on its scenario and seed, not its batch."""
     scenarios = [_dispersed(k) for k in range(16)]
     batch = simulate(scenarios, telemetry=True)
     assert np.all(batch.done == DONE_CONTACT)

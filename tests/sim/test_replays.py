@@ -1,6 +1,6 @@
 """Mission replays (issue 3): naive against robust rejection, closed loop with the EKF.
 
-References (shared/reference/missions.md): HAKUTO-R M1 believed it had landed
+References (docs/missions.md): HAKUTO-R M1 believed it had landed
 while about 5 km up after its rangefinder was ignored past Atlas crater's
 rim, and fell at over 100 m/s; Resilience got valid ranges only near 1 km
 and hit at tens of m/s; IM-1 landed on Doppler lidar with its rangefinders

@@ -1,7 +1,7 @@
 """Touchdown classification: safe / hard / tipped / crashed at and across each limit.
 
 References: the safe limits are Chandrayaan-3's specification (2 m/s vertical,
-0.5 m/s horizontal, 12 deg slope; ../shared/reference/missions.md). Tip-over
+0.5 m/s horizontal, 12 deg slope; docs/missions.md). Tip-over
 is rigid-body statics and energy: a lander of CoM height h on footpads of
 radius r tips statically past atan(r / h) of tilt plus slope, and dynamically
 when its lateral kinetic energy v^2 / 2 lifts the CoM over the downhill

@@ -6,16 +6,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from rich.console import Console
+from rich.table import Table
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from surefoot.sim.telemetry import INDEX  # noqa: E402
-from surefoot.world.terrain import TerrainGrids  # noqa: E402
+from surefoot.sim.telemetry import INDEX
+from surefoot.world.terrain import TerrainGrids
 
 OUTCOME_STYLE = {
     "safe": "bold green",
@@ -90,13 +87,26 @@ def print_summary(
 def descent_figure(
     telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str, Any], path: Path
 ) -> Path:
-    """PNG with altitude, speeds, throttle, mass and attitude against time, the
-    ground-track profile over the terrain and the final approach in plan view."""
+    """Write :func:`descent_plot` to ``path`` (PNG); returns the path."""
+    fig = descent_plot(telemetry, terrain, summary)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    return path
+
+
+def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str, Any]) -> Figure:
+    """Figure with altitude, speeds, throttle, mass and attitude against time, the
+    ground-track profile over the terrain and the final approach in plan view.
+
+    A :class:`matplotlib.figure.Figure` outside pyplot's figure registry (no
+    backend needed, nothing to close); a notebook displays it as it is.
+    """
     tel = telemetry
     t = tel[:, INDEX["t"]]
     col = lambda name: tel[:, INDEX[name]]  # noqa: E731
     v_h = np.hypot(col("v_east"), col("v_north"))
-    fig = plt.figure(figsize=(15, 10), constrained_layout=True)
+    fig = Figure(figsize=(15, 10), layout="constrained")
     gs = fig.add_gridspec(3, 3)
     title = (
         f"{summary['scenario']} seed {summary['seed']}: {summary['outcome']}, "
@@ -210,9 +220,4 @@ def descent_figure(
     ax2.set_ylabel("speed (m/s)")
     ax2.legend(fontsize=7, loc="upper right")
     ax.grid(alpha=0.3)
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return fig

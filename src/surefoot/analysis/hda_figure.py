@@ -13,16 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LightSource
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import LightSource  # noqa: E402
-
-from surefoot.fsw.hda.inflight import LookOutcome  # noqa: E402
-from surefoot.sim.telemetry import INDEX  # noqa: E402
-from surefoot.world.terrain.grid import TerrainGrids  # noqa: E402
+from surefoot.fsw.hda.inflight import LookOutcome
+from surefoot.sim.telemetry import INDEX
+from surefoot.world.terrain.grid import TerrainGrids
 
 
 def _extent(east: np.ndarray, north: np.ndarray) -> list[float]:
@@ -30,7 +28,7 @@ def _extent(east: np.ndarray, north: np.ndarray) -> list[float]:
     return [east[0] - d / 2, east[-1] + d / 2, north[0] - d / 2, north[-1] + d / 2]
 
 
-def _marks(ax: plt.Axes, look: LookOutcome, final_en: tuple[float, float] | None) -> None:
+def _marks(ax: Axes, look: LookOutcome, final_en: tuple[float, float] | None) -> None:
     b, a = look.target_before_enu_m, look.target_after_enu_m
     ax.plot(b[0], b[1], "x", color="white", ms=9, mew=2, label="target before")
     ax.plot(b[0], b[1], "x", color="black", ms=7, mew=1)
@@ -46,12 +44,28 @@ def hda_figure(
     summary: dict[str, Any],
     path: Path,
 ) -> Path | None:
-    """Write the figure to ``path`` (PNG); None when the landing took no look."""
+    """Write :func:`hda_plot` to ``path`` (PNG); None when the landing took no look."""
+    fig = hda_plot(looks, terrain, telemetry, summary)
+    if fig is None:
+        return None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    return path
+
+
+def hda_plot(
+    looks: list[LookOutcome],
+    terrain: TerrainGrids,
+    telemetry: np.ndarray | None,
+    summary: dict[str, Any],
+) -> Figure | None:
+    """The figure (outside pyplot's registry); None when the landing took no look."""
     looks = [lk for lk in looks if lk.result.elevation is not None]
     if not looks:
         return None
-    fig, axes = plt.subplots(len(looks), 3, figsize=(16, 5.2 * len(looks)), squeeze=False,
-                             constrained_layout=True)
+    fig = Figure(figsize=(16, 5.2 * len(looks)), layout="constrained")
+    axes = fig.subplots(len(looks), 3, squeeze=False)
     td = None
     if np.isfinite(summary.get("touchdown_east_m", np.nan)):
         td = (summary["touchdown_east_m"], summary["touchdown_north_m"])
@@ -109,7 +123,4 @@ def hda_figure(
         f"{summary['outcome']}, {summary.get('distance_from_final_target_m', np.nan):.1f} m "
         "from the chosen site"
     )
-    path = Path(path)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return fig

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 from rich.console import Console
 from rich.table import Table
 
@@ -73,16 +74,20 @@ def print_comparison(name: str, summaries: dict[str, dict], tels: dict[str, np.n
 
 
 def replay_figure(name: str, tels: dict[str, np.ndarray], path: Path) -> Path:
-    """PNG: true and estimated height against time for each setting, events marked."""
-    import matplotlib
+    """Write :func:`replay_plot` to ``path`` (PNG); returns the path."""
+    fig = replay_plot(name, tels)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+def replay_plot(name: str, tels: dict[str, np.ndarray]) -> Figure:
+    """True and estimated height against time for each setting (the keys of
+    ``tels``), events marked (a figure outside pyplot's registry)."""
     modes = list(tels)
-    fig, axes = plt.subplots(len(modes), 1, figsize=(10, 2.6 * len(modes) + 2.3), sharex=True,
-                             squeeze=False)
-    axes = axes[:, 0]
+    fig = Figure(figsize=(10, 2.6 * len(modes) + 2.3))
+    axes = fig.subplots(len(modes), 1, sharex=True, squeeze=False)[:, 0]
     for ax, m in zip(axes, modes, strict=True):
         tel = tels[m]
         t = tel[:, 0]
@@ -116,7 +121,4 @@ def replay_figure(name: str, tels: dict[str, np.ndarray], path: Path) -> Path:
     axes[-1].set_xlabel("time since powered-descent initiation (s); dotted: phase changes")
     fig.suptitle(f"{name}: true altitude and navigation's height estimate")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig

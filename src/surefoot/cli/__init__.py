@@ -1,7 +1,19 @@
-"""Command line: ``surefoot run | scenarios | guidance | imagery``.
+"""Command line: ``surefoot run | scenarios | guidance | imagery | campaign | replay``.
 
-Every subcommand module offers ``register(subparsers)``; handlers return an
-exit status. Bad user input (``ConfigError``) prints one line and exits 2.
+- ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
+  summary, scenario and figures;
+- ``scenarios`` (:mod:`surefoot.cli.run`): list the built-in scenarios;
+- ``guidance solve`` (:mod:`surefoot.cli.guidance`): a fuel-optimal convex descent;
+- ``imagery [render]`` / ``imagery detect`` (:mod:`surefoot.cli.imagery`):
+  synthetic orbital images of a run's site, and change detection;
+- ``campaign`` / ``campaign report`` / ``campaign rerun``
+  (:mod:`surefoot.cli.campaign`): Monte Carlo campaigns;
+- ``replay`` (:mod:`surefoot.cli.replay`): a mission with naive and robust rejection.
+
+``run``, ``replay`` and ``campaign rerun`` are shells over the Python API
+(:mod:`surefoot.api`). Every subcommand module offers ``register(subparsers)``;
+handlers return an exit status. Bad user input (``ConfigError``) prints one
+line and exits 2.
 """
 
 from __future__ import annotations

@@ -299,21 +299,17 @@ def _num(v: float) -> str:
 
 def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) -> int:
     """Re-fly one run with telemetry and compare it with its stored row."""
-    from surefoot.analysis.descent_report import descent_figure, print_summary
+    from surefoot.analysis.descent_report import print_summary
+    from surefoot.api import Landing
     from surefoot.campaign.replay import rerun
-    from surefoot.sim.output import write_run
 
     console = Console()
     console.print(f"re-flying run {run_index} of {root} ...")
     r = rerun(root, run_index)
     folder = out if out is not None else Path(root) / "reruns" / f"run-{run_index:06d}"
-    paths = write_run(r.result, folder)
-    summary = r.result.summary(0)
-    print_summary(summary, r.scenario.touchdown.model_dump(), console)
-    if figure and r.result.telemetry is not None:
-        paths["figure"] = descent_figure(
-            r.result.telemetry[0], r.result.terrain, summary, folder / "descent.png"
-        )
+    landing = Landing(r.scenario, r.result)
+    paths = landing.save(folder, figures=figure)
+    print_summary(landing.summary, r.scenario.touchdown.model_dump(), console)
     for label, path in paths.items():
         console.print(f"{label:>13}: {path}")
     if r.stored is None:

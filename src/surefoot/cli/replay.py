@@ -1,5 +1,4 @@
-"""``surefoot replay NAME``: a mission flown with naive and robust rejection (and the
-recommended sensors where the scenario has a ``NAME-recommended`` variant), side by side."""
+"""``surefoot replay NAME``: a mission flown with naive and with robust rejection."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from surefoot.config.loader import ConfigError, builtin_scenarios, load_scenario
+from surefoot.config.loader import load_scenario
 
 REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1")
 
@@ -24,34 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def replay_command(args: argparse.Namespace) -> int:
-    from surefoot.analysis.replay_report import MODES, print_comparison, replay_figure
-    from surefoot.sim.output import write_run
-    from surefoot.sim.runner import simulate
+    from surefoot.analysis.replay_report import print_comparison
+    from surefoot.api import replay
 
     base = load_scenario(args.name, [], args.seed)
-    if base.fsw.nav.source != "ekf":
-        raise ConfigError(f"{args.name}: fsw.nav.source must be 'ekf' for a replay "
-                          "(rejection logic needs the navigation filter)")
-    settings = [(m, args.name) for m in MODES]
-    recommended = f"{base.name}-recommended"
-    if recommended in builtin_scenarios():
-        settings.append(("robust-recommended", recommended))
-    modes = [m for m, _ in settings]
-    scenarios = [
-        load_scenario(name, [f"fsw.nav.rejection={m.split('-')[0]}"], args.seed)
-        for m, name in settings
-    ]
     console = Console()
-    console.print(f"replaying [bold]{base.name}[/]: {', '.join(modes)} ...")
-    result = simulate(scenarios)
-    assert result.telemetry is not None
-    summaries = {m: result.summary(i) for i, m in enumerate(modes)}
-    tels = {m: result.telemetry[i] for i, m in enumerate(modes)}
-    print_comparison(base.name, summaries, tels, console)
-    out = args.out if args.out is not None else Path("out") / f"replay-{base.name}"
-    for i, m in enumerate(modes):
-        write_run(result, out / m, i)
-        console.print(f"{m}: telemetry and summary in {out / m}")
-    path = replay_figure(base.name, tels, out / "replay.png")
-    console.print(f"figure: {path}")
+    console.print(f"replaying [bold]{base.name}[/] with naive and robust rejection ...")
+    r = replay(base)
+    print_comparison(r.name, r.summaries, r.telemetry_rows(), console)
+    out = args.out if args.out is not None else Path("out") / f"replay-{r.name}"
+    paths = r.save(out)
+    for label, path in paths.items():
+        console.print(f"{label:>15}: {path}")
     return 0

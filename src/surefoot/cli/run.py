@@ -28,28 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from surefoot.analysis.descent_report import descent_figure, print_summary
-    from surefoot.sim.output import write_run
-    from surefoot.sim.runner import simulate
+    from surefoot.analysis.descent_report import print_summary
+    from surefoot.api import run
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
     console = Console()
     console.print(f"flying [bold]{scenario.name}[/] (seed {scenario.seed}) ...")
-    result = simulate(scenario)
+    landing = run(scenario)
     out = args.out if args.out is not None else Path("out") / scenario.name
-    paths = write_run(result, out)
-    summary = result.summary(0)
-    print_summary(summary, scenario.touchdown.model_dump(), console)
-    if not args.no_figure and result.telemetry is not None:
-        paths["figure"] = descent_figure(result.telemetry[0], result.terrain, summary,
-                                         out / "descent.png")
-        if result.hda_looks and result.hda_looks[0]:
-            from surefoot.analysis.hda_figure import hda_figure
-
-            hda_png = hda_figure(result.hda_looks[0], result.terrain, result.telemetry[0],
-                                 summary, out / "hazard.png")
-            if hda_png is not None:
-                paths["hazard figure"] = hda_png
+    paths = landing.save(out, figures=not args.no_figure)
+    print_summary(landing.summary, scenario.touchdown.model_dump(), console)
     for label, path in paths.items():
         console.print(f"{label:>13}: {path}")
     return 0

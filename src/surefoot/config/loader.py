@@ -78,20 +78,29 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return parts, value
 
 
+def set_field(data: dict[str, Any], parts: list[str], value: Any, where: str) -> None:
+    """Set the field at path ``parts`` of a raw scenario mapping (validated afterwards).
+
+    Missing sections are created; ``where`` names the override in the error
+    raised when a part of the path is a value rather than a section.
+    """
+    node = data
+    for p in parts[:-1]:
+        child = node.get(p)
+        if child is None:
+            child = {}
+            node[p] = child
+        if not isinstance(child, dict):
+            raise ConfigError(f"{where}: '{p}' is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Set dotted fields in a raw scenario mapping (validated afterwards)."""
+    """Set ``dotted.field=value`` texts (values parsed as YAML) in a raw scenario mapping."""
     for text in overrides:
         parts, value = parse_override(text)
-        node = data
-        for p in parts[:-1]:
-            child = node.get(p)
-            if child is None:
-                child = {}
-                node[p] = child
-            if not isinstance(child, dict):
-                raise ConfigError(f"--set '{text}': '{p}' is a value, not a section")
-            node = child
-        node[parts[-1]] = value
+        set_field(data, parts, value, f"--set '{text}'")
     return data
 
 
@@ -118,14 +127,18 @@ def load_scenario_dict(data: dict[str, Any]) -> Scenario:
         raise ConfigError(format_validation_error(exc)) from None
 
 
+def read_scenario_file(name_or_file: str | None = None) -> dict[str, Any]:
+    """The raw mapping of a built-in scenario or a YAML file (not validated yet)."""
+    return _read_yaml(resolve_scenario_path(name_or_file))
+
+
 def load_scenario(
     name_or_file: str | None = None,
     overrides: list[str] | None = None,
     seed: int | None = None,
 ) -> Scenario:
     """Load, override and validate a scenario. Raises :class:`ConfigError` on bad input."""
-    path = resolve_scenario_path(name_or_file)
-    data = _read_yaml(path)
+    data = read_scenario_file(name_or_file)
     apply_overrides(data, overrides or [])
     if seed is not None:
         data["seed"] = seed

@@ -137,12 +137,14 @@ RX_ALT_UNTRUSTED = 1 << 0  # descent rate capped to what the trusted altitude al
 RX_HEIGHT_LOST = 1 << 1  # navigation reports the height untrusted (cleared when trusted again)
 RX_RECOVERY = 1 << 2  # height re-anchored below the high gate while braking: terminal descent
 RX_REJOIN = 1 << 3  # the height was untrusted once: descent bounded by stopping distance since
-RX_COMMIT = 1 << 4  # untrusted height: descending at least as fast as the propellant requires
+RX_COMMIT = 1 << 4  # untrusted height, waiting budget spent: committed to the descent
 _RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY | RX_REJOIN
 
-# share of the estimated propellant that waiting for a trusted height may spend
-# (the rest brakes the final descent and nulls the horizontal velocity)
-UNTRUSTED_USABLE_FRACTION = 0.6
+# untrusted height: wait for the ranges while the propellant exceeds this many
+# times the cost of committing now; once committed, descend at no less than
+# this fraction of the stopping-distance rate
+UNTRUSTED_BUDGET_FACTOR = 1.5
+UNTRUSTED_COMMIT_FRACTION = 0.5
 
 
 def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
@@ -352,18 +354,21 @@ def _height_policy(
 ) -> tuple[np.ndarray, int]:
     """Bound the vertical command when the height is (or was) not trusted.
 
-    The lander must still be able to stop above the lowest height the
+    The lander must always be able to stop above the lowest height the
     estimate allows (estimate - 3 sigma) with half of its thrust margin over
-    gravity: the descent rate is capped there (``RX_ALT_UNTRUSTED``). While
-    the height is untrusted it also waits for the ranges at no more than the
-    configured rate, but only as long as its propellant allows: hovering
-    costs ``m g / (Isp g0)``, so reaching the ground from the highest height
-    the estimate allows (estimate + 3 sigma) with ``UNTRUSTED_USABLE_FRACTION``
-    of the estimated propellant needs a least mean descent rate; the cap is
-    never below it, and the lander never descends slower than it nor climbs
-    (``RX_COMMIT``: HAKUTO-R M1 hovered until its tanks were dry). After
-    trust returns the stopping-distance cap stays (``RX_REJOIN``), so the
-    guidance profile is rejoined at a rate the lander can stop from.
+    gravity: the descent rate is capped there (``RX_ALT_UNTRUSTED``).
+
+    While the height is untrusted the lander waits for the ranges, descending
+    at no more than the configured rate and never climbing, for as long as
+    its propellant budget allows: committing to the descent from the highest
+    height the estimate allows (estimate + 3 sigma) at the capped rate costs
+    hovering for that time (``m g / (Isp g0)``) plus nulling its present
+    speed. When the estimated propellant falls to ``UNTRUSTED_BUDGET_FACTOR``
+    times that cost the lander commits (``RX_COMMIT``): it descends at no less
+    than ``UNTRUSTED_COMMIT_FRACTION`` of the stopping-distance rate (HAKUTO-R
+    M1 hovered until its tanks were dry). After trust returns the
+    stopping-distance cap stays (``RX_REJOIN``), so the guidance profile is
+    rejoined at a rate the lander can stop from.
     """
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     g_loc = fp[FP_GM] / (rn * rn)
@@ -372,17 +377,22 @@ def _height_policy(
     v_stop = np.sqrt(2.0 * a_brake * h_low) + fp[FP_TERM_RATE]
     kv = fp[FP_TERM_GAIN]
     v_cap = v_stop
+    v_floor = -np.inf  # least descent rate (negative: a climb rate allowed)
     if alt_trusted < 0.5:
         flags |= RX_REJOIN
-        usable = UNTRUSTED_USABLE_FRACTION * max(fs[FS_MPROP], 0.0)
-        mdot_hover = m_est * g_loc / (fp[FP_ISP] * G0_M_S2)
+        ve = fp[FP_ISP] * G0_M_S2
         h_high = max(rg[2] + 3.0 * alt_sigma, 0.0)
-        v_need = h_high * mdot_hover / usable if usable > 0.0 else v_stop
-        v_cap = min(v_stop, max(fp[FP_UNTRUSTED_VMAX], v_need))
-        v_floor = min(v_need, v_cap)
+        t_down = h_high / v_stop
+        speed = np.sqrt(vg[0] * vg[0] + vg[1] * vg[1] + vg[2] * vg[2])
+        need = m_est * g_loc / ve * t_down + m_est * (1.0 - np.exp(-(speed + v_stop) / ve))
+        if max(fs[FS_MPROP], 0.0) > UNTRUSTED_BUDGET_FACTOR * need:
+            v_cap = min(v_stop, fp[FP_UNTRUSTED_VMAX])
+            v_floor = 0.0
+        else:
+            v_floor = UNTRUSTED_COMMIT_FRACTION * v_stop
+            flags |= RX_COMMIT
         if vg[2] > -v_floor:
             a_g[2] = min(a_g[2], kv * (-v_floor - vg[2]))
-            flags |= RX_COMMIT
     if vg[2] < -v_cap:
         a_g[2] = max(a_g[2], kv * (-v_cap - vg[2]))
         flags |= RX_ALT_UNTRUSTED

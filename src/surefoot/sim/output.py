@@ -53,6 +53,16 @@ def _json_clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
+def run_summary(result: BatchResult, i: int = 0) -> dict[str, Any]:
+    """What ``summary.json`` holds for lander ``i``: its touchdown summary and events.
+
+    Non-finite floats stay NaN here; the JSON file writes them as ``null``.
+    """
+    summary: dict[str, Any] = dict(result.summary(i))
+    summary["events"] = list(result.events[i]) if result.events else []
+    return summary
+
+
 def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]:
     """Write lander ``i`` of a result into ``out_dir``; returns the paths written."""
     out_dir = Path(out_dir)
@@ -62,8 +72,7 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
         "scenario": out_dir / "scenario.yaml",
         "terrain_site": out_dir / "terrain_site.npz",
     }
-    summary: dict[str, Any] = dict(result.summary(i))
-    summary["events"] = list(result.events[i]) if result.events else []
+    summary = run_summary(result, i)
     if result.telemetry is not None:
         table = to_table(result.telemetry[i])
         atomic_write(paths["telemetry"], lambda p: pq.write_table(table, p))

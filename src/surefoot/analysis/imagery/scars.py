@@ -424,7 +424,7 @@ class LandingMark:
 
 LANDER_BULK_DENSITY_KG_M3 = 150.0
 """Bulk density of a 1-tonne-class lander as an impactor: about 1000 kg in a
-2.3 m tall, 2.6 m wide envelope (missions.md, HAKUTO-R) is of order 100-200
+2.3 m tall, 2.6 m wide envelope (docs/missions.md, HAKUTO-R) is of order 100-200
 kg/m^3; the crater radius varies only as ``delta**0.06`` with it."""
 
 

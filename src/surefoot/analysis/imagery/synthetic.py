@@ -185,7 +185,7 @@ def write_demo_run(
 ) -> Path:
     """Write a run directory with a synthetic terrain, as the simulator would.
 
-    Defaults imitate the end of Resilience (missions.md: about 282 m south
+    Defaults imitate the end of Resilience (docs/missions.md: about 282 m south
     and 236 m east of the target, about 1,000 kg, reported speeds 42-66 m/s);
     the terrain is synthetic. The patch is centred on the touchdown point.
 

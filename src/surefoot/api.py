@@ -1,0 +1,506 @@
+"""The Python API: load a scenario, fly it, fly a campaign, replay a mission.
+
+Everything here is also reachable as ``surefoot.<name>`` (loaded on first use,
+so ``import surefoot`` stays light)::
+
+    import surefoot
+
+    landing = surefoot.run("default", seed=3)
+    landing.summary["outcome"]          # 'safe'
+    landing.telemetry                   # pyarrow.Table, one row per recorded step
+    landing.save("out/default")         # the files of `surefoot run`
+
+The command line is a shell over these: ``surefoot run``, ``surefoot replay``
+and ``surefoot campaign rerun`` call them and only parse arguments and print;
+``surefoot campaign`` and :func:`run_campaign` fly through the same
+:mod:`surefoot.campaign.runner`.
+
+Overrides
+---------
+Every function that loads a scenario takes keyword overrides of scenario
+fields, the API form of the command line's ``--set dotted.field=value``.
+A keyword names the field's dotted path with ``__`` for each dot (the
+convention of scikit-learn's ``set_params``)::
+
+    surefoot.run("hazard-field", fsw__hda__enabled=False)   # --set fsw.hda.enabled=false
+
+Dotted keys work too when spread from a mapping,
+``surefoot.run("default", **{"fsw.nav.rejection": "robust"})``. Values are
+Python values (not YAML text) and are validated by the scenario schema; a bad
+field or value raises :class:`surefoot.config.loader.ConfigError` with a
+one-line message naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from surefoot.config.loader import (
+    ConfigError,
+    builtin_scenarios,
+    load_scenario_dict,
+    read_scenario_file,
+    set_field,
+)
+from surefoot.config.schema import Scenario
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from matplotlib.figure import Figure
+
+    from surefoot.campaign.report import CampaignStats
+    from surefoot.campaign.runner import CampaignProgress, CampaignResult
+    from surefoot.sim.runner import BatchResult
+
+__all__ = [
+    "Campaign",
+    "Landing",
+    "Replay",
+    "load_scenario",
+    "replay",
+    "run",
+    "run_campaign",
+]
+
+ScenarioLike = str | Path | Scenario | None
+
+
+def _override_path(key: str) -> list[str]:
+    parts = key.replace("__", ".").split(".")
+    if not key or any(not p for p in parts):
+        raise ConfigError(
+            f"override {key!r}: expected a field path such as fsw__nav__rejection "
+            "or 'fsw.nav.rejection'"
+        )
+    return parts
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars and paths as the plain values the schema validates."""
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "shape", None) == ():
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def load_scenario(scenario: ScenarioLike = None, **overrides: Any) -> Scenario:
+    """A validated scenario, with overrides applied.
+
+    Parameters
+    ----------
+    scenario : str, Path, Scenario or None
+        A built-in scenario name (``surefoot scenarios`` lists them), a YAML
+        file, or a :class:`~surefoot.config.schema.Scenario` to override; None
+        is ``'default'``.
+    **overrides
+        Scenario fields by dotted path, ``__`` for the dot (module docstring):
+        ``seed=3``, ``fsw__nav__rejection="robust"``.
+
+    Returns
+    -------
+    Scenario
+        Immutable; the input scenario is never changed. Overriding a loaded
+        :class:`Scenario` changes what it says, but its ``fsw.vehicle`` (the
+        flight software's design values, filled from the nominal ``vehicle``
+        when it was first loaded) stays, as in a campaign that disperses the
+        truth; to change the design too, override ``fsw__vehicle__...`` or load
+        by name or file.
+
+    Raises
+    ------
+    ConfigError
+        Unknown scenario or file, unknown field, or a value out of range; the
+        one-line message names the field.
+    """
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        data = scenario.model_dump(mode="json")
+    else:
+        data = read_scenario_file(None if scenario is None else str(scenario))
+    for key, value in overrides.items():
+        set_field(data, _override_path(key), _plain(value), f"override {key!r}")
+    return load_scenario_dict(data)
+
+
+@dataclass
+class Landing:
+    """One flown landing.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        What was flown (overrides and seed applied).
+    result : BatchResult
+        The simulator's raw result (arrays of the batch, terrain, events);
+        this landing is row ``index``.
+    index : int
+        Row of this landing in ``result``.
+    """
+
+    scenario: Scenario
+    result: BatchResult = field(repr=False)
+    index: int = 0
+    _summary: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _telemetry: pa.Table | None = field(default=None, init=False, repr=False)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Outcome and touchdown figures, as in ``summary.json`` (SI units, site
+        ENU frame; keys name their units). Non-finite values are NaN here and
+        ``null`` in the file."""
+        if self._summary is None:
+            from surefoot.sim.output import run_summary
+
+            self._summary = run_summary(self.result, self.index)
+        return dict(self._summary)
+
+    @property
+    def outcome(self) -> str:
+        """``'safe'``, ``'hard'``, ``'tipped'``, ``'crashed'`` or ``'no_contact'``."""
+        return str(self.summary["outcome"])
+
+    @property
+    def events(self) -> list[str]:
+        """The flight software's logged events (guidance solves, hazard looks)."""
+        return list(self.summary["events"])
+
+    @property
+    def telemetry(self) -> pa.Table:
+        """One row per recorded step, the columns of ``telemetry.parquet`` with
+        their unit and description in the schema's field metadata
+        (:data:`surefoot.sim.telemetry.COLUMNS`). ``.to_pandas()`` gives a
+        DataFrame when pandas is installed.
+
+        Raises
+        ------
+        ValueError
+            The scenario records no telemetry (``sim.telemetry_rate_hz: 0``).
+        """
+        if self._telemetry is None:
+            rows = self._telemetry_rows()
+            from surefoot.sim.telemetry import to_table
+
+            self._telemetry = to_table(rows)
+        return self._telemetry
+
+    def _telemetry_rows(self) -> Any:
+        if self.result.telemetry is None:
+            raise ValueError(
+                f"{self.scenario.name}: no telemetry recorded (sim.telemetry_rate_hz is 0)"
+            )
+        return self.result.telemetry[self.index]
+
+    def figure(self) -> Figure:
+        """The descent figure (``descent.png`` of ``surefoot run``): altitude,
+        speeds, throttle, mass, attitude, ground-track profile and plan views."""
+        from surefoot.analysis.descent_report import descent_plot
+
+        return descent_plot(self._telemetry_rows(), self.result.terrain, self.summary)
+
+    def hazard_figure(self) -> Figure | None:
+        """The hazard-avoidance figure (``hazard.png``); None when no look was taken."""
+        from surefoot.analysis.hda_figure import hda_plot
+
+        looks = self.result.hda_looks[self.index] if self.result.hda_looks else []
+        return hda_plot(looks, self.result.terrain, self._telemetry_rows(), self.summary)
+
+    def save(self, out: str | Path, *, figures: bool = True) -> dict[str, Path]:
+        """Write the landing into folder ``out``, as ``surefoot run`` does.
+
+        Files: ``telemetry.parquet``, ``summary.json``, ``scenario.yaml`` (which
+        flies the same landing again), ``terrain_site.npz``, and with
+        ``figures`` ``descent.png`` and (after hazard looks) ``hazard.png``.
+        Each file is written atomically.
+
+        Returns
+        -------
+        dict
+            Label to path of every file written.
+        """
+        from surefoot.sim.output import write_run
+
+        out = Path(out)
+        paths = write_run(self.result, out, self.index)
+        if figures and self.result.telemetry is not None:
+            from surefoot.analysis.descent_report import descent_figure
+            from surefoot.analysis.hda_figure import hda_figure
+
+            paths["figure"] = descent_figure(
+                self._telemetry_rows(), self.result.terrain, self.summary, out / "descent.png"
+            )
+            looks = self.result.hda_looks[self.index] if self.result.hda_looks else []
+            hda_png = hda_figure(looks, self.result.terrain, self._telemetry_rows(),
+                                 self.summary, out / "hazard.png")
+            if hda_png is not None:
+                paths["hazard figure"] = hda_png
+        return paths
+
+
+def fly(scenarios: Scenario | list[Scenario]) -> list[Landing]:
+    """Fly validated scenarios in one batch of the simulator; one :class:`Landing` each.
+
+    The scenarios must share terrain, site, Moon and simulation settings
+    (:func:`surefoot.sim.setup.check_batchable`); each lander's result is the
+    same as if it flew alone.
+    """
+    from surefoot.sim.runner import simulate
+
+    batch = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
+    result = simulate(batch)
+    return [Landing(s, result, i) for i, s in enumerate(batch)]
+
+
+def run(
+    scenario: ScenarioLike = None,
+    *,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    figures: bool = True,
+    **overrides: Any,
+) -> Landing:
+    """Fly one landing.
+
+    Parameters
+    ----------
+    scenario : str, Path, Scenario or None
+        As in :func:`load_scenario`; None is ``'default'``.
+    seed : int, optional
+        Run seed (noise, initial attitude error, estimate errors); default the
+        scenario's.
+    out : str or Path, optional
+        When given, the landing is also written there (:meth:`Landing.save`).
+    figures : bool
+        With ``out``: also write the PNG figures.
+    **overrides
+        Scenario fields, ``fsw__nav__rejection="robust"`` (module docstring).
+
+    Returns
+    -------
+    Landing
+    """
+    if seed is not None:
+        overrides["seed"] = seed
+    s = load_scenario(scenario, **overrides)
+    landing = fly(s)[0]
+    if out is not None:
+        landing.save(out, figures=figures)
+    return landing
+
+
+# --- replays -----------------------------------------------------------------
+
+
+@dataclass
+class Replay:
+    """One mission flown with naive and with robust measurement rejection (and
+    robust with the recommended sensors, where the mission has a
+    ``NAME-recommended`` scenario).
+
+    Attributes
+    ----------
+    name : str
+        The scenario's name.
+    landings : dict
+        ``'naive'``, ``'robust'`` (and ``'robust-recommended'``) to their :class:`Landing`.
+    """
+
+    name: str
+    landings: dict[str, Landing]
+
+    @property
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Mode to that landing's summary."""
+        return {m: lnd.summary for m, lnd in self.landings.items()}
+
+    def telemetry_rows(self) -> dict[str, Any]:
+        """Mode to that landing's raw telemetry array (``surefoot.sim.telemetry.INDEX``)."""
+        return {m: lnd._telemetry_rows() for m, lnd in self.landings.items()}
+
+    def figure(self) -> Figure:
+        """True altitude and the filter's height estimate against time, both modes,
+        with rangefinder rejections and re-initialisations marked."""
+        from surefoot.analysis.replay_report import replay_plot
+
+        return replay_plot(self.name, self.telemetry_rows())
+
+    def save(self, out: str | Path) -> dict[str, Path]:
+        """Write ``replay.png`` and each landing's run files (no figures) under
+        ``out/naive/``, ``out/robust/`` (and ``out/robust-recommended/``);
+        returns label to path."""
+        from surefoot.analysis.replay_report import replay_figure
+
+        out = Path(out)
+        paths = {"figure": replay_figure(self.name, self.telemetry_rows(), out / "replay.png")}
+        for mode, landing in self.landings.items():
+            paths[f"{mode} summary"] = landing.save(out / mode, figures=False)["summary"]
+        return paths
+
+
+def replay(
+    scenario: ScenarioLike,
+    *,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    **overrides: Any,
+) -> Replay:
+    """Fly a mission replay with naive and with robust rejection, in one batch.
+
+    When a built-in ``NAME-recommended`` scenario exists (the same mission
+    with the smallest sensor change that makes touchdown observable), it is
+    flown too, with robust rejection, as ``'robust-recommended'``.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        ``'hakuto-r-m1'``, ``'resilience-m2'``, ``'im-1'``, or any scenario
+        navigating with the filter (``fsw.nav.source: ekf``).
+    seed : int, optional
+        Run seed of both landings.
+    out : str or Path, optional
+        When given, :meth:`Replay.save` writes there.
+    **overrides
+        Scenario fields (module docstring); ``fsw.nav.rejection`` is set by
+        the replay.
+
+    Raises
+    ------
+    ConfigError
+        The scenario does not navigate with the filter (rejection logic needs it).
+    """
+    from surefoot.analysis.replay_report import MODES
+
+    if seed is not None:
+        overrides["seed"] = seed
+    base = load_scenario(scenario, **overrides)
+    if base.fsw.nav.source != "ekf":
+        raise ConfigError(
+            f"{base.name}: fsw.nav.source must be 'ekf' for a replay "
+            "(rejection logic needs the navigation filter)"
+        )
+    scenarios = [load_scenario(base, fsw__nav__rejection=m) for m in MODES]
+    modes = list(MODES)
+    recommended = f"{base.name}-recommended"
+    if recommended in builtin_scenarios():
+        over = {k: v for k, v in overrides.items() if k != "name"}
+        scenarios.append(load_scenario(recommended, **over, fsw__nav__rejection="robust"))
+        modes.append("robust-recommended")
+    landings = fly(scenarios)
+    r = Replay(base.name, dict(zip(modes, landings, strict=True)))
+    if out is not None:
+        r.save(out)
+    return r
+
+
+# --- campaigns ----------------------------------------------------------------
+
+
+@dataclass
+class Campaign:
+    """A campaign folder: its stored result rows, statistics, report and reruns.
+
+    Attributes
+    ----------
+    root : Path
+        The campaign folder (``campaign.json`` and ``results/*.parquet``).
+    flown : CampaignResult or None
+        What the :func:`run_campaign` call that returned this object flew
+        (runs, rate, retries); None for a folder opened as ``Campaign(root)``.
+    """
+
+    root: Path
+    flown: CampaignResult | None = None
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+
+    @property
+    def table(self) -> pa.Table:
+        """One row per stored run: inputs drawn, outcome, touchdown figures
+        (:func:`surefoot.campaign.rows.result_schema`), ordered by run index."""
+        from surefoot.campaign.report import load_campaign
+
+        return load_campaign(self.root).table
+
+    def stats(self) -> CampaignStats:
+        """Success probability with its Clopper-Pearson interval, percentiles,
+        failure drivers and worst runs."""
+        from surefoot.campaign.report import compute_stats, load_campaign
+
+        return compute_stats(load_campaign(self.root))
+
+    def report(self, path: str | Path | None = None) -> Path:
+        """Write the HTML report (default ``root/report.html``); returns its path."""
+        from surefoot.campaign.report import compute_stats, load_campaign, write_report
+
+        data = load_campaign(self.root)
+        out = Path(path) if path is not None else self.root / "report.html"
+        return write_report(data, compute_stats(data), out)
+
+    def rerun(self, run_index: int) -> Landing:
+        """Re-fly run ``run_index`` alone, with telemetry.
+
+        :func:`surefoot.campaign.replay.rerun` also compares the flight with
+        the stored row.
+        """
+        from surefoot.campaign.replay import rerun
+
+        r = rerun(self.root, run_index)
+        return Landing(r.scenario, r.result, 0)
+
+
+def run_campaign(
+    scenario: ScenarioLike,
+    *,
+    runs: int,
+    out: str | Path | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    dask: Any = None,
+    batch_size: int | None = None,
+    progress: Callable[[CampaignProgress], None] | None = None,
+    **overrides: Any,
+) -> Campaign:
+    """Fly (or resume) a Monte Carlo campaign of a scenario with ``dispersions``.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        As in :func:`load_scenario`.
+    runs : int
+        Runs ``0 .. runs-1`` are stored when the call returns.
+    out : str or Path, optional
+        Campaign folder; default ``out/campaign-<scenario name>``. Calling
+        again with the same arguments resumes (only missing runs fly).
+    seed : int, optional
+        Campaign seed (keys every run's draws); default the scenario's seed.
+    workers : int, optional
+        Local worker processes (default: the CPUs available), or the workers
+        of a ``dask='local'`` cluster.
+    dask : str or distributed.Client, optional
+        A scheduler address, ``'local'`` for a LocalCluster, or a Client.
+    batch_size : int, optional
+        Runs per batch (default: up to 50).
+    progress : callable, optional
+        Called with a :class:`surefoot.campaign.runner.CampaignProgress` after
+        each stored batch.
+    **overrides
+        Scenario fields (module docstring), applied before the dispersions.
+
+    Returns
+    -------
+    Campaign
+    """
+    from surefoot.campaign.runner import run_campaign as _run_campaign
+
+    s = load_scenario(scenario, **overrides)
+    root = Path(out) if out is not None else Path("out") / f"campaign-{s.name}"
+    result = _run_campaign(
+        s, runs, root, campaign_seed=seed, workers=workers, dask=dask,
+        batch_size=batch_size, progress=progress,
+    )
+    return Campaign(root, result)
