@@ -9,30 +9,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from surefoot.config.base import ConfigError, format_validation_error
 from surefoot.config.schema import Scenario
 
+__all__ = ["ConfigError", "format_validation_error"]
+
 DEFAULT_SCENARIO = "default"
-
-
-class ConfigError(ValueError):
-    """Bad user input. The message is one line naming the field and what is allowed."""
-
-
-def format_validation_error(err: ValidationError, prefix: str = "") -> str:
-    """One line for the first error of a pydantic ValidationError."""
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if p != "__root__")
-    path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key (check spelling; see the built-in scenarios for the allowed keys)"
-    got = first.get("input")
-    got_txt = (
-        ""
-        if first["type"] in ("extra_forbidden", "missing") or isinstance(got, dict)
-        else f" (got {got!r})"
-    )
-    return f"{path or 'scenario'}: {msg}{got_txt}"
 
 
 def builtin_scenarios() -> dict[str, Path]:

@@ -7,10 +7,11 @@ and target, which may differ from truth) and the simulation settings.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from surefoot.config.base import StrictModel
 from surefoot.config.convex_guidance import ConvexGuidanceConfig
-from surefoot.config.dispersions import DispersionsConfig
+from surefoot.config.dispersions import DispersionsConfig, register_schema_root
 from surefoot.config.hda import HdaConfig
 from surefoot.config.navigation import NavConfig
 from surefoot.config.sensors import IdealNavConfig, SensorsConfig, sensor_rate_error  # noqa: F401
@@ -19,8 +20,8 @@ from surefoot.config.terrain import TerrainConfig
 Vec3 = tuple[float, float, float]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 class MoonConfig(_Strict):
@@ -261,3 +262,6 @@ class Scenario(_Strict):
             if err:
                 raise ValueError(err)
         return self
+
+
+register_schema_root(Scenario)

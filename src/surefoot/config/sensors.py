@@ -41,8 +41,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from surefoot.config.base import OpenFloat, StrictModel
 from surefoot.config.hda import HazardLidarConfig
 
 Vec3 = tuple[float, float, float]
@@ -64,8 +65,8 @@ _VALUE_REQUIRED = ("spike", "bias", "scale", "noise", "delayed_acquisition")
 _NO_VALUE = ("disabled", "dropout")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 def _unit_vec(v: Vec3, label: str) -> Vec3:
@@ -93,10 +94,12 @@ class FaultConfig(_Strict):
     flight.
     """
 
+    _infinite_ok = ("time_s", "altitude_m")
+
     kind: FaultKind
     channel: int | None = Field(None, ge=0, le=5)
-    time_s: tuple[float, float] | None = None
-    altitude_m: tuple[float, float] | None = None
+    time_s: tuple[OpenFloat, OpenFloat] | None = None
+    altitude_m: tuple[OpenFloat, OpenFloat] | None = None
     value: float | None = None
     probability: float = Field(1.0, ge=0.0, le=1.0)
 
