@@ -53,6 +53,7 @@ from typing import Annotated, Any, Literal, Union
 import annotated_types
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from surefoot.config.base import ConfigError, StrictModel
@@ -251,8 +252,9 @@ def numeric_field(path: str, root: type[BaseModel] | None = None) -> NumericFiel
         raise ValueError(f"'{where}' is a value, not a section")
     node, opt = _unwrap_optional(node)
     optional = optional or opt
-    if typing.get_origin(node) is Annotated:  # e.g. an OpenFloat tuple element
-        meta = meta + list(node.__metadata__)
+    if typing.get_origin(node) is Annotated:  # a constrained tuple element
+        for m in node.__metadata__:
+            meta = meta + (list(m.metadata) if isinstance(m, FieldInfo) else [m])
         node = typing.get_args(node)[0]
     if node is bool or node not in (int, float):
         raise ValueError("not a numeric field (only int and float fields can be dispersed)")
