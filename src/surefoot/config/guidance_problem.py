@@ -13,10 +13,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from surefoot.config.base import ConfigError, StrictModel, format_validation_error
+from surefoot.config.base import (
+    ConfigError,
+    StrictModel,
+    format_validation_error,
+    parse_yaml,
+    read_text_file,
+    safe_text,
+    why,
+)
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Vec3 = tuple[Finite, Finite, Finite]
@@ -132,16 +139,23 @@ def builtin_guidance_problems() -> dict[str, Path]:
 def resolve_guidance_problem(name_or_file: str) -> Path:
     """A built-in example name or a path to a YAML file; :class:`ConfigError` if neither."""
     path = Path(name_or_file)
-    if path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a NUL, a name too long for the file system
+        raise ConfigError(
+            f"problem file '{safe_text(path)}': not a usable path ({why(exc)})"
+        ) from None
+    if exists:
         if not path.is_file():
-            raise ConfigError(f"problem file '{path}': is not a file")
+            raise ConfigError(f"problem file '{safe_text(path)}': is not a file")
         return path
     builtins = builtin_guidance_problems()
     if name_or_file in builtins:
         return builtins[name_or_file]
     names = ", ".join(builtins) or "none"
     raise ConfigError(
-        f"problem file '{name_or_file}': does not exist (nor a built-in example: {names})"
+        f"problem file '{safe_text(name_or_file)}': does not exist "
+        f"(nor a built-in example: {names})"
     )
 
 
@@ -162,19 +176,12 @@ def load_guidance_problem(name_or_file: str | Path) -> GuidanceProblemConfig:
         One line naming the file or field and what is allowed.
     """
     path = resolve_guidance_problem(str(name_or_file))
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise ConfigError(f"problem file '{path}': cannot be read ({why})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"problem file '{path}': not valid YAML{where}") from None
+    text = read_text_file(path, "problem file")
+    data = parse_yaml(text, f"problem file '{safe_text(path)}'")
     if not isinstance(data, dict):
-        raise ConfigError(f"problem file '{path}': top level must be a mapping of fields")
+        raise ConfigError(
+            f"problem file '{safe_text(path)}': top level must be a mapping of fields"
+        )
     return guidance_problem_from_dict(data)
 
 
