@@ -16,7 +16,7 @@ import typing
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -124,7 +124,9 @@ def test_hostile_number_is_refused_in_one_line_or_set_up_finite(path: str, value
     s, msg = _load_or_reason(path, value)
     if s is None:
         _check_refusal(path, msg)
+        event("refused in one line")
         return
+    event("accepted")
     _check_accepted(s, path)
     x0 = initial_state(s, 0.0 if s.fsw.target_height_m is None else s.fsw.target_height_m)
     assert np.all(np.isfinite(x0)), (path, value)
@@ -157,6 +159,7 @@ def test_every_float_field_is_reached() -> None:
         ("sensors.star_tracker.boresight_body=[1e308, 0, 0]", "boresight_body"),
         ("sim.dt_s=1e-300", "sim.dt_s"),
         ("sim.dt_s=.nan", "sim.dt_s"),
+        ("sim.telemetry_rate_hz=1e-300", "sim.telemetry_rate_hz"),
     ],
 )
 def test_regressions_of_issue_15(override: str, needle: str) -> None:
@@ -188,9 +191,10 @@ def _fly_short(s: Scenario, seconds: float) -> None:
 
     s = s.model_copy(update={"sim": s.sim.model_copy(update={"max_time_s": seconds})})
     r = simulate(s)
-    tel = r.telemetry[0]
-    cols = [INDEX[c] for c in _TRUTH]
-    assert tel.shape[0] > 0 and np.all(np.isfinite(tel[:, cols])), "truth went non-finite"
+    if r.telemetry is not None:
+        tel = r.telemetry[0]
+        cols = [INDEX[c] for c in _TRUTH]
+        assert np.all(np.isfinite(tel[:, cols])), "truth went non-finite"
     summary = r.summary(0)
     for k in ("touchdown_mass_kg", "propellant_used_kg", "flight_time_s"):
         assert math.isfinite(summary[k]), k
@@ -202,7 +206,9 @@ def test_accepted_hostile_number_flies_finite(path: str, value: float) -> None:
     s, msg = _load_or_reason(path, value)
     if s is None:
         _check_refusal(path, msg)
+        event("refused in one line")
         return
+    event("accepted")
     _fly_short(s, 20.0)
 
 
@@ -213,5 +219,7 @@ def test_accepted_hostile_number_lands_finite_slow(path: str, value: float) -> N
     s, msg = _load_or_reason(path, value)
     if s is None:
         _check_refusal(path, msg)
+        event("refused in one line")
         return
+    event("accepted")
     _fly_short(s, s.sim.max_time_s)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from surefoot.cli.safety import check_output_dir, folder_name, term
+from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 
 REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1")
@@ -28,17 +30,18 @@ def replay_command(args: argparse.Namespace) -> int:
 
     base = load_scenario(args.name, [], args.seed)
     if base.fsw.nav.source != "ekf":
-        raise ConfigError(f"{args.name}: fsw.nav.source must be 'ekf' for a replay "
+        raise ConfigError(f"{safe_text(args.name)}: fsw.nav.source must be 'ekf' for a replay "
                           "(rejection logic needs the navigation filter)")
     scenarios = [load_scenario(args.name, [f"fsw.nav.rejection={m}"], args.seed) for m in MODES]
     console = Console()
-    console.print(f"replaying [bold]{base.name}[/] with naive and robust rejection ...")
+    out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
+    check_output_dir(out, "--out")
+    console.print(f"replaying [bold]{term(base.name)}[/] with naive and robust rejection ...")
     result = simulate(scenarios)
     assert result.telemetry is not None
     summaries = {m: result.summary(i) for i, m in enumerate(MODES)}
     tels = {m: result.telemetry[i] for i, m in enumerate(MODES)}
-    print_comparison(base.name, summaries, tels, console)
-    out = args.out if args.out is not None else Path("out") / f"replay-{base.name}"
+    print_comparison(term(base.name), summaries, tels, console)
     path = replay_figure(base.name, tels, out / "replay.png")
-    console.print(f"figure: {path}")
+    console.print(f"figure: {term(path)}")
     return 0

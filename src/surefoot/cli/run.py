@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from surefoot.cli.safety import check_output_dir, folder_name, term
 from surefoot.config.loader import builtin_scenarios, load_scenario
 
 
@@ -33,13 +34,15 @@ def run_command(args: argparse.Namespace) -> int:
     from surefoot.sim.runner import simulate
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
+    out = args.out if args.out is not None else Path("out") / folder_name(scenario.name)
+    check_output_dir(out, "--out")
     console = Console()
-    console.print(f"flying [bold]{scenario.name}[/] (seed {scenario.seed}) ...")
+    console.print(f"flying [bold]{term(scenario.name)}[/] (seed {scenario.seed}) ...")
     result = simulate(scenario)
-    out = args.out if args.out is not None else Path("out") / scenario.name
     paths = write_run(result, out)
     summary = result.summary(0)
-    print_summary(summary, scenario.touchdown.model_dump(), console)
+    print_summary({**summary, "scenario": term(summary["scenario"])},
+                  scenario.touchdown.model_dump(), console)
     if not args.no_figure and result.telemetry is not None:
         paths["figure"] = descent_figure(result.telemetry[0], result.terrain, summary,
                                          out / "descent.png")
@@ -51,7 +54,7 @@ def run_command(args: argparse.Namespace) -> int:
             if hda_png is not None:
                 paths["hazard figure"] = hda_png
     for label, path in paths.items():
-        console.print(f"{label:>13}: {path}")
+        console.print(f"{label:>13}: {term(path)}")
     return 0
 
 

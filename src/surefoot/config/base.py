@@ -3,7 +3,7 @@
 Every config model derives from :class:`StrictModel`: unknown keys are
 errors, models are frozen, and every float (a field, a tuple element, a list
 or mapping value) must be finite and of a magnitude a physical quantity can
-have (``|x| <= MAX_MAGNITUDE``). Fields then declare their own physical ranges
+have (0 or ``MIN_MAGNITUDE <= |x| <= MAX_MAGNITUDE``). Fields then declare their own physical ranges
 with ``Field(ge=..., le=...)``. This module imports nothing else of surefoot,
 so the schema, the dispersions and the loader all build on it without
 importing each other in a circle.
@@ -33,6 +33,9 @@ from pydantic_core import PydanticCustomError
 # m^3/s^2, is 4.9e12 for the Moon and 4.0e14 for the Earth); beyond it products
 # of two fields can overflow double precision.
 MAX_MAGNITUDE = 1e15
+# Nor this small unless zero: squares of smaller numbers underflow to 0 and a
+# direction or a ratio computed from them divides by zero.
+MIN_MAGNITUDE = 1e-30
 
 
 # a float that may be +-inf (or NaN, which the owning model must reject) for a
@@ -51,6 +54,10 @@ def _check_magnitude(value: Any, infinite_ok: bool = False) -> None:
         if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
             raise PydanticCustomError(
                 "absurd_number", f"must be a finite number of magnitude <= {MAX_MAGNITUDE:g}"
+            )
+        if value != 0.0 and abs(value) < MIN_MAGNITUDE:
+            raise PydanticCustomError(
+                "absurd_number", f"must be 0 or of magnitude >= {MIN_MAGNITUDE:g}"
             )
     elif isinstance(value, tuple | list):
         for v in value:

@@ -27,6 +27,11 @@ from surefoot.config.base import (
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Vec3 = tuple[Finite, Finite, Finite]
+# positions within 10,000 km and speeds below 100 km/s of the problem frame's origin
+_Pos = Annotated[float, Field(ge=-1e7, le=1e7)]
+_Vel = Annotated[float, Field(ge=-1e5, le=1e5)]
+PositionVec = tuple[_Pos, _Pos, _Pos]
+VelocityVec = tuple[_Vel, _Vel, _Vel]
 
 
 class _Strict(StrictModel):
@@ -62,15 +67,15 @@ class GuidanceVehicle(_Strict):
 class GuidanceState(_Strict):
     """Initial position (m) and velocity (m/s) in the problem frame."""
 
-    position_m: Vec3
-    velocity_m_s: Vec3 = (0.0, 0.0, 0.0)
+    position_m: PositionVec
+    velocity_m_s: VelocityVec = (0.0, 0.0, 0.0)
 
 
 class GuidanceTarget(_Strict):
     """Target position (m) and touchdown velocity (m/s) in the problem frame."""
 
-    position_m: Vec3 = (0.0, 0.0, 0.0)
-    velocity_m_s: Vec3 = (0.0, 0.0, 0.0)
+    position_m: PositionVec = (0.0, 0.0, 0.0)
+    velocity_m_s: VelocityVec = (0.0, 0.0, 0.0)
 
 
 class GuidanceConstraints(_Strict):
@@ -96,7 +101,7 @@ class GuidanceSolver(_Strict):
 
     nodes: int = Field(50, ge=5, le=500)
     objective: Literal["min_fuel", "min_landing_error", "two_stage"] = "two_stage"
-    time_of_flight_s: float | None = Field(None, gt=0.0, le=100_000.0)
+    time_of_flight_s: float | None = Field(None, ge=0.1, le=100_000.0)
     grid_points: int = Field(12, ge=3, le=200)
     tf_tolerance_s: float = Field(0.05, gt=0.0, le=100.0)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from surefoot.config.base import StrictModel
 from surefoot.config.convex_guidance import ConvexGuidanceConfig
@@ -28,6 +28,9 @@ Vec3 = tuple[float, float, float]
 
 # the largest simulation step per actuator time constant (RK4 on a first-order lag)
 MAX_DT_PER_LAG = 2.5
+
+# one telemetry row per 1000 s at least (a slower rate is a typo for 0)
+MIN_TELEMETRY_RATE_HZ = 1e-3
 
 # physical ranges of vector elements (each element of the tuple)
 BodyRate = Annotated[float, Field(ge=-360.0, le=360.0)]  # deg/s
@@ -261,6 +264,13 @@ class SimConfig(_Strict):
     dt_s: float = Field(0.05, ge=1e-4, le=1.0)
     max_time_s: float = Field(2500.0, gt=0.0, le=20_000.0)
     telemetry_rate_hz: float = Field(10.0, ge=0.0, le=1000.0)
+
+    @field_validator("telemetry_rate_hz")
+    @classmethod
+    def _telemetry_rate(cls, v: float) -> float:
+        if 0.0 < v < MIN_TELEMETRY_RATE_HZ:
+            raise ValueError(f"must be 0 (no telemetry) or >= {MIN_TELEMETRY_RATE_HZ:g} Hz")
+        return v
 
 
 class Scenario(_Strict):

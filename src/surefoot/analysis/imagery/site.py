@@ -35,6 +35,9 @@ SYNTHETIC_NOTE = (
     "albedo field and a camera model; not observations."
 )
 
+# images of more than this many pixels a side would need gigabytes of memory
+MAX_IMAGE_SIDE_PX = 6000
+
 
 @dataclass(frozen=True)
 class ImagingOptions:
@@ -90,6 +93,12 @@ class ImagingOptions:
             )
         if not 10.0 <= self.size_m <= 5000.0:
             raise ImageryInputError(f"--size: must be 10 to 5000 m (got {self.size_m})")
+        side_px = self.size_m / self.pixel_m
+        if side_px > MAX_IMAGE_SIDE_PX:
+            raise ImageryInputError(
+                f"--size / --pixel-scale: {side_px:.0f} pixels a side, more than the "
+                f"{MAX_IMAGE_SIDE_PX} allowed (use a larger --pixel-scale or a smaller --size)"
+            )
         if not 0.0 <= self.pointing_error_px <= 50.0:
             raise ImageryInputError(
                 f"--pointing-error: must be 0 to 50 pixels (got {self.pointing_error_px})"
