@@ -290,6 +290,10 @@ def test_markup_and_escapes_in_a_name(tmp_path: Path, capsys: pytest.CaptureFixt
         assert "\x1b" not in out and "\x07" not in out
         if name == "[/]":
             assert "[/]" in out  # printed as text, not parsed as markup
+    # a name is text in a figure title too, not mathtext
+    f.write_text(json.dumps({"name": "a$\\frac{$b", "sim": {"max_time_s": 2.0}}))
+    rc, _, err = _cli(capsys, "run", str(f), "--out", str(tmp_path / "fig"))
+    assert rc == 0 and (tmp_path / "fig" / "descent.png").exists(), err
     from surefoot.cli.safety import folder_name
 
     assert folder_name("../../escape") == "escape" and "/" not in folder_name("/abs/x")

@@ -31,7 +31,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from surefoot.cli.safety import check_output_dir, check_output_file, folder_name, term
+from surefoot.cli.safety import (
+    check_output_dir,
+    check_output_file,
+    figure_summary,
+    folder_name,
+    term,
+)
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 
@@ -369,7 +375,8 @@ def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) ->
                   r.scenario.touchdown.model_dump(), console)
     if figure and r.result.telemetry is not None:
         paths["figure"] = descent_figure(
-            r.result.telemetry[0], r.result.terrain, summary, folder / "descent.png"
+            r.result.telemetry[0], r.result.terrain, figure_summary(summary),
+            folder / "descent.png",
         )
     for label, path in paths.items():
         console.print(f"{label:>13}: {term(path)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from surefoot.cli.safety import check_output_dir, folder_name, term
+from surefoot.cli.safety import check_output_dir, figure_text, folder_name, term
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 
@@ -42,6 +42,6 @@ def replay_command(args: argparse.Namespace) -> int:
     summaries = {m: result.summary(i) for i, m in enumerate(MODES)}
     tels = {m: result.telemetry[i] for i, m in enumerate(MODES)}
     print_comparison(term(base.name), summaries, tels, console)
-    path = replay_figure(base.name, tels, out / "replay.png")
+    path = replay_figure(figure_text(base.name), tels, out / "replay.png")
     console.print(f"figure: {term(path)}")
     return 0

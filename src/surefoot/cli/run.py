@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from surefoot.cli.safety import check_output_dir, folder_name, term
+from surefoot.cli.safety import check_output_dir, figure_summary, folder_name, term
 from surefoot.config.loader import builtin_scenarios, load_scenario
 
 
@@ -44,13 +44,14 @@ def run_command(args: argparse.Namespace) -> int:
     print_summary({**summary, "scenario": term(summary["scenario"])},
                   scenario.touchdown.model_dump(), console)
     if not args.no_figure and result.telemetry is not None:
-        paths["figure"] = descent_figure(result.telemetry[0], result.terrain, summary,
+        paths["figure"] = descent_figure(result.telemetry[0], result.terrain,
+                                         figure_summary(summary),
                                          out / "descent.png")
         if result.hda_looks and result.hda_looks[0]:
             from surefoot.analysis.hda_figure import hda_figure
 
             hda_png = hda_figure(result.hda_looks[0], result.terrain, result.telemetry[0],
-                                 summary, out / "hazard.png")
+                                 figure_summary(summary), out / "hazard.png")
             if hda_png is not None:
                 paths["hazard figure"] = hda_png
     for label, path in paths.items():

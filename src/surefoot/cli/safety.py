@@ -32,6 +32,16 @@ def term(text: object) -> str:
     return escape(safe_text(text))
 
 
+def figure_text(text: object) -> str:
+    """``text`` for a matplotlib title: one printable line, ``$`` not read as mathtext."""
+    return safe_text(text).replace("$", r"\$")
+
+
+def figure_summary(summary: dict) -> dict:
+    """A run summary whose scenario name is safe in a figure title."""
+    return {**summary, "scenario": figure_text(summary.get("scenario", ""))}
+
+
 def folder_name(name: str, fallback: str = "scenario") -> str:
     """A single, safe folder name for ``name`` (no separators, no leading dot)."""
     cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("._") or fallback
