@@ -313,3 +313,29 @@ def test_limits(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
 def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     for args in ([], ["imagery"], ["guidance"]):
         _cli_error(capsys, *args)
+
+
+def test_bit_flip_inside_a_parquet_data_page_is_caught(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from surefoot.campaign.store import CampaignError, CampaignStore
+
+    root = tmp_path / "c"
+    (root / "results").mkdir(parents=True)
+    store = CampaignStore(root, _manifest(runs=1000))
+    schema = pa.schema([("run_index", pa.int64()), ("success", pa.bool_()),
+                        ("x", pa.float64())])
+    n = 1000
+    x = np.random.default_rng(0).random(n)  # incompressible: stored as it is
+    table = pa.table({"run_index": np.arange(n), "success": np.ones(n, bool), "x": x},
+                     schema=schema)
+    part = store.write_part("000000000-test", table)
+    assert store.read_table(schema).num_rows == n
+    raw = bytearray(part.read_bytes())
+    # a byte inside the float column's data page
+    pos = raw.find(x[500:501].tobytes())
+    assert pos > 0
+    raw[pos] ^= 0x01
+    part.write_bytes(bytes(raw))
+    with pytest.raises(CampaignError, match="corrupted"):
+        store.read_table(schema)

@@ -299,7 +299,9 @@ class CampaignStore:
                 raise CampaignError(
                     f"{path}: corrupted (columns differ from the campaign's); {hint}"
                 )
-            return pq.read_table(path, columns=columns, schema=schema if columns is None else None)
+            # page CRCs (written by write_part) catch bit flips inside data pages
+            return pq.read_table(path, columns=columns, schema=schema if columns is None else None,
+                                 page_checksum_verification=True)
         except CampaignError:
             raise
         except (pa.ArrowException, OSError, ValueError):
@@ -319,7 +321,7 @@ class CampaignStore:
     def write_part(self, batch_id: str, table: pa.Table) -> Path:
         """Write one finished batch as a part file, atomically."""
         path = self.results_dir / f"part-{batch_id}.parquet"
-        atomic_write(path, lambda p: pq.write_table(table, p))
+        atomic_write(path, lambda p: pq.write_table(table, p, write_page_checksum=True))
         return path
 
 
