@@ -339,3 +339,38 @@ def test_bit_flip_inside_a_parquet_data_page_is_caught(tmp_path: Path) -> None:
     part.write_bytes(bytes(raw))
     with pytest.raises(CampaignError, match="corrupted"):
         store.read_table(schema)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04garbage", b"\x93NUMPY" + b"\x00" * 50])
+def test_empty_or_damaged_npz_is_one_line(tmp_path: Path, content: bytes,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps({"outcome": "no_contact"}))
+    (run / "terrain_site.npz").write_bytes(content)
+    assert "terrain_site.npz" in _cli_error(capsys, "imagery", "render", str(run))
+
+
+def test_damaged_summary_json_is_one_line(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    for text in ("[" * 100_000, '{"outcome": "safe", "touchdown_east_m": ' + "9" * 5000 + "}",
+                 "\xff", "[]"):
+        (run / "summary.json").write_text(text, errors="surrogateescape")
+        assert "summary.json" in _cli_error(capsys, "imagery", "render", str(run))
+
+
+def test_guidance_overflow_inputs_are_one_line(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert "time_of_flight_s" in _cli_error(capsys, "guidance", "solve", "lunar_high_gate",
+                                            "--tf", "1e-300")
+    import yaml
+
+    from surefoot.config.guidance_problem import builtin_guidance_problems
+
+    data = yaml.safe_load(builtin_guidance_problems()["lunar_high_gate"].read_text())
+    data["initial"]["position_m"] = [1e300, 0.0, 0.0]
+    f = tmp_path / "p.yaml"
+    f.write_text(yaml.safe_dump(data))
+    assert "initial.position_m.0" in _cli_error(capsys, "guidance", "solve", str(f))
