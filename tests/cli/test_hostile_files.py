@@ -374,3 +374,24 @@ def test_guidance_overflow_inputs_are_one_line(tmp_path: Path,
     f = tmp_path / "p.yaml"
     f.write_text(yaml.safe_dump(data))
     assert "initial.position_m.0" in _cli_error(capsys, "guidance", "solve", str(f))
+
+
+_KEYS = st.sampled_from(["vehicle.dry_mass_kg", "sim.dt_s", "name", "moon",
+                         "initial.body_rate_deg_s", "fsw.nav.source", "sensors.imu.rate_hz", "dispersions.fields.x",
+                         "seed", "a..b", "", "vehicle.engine"])
+_VALUES = st.one_of(st.text(max_size=30), st.sampled_from(
+    ["[1, 2]", "{a: 1}", ".nan", "1e308", "9" * 5000, "&a [*a]", "[" * 200, "null", "-1", "0"]))
+
+
+@FUZZ
+@given(sets=st.lists(st.tuples(_KEYS | st.text(max_size=20), _VALUES), max_size=3))
+def test_generated_set_overrides_load_or_fail_in_one_line(sets: list[tuple[str, str]]) -> None:
+    overrides = [f"{k}={v}" for k, v in sets]
+    try:
+        s = load_scenario("default", overrides)
+    except ConfigError as exc:
+        _one_line(str(exc))
+        event("refused in one line")
+        return
+    event("accepted")
+    assert math.isfinite(s.sim.dt_s)
