@@ -377,7 +377,8 @@ def test_guidance_overflow_inputs_are_one_line(tmp_path: Path,
 
 
 _KEYS = st.sampled_from(["vehicle.dry_mass_kg", "sim.dt_s", "name", "moon",
-                         "initial.body_rate_deg_s", "fsw.nav.source", "sensors.imu.rate_hz", "dispersions.fields.x",
+                         "initial.body_rate_deg_s", "fsw.nav.source", "sensors.imu.rate_hz",
+                         "dispersions.fields.x",
                          "seed", "a..b", "", "vehicle.engine"])
 _VALUES = st.one_of(st.text(max_size=30), st.sampled_from(
     ["[1, 2]", "{a: 1}", ".nan", "1e308", "9" * 5000, "&a [*a]", "[" * 200, "null", "-1", "0"]))
