@@ -50,7 +50,7 @@ def test_api_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     text = out.getvalue()
     assert "safe" in text and "panels" in text and "P(safe)" in text
     # the error message quoted in the page is the one printed
-    assert "vehicle.dry_mass_kg: Input should be greater than 0 (got -5.0)" in text
+    assert "vehicle.dry_mass_kg: Input should be greater than or equal to 1 (got -5.0)" in text
     assert (tmp_path / "out" / "seed-3" / "descent.png").exists()
     assert (tmp_path / "out" / "replay-im-1" / "replay.png").exists()
     assert (tmp_path / "out" / "campaign" / "report.html").exists()

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from surefoot.config.base import safe_text
 from surefoot.config.loader import (
     ConfigError,
     builtin_scenarios,
@@ -127,6 +128,11 @@ def load_scenario(scenario: ScenarioLike = None, **overrides: Any) -> Scenario:
     return load_scenario_dict(data)
 
 
+def _figure_text(text: object) -> str:
+    """User text for a figure title: one printable line, ``$`` not read as mathtext."""
+    return safe_text(text).replace("$", r"\$")
+
+
 @dataclass
 class Landing:
     """One flown landing.
@@ -188,6 +194,9 @@ class Landing:
             self._telemetry = to_table(rows)
         return self._telemetry
 
+    def _figure_summary(self) -> dict[str, Any]:
+        return {**self.summary, "scenario": _figure_text(self.summary.get("scenario", ""))}
+
     def _telemetry_rows(self) -> Any:
         if self.result.telemetry is None:
             raise ValueError(
@@ -200,14 +209,15 @@ class Landing:
         speeds, throttle, mass, attitude, ground-track profile and plan views."""
         from surefoot.analysis.descent_report import descent_plot
 
-        return descent_plot(self._telemetry_rows(), self.result.terrain, self.summary)
+        return descent_plot(self._telemetry_rows(), self.result.terrain, self._figure_summary())
 
     def hazard_figure(self) -> Figure | None:
         """The hazard-avoidance figure (``hazard.png``); None when no look was taken."""
         from surefoot.analysis.hda_figure import hda_plot
 
         looks = self.result.hda_looks[self.index] if self.result.hda_looks else []
-        return hda_plot(looks, self.result.terrain, self._telemetry_rows(), self.summary)
+        return hda_plot(looks, self.result.terrain, self._telemetry_rows(),
+                        self._figure_summary())
 
     def save(self, out: str | Path, *, figures: bool = True) -> dict[str, Path]:
         """Write the landing into folder ``out``, as ``surefoot run`` does.
@@ -231,11 +241,12 @@ class Landing:
             from surefoot.analysis.hda_figure import hda_figure
 
             paths["figure"] = descent_figure(
-                self._telemetry_rows(), self.result.terrain, self.summary, out / "descent.png"
+                self._telemetry_rows(), self.result.terrain, self._figure_summary(),
+                out / "descent.png",
             )
             looks = self.result.hda_looks[self.index] if self.result.hda_looks else []
             hda_png = hda_figure(looks, self.result.terrain, self._telemetry_rows(),
-                                 self.summary, out / "hazard.png")
+                                 self._figure_summary(), out / "hazard.png")
             if hda_png is not None:
                 paths["hazard figure"] = hda_png
         return paths
@@ -326,7 +337,7 @@ class Replay:
         with rangefinder rejections and re-initialisations marked."""
         from surefoot.analysis.replay_report import replay_plot
 
-        return replay_plot(self.name, self.telemetry_rows())
+        return replay_plot(_figure_text(self.name), self.telemetry_rows())
 
     def save(self, out: str | Path) -> dict[str, Path]:
         """Write ``replay.png`` and each landing's run files (no figures) under
@@ -335,7 +346,8 @@ class Replay:
         from surefoot.analysis.replay_report import replay_figure
 
         out = Path(out)
-        paths = {"figure": replay_figure(self.name, self.telemetry_rows(), out / "replay.png")}
+        paths = {"figure": replay_figure(_figure_text(self.name), self.telemetry_rows(),
+                                         out / "replay.png")}
         for mode, landing in self.landings.items():
             paths[f"{mode} summary"] = landing.save(out / mode, figures=False)["summary"]
         return paths
@@ -379,7 +391,7 @@ def replay(
     base = load_scenario(scenario, **overrides)
     if base.fsw.nav.source != "ekf":
         raise ConfigError(
-            f"{base.name}: fsw.nav.source must be 'ekf' for a replay "
+            f"{safe_text(base.name)}: fsw.nav.source must be 'ekf' for a replay "
             "(rejection logic needs the navigation filter)"
         )
     scenarios = [load_scenario(base, fsw__nav__rejection=m) for m in MODES]

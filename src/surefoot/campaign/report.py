@@ -262,7 +262,7 @@ def render_html(data: CampaignData, stats: CampaignStats) -> str:
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>Monte Carlo campaign: {html.escape(name)}</h1>",
         f"<p class='note'>{stats.n} of {stats.runs_requested} runs stored; campaign seed "
-        f"{m['campaign_seed']}; {len(data.inputs)} dispersed inputs; surefoot "
+        f"{html.escape(str(m['campaign_seed']))}; {len(data.inputs)} dispersed inputs; surefoot "
         f"{html.escape(str(m.get('surefoot_version', '?')))}, source "
         f"{html.escape(str(m.get('code_fingerprint', '?')))}; folder "
         f"{html.escape(str(data.store.root))}</p>",

@@ -24,7 +24,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
+from surefoot.config.base import format_validation_error, read_text_file, safe_text
 from surefoot.config.loader import ConfigError
 from surefoot.sim.output import atomic_write
 
@@ -36,6 +38,54 @@ LOCK = ".lock"
 
 class CampaignError(ConfigError):
     """Bad campaign input or a corrupted campaign folder (one line, exit status 2)."""
+
+
+# the largest campaign a manifest may describe (the CLI's --runs limit)
+MAX_MANIFEST_RUNS = 100_000_000
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_manifest(manifest: Any, path: Path) -> None:
+    """Raise CampaignError naming the first damaged field of a manifest."""
+    where = safe_text(path)
+    keys = ("format", "scenario", "campaign_seed", "runs", "inputs")
+    if not isinstance(manifest, dict) or any(k not in manifest for k in keys):
+        raise CampaignError(f"{where}: corrupted (missing {', '.join(keys)})")
+    if manifest["format"] != FORMAT:
+        raise CampaignError(
+            f"{where}: format {safe_text(repr(manifest['format']), 40)} is not {FORMAT!r}"
+        )
+    runs = manifest["runs"]
+    if not _is_int(runs) or not 0 <= runs <= MAX_MANIFEST_RUNS:
+        raise CampaignError(
+            f"{where}: corrupted (runs must be an integer 0..{MAX_MANIFEST_RUNS})"
+        )
+    seed = manifest["campaign_seed"]
+    if not _is_int(seed) or not 0 <= seed < 2**63:
+        raise CampaignError(f"{where}: corrupted (campaign_seed must be an integer 0..2**63-1)")
+    scen = manifest["scenario"]
+    if not isinstance(scen, dict) or not isinstance(scen.get("name", ""), str):
+        raise CampaignError(f"{where}: corrupted (scenario must be a mapping with a text name)")
+    inputs = manifest["inputs"]
+    if not isinstance(inputs, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("path"), str)
+        and isinstance(d.get("integer"), bool)
+        for d in inputs
+    ):
+        raise CampaignError(
+            f"{where}: corrupted (inputs must be a list of {{path: text, integer: bool}})"
+        )
+    from surefoot.config.schema import TouchdownLimits
+
+    try:
+        TouchdownLimits.model_validate(scen.get("touchdown", {}))
+    except ValidationError as exc:
+        raise CampaignError(
+            f"{where}: corrupted ({format_validation_error(exc, 'scenario.touchdown')})"
+        ) from None
 
 
 def definition_of(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -110,16 +160,14 @@ class CampaignStore:
                 raise CampaignError(f"{root}: corrupted campaign folder ({MANIFEST} is missing)")
             raise CampaignError(f"{root}: not a campaign folder (no {MANIFEST})")
         try:
-            manifest = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            raise CampaignError(f"{path}: corrupted (not readable JSON)") from None
-        keys = ("format", "scenario", "campaign_seed", "runs", "inputs")
-        if not isinstance(manifest, dict) or any(k not in manifest for k in keys):
-            raise CampaignError(f"{path}: corrupted (missing {', '.join(keys)})")
-        if manifest["format"] != FORMAT:
-            raise CampaignError(f"{path}: format {manifest['format']!r} is not {FORMAT!r}")
-        if not isinstance(manifest["runs"], int) or manifest["runs"] < 0:
-            raise CampaignError(f"{path}: corrupted (runs must be an integer >= 0)")
+            text = read_text_file(path, "campaign manifest")
+        except ConfigError as exc:
+            raise CampaignError(f"{safe_text(path)}: corrupted ({exc})") from None
+        try:
+            manifest = json.loads(text)
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            raise CampaignError(f"{safe_text(path)}: corrupted (not readable JSON)") from None
+        _check_manifest(manifest, path)
         return cls(root, manifest)
 
     @classmethod
@@ -251,7 +299,9 @@ class CampaignStore:
                 raise CampaignError(
                     f"{path}: corrupted (columns differ from the campaign's); {hint}"
                 )
-            return pq.read_table(path, columns=columns, schema=schema if columns is None else None)
+            # page CRCs (written by write_part) catch bit flips inside data pages
+            return pq.read_table(path, columns=columns, schema=schema if columns is None else None,
+                                 page_checksum_verification=True)
         except CampaignError:
             raise
         except (pa.ArrowException, OSError, ValueError):
@@ -271,7 +321,7 @@ class CampaignStore:
     def write_part(self, batch_id: str, table: pa.Table) -> Path:
         """Write one finished batch as a part file, atomically."""
         path = self.results_dir / f"part-{batch_id}.parquet"
-        atomic_write(path, lambda p: pq.write_table(table, p))
+        atomic_write(path, lambda p: pq.write_table(table, p, write_page_checksum=True))
         return path
 
 

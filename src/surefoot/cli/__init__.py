@@ -22,6 +22,7 @@ import argparse
 import sys
 
 from surefoot import __version__
+from surefoot.config.base import one_line, safe_text
 from surefoot.config.loader import ConfigError
 
 
@@ -61,10 +62,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_expand_shorthands(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "func", None):
-        parser.print_help()
+        print(
+            "surefoot: error: a command is required (run, scenarios, guidance, imagery, "
+            "campaign, replay; see 'surefoot --help')",
+            file=sys.stderr,
+        )
         return 2
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        print(f"surefoot: error: {exc}", file=sys.stderr)
+        print(f"surefoot: error: {safe_text(one_line(str(exc)), 500)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output or input path the system refuses: still one line
+        where = f"'{safe_text(exc.filename)}': " if exc.filename else ""
+        why = (exc.strerror or str(exc) or type(exc).__name__).lower()
+        print(f"surefoot: error: {where}{safe_text(one_line(why))}", file=sys.stderr)
         return 2

@@ -31,6 +31,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from surefoot.cli.safety import (
+    check_output_dir,
+    check_output_file,
+    folder_name,
+    term,
+)
+from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 
 if TYPE_CHECKING:
@@ -73,13 +80,52 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=campaign_command)
 
 
+# a campaign's bookkeeping holds a few bytes per run in memory: a billion runs
+# is years of flying on any cluster and more memory than a machine has
+MAX_RUNS = 100_000_000
+MAX_WORKERS = 4096
+# the schemes a Dask scheduler address can take that need no extra set-up here
+# (tls:// needs certificates, ucx:// an extra package: neither is configured)
+DASK_SCHEMES = ("tcp", "inproc", "ws")
+
+
+def _check_dask_address(address: str) -> None:
+    text = address.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme not in DASK_SCHEMES:
+        raise ConfigError(
+            f"--dask: scheme '{safe_text(scheme, 20)}://' is not supported "
+            f"(use {', '.join(s + '://' for s in DASK_SCHEMES)} or host:port, or 'local')"
+        )
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"--dask: expected host:port with a port 1-65535 (got '{safe_text(address, 80)}')"
+        )
+
+
+def _check_text_path(path: Path, flag: str) -> None:
+    text = str(path)
+    if "\x00" in text:
+        raise ConfigError(f"{flag}: the path contains a NUL character")
+
+
+def _manifest_name(manifest: dict) -> str:
+    scen = manifest.get("scenario")
+    return str(scen.get("name", "")) if isinstance(scen, dict) else ""
+
+
 def _int(value: str | None, flag: str, minimum: int | None = None) -> int | None:
     if value is None:
         return None
     try:
         v = int(value)
     except ValueError:
-        raise ConfigError(f"{flag}: must be an integer (got {value!r})") from None
+        raise ConfigError(
+            f"{flag}: must be an integer (got {safe_text(repr(value), 40)})"
+        ) from None
     if minimum is not None and v < minimum:
         raise ConfigError(f"{flag}: must be >= {minimum} (got {v})")
     return v
@@ -142,8 +188,17 @@ def fly_command(args: argparse.Namespace) -> int:
         raise ConfigError("--dask: give a scheduler address (host:port) or 'local'")
     if args.dask is not None and args.dask != "local" and args.workers is not None:
         raise ConfigError("--workers: the cluster at --dask ADDRESS decides its workers")
+    if runs is not None and runs > MAX_RUNS:
+        raise ConfigError(f"--runs: at most {MAX_RUNS} (got {runs})")
+    if workers is not None and workers > MAX_WORKERS:
+        raise ConfigError(f"--workers: at most {MAX_WORKERS} (got {workers})")
+    if args.dask is not None and args.dask != "local":
+        _check_dask_address(args.dask)
     scenario = load_scenario(args.target[0], args.overrides, None)
-    out = args.out if args.out is not None else Path("out") / f"campaign-{scenario.name}"
+    out = (
+        args.out if args.out is not None else Path("out") / f"campaign-{folder_name(scenario.name)}"
+    )
+    check_output_dir(out, "--out")
     if runs is None:
         try:
             runs = CampaignStore.open(out).runs
@@ -157,22 +212,24 @@ def fly_command(args: argparse.Namespace) -> int:
     )
     try:
         for note in prepared.notes:
-            console.print(f"[yellow]note:[/] {note}")
+            console.print(f"[yellow]note:[/] {term(note)}")
         n_inputs = len(prepared.resolved.fields)
         console.print(
-            f"campaign [bold]{scenario.name}[/]: {runs} runs, {n_inputs} dispersed inputs, "
-            f"campaign seed {prepared.campaign_seed} -> {out}"
+            f"campaign [bold]{term(scenario.name)}[/]: {runs} runs, {n_inputs} dispersed "
+            f"inputs, campaign seed {prepared.campaign_seed} -> {term(out)}"
         )
         if prepared.done_before:
             console.print(f"resuming: {prepared.done_before} runs already stored")
         if not prepared.batches:
-            console.print(f"all {runs} runs are stored; see 'surefoot campaign report {out}'")
+            console.print(
+                f"all {runs} runs are stored; see 'surefoot campaign report {term(out)}'"
+            )
             return 0
         backend = make_backend(workers, args.dask)
         try:
             console.print(
                 f"flying {prepared.pending} runs in {len(prepared.batches)} batches on "
-                f"{backend.description}"
+                f"{term(backend.description)}"
             )
             result = _fly_with_progress(prepared, backend, console, execute_campaign)
         except KeyboardInterrupt:
@@ -182,7 +239,7 @@ def fly_command(args: argparse.Namespace) -> int:
             idx, _ = prepared.store.scan(result_schema(prepared.resolved.fields))
             stored = int((idx < runs).sum())
             console.print(
-                f"[yellow]interrupted[/]: {stored} of {runs} runs stored in {out}; "
+                f"[yellow]interrupted[/]: {stored} of {runs} runs stored in {term(out)}; "
                 "run the same command to resume"
             )
             return 130
@@ -203,7 +260,7 @@ def fly_command(args: argparse.Namespace) -> int:
         f"flew {result.flown} in {result.elapsed_s:.1f} s = {result.rate:.1f} landings/s"
         + (f", {result.retries} batches retried" if result.retries else "")
     )
-    console.print(f"report: surefoot campaign report {out}")
+    console.print(f"report: surefoot campaign report {term(out)}")
     return 0
 
 
@@ -251,20 +308,23 @@ def report_command(root: Path, out: Path | None) -> int:
     from surefoot.campaign.stats import PERCENTILE_COLUMNS
     from surefoot.campaign.store import CampaignError
 
+    _check_text_path(root, "DIR")
     data = load_campaign(root)
+    report_path = out if out is not None else Path(root) / "report.html"
+    check_output_file(report_path, "--out", (".html", ".htm"))
     if data.table.num_rows == 0:
-        raise CampaignError(f"{root}: no runs stored yet")
+        raise CampaignError(f"{safe_text(root)}: no runs stored yet")
     stats = compute_stats(data)
-    path = write_report(data, stats, out if out is not None else Path(root) / "report.html")
+    path = write_report(data, stats, report_path)
     console = Console()
     lo, hi = stats.success_ci
     console.print(
-        f"[bold]{data.store.manifest['scenario'].get('name', '')}[/]: {stats.n} of "
+        f"[bold]{term(_manifest_name(data.store.manifest))}[/]: {stats.n} of "
         f"{stats.runs_requested} runs; P(safe) = {stats.successes}/{stats.n} = "
         f"{stats.success_probability:.4f}, 95% Clopper-Pearson [{lo:.4f}, {hi:.4f}]"
     )
     console.print(
-        "outcomes: " + ", ".join(f"{k} {v}" for k, v in stats.outcome_counts.items())
+        "outcomes: " + ", ".join(f"{term(k)} {v}" for k, v in stats.outcome_counts.items())
     )
     t = Table(title="touchdown figures", header_style="bold")
     for h in ("quantity", "p1", "p5", "p50", "p95", "p99", "max"):
@@ -280,16 +340,16 @@ def report_command(root: Path, out: Path | None) -> int:
         for h in ("input", "r", "p"):
             d.add_column(h, justify="right" if h != "input" else "left")
         for drv in stats.failure_drivers[:5]:
-            d.add_row(drv.input, _num(drv.r), _num(drv.p_value))
+            d.add_row(term(drv.input), _num(drv.r), _num(drv.p_value))
         console.print(d)
     w = Table(title="worst runs", header_style="bold")
     for h in ("run", "outcome", "class", "reason"):
         w.add_column(h)
     for row in stats.worst[:5]:
-        w.add_row(str(row["run_index"]), row["outcome"], row.get("failure_class") or "-",
-                  row["failure_reason"] or "-")
+        w.add_row(str(row["run_index"]), term(row["outcome"]),
+                  term(row.get("failure_class") or "-"), term(row["failure_reason"] or "-"))
     console.print(w)
-    console.print(f"report: {path}")
+    console.print(f"report: {term(path)}")
     return 0
 
 
@@ -303,15 +363,18 @@ def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) ->
     from surefoot.api import Landing
     from surefoot.campaign.replay import rerun
 
-    console = Console()
-    console.print(f"re-flying run {run_index} of {root} ...")
-    r = rerun(root, run_index)
+    _check_text_path(root, "DIR")
     folder = out if out is not None else Path(root) / "reruns" / f"run-{run_index:06d}"
+    check_output_dir(folder, "--out")
+    console = Console()
+    console.print(f"re-flying run {run_index} of {term(root)} ...")
+    r = rerun(root, run_index)
     landing = Landing(r.scenario, r.result)
     paths = landing.save(folder, figures=figure)
-    print_summary(landing.summary, r.scenario.touchdown.model_dump(), console)
+    print_summary({**landing.summary, "scenario": term(landing.summary["scenario"])},
+                  r.scenario.touchdown.model_dump(), console)
     for label, path in paths.items():
-        console.print(f"{label:>13}: {path}")
+        console.print(f"{label:>13}: {term(path)}")
     if r.stored is None:
         console.print(f"run {run_index} is not stored yet: nothing to compare with")
         return 0
@@ -319,7 +382,7 @@ def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) ->
         console.print("[green]identical[/] to the stored row (every column)")
         return 0
     console.print(
-        f"[red]differs[/] from the stored row in: {', '.join(r.mismatches)} "
+        f"[red]differs[/] from the stored row in: {term(', '.join(r.mismatches))} "
         "(has the code changed since the campaign flew?)"
     )
     return 1

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from surefoot.cli.safety import FIGURE_SUFFIXES, check_output_file
+from surefoot.config.base import safe_text
 from surefoot.config.guidance_problem import (
     GuidanceProblemConfig,
     builtin_guidance_problems,
@@ -58,7 +60,8 @@ def register(subparsers: Any) -> None:
 
 
 def _print_help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
+    print(f"surefoot: error: {parser.prog}: a subcommand is required (solve; see "
+          f"'{parser.prog} --help')", file=sys.stderr)
     return 2
 
 
@@ -98,6 +101,8 @@ def summary(cfg: GuidanceProblemConfig, sol: Solution) -> dict[str, Any]:
 
 def handler(args: argparse.Namespace) -> int:
     """Run ``guidance solve``; returns the exit status."""
+    if args.plot:
+        check_output_file(Path(args.plot), "--plot", FIGURE_SUFFIXES)
     cfg = _with_overrides(load_guidance_problem(args.problem), args)
     if not cfg.name:
         cfg = cfg.model_copy(update={"name": Path(args.problem).stem})
@@ -175,14 +180,21 @@ def plot_solution(problem: DescentProblem, sol: Solution, path: Path, title: str
     a.plot(sol.t_s, sol.mass_kg)
     a.set_xlabel("time (s)")
     a.set_ylabel("mass (kg)")
+    title = title.replace("$", r"\$")  # a name is text, not mathtext
     fig.suptitle(
         f"{title}: {sol.propellant_kg:.1f} kg in {sol.tf_s:.1f} s, "
         f"landing error {sol.landing_error_m:.2f} m ({sol.status})"
     )
     fig.tight_layout()
+    from surefoot.sim.output import atomic_write
+
+    fmt = path.suffix.lower().lstrip(".") or "png"
     try:
-        fig.savefig(path, dpi=110)
+        # through a new file renamed into place: a planted symlink is replaced, not followed
+        atomic_write(path, lambda p: fig.savefig(p, dpi=110, format=fmt))
     except OSError as exc:
-        raise ConfigError(f"--plot '{path}': cannot write ({exc.strerror or exc})") from None
+        raise ConfigError(
+            f"--plot '{safe_text(path)}': cannot write ({exc.strerror or exc})"
+        ) from None
     finally:
         plt.close(fig)

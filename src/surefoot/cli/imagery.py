@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
+from surefoot.cli.safety import check_output_dir, check_output_file, term
 from surefoot.config.loader import ConfigError
 
 _DESCRIPTION = """\
@@ -153,7 +155,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _usage(parser: argparse.ArgumentParser):  # noqa: ANN202
     def show(args: argparse.Namespace) -> int:
         del args
-        parser.print_help()
+        print(
+            f"surefoot: error: {parser.prog}: a subcommand is required (render or detect; "
+            f"see '{parser.prog} --help')",
+            file=sys.stderr,
+        )
         return 2
 
     return show
@@ -173,6 +179,8 @@ def render_command(args: argparse.Namespace) -> int:
         pointing_error_px=args.pointing_error,
         seed=args.seed,
     )
+    check_output_dir(args.out if args.out is not None else Path(args.run_dir) / "imagery",
+                     "--out")
     try:
         result = image_run(
             args.run_dir, args.out, options, geotiff=args.geotiff, figure=not args.no_figure
@@ -199,6 +207,12 @@ def detect_command(args: argparse.Namespace) -> int:
         )
     if not (math.isfinite(args.threshold) and args.threshold > 3.0):
         raise ConfigError(f"--threshold: must be a z-score above 3 (got {args.threshold})")
+    for flag, pair in (("--target-px", args.target_px), ("--target-m", args.target_m)):
+        if pair is not None and not all(math.isfinite(v) and abs(v) <= 1e9 for v in pair):
+            raise ConfigError(f"{flag}: must be two finite numbers of magnitude <= 1e9 (got "
+                              f"{pair[0]:g} {pair[1]:g})")
+    if args.out is not None:
+        check_output_file(args.out, "--out", (".json",))
     images = {}
     for label, path in (("BEFORE", args.before), ("AFTER", args.after)):
         try:
@@ -261,7 +275,22 @@ def detect_command(args: argparse.Namespace) -> int:
     print(format_report(report))
     print(f"target: {target_note}; positions in metres east/north of the image frame")
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
-        print(f"report: {args.out}")
+        from surefoot.sim.output import atomic_write
+
+        text = json.dumps(_json_safe(report), indent=2, allow_nan=False) + "\n"
+        # through a new file renamed into place: a symlink planted at --out is
+        # replaced, never followed
+        atomic_write(args.out, lambda p: p.write_text(text))
+        print(f"report: {term(args.out)}")
     return 0
+
+
+def _json_safe(value: object) -> object:
+    """``value`` with every non-finite float as None (strict JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value

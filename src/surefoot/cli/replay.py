@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from surefoot.cli.safety import check_output_dir, folder_name, term
 from surefoot.config.loader import load_scenario
 
 REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1")
@@ -27,12 +28,13 @@ def replay_command(args: argparse.Namespace) -> int:
     from surefoot.api import replay
 
     base = load_scenario(args.name, [], args.seed)
+    out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
+    check_output_dir(out, "--out")
     console = Console()
-    console.print(f"replaying [bold]{base.name}[/] with naive and robust rejection ...")
+    console.print(f"replaying [bold]{term(base.name)}[/] ...")
     r = replay(base)
-    print_comparison(r.name, r.summaries, r.telemetry_rows(), console)
-    out = args.out if args.out is not None else Path("out") / f"replay-{r.name}"
+    print_comparison(term(r.name), r.summaries, r.telemetry_rows(), console)
     paths = r.save(out)
     for label, path in paths.items():
-        console.print(f"{label:>15}: {path}")
+        console.print(f"{label:>15}: {term(path)}")
     return 0

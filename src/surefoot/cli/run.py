@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from surefoot.cli.safety import check_output_dir, folder_name, term
 from surefoot.config.loader import builtin_scenarios, load_scenario
 
 
@@ -32,14 +33,16 @@ def run_command(args: argparse.Namespace) -> int:
     from surefoot.api import run
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
+    out = args.out if args.out is not None else Path("out") / folder_name(scenario.name)
+    check_output_dir(out, "--out")
     console = Console()
-    console.print(f"flying [bold]{scenario.name}[/] (seed {scenario.seed}) ...")
+    console.print(f"flying [bold]{term(scenario.name)}[/] (seed {scenario.seed}) ...")
     landing = run(scenario)
-    out = args.out if args.out is not None else Path("out") / scenario.name
     paths = landing.save(out, figures=not args.no_figure)
-    print_summary(landing.summary, scenario.touchdown.model_dump(), console)
+    print_summary({**landing.summary, "scenario": term(landing.summary["scenario"])},
+                  scenario.touchdown.model_dump(), console)
     for label, path in paths.items():
-        console.print(f"{label:>13}: {path}")
+        console.print(f"{label:>13}: {term(path)}")
     return 0
 
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from surefoot.config.base import StrictModel
 
 MAX_INFLIGHT_NODES = 40
 """Largest node count that fits the flight-software trajectory table."""
 
 
-class ConvexGuidanceConfig(BaseModel):
+class ConvexGuidanceConfig(StrictModel):
     """Fuel-optimal convex guidance flown in the loop (off by default)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     start: Literal["high_gate", "altitude"] = Field(

@@ -52,8 +52,11 @@ from typing import Annotated, Any, Literal, Union
 
 import annotated_types
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
+
+from surefoot.config.base import ConfigError, StrictModel
 
 # An unbounded normal must keep this many sigma inside the field's range.
 NORMAL_RANGE_SIGMA = 6.0
@@ -65,8 +68,8 @@ MAX_INT_MAGNITUDE = 2**53
 _NOT_DISPERSIBLE = ("seed", "dispersions")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 def _fail(message: str) -> PydanticCustomError:
@@ -167,6 +170,25 @@ def _bounds(metadata: list[Any]) -> dict[str, float]:
     return out
 
 
+_SCHEMA_ROOT: list[type[BaseModel]] = []
+
+
+def register_schema_root(root: type[BaseModel]) -> None:
+    """Name the model that dispersion paths start from (the scenario schema calls this).
+
+    The schema contains a :class:`DispersionsConfig` whose paths name fields of
+    the schema itself; the schema registers itself here instead of this module
+    importing it, so the two modules do not import each other.
+    """
+    _SCHEMA_ROOT[:] = [root]
+
+
+def _schema_root() -> type[BaseModel]:
+    if not _SCHEMA_ROOT:  # importing surefoot.config loads the schema, which registers
+        raise RuntimeError("the scenario schema is not loaded (import surefoot.config)")
+    return _SCHEMA_ROOT[0]
+
+
 def numeric_field(path: str, root: type[BaseModel] | None = None) -> NumericField:
     """Look up a numeric field of the scenario schema by its dotted path.
 
@@ -188,9 +210,7 @@ def numeric_field(path: str, root: type[BaseModel] | None = None) -> NumericFiel
         the message says which part is wrong.
     """
     if root is None:
-        from surefoot.config.schema import Scenario  # the schema imports this module
-
-        root = Scenario
+        root = _schema_root()
     canon = canonical_path(path)
     parts = canon.split(".")
     if not canon or any(not p for p in parts):
@@ -232,6 +252,10 @@ def numeric_field(path: str, root: type[BaseModel] | None = None) -> NumericFiel
         raise ValueError(f"'{where}' is a value, not a section")
     node, opt = _unwrap_optional(node)
     optional = optional or opt
+    if typing.get_origin(node) is Annotated:  # a constrained tuple element
+        for m in node.__metadata__:
+            meta = meta + (list(m.metadata) if isinstance(m, FieldInfo) else [m])
+        node = typing.get_args(node)[0]
     if node is bool or node not in (int, float):
         raise ValueError("not a numeric field (only int and float fields can be dispersed)")
     return NumericField(path=canon, integer=node is int, optional=optional, **_bounds(meta))
@@ -560,13 +584,11 @@ def resolve_dispersions(scenario: Any) -> ResolvedDispersions:
 
     Raises
     ------
-    surefoot.config.loader.ConfigError
+    surefoot.config.base.ConfigError
         A one-line message starting with ``dispersions.<where>`` when a
         distribution needs a nominal value the scenario leaves unset, or
         can draw values outside the field's allowed range.
     """
-    from surefoot.config.loader import ConfigError  # the loader imports the schema
-
     disp: DispersionsConfig = scenario.dispersions
     data = scenario.model_dump(mode="json")
     items: list[ResolvedItem] = []

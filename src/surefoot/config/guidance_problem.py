@@ -13,17 +13,29 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from surefoot.config.loader import ConfigError, format_validation_error
+from surefoot.config.base import (
+    ConfigError,
+    StrictModel,
+    format_validation_error,
+    parse_yaml,
+    read_text_file,
+    safe_text,
+    why,
+)
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Vec3 = tuple[Finite, Finite, Finite]
+# positions within 10,000 km and speeds below 100 km/s of the problem frame's origin
+_Pos = Annotated[float, Field(ge=-1e7, le=1e7)]
+_Vel = Annotated[float, Field(ge=-1e5, le=1e5)]
+PositionVec = tuple[_Pos, _Pos, _Pos]
+VelocityVec = tuple[_Vel, _Vel, _Vel]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 class GuidanceVehicle(_Strict):
@@ -55,15 +67,15 @@ class GuidanceVehicle(_Strict):
 class GuidanceState(_Strict):
     """Initial position (m) and velocity (m/s) in the problem frame."""
 
-    position_m: Vec3
-    velocity_m_s: Vec3 = (0.0, 0.0, 0.0)
+    position_m: PositionVec
+    velocity_m_s: VelocityVec = (0.0, 0.0, 0.0)
 
 
 class GuidanceTarget(_Strict):
     """Target position (m) and touchdown velocity (m/s) in the problem frame."""
 
-    position_m: Vec3 = (0.0, 0.0, 0.0)
-    velocity_m_s: Vec3 = (0.0, 0.0, 0.0)
+    position_m: PositionVec = (0.0, 0.0, 0.0)
+    velocity_m_s: VelocityVec = (0.0, 0.0, 0.0)
 
 
 class GuidanceConstraints(_Strict):
@@ -89,7 +101,7 @@ class GuidanceSolver(_Strict):
 
     nodes: int = Field(50, ge=5, le=500)
     objective: Literal["min_fuel", "min_landing_error", "two_stage"] = "two_stage"
-    time_of_flight_s: float | None = Field(None, gt=0.0, le=100_000.0)
+    time_of_flight_s: float | None = Field(None, ge=0.1, le=100_000.0)
     grid_points: int = Field(12, ge=3, le=200)
     tf_tolerance_s: float = Field(0.05, gt=0.0, le=100.0)
 
@@ -132,16 +144,23 @@ def builtin_guidance_problems() -> dict[str, Path]:
 def resolve_guidance_problem(name_or_file: str) -> Path:
     """A built-in example name or a path to a YAML file; :class:`ConfigError` if neither."""
     path = Path(name_or_file)
-    if path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a NUL, a name too long for the file system
+        raise ConfigError(
+            f"problem file '{safe_text(path)}': not a usable path ({why(exc)})"
+        ) from None
+    if exists:
         if not path.is_file():
-            raise ConfigError(f"problem file '{path}': is not a file")
+            raise ConfigError(f"problem file '{safe_text(path)}': is not a file")
         return path
     builtins = builtin_guidance_problems()
     if name_or_file in builtins:
         return builtins[name_or_file]
     names = ", ".join(builtins) or "none"
     raise ConfigError(
-        f"problem file '{name_or_file}': does not exist (nor a built-in example: {names})"
+        f"problem file '{safe_text(name_or_file)}': does not exist "
+        f"(nor a built-in example: {names})"
     )
 
 
@@ -162,19 +181,12 @@ def load_guidance_problem(name_or_file: str | Path) -> GuidanceProblemConfig:
         One line naming the file or field and what is allowed.
     """
     path = resolve_guidance_problem(str(name_or_file))
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise ConfigError(f"problem file '{path}': cannot be read ({why})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"problem file '{path}': not valid YAML{where}") from None
+    text = read_text_file(path, "problem file")
+    data = parse_yaml(text, f"problem file '{safe_text(path)}'")
     if not isinstance(data, dict):
-        raise ConfigError(f"problem file '{path}': top level must be a mapping of fields")
+        raise ConfigError(
+            f"problem file '{safe_text(path)}': top level must be a mapping of fields"
+        )
     return guidance_problem_from_dict(data)
 
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from surefoot.config.base import StrictModel
 
 Vec3 = tuple[float, float, float]
 
@@ -29,8 +31,8 @@ MAX_LOOKS = 4
 """Most hazard scans one landing may take (the flight-software table holds this many)."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 def _nonzero(v: Vec3, label: str) -> Vec3:

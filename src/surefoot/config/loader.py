@@ -6,33 +6,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from surefoot.config.base import (
+    ConfigError,
+    format_validation_error,
+    parse_yaml,
+    read_text_file,
+    safe_text,
+    why,
+)
 from surefoot.config.schema import Scenario
 
+__all__ = ["ConfigError", "format_validation_error"]
+
 DEFAULT_SCENARIO = "default"
-
-
-class ConfigError(ValueError):
-    """Bad user input. The message is one line naming the field and what is allowed."""
-
-
-def format_validation_error(err: ValidationError, prefix: str = "") -> str:
-    """One line for the first error of a pydantic ValidationError."""
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if p != "__root__")
-    path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key (check spelling; see the built-in scenarios for the allowed keys)"
-    got = first.get("input")
-    got_txt = (
-        ""
-        if first["type"] in ("extra_forbidden", "missing") or isinstance(got, dict)
-        else f" (got {got!r})"
-    )
-    return f"{path or 'scenario'}: {msg}{got_txt}"
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -46,34 +34,28 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"scenario file '{path}': cannot be read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"scenario file '{path}': not valid YAML{where}") from None
+    text = read_text_file(path, "scenario file")
+    data = parse_yaml(text, f"scenario file '{safe_text(path)}'")
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"scenario file '{path}': top level must be a mapping of fields")
+        raise ConfigError(
+            f"scenario file '{safe_text(path)}': top level must be a mapping of fields"
+        )
     return data
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
     """``'vehicle.dry_mass_kg=350'`` -> (['vehicle', 'dry_mass_kg'], 350)."""
     if "=" not in text:
-        raise ConfigError(f"--set '{text}': expected dotted.field=value")
+        raise ConfigError(f"--set '{safe_text(text)}': expected dotted.field=value")
     key, _, raw = text.partition("=")
     parts = [p for p in key.strip().split(".")]
     if not key.strip() or any(not p for p in parts):
-        raise ConfigError(f"--set '{text}': expected dotted.field=value")
+        raise ConfigError(f"--set '{safe_text(text)}': expected dotted.field=value")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+        value = parse_yaml(raw, f"--set '{safe_text(text)}'") if raw.strip() else None
+    except ConfigError:
         value = raw
     return parts, value
 
@@ -100,7 +82,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     """Set ``dotted.field=value`` texts (values parsed as YAML) in a raw scenario mapping."""
     for text in overrides:
         parts, value = parse_override(text)
-        set_field(data, parts, value, f"--set '{text}'")
+        set_field(data, parts, value, f"--set '{safe_text(text)}'")
     return data
 
 
@@ -112,12 +94,20 @@ def resolve_scenario_path(name_or_file: str | None) -> Path:
     if name_or_file in builtins:
         return builtins[name_or_file]
     path = Path(name_or_file)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.exists():
-            raise ConfigError(f"scenario file '{path}': does not exist")
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a NUL, a name too long for the file system
+        raise ConfigError(
+            f"scenario file '{safe_text(path)}': not a usable path ({why(exc)})"
+        ) from None
+    if path.suffix in (".yaml", ".yml") or exists:
+        if not exists:
+            raise ConfigError(f"scenario file '{safe_text(path)}': does not exist")
         return path
     names = ", ".join(builtins)
-    raise ConfigError(f"scenario '{name_or_file}': not a built-in scenario ({names}) nor a file")
+    raise ConfigError(
+        f"scenario '{safe_text(name_or_file)}': not a built-in scenario ({names}) nor a file"
+    )
 
 
 def load_scenario_dict(data: dict[str, Any]) -> Scenario:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from surefoot.config.base import StrictModel
 
 Vec3 = tuple[float, float, float]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 def _unit_beams(beams: tuple[Vec3, ...], label: str) -> tuple[Vec3, ...]:

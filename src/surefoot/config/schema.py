@@ -7,20 +7,49 @@ and target, which may differ from truth) and the simulation settings.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated
 
+from pydantic import Field, field_validator, model_validator
+
+from surefoot.config.base import StrictModel
 from surefoot.config.convex_guidance import ConvexGuidanceConfig
-from surefoot.config.dispersions import DispersionsConfig
+from surefoot.config.dispersions import DispersionsConfig, register_schema_root
 from surefoot.config.hda import HdaConfig
 from surefoot.config.navigation import NavConfig
-from surefoot.config.sensors import IdealNavConfig, SensorsConfig, sensor_rate_error  # noqa: F401
+from surefoot.config.sensors import (  # noqa: F401
+    IdealNavConfig,
+    SensorsConfig,
+    imu_rate_error,
+    sensor_rate_error,
+)
 from surefoot.config.terrain import TerrainConfig
 
 Vec3 = tuple[float, float, float]
 
+# the largest simulation step per actuator time constant (RK4 on a first-order lag)
+MAX_DT_PER_LAG = 2.5
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# one telemetry row per 1000 s at least (a slower rate is a typo for 0)
+MIN_TELEMETRY_RATE_HZ = 1e-3
+
+# physical ranges of vector elements (each element of the tuple)
+BodyRate = Annotated[float, Field(ge=-360.0, le=360.0)]  # deg/s
+Offset = Annotated[float, Field(ge=-1e6, le=1e6)]  # m
+Speed = Annotated[float, Field(ge=-1e4, le=1e4)]  # m/s
+Accel = Annotated[float, Field(ge=-100.0, le=100.0)]  # m/s^2
+Tilt = Annotated[float, Field(ge=-45.0, le=45.0)]  # deg
+BodyVec3 = tuple[
+    Annotated[float, Field(ge=-100.0, le=100.0)],
+    Annotated[float, Field(ge=-100.0, le=100.0)],
+    Annotated[float, Field(ge=-100.0, le=100.0)],
+]  # m, a point on the vehicle in the body frame
+Torque = Annotated[float, Field(gt=0.0, le=1e7)]  # N m
+Inertia = Annotated[float, Field(ge=1e-3, le=1e9)]  # kg m^2, principal moment
+InertiaAdded = Annotated[float, Field(ge=0.0, le=1e9)]  # kg m^2
+
+
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 class MoonConfig(_Strict):
@@ -28,10 +57,10 @@ class MoonConfig(_Strict):
     GRGM1200A (Goossens et al. 2016): normalised C20 = -9.0881e-5, so
     J2 = -sqrt(5) C20 = 2.0322e-4 at R = 1738.0 km."""
 
-    gm_m3_s2: float = Field(4.9028e12, gt=0.0)
-    radius_m: float = Field(1_737_400.0, gt=0.0)
+    gm_m3_s2: float = Field(4.9028e12, ge=1e9, le=1e15)
+    radius_m: float = Field(1_737_400.0, ge=1e5, le=1e8)
     j2: float = Field(2.0322e-4, ge=0.0, le=1e-2)
-    j2_reference_radius_m: float = Field(1_738_000.0, gt=0.0)
+    j2_reference_radius_m: float = Field(1_738_000.0, ge=1e5, le=1e8)
     rotation_rate_rad_s: float = Field(2.6617e-6, ge=0.0, le=1e-4)
 
 
@@ -59,13 +88,13 @@ class InitialStateConfig(_Strict):
     flight_path_angle_deg: float = Field(0.0, ge=-30.0, le=30.0)
     approach_azimuth_deg: float = Field(90.0, ge=0.0, lt=360.0)
     attitude_error_deg: float = Field(0.0, ge=0.0, le=30.0)
-    body_rate_deg_s: Vec3 = (0.0, 0.0, 0.0)
-    estimate_error_enu_m: Vec3 = Field(
+    body_rate_deg_s: tuple[BodyRate, BodyRate, BodyRate] = (0.0, 0.0, 0.0)
+    estimate_error_enu_m: tuple[Offset, Offset, Offset] = Field(
         (0.0, 0.0, 0.0),
         description="error of the initial state estimate handed to the navigation filter "
         "(estimate minus truth, site ENU, m), on top of a random draw",
     )
-    estimate_error_velocity_enu_m_s: Vec3 = (0.0, 0.0, 0.0)
+    estimate_error_velocity_enu_m_s: tuple[Speed, Speed, Speed] = (0.0, 0.0, 0.0)
     estimate_error_scale: float = Field(
         1.0,
         ge=0.0,
@@ -82,14 +111,14 @@ class EngineConfig(_Strict):
     min_throttle: float = Field(0.25, ge=0.0, le=1.0)
     isp_s: float = Field(300.0, gt=0.0, le=1000.0)
     time_constant_s: float = Field(0.1, ge=0.0, le=5.0)
-    misalignment_deg: tuple[float, float] = (0.0, 0.0)
-    position_body_m: Vec3 = (0.0, 0.0, -0.6)
+    misalignment_deg: tuple[Tilt, Tilt] = (0.0, 0.0)
+    position_body_m: BodyVec3 = (0.0, 0.0, -0.6)
 
 
 class AttitudeActuatorConfig(_Strict):
     """Attitude thrusters modelled as a torque actuator with per-axis limits (body frame)."""
 
-    max_torque_n_m: Vec3 = (60.0, 60.0, 30.0)
+    max_torque_n_m: tuple[Torque, Torque, Torque] = (60.0, 60.0, 30.0)
     time_constant_s: float = Field(0.05, ge=0.0, le=2.0)
 
 
@@ -114,29 +143,37 @@ class LegConfig(_Strict):
 class VehicleConfig(_Strict):
     """HAKUTO-R-class lander by default (figures approximate, missions.md)."""
 
-    dry_mass_kg: float = Field(340.0, gt=0.0)
-    propellant_kg: float = Field(660.0, ge=0.0)
-    inertia_dry_kg_m2: Vec3 = (300.0, 300.0, 350.0)
-    inertia_propellant_full_kg_m2: Vec3 = (250.0, 250.0, 300.0)
-    com_dry_body_m: Vec3 = (0.0, 0.0, 0.0)
-    com_propellant_body_m: Vec3 = (0.0, 0.0, 0.1)
+    dry_mass_kg: float = Field(340.0, ge=1.0, le=1e6)
+    propellant_kg: float = Field(660.0, ge=0.0, le=1e7)
+    inertia_dry_kg_m2: tuple[Inertia, Inertia, Inertia] = (300.0, 300.0, 350.0)
+    inertia_propellant_full_kg_m2: tuple[InertiaAdded, InertiaAdded, InertiaAdded] = (
+        250.0, 250.0, 300.0
+    )
+    com_dry_body_m: BodyVec3 = (0.0, 0.0, 0.0)
+    com_propellant_body_m: BodyVec3 = (0.0, 0.0, 0.1)
     engine: EngineConfig = EngineConfig()
     attitude: AttitudeActuatorConfig = AttitudeActuatorConfig()
     legs: LegConfig = LegConfig()
-    propellant_reserve_kg: float = Field(0.0, ge=0.0)
+    propellant_reserve_kg: float = Field(0.0, ge=0.0, le=1e7)
+
+    @model_validator(mode="after")
+    def _masses(self) -> VehicleConfig:
+        if self.propellant_reserve_kg > self.propellant_kg:
+            raise ValueError("propellant_reserve_kg must be <= propellant_kg")
+        return self
 
 
 class TouchdownLimits(_Strict):
     """Contact classification. Safe limits default to Chandrayaan-3's
     specification (<= 2 m/s vertical, <= 0.5 m/s horizontal, slope <= 12 deg)."""
 
-    max_vertical_speed_m_s: float = Field(2.0, gt=0.0)
-    max_horizontal_speed_m_s: float = Field(0.5, gt=0.0)
+    max_vertical_speed_m_s: float = Field(2.0, gt=0.0, le=1000.0)
+    max_horizontal_speed_m_s: float = Field(0.5, gt=0.0, le=1000.0)
     max_slope_deg: float = Field(12.0, gt=0.0, le=90.0)
     max_tilt_deg: float = Field(10.0, gt=0.0, le=90.0)
-    max_angular_rate_deg_s: float = Field(5.0, gt=0.0)
-    crash_vertical_speed_m_s: float = Field(6.0, gt=0.0)
-    crash_horizontal_speed_m_s: float = Field(4.0, gt=0.0)
+    max_angular_rate_deg_s: float = Field(5.0, gt=0.0, le=3600.0)
+    crash_vertical_speed_m_s: float = Field(6.0, gt=0.0, le=1000.0)
+    crash_horizontal_speed_m_s: float = Field(4.0, gt=0.0, le=1000.0)
 
     @model_validator(mode="after")
     def _order(self) -> TouchdownLimits:
@@ -151,10 +188,10 @@ class GateConfig(_Strict):
     """A guidance target in the approach frame at the site: downrange (along the
     approach azimuth, negative = before the target), crossrange (right), up."""
 
-    position_m: Vec3
-    velocity_m_s: Vec3
-    acceleration_m_s2: Vec3 = (0.0, 0.0, 0.0)
-    jerk_downrange_m_s3: float = 0.0
+    position_m: tuple[Offset, Offset, Offset]
+    velocity_m_s: tuple[Speed, Speed, Speed]
+    acceleration_m_s2: tuple[Accel, Accel, Accel] = (0.0, 0.0, 0.0)
+    jerk_downrange_m_s3: float = Field(0.0, ge=-100.0, le=100.0)
 
 
 class GuidanceConfig(_Strict):
@@ -202,11 +239,11 @@ class FswMoonConfig(_Strict):
     propagates with point mass plus ``j2`` (GRAIL GRGM1200A by default, as the
     truth; 0 for a point mass); guidance uses the point mass."""
 
-    gm_m3_s2: float = Field(4.9028e12, gt=0.0)
-    radius_m: float = Field(1_737_400.0, gt=0.0)
-    rotation_rate_rad_s: float = Field(2.6617e-6, ge=0.0)
+    gm_m3_s2: float = Field(4.9028e12, ge=1e9, le=1e15)
+    radius_m: float = Field(1_737_400.0, ge=1e5, le=1e8)
+    rotation_rate_rad_s: float = Field(2.6617e-6, ge=0.0, le=1e-4)
     j2: float = Field(2.0322e-4, ge=0.0, le=1e-2)
-    j2_reference_radius_m: float = Field(1_738_000.0, gt=0.0)
+    j2_reference_radius_m: float = Field(1_738_000.0, ge=1e5, le=1e8)
 
 
 class FswVehicleConfig(_Strict):
@@ -220,14 +257,14 @@ class FswVehicleConfig(_Strict):
     disperses ``vehicle.*`` leaves it unchanged.
     """
 
-    dry_mass_kg: float = Field(gt=0.0)
-    propellant_kg: float = Field(ge=0.0)
+    dry_mass_kg: float = Field(ge=1.0, le=1e6)
+    propellant_kg: float = Field(ge=0.0, le=1e7)
     max_thrust_n: float = Field(gt=0.0, le=1e6)
     min_throttle: float = Field(ge=0.0, le=1.0)
     isp_s: float = Field(gt=0.0, le=1000.0)
-    inertia_dry_kg_m2: Vec3
-    inertia_propellant_full_kg_m2: Vec3
-    max_torque_n_m: Vec3
+    inertia_dry_kg_m2: tuple[Inertia, Inertia, Inertia]
+    inertia_propellant_full_kg_m2: tuple[InertiaAdded, InertiaAdded, InertiaAdded]
+    max_torque_n_m: tuple[Torque, Torque, Torque]
 
     @classmethod
     def design_of(cls, vehicle: VehicleConfig) -> FswVehicleConfig:
@@ -251,7 +288,10 @@ class FswConfig(_Strict):
     )
     nav: NavConfig = NavConfig()
     target_height_m: float | None = Field(
-        None, description="onboard map height of the target (m above the sphere); None = truth"
+        None,
+        ge=-20_000.0,
+        le=30_000.0,
+        description="onboard map height of the target (m above the sphere); None = truth",
     )
     guidance: GuidanceConfig = GuidanceConfig()
     control: ControlConfig = ControlConfig()
@@ -259,9 +299,16 @@ class FswConfig(_Strict):
 
 
 class SimConfig(_Strict):
-    dt_s: float = Field(0.05, gt=0.0, le=1.0)
+    dt_s: float = Field(0.05, ge=1e-4, le=1.0)
     max_time_s: float = Field(2500.0, gt=0.0, le=20_000.0)
     telemetry_rate_hz: float = Field(10.0, ge=0.0, le=1000.0)
+
+    @field_validator("telemetry_rate_hz")
+    @classmethod
+    def _telemetry_rate(cls, v: float) -> float:
+        if 0.0 < v < MIN_TELEMETRY_RATE_HZ:
+            raise ValueError(f"must be 0 (no telemetry) or >= {MIN_TELEMETRY_RATE_HZ:g} Hz")
+        return v
 
 
 class Scenario(_Strict):
@@ -302,8 +349,24 @@ class Scenario(_Strict):
         ratio = self.fsw.control.rate_hz / self.fsw.guidance.rate_hz
         if abs(ratio - round(ratio)) > 1e-9 or ratio < 1:
             raise ValueError("fsw.guidance.rate_hz must divide fsw.control.rate_hz")
-        if self.fsw.nav.source == "ekf":
-            err = sensor_rate_error(self.sensors, self.sim.dt_s)
-            if err:
-                raise ValueError(err)
+        # the IMU is sampled whatever the navigation source
+        err = (sensor_rate_error if self.fsw.nav.source == "ekf" else imu_rate_error)(
+            self.sensors, self.sim.dt_s
+        )
+        if err:
+            raise ValueError(err)
+        # an actuator lag integrated by RK4 is stable for dt / tau < 2.78
+        for label, tau in (
+            ("vehicle.engine.time_constant_s", self.vehicle.engine.time_constant_s),
+            ("vehicle.attitude.time_constant_s", self.vehicle.attitude.time_constant_s),
+        ):
+            if tau > 0.0 and self.sim.dt_s > MAX_DT_PER_LAG * tau:
+                raise ValueError(
+                    f"sim.dt_s: must be <= {MAX_DT_PER_LAG:g} x {label} = "
+                    f"{MAX_DT_PER_LAG * tau:g} s to integrate the actuator lag "
+                    f"(got {self.sim.dt_s:g})"
+                )
         return self
+
+
+register_schema_root(Scenario)

@@ -41,8 +41,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from surefoot.config.base import OpenFloat, StrictModel
 from surefoot.config.hda import HazardLidarConfig
 
 Vec3 = tuple[float, float, float]
@@ -64,8 +65,8 @@ _VALUE_REQUIRED = ("spike", "bias", "scale", "noise", "delayed_acquisition")
 _NO_VALUE = ("disabled", "dropout")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Strict, frozen, finite (surefoot.config.base)."""
 
 
 def _unit_vec(v: Vec3, label: str) -> Vec3:
@@ -78,10 +79,10 @@ def _unit_vec(v: Vec3, label: str) -> Vec3:
 class IdealNavConfig(_Strict):
     """Ideal navigation sensor: truth plus white noise (1-sigma), in the site ENU frame."""
 
-    position_noise_m: float = Field(1.0, ge=0.0)
-    velocity_noise_m_s: float = Field(0.02, ge=0.0)
-    attitude_noise_deg: float = Field(0.05, ge=0.0)
-    rate_noise_deg_s: float = Field(0.01, ge=0.0)
+    position_noise_m: float = Field(1.0, ge=0.0, le=1000.0)
+    velocity_noise_m_s: float = Field(0.02, ge=0.0, le=100.0)
+    attitude_noise_deg: float = Field(0.05, ge=0.0, le=30.0)
+    rate_noise_deg_s: float = Field(0.01, ge=0.0, le=30.0)
 
 
 class FaultConfig(_Strict):
@@ -93,10 +94,12 @@ class FaultConfig(_Strict):
     flight.
     """
 
+    _infinite_ok = ("time_s", "altitude_m")
+
     kind: FaultKind
     channel: int | None = Field(None, ge=0, le=5)
-    time_s: tuple[float, float] | None = None
-    altitude_m: tuple[float, float] | None = None
+    time_s: tuple[OpenFloat, OpenFloat] | None = None
+    altitude_m: tuple[OpenFloat, OpenFloat] | None = None
     value: float | None = None
     probability: float = Field(1.0, ge=0.0, le=1.0)
 
@@ -400,6 +403,17 @@ class SensorsConfig(_Strict):
     hazard_lidar: HazardLidarConfig = HazardLidarConfig()
 
 
+def imu_rate_error(sensors: SensorsConfig, dt_s: float) -> str | None:
+    """One-line message when the IMU rate is not a whole multiple of 1/dt_s, else None."""
+    n = sensors.imu.rate_hz * dt_s
+    if abs(n - round(n)) > 1e-6 or round(n) < 1:
+        return (
+            "sensors.imu.rate_hz: must be a whole multiple of the simulation rate "
+            f"1/sim.dt_s = {1.0 / dt_s:g} Hz (got {sensors.imu.rate_hz})"
+        )
+    return None
+
+
 def sensor_rate_error(sensors: SensorsConfig, dt_s: float) -> str | None:
     """One-line message for a sensor rate the simulation step cannot serve, else None.
 
@@ -407,12 +421,9 @@ def sensor_rate_error(sensors: SensorsConfig, dt_s: float) -> str | None:
     must be a whole number; every other sensor samples on simulation steps, so
     ``1 / (rate_hz * dt_s)`` must be a whole number.
     """
-    n = sensors.imu.rate_hz * dt_s
-    if abs(n - round(n)) > 1e-6 or round(n) < 1:
-        return (
-            "sensors.imu.rate_hz: must be a whole multiple of the simulation rate "
-            f"1/sim.dt_s = {1.0 / dt_s:g} Hz (got {sensors.imu.rate_hz})"
-        )
+    err = imu_rate_error(sensors, dt_s)
+    if err:
+        return err
     for label, rate in (
         ("star_tracker", sensors.star_tracker.rate_hz),
         ("rangefinder", sensors.rangefinder.rate_hz),

@@ -142,9 +142,9 @@ _RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY | RX_REJOIN
 
 # untrusted height: wait for the ranges while the propellant exceeds this many
 # times the cost of committing now; once committed, descend at no less than
-# this fraction of the stopping-distance rate
+# this many times the least rate the propellant allows
 UNTRUSTED_BUDGET_FACTOR = 1.5
-UNTRUSTED_COMMIT_FRACTION = 0.5
+UNTRUSTED_COMMIT_MARGIN = 1.2
 
 
 def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
@@ -359,16 +359,21 @@ def _height_policy(
     gravity: the descent rate is capped there (``RX_ALT_UNTRUSTED``).
 
     While the height is untrusted the lander waits for the ranges, descending
-    at no more than the configured rate and never climbing, for as long as
-    its propellant budget allows: committing to the descent from the highest
-    height the estimate allows (estimate + 3 sigma) at the capped rate costs
-    hovering for that time (``m g / (Isp g0)``) plus nulling its present
-    speed. When the estimated propellant falls to ``UNTRUSTED_BUDGET_FACTOR``
-    times that cost the lander commits (``RX_COMMIT``): it descends at no less
-    than ``UNTRUSTED_COMMIT_FRACTION`` of the stopping-distance rate (HAKUTO-R
-    M1 hovered until its tanks were dry). After trust returns the
-    stopping-distance cap stays (``RX_REJOIN``), so the guidance profile is
-    rejoined at a rate the lander can stop from.
+    at no more than the configured rate and never climbing, as long as its
+    propellant budget allows. Two rates decide: ``v_need``, the least mean
+    descent rate that reaches the ground from the highest height the estimate
+    allows (estimate + 3 sigma) before the estimated propellant, less what
+    nulling the present speed costs, is spent hovering (``m g / (Isp g0)``);
+    and the stopping-distance rate. Waiting is allowed while the propellant
+    exceeds ``UNTRUSTED_BUDGET_FACTOR`` times the cost of committing now at the
+    stopping-distance rate. Otherwise the lander commits (``RX_COMMIT``): it
+    descends at no less than ``UNTRUSTED_COMMIT_MARGIN * v_need`` (and a
+    quarter of the stopping-distance rate), the cap rising to that floor when
+    the two conflict, because running dry is certain loss (HAKUTO-R M1
+    hovered until its tanks were dry; IM-1-like runs whose estimate was
+    kilometres low climbed while believing they descended). After trust
+    returns the stopping-distance cap stays (``RX_REJOIN``), so the guidance
+    profile is rejoined at a rate the lander can stop from.
     """
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     g_loc = fp[FP_GM] / (rn * rn)
@@ -381,15 +386,19 @@ def _height_policy(
     if alt_trusted < 0.5:
         flags |= RX_REJOIN
         ve = fp[FP_ISP] * G0_M_S2
+        mdot_hover = m_est * g_loc / ve
+        prop = max(fs[FS_MPROP], 0.0)
         h_high = max(rg[2] + 3.0 * alt_sigma, 0.0)
-        t_down = h_high / v_stop
         speed = np.sqrt(vg[0] * vg[0] + vg[1] * vg[1] + vg[2] * vg[2])
-        need = m_est * g_loc / ve * t_down + m_est * (1.0 - np.exp(-(speed + v_stop) / ve))
-        if max(fs[FS_MPROP], 0.0) > UNTRUSTED_BUDGET_FACTOR * need:
+        brake = m_est * (1.0 - np.exp(-(speed + v_stop) / ve))
+        v_need = h_high * mdot_hover / max(prop - brake, 1e-3 * m_est)
+        commit_cost = mdot_hover * h_high / v_stop + brake
+        if v_stop >= v_need and prop > UNTRUSTED_BUDGET_FACTOR * commit_cost:
             v_cap = min(v_stop, fp[FP_UNTRUSTED_VMAX])
             v_floor = 0.0
         else:
-            v_floor = UNTRUSTED_COMMIT_FRACTION * v_stop
+            v_floor = max(UNTRUSTED_COMMIT_MARGIN * v_need, 0.25 * v_stop)
+            v_cap = max(v_stop, v_floor)
             flags |= RX_COMMIT
         if vg[2] > -v_floor:
             a_g[2] = min(a_g[2], kv * (-v_floor - vg[2]))

@@ -75,7 +75,8 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
     summary = run_summary(result, i)
     if result.telemetry is not None:
         table = to_table(result.telemetry[i])
-        atomic_write(paths["telemetry"], lambda p: pq.write_table(table, p))
+        atomic_write(paths["telemetry"],
+                     lambda p: pq.write_table(table, p, write_page_checksum=True))
     else:
         paths.pop("telemetry")
     atomic_write(

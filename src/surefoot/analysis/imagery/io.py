@@ -24,6 +24,10 @@ Images surefoot renders are synthetic and say so in their metadata
 from __future__ import annotations
 
 import json
+import logging
+import math
+import struct
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,8 @@ from typing import Any
 import numpy as np
 import tifffile
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
+
+from surefoot.config.base import ConfigError, check_regular_file, safe_text
 
 # GeoTIFF tag numbers (GeoTIFF 1.0 specification, OGC 19-008r4).
 _TAG_PIXEL_SCALE = 33550
@@ -185,12 +191,17 @@ def _apply_count_scale(values: np.ndarray, meta: dict[str, Any]) -> np.ndarray:
     scale = meta.get("value_per_count")
     if scale is None:
         return values
-    return values * float(scale) + float(meta.get("value_offset", 0.0))
+    scale, offset = float(scale), float(meta.get("value_offset", 0.0))
+    if not (math.isfinite(scale) and math.isfinite(offset) and 0.0 < abs(scale) <= 1e12
+            and abs(offset) <= 1e12):
+        raise ValueError("value_per_count / value_offset out of range")
+    return values * scale + offset
 
 
 def _read_png(path: Path) -> GeoImage:
     try:
         with Image.open(path) as im:
+            _check_pixels(path, im.size[0] * im.size[1])
             im.load()
             text = dict(getattr(im, "text", {}) or {})
             mode = im.mode
@@ -200,8 +211,13 @@ def _read_png(path: Path) -> GeoImage:
                 data = np.asarray(im.convert("L"), dtype=float)
             else:
                 data = _luma(np.asarray(im.convert("RGB"), dtype=float))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageFormatError(f"'{path}' is not a readable PNG image ({exc})") from None
+    except (
+        UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
+        EOFError, struct.error, MemoryError,
+    ) as exc:
+        raise ImageFormatError(
+            f"'{safe_text(path)}' is not a readable PNG image ({_why(exc)})"
+        ) from None
     pixel_m, x0, y0, meta = None, 0.0, 0.0, {}
     if _PNG_KEY in text:
         try:
@@ -212,14 +228,14 @@ def _read_png(path: Path) -> GeoImage:
             meta = dict(info.get("meta", {}))
         except (ValueError, TypeError, AttributeError):
             pixel_m, x0, y0, meta = None, 0.0, 0.0, {}
-    data = _apply_count_scale(data, meta)
-    return GeoImage(np.ascontiguousarray(data[::-1]), pixel_m, x0, y0, meta)
+    return _checked(path, data, pixel_m, x0, y0, meta)
 
 
 def _read_tiff(path: Path) -> GeoImage:
     try:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
+            _check_pixels(path, int(np.prod(page.shape, dtype=np.float64)))
             data = page.asarray()
             tags = page.tags
             scale_tag = tags.get(_TAG_PIXEL_SCALE)
@@ -229,8 +245,13 @@ def _read_tiff(path: Path) -> GeoImage:
             scale = tuple(scale_tag.value) if scale_tag is not None else None
             tie = tuple(tie_tag.value) if tie_tag is not None else None
             keys = tuple(keys_tag.value) if keys_tag is not None else ()
-    except (tifffile.TiffFileError, OSError, ValueError, IndexError, KeyError) as exc:
-        raise ImageFormatError(f"'{path}' is not a readable TIFF image ({exc})") from None
+    except (
+        tifffile.TiffFileError, OSError, ValueError, IndexError, KeyError, TypeError,
+        EOFError, struct.error, MemoryError, NotImplementedError,
+    ) as exc:
+        raise ImageFormatError(
+            f"'{safe_text(path)}' is not a readable TIFF image ({_why(exc)})"
+        ) from None
     data = np.asarray(data)
     if data.ndim == 3 and data.shape[-1] in (3, 4):
         data = _luma(data.astype(float))
@@ -265,7 +286,7 @@ def _read_tiff(path: Path) -> GeoImage:
             x0 = float(tie[3]) + (half - float(tie[0]) * pixel_m)
             y_top = float(tie[4]) - (half - float(tie[1]) * pixel_m)
             y0 = y_top - (ny - 1) * pixel_m
-    return GeoImage(np.ascontiguousarray(data[::-1]), pixel_m, x0, y0, meta)
+    return _checked(path, data, pixel_m, x0, y0, meta)
 
 
 def read_image(path: str | Path) -> GeoImage:
@@ -288,15 +309,77 @@ def read_image(path: str | Path) -> GeoImage:
         Missing file, unknown format, corrupt file, or not a single-band image.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ImageFormatError(f"'{path}' does not exist or is not a file")
-    with path.open("rb") as fh:
-        magic = fh.read(8)
-    if magic.startswith(b"\x89PNG"):
-        return _read_png(path)
-    if magic[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return _read_tiff(path)
-    raise ImageFormatError(f"'{path}' is neither a PNG nor a TIFF file")
+    try:
+        missing = not path.exists()
+    except (OSError, ValueError):
+        missing = False  # check_regular_file names the reason
+    if missing:
+        raise ImageFormatError(f"'{safe_text(path)}' does not exist or is not a file")
+    try:
+        check_regular_file(path, "image")
+    except ConfigError as exc:
+        raise ImageFormatError(str(exc).removeprefix("image ")) from None
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(8)
+    except OSError as exc:
+        raise ImageFormatError(f"'{safe_text(path)}' cannot be read ({_why(exc)})") from None
+    # library warnings (PIL, tifffile) would print extra lines before the one-line error
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tiff_log = logging.getLogger("tifffile")
+        level = tiff_log.level
+        tiff_log.setLevel(logging.CRITICAL)
+        try:
+            if magic.startswith(b"\x89PNG"):
+                return _read_png(path)
+            if magic[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+                return _read_tiff(path)
+        finally:
+            tiff_log.setLevel(level)
+    raise ImageFormatError(f"'{safe_text(path)}' is neither a PNG nor a TIFF file")
+
+
+# the largest image read (a decompression bomb declares billions of pixels)
+MAX_READ_PIXELS = 6000 * 6000
+
+
+def _why(exc: BaseException) -> str:
+    return safe_text(" ".join(str(exc).split()), 120) or type(exc).__name__
+
+
+def _check_pixels(path: Path, n: float) -> None:
+    if n > MAX_READ_PIXELS:
+        raise ImageFormatError(
+            f"'{safe_text(path)}': {n:.0f} pixels, more than the {MAX_READ_PIXELS} read"
+        )
+
+
+def _checked(
+    path: Path, data: np.ndarray, pixel_m: Any, x0: Any, y0: Any, meta: Any
+) -> GeoImage:
+    """The image with its metadata checked: one-line ImageFormatError on damage."""
+    where = f"'{safe_text(path)}'"
+    if not isinstance(meta, dict):
+        meta = {}
+    try:
+        if pixel_m is not None:
+            pixel_m = float(pixel_m)
+            if not (math.isfinite(pixel_m) and 1e-6 <= pixel_m <= 1e6):
+                raise ValueError
+        x0, y0 = float(x0), float(y0)
+        if not (math.isfinite(x0) and math.isfinite(y0) and max(abs(x0), abs(y0)) <= 1e9):
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise ImageFormatError(
+            f"{where}: damaged georeference (pixel scale must be a positive finite number "
+            "of metres, the origin finite)"
+        ) from None
+    try:
+        data = _apply_count_scale(data, meta)
+    except (TypeError, ValueError, OverflowError):
+        raise ImageFormatError(f"{where}: damaged value_per_count / value_offset") from None
+    return GeoImage(np.ascontiguousarray(data[::-1]), pixel_m, x0, y0, meta)
 
 
 def write_image(path: str | Path, image: GeoImage) -> Path:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +31,17 @@ from surefoot.analysis.imagery.io import GeoImage, ImageryInputError, write_geot
 from surefoot.analysis.imagery.render import Camera, ImageGrid, render_image
 from surefoot.analysis.imagery.scars import LandingMark, Touchdown, landing_mark
 from surefoot.analysis.imagery.synthetic import albedo_field
+from surefoot.config.base import ConfigError, read_text_file, safe_text
 
 SYNTHETIC_NOTE = (
     "SYNTHETIC images: rendered by surefoot from the run's truth terrain with a random "
     "albedo field and a camera model; not observations."
 )
+
+# images of more than this many pixels a side would need gigabytes of memory
+MAX_IMAGE_SIDE_PX = 6000
+# a run's terrain patch is 801 x 801 float64 (5 MB)
+MAX_NPZ_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,12 @@ class ImagingOptions:
             )
         if not 10.0 <= self.size_m <= 5000.0:
             raise ImageryInputError(f"--size: must be 10 to 5000 m (got {self.size_m})")
+        side_px = self.size_m / self.pixel_m
+        if side_px > MAX_IMAGE_SIDE_PX:
+            raise ImageryInputError(
+                f"--size / --pixel-scale: {side_px:.0f} pixels a side, more than the "
+                f"{MAX_IMAGE_SIDE_PX} allowed (use a larger --pixel-scale or a smaller --size)"
+            )
         if not 0.0 <= self.pointing_error_px <= 50.0:
             raise ImageryInputError(
                 f"--pointing-error: must be 0 to 50 pixels (got {self.pointing_error_px})"
@@ -128,18 +142,26 @@ def read_run(run_dir: str | Path) -> tuple[Touchdown, RunTerrain]:
     if not run_dir.is_dir():
         raise ImageryInputError(f"RUN_DIR: '{run_dir}' is not a directory")
     summary_path = run_dir / "summary.json"
+    if not summary_path.exists():
+        raise ImageryInputError(f"RUN_DIR: '{safe_text(summary_path)}' is missing")
     try:
-        summary = json.loads(summary_path.read_text())
-    except FileNotFoundError:
-        raise ImageryInputError(f"RUN_DIR: '{summary_path}' is missing") from None
-    except (OSError, ValueError) as exc:
-        raise ImageryInputError(f"RUN_DIR: '{summary_path}' is not valid JSON ({exc})") from None
+        summary = json.loads(read_text_file(summary_path, "RUN_DIR:", max_bytes=1 << 20))
+    except ConfigError as exc:
+        raise ImageryInputError(str(exc)) from None
+    except (ValueError, RecursionError) as exc:
+        raise ImageryInputError(
+            f"RUN_DIR: '{safe_text(summary_path)}' is not valid JSON ({safe_text(exc, 100)})"
+        ) from None
+    if not isinstance(summary, dict):
+        raise ImageryInputError(f"RUN_DIR: '{safe_text(summary_path)}' is not a JSON object")
     try:
         touchdown = Touchdown.from_summary(summary)
-    except ValueError as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise ImageryInputError(f"RUN_DIR: {exc}") from None
     npz_path = run_dir / "terrain_site.npz"
     where = f"RUN_DIR: '{npz_path}'"
+    if npz_path.exists() and npz_path.stat().st_size > MAX_NPZ_BYTES:
+        raise ImageryInputError(f"{where} is larger than {MAX_NPZ_BYTES} bytes")
     try:
         with np.load(npz_path, allow_pickle=False) as npz:
             missing = [k for k in ("height_m", "x0_m", "y0_m", "dx_m") if k not in npz.files]
@@ -151,8 +173,13 @@ def read_run(run_dir: str | Path) -> tuple[Touchdown, RunTerrain]:
             )
     except FileNotFoundError:
         raise ImageryInputError(f"{where} is missing") from None
-    except (OSError, ValueError, zipfile.BadZipFile, IndexError) as exc:
-        raise ImageryInputError(f"{where} is not a readable .npz ({exc})") from None
+    except (
+        OSError, ValueError, zipfile.BadZipFile, IndexError, EOFError, KeyError, TypeError,
+        zlib.error, struct.error, MemoryError, NotImplementedError, OverflowError,
+    ) as exc:
+        raise ImageryInputError(
+            f"{where} is not a readable .npz ({safe_text(' '.join(str(exc).split()), 100)})"
+        ) from None
     if height.ndim != 2 or min(height.shape) < 16 or not np.all(np.isfinite(height)):
         raise ImageryInputError(f"{where}: height_m must be a finite 2-D array, at least 16 x 16")
     if not (dx > 0.0 and math.isfinite(x0) and math.isfinite(y0)):
