@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def replay_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.replay_report import MODES, print_comparison, replay_figure
+    from surefoot.sim.compile_notice import compile_notice
     from surefoot.sim.runner import simulate
 
     base = load_scenario(args.name, [], args.seed)
@@ -33,7 +34,8 @@ def replay_command(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(args.name, [f"fsw.nav.rejection={m}"], args.seed) for m in MODES]
     console = Console()
     console.print(f"replaying [bold]{base.name}[/] with naive and robust rejection ...")
-    result = simulate(scenarios)
+    with compile_notice():
+        result = simulate(scenarios)
     assert result.telemetry is not None
     summaries = {m: result.summary(i) for i, m in enumerate(MODES)}
     tels = {m: result.telemetry[i] for i, m in enumerate(MODES)}

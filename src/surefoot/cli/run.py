@@ -29,13 +29,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.descent_report import descent_figure, print_summary
+    from surefoot.sim.compile_notice import compile_notice
     from surefoot.sim.output import write_run
     from surefoot.sim.runner import simulate
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
     console = Console()
     console.print(f"flying [bold]{scenario.name}[/] (seed {scenario.seed}) ...")
-    result = simulate(scenario)
+    with compile_notice():
+        result = simulate(scenario)
     out = args.out if args.out is not None else Path("out") / scenario.name
     paths = write_run(result, out)
     summary = result.summary(0)
