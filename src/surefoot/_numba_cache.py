@@ -26,6 +26,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from types import FunctionType
 
 # packages whose code is never imported by compiled code (layers contract)
 _NOT_COMPILED = ("campaign", "analysis", "cli")
@@ -94,3 +95,18 @@ def prune(
         except OSError:
             pass
     return removed
+
+
+def renamed(func: FunctionType, name: str) -> FunctionType:
+    """The same body under another name, to compile one function twice.
+
+    Numba names its on-disk cache file after the function's qualified name and
+    line, so two compilations of one Python function with different flags
+    (serial and parallel) share a cache entry and one silently replaces the
+    other (numba#6845). A renamed copy gets a cache file of its own.
+    """
+    code = func.__code__.replace(co_name=name, co_qualname=name)
+    clone = FunctionType(code, func.__globals__, name, func.__defaults__, func.__closure__)
+    clone.__qualname__ = name
+    clone.__doc__ = func.__doc__
+    return clone
