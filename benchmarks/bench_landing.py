@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from surefoot.config import load_scenario
+from surefoot.sim.compile_notice import kernels_cached
 from surefoot.sim.runner import simulate, terrain_for
 
 
@@ -43,6 +44,8 @@ def main() -> None:
     args = ap.parse_args()
     console = Console()
     s = load_scenario("default")
+    # a first landing of a minute means a compile: say whether the disk cache had the kernel
+    cached_before = kernels_cached(parallel=False)
 
     t0 = time.perf_counter()
     terrain_for(s)
@@ -91,6 +94,9 @@ def main() -> None:
     t.add_column("value", justify="right")
     t.add_row("terrain build, first in process", f"{t_terrain_first:.2f} s")
     t.add_row("first landing in process (kernel load/compile)", f"{t_warm:.2f} s")
+    cache_dir = os.environ.get("NUMBA_CACHE_DIR", "Numba's default")
+    t.add_row("  step kernel in the disk cache before it",
+              f"{'yes' if cached_before else 'no (compiled)'} ({cache_dir})")
     t.add_row("default landing, wall (median, with telemetry)", f"{wall:.3f} s")
     t.add_row("default landing, wall (median, no telemetry)", f"{np.median(walls_nt):.3f} s")
     t.add_row("flight time simulated", f"{flight:.1f} s ({steps:,.0f} steps)")

@@ -81,3 +81,15 @@ def test_run_writes_telemetry_summary_and_figure(tmp_path: Path,
     again = json.loads((tmp_path / "again" / "summary.json").read_text())
     for key in ("touchdown_vertical_speed_m_s", "touchdown_east_m", "propellant_left_kg"):
         assert again[key] == summary[key]
+
+
+def test_warmup_leaves_the_step_kernel_in_the_cache(capsys: pytest.CaptureFixture[str]) -> None:
+    from surefoot.sim.compile_notice import kernels_cached
+
+    assert main(["warmup"]) == 0
+    assert "flight kernels ready" in capsys.readouterr().out
+    code = "from surefoot.sim.compile_notice import kernels_cached; print(kernels_cached())"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300, check=True)
+    assert p.stdout.strip() == "True"
+    assert kernels_cached()

@@ -118,3 +118,13 @@ def test_filter_converges(campaign: dict) -> None:
     assert np.degrees(att) * 3600.0 < 30.0
     # ranges all the way down: the monitor never distrusts the altitude
     assert np.all(campaign["trusted"] == 1.0)
+
+
+def test_gate_thresholds_are_chi_square_quantiles() -> None:
+    """The gates come from scipy.special's inverse survival function; scipy.stats'
+    chi-square quantile is the independent reference."""
+    from surefoot.fsw.nav.gating import chi2_thresholds
+
+    for p in (0.5, 0.99, 0.9999, 0.999999999):
+        np.testing.assert_allclose(chi2_thresholds(p), [chi2.ppf(p, k) for k in (1, 2, 3)],
+                                   rtol=1e-12)

@@ -14,6 +14,11 @@ from rich.table import Table
 from surefoot.sim.telemetry import INDEX
 from surefoot.world.terrain import TerrainGrids
 
+# A panel of the descent figure is ~400 px wide: more points than a few per pixel
+# column, or image nodes than pixels, only cost drawing time.
+LINE_BUCKETS = 800
+IMAGE_MAX_PX = 400
+
 OUTCOME_STYLE = {
     "safe": "bold green",
     "hard": "bold yellow",
@@ -84,6 +89,33 @@ def print_summary(
     (console or Console()).print(summary_table(summary, limits))
 
 
+def envelope(x: np.ndarray, y: np.ndarray, buckets: int = LINE_BUCKETS
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the curve ``(x, y)`` that keep its drawn shape: the first, the last,
+    and the lowest and highest point of each of ``buckets`` consecutive slices, in
+    order. A line through them covers the same pixels as the full curve at a width
+    of ``buckets`` pixel columns or fewer (spikes included, unlike a plain stride)."""
+    n = y.shape[0]
+    if n <= 2 * buckets + 2:
+        return x, y
+    k = -(-n // buckets)
+    m = n // k * k
+    blocks = y[:m].reshape(-1, k)
+    base = np.arange(0, m, k)
+    idx = np.concatenate(
+        ([0], base + np.argmin(blocks, axis=1), base + np.argmax(blocks, axis=1),
+         np.arange(m, n), [n - 1])
+    )
+    idx = np.unique(idx)
+    return x[idx], y[idx]
+
+
+def _thin_image(h: np.ndarray, max_px: int = IMAGE_MAX_PX) -> tuple[np.ndarray, int]:
+    """Every ``s``-th node of a height grid so that neither side exceeds ``max_px``."""
+    s = max(1, -(-max(h.shape) // max_px))
+    return h[::s, ::s], s
+
+
 def descent_figure(
     telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str, Any], path: Path
 ) -> Path:
@@ -106,8 +138,16 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     t = tel[:, INDEX["t"]]
     col = lambda name: tel[:, INDEX[name]]  # noqa: E731
     v_h = np.hypot(col("v_east"), col("v_north"))
-    fig = Figure(figsize=(15, 10), layout="constrained")
-    gs = fig.add_gridspec(3, 3)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def plot(ax, xs, ys, *args, **kwargs):  # noqa: ANN001, ANN202
+        return ax.plot(*envelope(xs, ys), *args, **kwargs)
+
+    # a fixed layout: a constrained-layout pass measures every tick label twice
+    fig = Figure(figsize=(15, 10))
+    FigureCanvasAgg(fig)
+    gs = fig.add_gridspec(3, 3, left=0.05, right=0.95, bottom=0.055, top=0.93,
+                          wspace=0.42, hspace=0.33)
     title = (
         f"{summary['scenario']} seed {summary['seed']}: {summary['outcome']}, "
         f"touchdown {_fmt(summary['touchdown_vertical_speed_m_s'], 'm/s')} vertical, "
@@ -117,7 +157,7 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     fig.suptitle(title)
 
     ax = fig.add_subplot(gs[0, 0])
-    ax.plot(t, col("altitude") / 1e3, label="above terrain")
+    plot(ax, t, col("altitude") / 1e3, label="above terrain")
     ax.set_ylabel("altitude (km)")
     ax.set_xlabel("time (s)")
     ax.grid(alpha=0.3)
@@ -128,8 +168,8 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
             ax.text(t[k], ax.get_ylim()[1] * 0.9, name, rotation=90, va="top", fontsize=8)
 
     ax = fig.add_subplot(gs[0, 1])
-    ax.plot(t, v_h, label="horizontal")
-    ax.plot(t, -col("v_up"), label="descent rate (site up)")
+    plot(ax, t, v_h, label="horizontal")
+    plot(ax, t, -col("v_up"), label="descent rate (site up)")
     ax.set_yscale("symlog", linthresh=10)
     ax.set_ylabel("speed relative to surface (m/s)")
     ax.set_xlabel("time (s)")
@@ -137,8 +177,9 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     ax.grid(alpha=0.3)
 
     ax = fig.add_subplot(gs[0, 2])
-    ax.plot(t, col("throttle") * 100, label="delivered")
-    ax.plot(
+    plot(ax, t, col("throttle") * 100, label="delivered")
+    plot(
+        ax,
         t,
         col("thrust_cmd") / max(col("thrust").max(), 1e-9) * col("throttle").max() * 100,
         lw=0.6,
@@ -151,19 +192,20 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     ax.grid(alpha=0.3)
 
     ax = fig.add_subplot(gs[1, 0])
-    ax.plot(t, col("mass"), label="total")
-    ax.plot(t, col("propellant"), label="propellant")
+    plot(ax, t, col("mass"), label="total")
+    plot(ax, t, col("propellant"), label="propellant")
     ax.set_ylabel("mass (kg)")
     ax.set_xlabel("time (s)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
 
     ax = fig.add_subplot(gs[1, 1])
-    ax.plot(t, col("tilt"), label="thrust axis from site vertical")
+    plot(ax, t, col("tilt"), label="thrust axis from site vertical")
     ax.set_ylabel("tilt (deg)")
     ax.set_xlabel("time (s)")
     ax2 = ax.twinx()
-    ax2.plot(
+    plot(
+        ax2,
         t,
         np.linalg.norm(
             tel[:, [INDEX["omega_body_x"], INDEX["omega_body_y"], INDEX["omega_body_z"]]], axis=1
@@ -181,8 +223,9 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     dist = -np.hypot(x, y) / 1e3
     h_terr = terrain.height(x, y)
     h_lander = h_terr + col("altitude")
-    ax.fill_between(dist, h_terr.min() - 200, h_terr, color="0.6", label="terrain under track")
-    ax.plot(dist, h_lander, color="C0", label="lander")
+    ax.fill_between(*envelope(dist, h_terr), h_terr.min() - 200, color="0.6",
+                    label="terrain under track")
+    plot(ax, dist, h_lander, color="C0", label="lander")
     ax.set_xlabel("distance to target (km)")
     ax.set_ylabel("height above mean sphere (m)")
     ax.legend(fontsize=8)
@@ -194,11 +237,13 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     ):
         ax = fig.add_subplot(gs[2, j])
         x0, y0, dx, h = terrain.level(lev)
+        h, stride = _thin_image(h)
         ny, nx = h.shape
-        ext = [x0, x0 + dx * (nx - 1), y0, y0 + dx * (ny - 1)]
-        im = ax.imshow(h, origin="lower", extent=ext, cmap="gray")
+        ext = [x0, x0 + dx * stride * (nx - 1), y0, y0 + dx * stride * (ny - 1)]
+        im = ax.imshow(h, origin="lower", extent=ext, cmap="gray", interpolation="nearest")
         sel = (x >= ext[0]) & (x <= ext[1]) & (y >= ext[2]) & (y <= ext[3])
-        ax.plot(x[sel], y[sel], color="C1", lw=1.2, label="ground track")
+        every = max(1, int(sel.sum()) // 2000)  # a smooth path: a stride keeps its shape
+        ax.plot(x[sel][::every], y[sel][::every], color="C1", lw=1.2, label="ground track")
         ax.plot(0, 0, "c+", ms=12, mew=2, label="target")
         te, tn = summary["touchdown_east_m"], summary["touchdown_north_m"]
         if math.isfinite(te):
@@ -211,12 +256,12 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
 
     ax = fig.add_subplot(gs[2, 2])
     last = t >= t[-1] - 120.0
-    ax.plot(t[last], col("altitude")[last], label="altitude")
+    plot(ax, t[last], col("altitude")[last], label="altitude")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("altitude (m), last 2 min")
     ax2 = ax.twinx()
-    ax2.plot(t[last], col("v_up")[last], color="C2", label="vertical speed")
-    ax2.plot(t[last], v_h[last], color="C3", label="horizontal speed")
+    plot(ax2, t[last], col("v_up")[last], color="C2", label="vertical speed")
+    plot(ax2, t[last], v_h[last], color="C3", label="horizontal speed")
     ax2.set_ylabel("speed (m/s)")
     ax2.legend(fontsize=7, loc="upper right")
     ax.grid(alpha=0.3)

@@ -1,14 +1,16 @@
-"""Command line: ``surefoot run | scenarios | guidance | imagery | campaign | replay``.
+"""Command line: ``surefoot run | scenarios | warmup | guidance | imagery | campaign | replay``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;
 - ``scenarios`` (:mod:`surefoot.cli.run`): list the built-in scenarios;
+- ``warmup`` (:mod:`surefoot.cli.run`): compile the flight kernels into the cache;
 - ``guidance solve`` (:mod:`surefoot.cli.guidance`): a fuel-optimal convex descent;
 - ``imagery [render]`` / ``imagery detect`` (:mod:`surefoot.cli.imagery`):
   synthetic orbital images of a run's site, and change detection;
 - ``campaign`` / ``campaign report`` / ``campaign rerun``
   (:mod:`surefoot.cli.campaign`): Monte Carlo campaigns;
-- ``replay`` (:mod:`surefoot.cli.replay`): a mission with naive and robust rejection.
+- ``replay`` (:mod:`surefoot.cli.replay`): a mission with naive and robust rejection
+  (and the recommended sensors, where the mission has a variant with them).
 
 ``run``, ``replay`` and ``campaign rerun`` are shells over the Python API
 (:mod:`surefoot.api`). Every subcommand module offers ``register(subparsers)``;

@@ -15,6 +15,7 @@ stored results stay); Ctrl-C exits with status 130 (resume later).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -179,6 +180,7 @@ def fly_command(args: argparse.Namespace) -> int:
     )
     from surefoot.campaign.stats import clopper_pearson
     from surefoot.campaign.store import CampaignError, CampaignStore
+    from surefoot.sim.compile_notice import compile_notice
 
     runs = _int(args.runs, "--runs", 1)
     workers = _int(args.workers, "--workers", 1)
@@ -231,7 +233,11 @@ def fly_command(args: argparse.Namespace) -> int:
                 f"flying {prepared.pending} runs in {len(prepared.batches)} batches on "
                 f"{term(backend.description)}"
             )
-            result = _fly_with_progress(prepared, backend, console, execute_campaign)
+            # the workers compile (they fly on the serial kernel); this process only says
+            # so, and knows nothing of a remote cluster's cache
+            local = args.dask is None or args.dask == "local"
+            with compile_notice(record=False) if local else contextlib.nullcontext():
+                result = _fly_with_progress(prepared, backend, console, execute_campaign)
         except KeyboardInterrupt:
             backend.close(abort=True)
             from surefoot.campaign.rows import result_schema
@@ -362,13 +368,15 @@ def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) ->
     from surefoot.analysis.descent_report import print_summary
     from surefoot.api import Landing
     from surefoot.campaign.replay import rerun
+    from surefoot.sim.compile_notice import compile_notice
 
     _check_text_path(root, "DIR")
     folder = out if out is not None else Path(root) / "reruns" / f"run-{run_index:06d}"
     check_output_dir(folder, "--out")
     console = Console()
     console.print(f"re-flying run {run_index} of {term(root)} ...")
-    r = rerun(root, run_index)
+    with compile_notice():
+        r = rerun(root, run_index)
     landing = Landing(r.scenario, r.result)
     paths = landing.save(folder, figures=figure)
     print_summary({**landing.summary, "scenario": term(landing.summary["scenario"])},

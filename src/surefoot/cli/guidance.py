@@ -13,7 +13,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,8 +26,9 @@ from surefoot.config.guidance_problem import (
     load_guidance_problem,
 )
 from surefoot.config.loader import ConfigError
-from surefoot.fsw.guidance.convex.gfold import SearchSettings, solve
-from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution
+
+if TYPE_CHECKING:  # the solver imports cvxpy (seconds): only when a problem is solved
+    from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution
 
 
 def register(subparsers: Any) -> None:
@@ -103,6 +104,9 @@ def handler(args: argparse.Namespace) -> int:
     """Run ``guidance solve``; returns the exit status."""
     if args.plot:
         check_output_file(Path(args.plot), "--plot", FIGURE_SUFFIXES)
+    from surefoot.fsw.guidance.convex.gfold import SearchSettings, solve
+    from surefoot.fsw.guidance.convex.problem import DescentProblem
+
     cfg = _with_overrides(load_guidance_problem(args.problem), args)
     if not cfg.name:
         cfg = cfg.model_copy(update={"name": Path(args.problem).stem})

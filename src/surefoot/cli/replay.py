@@ -26,13 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def replay_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.replay_report import print_comparison
     from surefoot.api import replay
+    from surefoot.sim.compile_notice import compile_notice
 
     base = load_scenario(args.name, [], args.seed)
     out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
     check_output_dir(out, "--out")
     console = Console()
     console.print(f"replaying [bold]{term(base.name)}[/] ...")
-    r = replay(base)
+    with compile_notice():
+        r = replay(base)
     print_comparison(term(r.name), r.summaries, r.telemetry_rows(), console)
     paths = r.save(out)
     for label, path in paths.items():

@@ -27,17 +27,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("scenarios", help="list the built-in scenarios")
     s.set_defaults(func=scenarios_command)
 
+    w = sub.add_parser("warmup", help="compile the flight kernels into the cache now "
+                       "(the first landing then takes seconds)")
+    w.add_argument("--batch", action="store_true",
+                   help="also the multi-threaded kernel that large batches use")
+    w.set_defaults(func=warmup_command)
+
 
 def run_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.descent_report import print_summary
     from surefoot.api import run
+    from surefoot.sim.compile_notice import compile_notice
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
     out = args.out if args.out is not None else Path("out") / folder_name(scenario.name)
     check_output_dir(out, "--out")
     console = Console()
     console.print(f"flying [bold]{term(scenario.name)}[/] (seed {scenario.seed}) ...")
-    landing = run(scenario)
+    with compile_notice():
+        landing = run(scenario)
     paths = landing.save(out, figures=not args.no_figure)
     print_summary({**landing.summary, "scenario": term(landing.summary["scenario"])},
                   scenario.touchdown.model_dump(), console)
@@ -53,4 +61,33 @@ def scenarios_command(args: argparse.Namespace) -> int:
         if len(desc) > 90:
             desc = desc[:87] + "..."
         print(f"{name:<20} {desc}")
+    return 0
+
+
+def warmup_command(args: argparse.Namespace) -> int:
+    """Fly a short landing (and a hazard scan, and with --batch a batch) to fill the cache."""
+    import time
+
+    import numba
+    import numpy as np
+
+    from surefoot.sensors.hazard_lidar import HazardLidarParams, scan
+    from surefoot.sim.compile_notice import compile_notice, kernels_cached
+    from surefoot.sim.runner import simulate
+
+    console = Console()
+    short = load_scenario(None, ["initial.altitude_m=3000", "initial.uprange_km=20"])
+    t0 = time.perf_counter()
+    with compile_notice():
+        terrain = simulate(short, telemetry=False).terrain
+        down = np.array([0.0, 1.0, 0.0, 0.0])  # boresight to ENU -z
+        scan(terrain, np.array([0.0, 0.0, 500.0]), down, HazardLidarParams(rows=8, cols=8), 0, 0)
+    if args.batch:
+        threads = numba.get_num_threads()
+        if threads > 1 and not kernels_cached(parallel=True):
+            # the batch step runs multi-threaded from 4 landers per thread (sim.runner)
+            seeds = [short.model_copy(update={"seed": k}) for k in range(4 * threads)]
+            with compile_notice(parallel=True):
+                simulate(seeds, telemetry=False)
+    console.print(f"flight kernels ready ({time.perf_counter() - t0:.1f} s)")
     return 0

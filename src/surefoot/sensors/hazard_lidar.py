@@ -22,7 +22,9 @@ normal; beams outside ``[min_range, max_range]`` or dropped (probability
 ``dropout``) are invalid. Noise is keyed by (run seed,
 ``STREAM_HAZARD_LIDAR``, simulation step of the scan, beam index), so a scan
 replays bit for bit. One scan is a few tens of thousands of rays: it runs
-between simulation steps (once or twice per landing), one lander at a time.
+between simulation steps (once or twice per landing), one lander at a time,
+its beams spread over the threads Numba is given (each beam's arithmetic is
+the same on any thread, so the scan is identical to a serial one).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from surefoot._numba_cache import renamed
 from surefoot.config.hda import HazardLidarConfig
 from surefoot.math.height_grid import raycast
 from surefoot.math.quaternion import dcm_to_quat, quat_mul, quat_to_dcm
@@ -168,8 +171,7 @@ def subray_offsets(params: HazardLidarParams) -> np.ndarray:
     return out[: (s if params.divergence_rad > 0.0 else 1)]
 
 
-@njit(cache=True)
-def _scan_kernel(
+def _scan_body(
     origin_mcmf: np.ndarray,
     c_mcmf_sensor: np.ndarray,
     dirs_sensor: np.ndarray,
@@ -192,9 +194,7 @@ def _scan_kernel(
     need = (n_sub + 1) // 2
     # cast a little past max range so that a footprint straddling it still averages
     cast_max = max_range_m * 1.01 + 1.0
-    d_sub = np.empty(3)
-    d_mcmf = np.empty(3)
-    for k in range(dirs_sensor.shape[0]):
+    for k in prange(dirs_sensor.shape[0]):
         out_range[k] = np.nan
         if dropout > 0.0 and uniform(seed, STREAM_HAZARD_LIDAR, step, _IX_DROPOUT + k) < dropout:
             continue
@@ -213,6 +213,8 @@ def _scan_kernel(
         wz = d0[0] * uy - d0[1] * ux
         total = 0.0
         hits = 0
+        d_sub = np.empty(3)  # per beam: beams run on different threads
+        d_mcmf = np.empty(3)
         for s in range(n_sub):
             a = offsets[s, 0]
             b = offsets[s, 1]
@@ -250,6 +252,14 @@ def _scan_kernel(
         out_range[k] = rho
 
 
+# One body, two compilations (as the batch step): beams over threads, and a serial
+# twin that the tests hold the parallel one to.
+_scan_kernel_serial = njit(cache=True)(renamed(_scan_body, "_scan_kernel_serial"))
+_scan_kernel_parallel = njit(cache=True, parallel=True)(
+    renamed(_scan_body, "_scan_kernel_parallel")
+)
+
+
 def scan(
     grids: TerrainGrids,
     r_sensor_enu: np.ndarray,
@@ -258,6 +268,7 @@ def scan(
     seed: int,
     step: int,
     dirs_sensor: np.ndarray | None = None,
+    parallel: bool = True,
 ) -> HazardLidarScan:
     """Scan the truth terrain from a sensor pose in the site ENU frame.
 
@@ -275,6 +286,8 @@ def scan(
         Run seed and the simulation step of the scan (the noise key).
     dirs_sensor : (K, 3) float64, optional
         Beam directions (unit, sensor frame); default :func:`scan_pattern`.
+    parallel : bool
+        Spread the beams over Numba's threads (the same result as ``False``).
 
     Returns
     -------
@@ -291,7 +304,8 @@ def scan(
     origin_mcmf = c_enu_mcmf.T @ (r + np.array([0.0, 0.0, grids.radius_ref_m]))
     c_mcmf_sensor = np.ascontiguousarray(c_enu_mcmf.T @ quat_to_dcm(q / np.linalg.norm(q)))
     rng = np.empty(dirs.shape[0])
-    _scan_kernel(
+    kernel = _scan_kernel_parallel if parallel else _scan_kernel_serial
+    kernel(
         origin_mcmf,
         c_mcmf_sensor,
         dirs,

@@ -96,8 +96,9 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
     h = result.terrain.sample_grid(x0, y0, SITE_PATCH_SPACING_M, n, n)
 
     def _save(p: Path) -> None:
+        # uncompressed: zlib took a quarter of a second of every run to save 6 % of 5 MB
         with open(p, "wb") as f:
-            np.savez_compressed(f, height_m=h, x0_m=x0, y0_m=y0, dx_m=SITE_PATCH_SPACING_M)
+            np.savez(f, height_m=h, x0_m=x0, y0_m=y0, dx_m=SITE_PATCH_SPACING_M)
 
     atomic_write(paths["terrain_site"], _save)
     return paths

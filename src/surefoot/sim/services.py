@@ -12,6 +12,7 @@ whatever else is in its batch, so batch and single runs stay identical.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,6 @@ from surefoot.fsw.executive import (
     REQ_CONVEX_SOLVE,
     REQ_HAZARD_SCAN,
 )
-from surefoot.fsw.guidance.convex.inflight import answer_request
-from surefoot.fsw.guidance.convex.socp import SOCPCache
 from surefoot.fsw.guidance.convex.table import CV_N_CONIC, CV_N_FAIL, CV_N_OK
 from surefoot.fsw.hda.inflight import answer_scan, lidar_pointing_body
 from surefoot.math.quaternion import dcm_to_quat
@@ -33,24 +32,34 @@ from surefoot.sensors import hazard_lidar
 
 if TYPE_CHECKING:
     from surefoot.config.schema import Scenario
+    from surefoot.fsw.guidance.convex.socp import SOCPCache
     from surefoot.sim.setup import BatchArrays
     from surefoot.world.terrain import TerrainGrids
 
 Handler = Callable[["BatchArrays", "TerrainGrids", "list[Scenario]", np.ndarray], None]
 
-# compiled guidance problems, shared by every lander this process flies (each solve
-# factorises afresh, so sharing changes speed only, never a result)
-_CONVEX_CACHE = SOCPCache(max_size=8)
+
+@functools.cache
+def _convex_cache() -> SOCPCache:
+    """Compiled guidance problems, shared by every lander this process flies (each
+    solve factorises afresh, so sharing changes speed only, never a result). Built
+    on the first solve: the solver imports cvxpy, seconds a landing without convex
+    guidance should not pay."""
+    from surefoot.fsw.guidance.convex.socp import SOCPCache
+
+    return SOCPCache(max_size=8)
 
 
 def serve_convex(
     b: BatchArrays, terrain: TerrainGrids, scenarios: list[Scenario], idx: np.ndarray
 ) -> None:
     """Convex guidance solves, from each lander's flight-software rows only."""
+    from surefoot.fsw.guidance.convex.inflight import answer_request
+
     del terrain  # flight software: the truth is not an input
     for i in idx:
         cfg = scenarios[i].fsw.guidance.convex
-        out = answer_request(b.nav[i], b.fs[i], b.fp[i], cfg, _CONVEX_CACHE)
+        out = answer_request(b.nav[i], b.fs[i], b.fp[i], cfg, _convex_cache())
         b.events[i].append(out.event)
         b.fs[i, FS_REQUEST] = float(int(b.fs[i, FS_REQUEST]) & ~REQ_CONVEX_SOLVE)
 

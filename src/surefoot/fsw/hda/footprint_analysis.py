@@ -39,7 +39,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import fftconvolve
 
 from surefoot.fsw.hda.elevation_map import ElevationMap
 
@@ -117,6 +116,8 @@ def analyse_footprints(emap: ElevationMap, footprint_radius_m: float) -> Footpri
     sig = np.where(obs, np.maximum(emap.sigma_noise_m, _SIGMA_WEIGHT_MIN_M), np.inf)
     sig_ref = float(np.median(sig[obs])) if np.any(obs) else 1.0
     w = np.where(obs, (sig_ref / sig) ** 2, 0.0)
+
+    from scipy.signal import fftconvolve  # only when a hazard map is built (slow import)
 
     def disk_sum(img: np.ndarray) -> np.ndarray:
         return fftconvolve(img, disk, mode="same")

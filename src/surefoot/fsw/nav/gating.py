@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from scipy.stats import chi2
+from scipy.special import chdtri
 
 REJECT = 0
 ACCEPT = 1
@@ -27,11 +27,16 @@ REINIT = 3
 
 
 def chi2_thresholds(probability: float) -> tuple[float, float, float]:
-    """Chi-square gate thresholds for 1, 2 and 3 degrees of freedom at ``probability``."""
+    """Chi-square gate thresholds for 1, 2 and 3 degrees of freedom at ``probability``.
+
+    The inverse survival function ``chdtri`` (what ``scipy.stats.chi2.ppf``
+    evaluates), from ``scipy.special``: importing ``scipy.stats`` costs about a
+    second at start-up.
+    """
     return (
-        float(chi2.ppf(probability, 1)),
-        float(chi2.ppf(probability, 2)),
-        float(chi2.ppf(probability, 3)),
+        float(chdtri(1, 1.0 - probability)),
+        float(chdtri(2, 1.0 - probability)),
+        float(chdtri(3, 1.0 - probability)),
     )
 
 

@@ -1,0 +1,102 @@
+"""Say so when a run is about to compile the flight kernels.
+
+A fresh install (or an edit below ``campaign``, see ``surefoot._numba_cache``)
+compiles the batch step before the first landing: a minute or more behind a
+line that otherwise says only "flying ...". :func:`kernels_cached` asks
+Numba's on-disk index whether the step kernel of this source and this CPU is
+there; :func:`compile_notice` prints one line to stderr when it is not, and
+records how long the compile took so the next notice can say it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+
+from surefoot import _numba_cache
+
+# Measured on the 2-core development machine (all kernels of one landing, quiet
+# machine); used until this machine has measured its own.
+DEFAULT_COMPILE_S = 70.0
+
+
+def _kernel(parallel: bool):  # noqa: ANN202
+    from surefoot.sim.kernel import run_segment_parallel, run_segment_serial
+
+    return run_segment_parallel if parallel else run_segment_serial
+
+
+def kernels_cached(parallel: bool = False) -> bool:
+    """True if the batch step (serial or parallel) will load from Numba's disk cache.
+
+    Reads the kernel's cache index the way Numba does (version, source stamp)
+    and looks for an entry compiled from this bytecode for this CPU. When
+    Numba's internals cannot be read, says True: no notice beats a wrong one.
+    """
+    disp = _kernel(parallel)
+    if disp.signatures:  # already compiled or loaded in this process
+        return True
+    try:
+        index = disp._cache._cache_file._load_index()
+        magic = disp.targetctx.codegen().magic_tuple()
+        code = hashlib.sha256(disp.py_func.__code__.co_code).hexdigest()
+        return any(key[1] == magic and key[2][0] == code for key in index)
+    except Exception:  # noqa: BLE001 - private Numba API: fail quiet
+        return True
+
+
+def _times_path() -> Path:
+    return _numba_cache.cache_root() / "compile_seconds.json"
+
+
+def expected_compile_s(parallel: bool = False) -> float:
+    """Seconds the last compile of this kind took on this machine (or the default)."""
+    try:
+        data = json.loads(_times_path().read_text())
+        return float(data["parallel" if parallel else "serial"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_COMPILE_S
+
+
+def _record(parallel: bool, seconds: float) -> None:
+    path = _times_path()
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data["parallel" if parallel else "serial"] = round(seconds, 1)
+        tmp = path.with_suffix(f".{time.monotonic_ns()}.tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(path)
+    except (OSError, ValueError):
+        pass  # an estimate only
+
+
+@contextlib.contextmanager
+def compile_notice(
+    parallel: bool = False, console: Console | None = None, record: bool = True
+) -> Iterator[bool]:
+    """Around the first landing of a process: announce a compile if one is coming.
+
+    Yields whether the kernels had to be compiled. With ``record`` the elapsed
+    time of the block is kept as the next estimate, so keep such a block to
+    the run whose first call compiles (a landing flies in about a second).
+    """
+    if kernels_cached(parallel):
+        yield False
+        return
+    console = console or Console(stderr=True)
+    est = expected_compile_s(parallel)
+    console.print(
+        f"compiling flight kernels once (about {est:.0f} s; cached for later runs) ...",
+        style="yellow",
+        highlight=False,
+    )
+    t0 = time.perf_counter()
+    yield True
+    if record:
+        _record(parallel, time.perf_counter() - t0)

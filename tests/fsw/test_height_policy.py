@@ -1,0 +1,131 @@
+"""The untrusted-height policy: wait while the propellant allows, never climb, then commit.
+
+HAKUTO-R M1 hovered on a wrong height until its tanks ran dry; an IM-1-like
+run whose height estimate was kilometres low climbed while it believed it
+descended. The policy (``fsw.executive._height_policy``) bounds the vertical
+command from the propellant budget; these tests check its rules against the
+physics they come from: hovering costs ``m g / (Isp g0)`` (rocket equation at
+thrust = weight), stopping from ``v`` within ``h`` takes ``v^2 / (2 h)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from surefoot.config.loader import load_scenario
+from surefoot.fsw.executive import (
+    FP_GM,
+    FP_ISP,
+    FP_MAX_THRUST,
+    FP_RADIUS,
+    FP_TERM_GAIN,
+    FP_TERM_RATE,
+    FP_UNTRUSTED_VMAX,
+    FS_MPROP,
+    G0_M_S2,
+    N_FS,
+    RX_ALT_UNTRUSTED,
+    RX_COMMIT,
+    RX_REJOIN,
+    UNTRUSTED_BUDGET_FACTOR,
+    UNTRUSTED_COMMIT_MARGIN,
+    _height_policy,
+    fsw_params,
+)
+
+
+@pytest.fixture(scope="module")
+def fp() -> np.ndarray:
+    s = load_scenario("im-1")
+    return fsw_params(s.fsw, site_lat_rad=0.3, approach_azimuth_rad=1.5, target_height_m=0.0,
+                      dt_control_s=0.1)
+
+
+def _policy(fp: np.ndarray, prop: float, h: float, sigma: float, v_up: float, a_up: float,
+            trusted: bool = False, flags: int = 0) -> tuple[float, int]:
+    fs = np.zeros(N_FS)
+    fs[FS_MPROP] = prop
+    rn = fp[FP_RADIUS] + h
+    a_g = np.array([0.0, 0.0, a_up])
+    vg = np.array([0.0, 0.0, v_up])
+    rg = np.array([0.0, 0.0, h])
+    out, flags = _height_policy(fs, fp, rg, vg, rn, a_g, flags, 1.0 if trusted else 0.0, sigma)
+    return float(out[2]), int(flags)
+
+
+def _v_need(fp: np.ndarray, prop: float, h: float, sigma: float, v_up: float) -> float:
+    m = 340.0 + prop
+    g = fp[FP_GM] / (fp[FP_RADIUS] + h) ** 2
+    ve = fp[FP_ISP] * G0_M_S2
+    a_brake = 0.5 * (fp[FP_MAX_THRUST] / m - g)
+    v_stop = np.sqrt(2 * a_brake * max(h - 3 * sigma, 0.0)) + fp[FP_TERM_RATE]
+    brake = m * (1 - np.exp(-(abs(v_up) + v_stop) / ve))
+    return (h + 3 * sigma) * (m * g / ve) / (prop - brake)
+
+
+def test_with_propellant_to_spare_it_waits_at_the_configured_rate_and_never_climbs(
+    fp: np.ndarray,
+) -> None:
+    kv = fp[FP_TERM_GAIN]
+    vmax = fp[FP_UNTRUSTED_VMAX]
+    # descending faster than the configured rate: braked back to it
+    a, flags = _policy(fp, prop=500.0, h=5000.0, sigma=100.0, v_up=-30.0, a_up=-1.0)
+    assert a == pytest.approx(kv * (-vmax + 30.0))
+    assert flags & RX_ALT_UNTRUSTED and flags & RX_REJOIN and not flags & RX_COMMIT
+    # climbing: pushed back down to a hover, whatever guidance asked
+    a, flags = _policy(fp, prop=500.0, h=5000.0, sigma=100.0, v_up=2.0, a_up=0.5)
+    assert a == pytest.approx(-kv * 2.0)
+    assert not flags & RX_COMMIT
+
+
+def test_when_the_budget_is_spent_it_commits_to_the_rate_the_propellant_needs(
+    fp: np.ndarray,
+) -> None:
+    """Little propellant, 3 sigma reaching the ground (no safe stopping rate): the floor is
+    the margin times the least rate that reaches the ground before the tanks run dry."""
+    prop, h, sigma = 60.0, 4000.0, 1400.0
+    a, flags = _policy(fp, prop=prop, h=h, sigma=sigma, v_up=-1.0, a_up=0.0)
+    assert flags & RX_COMMIT
+    floor = UNTRUSTED_COMMIT_MARGIN * _v_need(fp, prop, h, sigma, -1.0)
+    assert floor > fp[FP_TERM_RATE] + 5.0  # far above a terminal rate: it goes down
+    assert a == pytest.approx(fp[FP_TERM_GAIN] * (-floor + 1.0))
+    # the floor gets the lander down with propellant left: time x hover flow < propellant
+    m = 340.0 + prop
+    g = fp[FP_GM] / (fp[FP_RADIUS] + h) ** 2
+    assert (h + 3 * sigma) / floor * m * g / (fp[FP_ISP] * G0_M_S2) < prop
+
+
+def test_budget_boundary_follows_the_commit_cost(fp: np.ndarray) -> None:
+    """Just above 1.5x the cost of committing it waits; just below it commits."""
+    h, sigma, v_up = 3000.0, 50.0, -5.0
+
+    def cost(prop: float) -> float:
+        m = 340.0 + prop
+        g = fp[FP_GM] / (fp[FP_RADIUS] + h) ** 2
+        ve = fp[FP_ISP] * G0_M_S2
+        v_stop = np.sqrt((fp[FP_MAX_THRUST] / m - g) * (h - 3 * sigma)) + fp[FP_TERM_RATE]
+        brake = m * (1 - np.exp(-(abs(v_up) + v_stop) / ve))
+        return m * g / ve * (h + 3 * sigma) / v_stop + brake
+
+    props = np.linspace(5.0, 200.0, 400)
+    ratio = np.array([p / cost(p) for p in props])
+    k = int(np.argmax(ratio > UNTRUSTED_BUDGET_FACTOR))
+    _, above = _policy(fp, prop=props[k + 1], h=h, sigma=sigma, v_up=v_up, a_up=0.0)
+    _, below = _policy(fp, prop=props[k - 2], h=h, sigma=sigma, v_up=v_up, a_up=0.0)
+    assert not above & RX_COMMIT
+    assert below & RX_COMMIT
+
+
+def test_after_trust_returns_the_descent_stays_within_stopping_distance(fp: np.ndarray) -> None:
+    h, sigma, prop = 1000.0, 10.0, 200.0
+    m = 340.0 + prop
+    g = fp[FP_GM] / (fp[FP_RADIUS] + h) ** 2
+    v_stop = np.sqrt((fp[FP_MAX_THRUST] / m - g) * (h - 3 * sigma)) + fp[FP_TERM_RATE]
+    a, flags = _policy(fp, prop=prop, h=h, sigma=sigma, v_up=-(v_stop + 20.0), a_up=-2.0,
+                       trusted=True, flags=RX_REJOIN)
+    assert a == pytest.approx(fp[FP_TERM_GAIN] * 20.0)
+    # within the stopping distance: guidance's command is left alone
+    a, _ = _policy(fp, prop=prop, h=h, sigma=sigma, v_up=-(v_stop - 5.0), a_up=-0.3,
+                   trusted=True, flags=RX_REJOIN)
+    assert a == -0.3

@@ -1,0 +1,53 @@
+"""A run that must compile the flight kernels says so; a warm cache is found again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from surefoot.config import load_scenario
+from surefoot.sim import compile_notice as cn
+from surefoot.sim.runner import simulate
+
+
+def _cached_in_fresh_process(env: dict[str, str]) -> str:
+    code = "from surefoot.sim.compile_notice import kernels_cached; print(kernels_cached())"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env=env, timeout=300, check=True)
+    return p.stdout.strip()
+
+
+def test_a_flown_kernel_is_found_by_the_next_process(tmp_path: Path) -> None:
+    simulate(load_scenario("default", ["initial.altitude_m=3000", "initial.uprange_km=20"]),
+             telemetry=False)
+    env = dict(os.environ)
+    # the folder this process compiled into (set by surefoot._numba_cache)
+    env["NUMBA_CACHE_DIR"] = os.environ["NUMBA_CACHE_DIR"]
+    assert _cached_in_fresh_process(env) == "True"
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "empty")
+    assert _cached_in_fresh_process(env) == "False"
+
+
+def test_notice_only_when_compiling(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "surefoot" / "numba").mkdir(parents=True)
+    console = Console(record=True, width=200)
+
+    monkeypatch.setattr(cn, "kernels_cached", lambda parallel=False: True)
+    with cn.compile_notice(console=console) as compiling:
+        assert compiling is False
+    assert console.export_text() == ""
+
+    monkeypatch.setattr(cn, "kernels_cached", lambda parallel=False: False)
+    with cn.compile_notice(console=console) as compiling:
+        assert compiling is True
+    text = console.export_text()
+    assert "compiling flight kernels once" in text
+    assert f"about {cn.DEFAULT_COMPILE_S:.0f} s" in text
+    # the next notice quotes what this machine measured
+    assert cn.expected_compile_s() < 5.0
