@@ -57,7 +57,8 @@ class MoonConfig(_Strict):
     GRGM1200A (Goossens et al. 2016): normalised C20 = -9.0881e-5, so
     J2 = -sqrt(5) C20 = 2.0322e-4 at R = 1738.0 km."""
 
-    gm_m3_s2: float = Field(4.9028e12, ge=1e9, le=1e15)
+    # > 0 down to 1e-30: physics tests fly in a gravity-free world
+    gm_m3_s2: float = Field(4.9028e12, gt=0.0, le=1e15)
     radius_m: float = Field(1_737_400.0, ge=1e5, le=1e8)
     j2: float = Field(2.0322e-4, ge=0.0, le=1e-2)
     j2_reference_radius_m: float = Field(1_738_000.0, ge=1e5, le=1e8)
