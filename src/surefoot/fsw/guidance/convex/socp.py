@@ -54,9 +54,28 @@ from cvxpy.reductions.solvers.conic_solvers.conic_solver import ConicSolver
 
 from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution, Status
 
-Mode = Literal["min_fuel", "min_landing_error", "min_fuel_within"]
+Mode = Literal[
+    "min_fuel", "min_landing_error", "min_fuel_within", "relaxed_fuel", "relaxed_error"
+]
 """``min_fuel``: land at the target; ``min_landing_error``: minimise the horizontal miss;
-``min_fuel_within``: minimum fuel with the horizontal miss bounded (G-FOLD stage 2)."""
+``min_fuel_within``: minimum fuel with the horizontal miss bounded (G-FOLD stage 2);
+``relaxed_fuel``: minimum fuel plus a penalty on the terminal defect (horizontal miss,
+height and velocity error), so it has a solution at every time of flight that admits
+any thrust program at all; ``relaxed_error``: minimum horizontal miss plus a penalty on
+the height and velocity error (stage 1 with the touchdown conditions softened)."""
+
+RELAXED_MODES = ("relaxed_fuel", "relaxed_error")
+
+PENALTY_HORIZONTAL = 100.0
+"""Weight of the horizontal miss in ``relaxed_fuel`` (per scaled length unit
+``acc_u tf^2``, against the log-mass objective). Moving the landing point by one scaled
+length costs about ``acc_u tf / (Isp g0)``, 0.1-0.2 in log-mass for the lunar and Mars
+examples; 100 makes the penalty exact (the relaxed optimum has zero defect whenever the
+exact problem is feasible) except within a sliver of the feasibility boundary, where the
+multipliers of the terminal constraints grow without bound."""
+
+PENALTY_TOUCHDOWN = 1000.0
+"""Weight of the height and velocity error (scaled units) in both relaxed modes."""
 
 _SPEED_OFF = math.inf
 _BIG_ERROR_M = 1e9
@@ -107,6 +126,7 @@ class _Shape:
     glide_slope: bool
     pointing: bool
     speed: bool
+    slew: bool = False
 
 
 def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
@@ -117,6 +137,7 @@ def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
         glide_slope=problem.glide_slope_rad > 0.0,
         pointing=problem.max_tilt_rad < math.pi or math.isfinite(problem.vertical_rate_rad_s),
         speed=math.isfinite(problem.max_speed_m_s),
+        slew=problem.slew_limited,
     )
 
 
@@ -169,10 +190,13 @@ class DescentSOCP:
             z[1:] >= p("z_lo", n - 1),
             z[1:] <= p("z_hi", n - 1),
             z[n - 1] >= p("z_dry"),
-            v[n - 1] == p("v_t", 3),
         ]
+        if shape.mode not in RELAXED_MODES:
+            cons.append(v[n - 1] == p("v_t", 3))
         if shape.pointing:
             cons.append(u @ p("up", 3) >= cp.multiply(p("cos_tilt", n), sigma))
+        if shape.slew:  # thrust within theta_k of the starting thrust axis (cos = -1: off)
+            cons.append(u @ p("axis0", 3) >= cp.multiply(p("cos_slew", n), sigma))
         if shape.speed:  # |v_k| <= v_max
             cons.append(cp.SOC(p("v_max") * np.ones(n), v, axis=1))
         if shape.glide_slope:  # |horizontal part of r_k - r_N| <= its height / tan(gs)
@@ -183,6 +207,17 @@ class DescentSOCP:
         if shape.mode == "min_fuel":
             cons.append(r[n - 1] == p("r_t", 3))
             objective = cp.Minimize(-z[n - 1])
+        elif shape.mode in RELAXED_MODES:
+            s_h = cp.Variable(name="s_h")
+            s_v = cp.Variable(name="s_v")
+            touchdown = cp.hstack([r[n - 1] @ p("up", 3) - p("alt_t"), v[n - 1] - p("v_t", 3)])
+            cons.append(cp.SOC(s_v, touchdown))
+            cons.append(cp.SOC(s_h, horiz_miss))
+            if shape.mode == "relaxed_fuel":
+                objective = cp.Minimize(-z[n - 1] + PENALTY_HORIZONTAL * s_h
+                                        + PENALTY_TOUCHDOWN * s_v)
+            else:
+                objective = cp.Minimize(s_h + PENALTY_TOUCHDOWN * s_v)
         else:
             cons.append(r[n - 1] @ p("up", 3) == p("alt_t"))
             if shape.mode == "min_landing_error":
@@ -232,6 +267,14 @@ class DescentSOCP:
         hi_f = rho2 * np.exp(-z0)
         horiz = self._horizontal_basis(problem)
         up = problem.up_lf
+        axis0 = up
+        cos_slew = -np.ones(n)
+        if problem.slew_limited:
+            assert problem.thrust_axis0_lf is not None
+            axis0 = problem.thrust_axis0_lf
+            theta = problem.slew_half_angles(t)
+            cos_slew = np.where(theta < 0.5 * math.pi, np.cos(np.minimum(theta, 0.5 * math.pi)),
+                                -1.0)
         tilt = np.full(n, problem.max_tilt_rad)
         if math.isfinite(problem.vertical_rate_rad_s):
             tau = np.maximum(tf_s - t, 0.0)
@@ -267,6 +310,8 @@ class DescentSOCP:
             "z_hi": z_hi[1:],
             "up": up,
             "cos_tilt": np.cos(tilt),
+            "axis0": axis0,
+            "cos_slew": cos_slew,
             "v_max": problem.max_speed_m_s / vel_u,
             "horiz_T": horiz.T,
             "gs_axis": up / max(math.tan(problem.glide_slope_rad), 1e-12),
