@@ -20,6 +20,7 @@ Also the wall time and conic solves of the free-final-time searches in flight.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import re
@@ -118,7 +119,9 @@ def main() -> None:
     if args.runs <= 0:
         return
     t_start = time.perf_counter()
-    with ProcessPoolExecutor(args.workers) as pool:
+    # spawn: the parent has run Numba's threading layer, which must not be forked
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
         rows = list(pool.map(fly, [(k, True, args.set) for k in range(args.runs)]))
     wall = time.perf_counter() - t_start
     spent = np.array([r["spent"] for r in rows])

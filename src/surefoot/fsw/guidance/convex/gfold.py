@@ -85,6 +85,8 @@ from surefoot.fsw.guidance.convex.socp import (
 )
 
 _CGOLD = (3.0 - math.sqrt(5.0)) / 2.0  # golden-section fraction of Brent's method
+_INTERIOR_DEFECT_M = 1e-6
+"""Terminal defect (m, m/s) of a relaxed solution that counts as solver precision."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,10 @@ class SearchSettings:
     tf_guess_s : float, optional
         Warm start: a time of flight near the optimum (the previous plan's); the
         search brackets downhill from it instead of evaluating the grid.
+    value_tol : float
+        Brent's method also stops when the secant lower bound on the relaxed
+        objective is within this of the best value (log-mass units: 2e-6 is 2 g per
+        tonne of landed mass); 0 turns the test off.
     """
 
     n_grid: int = 5
@@ -114,6 +120,7 @@ class SearchSettings:
     miss_margin_m: float = 0.01
     defect_tol: float = 1e-3
     tf_guess_s: float | None = None
+    value_tol: float = 2e-6
 
 
 def _defects(problem: DescentProblem, sol: Solution) -> tuple[float, float, float]:
@@ -195,6 +202,10 @@ class _Objective:
     def __call__(self, tf: float) -> float:
         return self.eval(tf).value
 
+    def samples(self) -> list[tuple[float, float]]:
+        """Every finite evaluation as ``(tf, value)``, sorted by ``tf``."""
+        return sorted((e.tf, e.value) for e in self.evals.values() if math.isfinite(e.value))
+
     def best(self, feasible_tol: float | None = None) -> _Eval | None:
         """Lowest value (among those with defect <= ``feasible_tol`` when given)."""
         pts = [e for e in self.evals.values() if math.isfinite(e.value)
@@ -202,14 +213,47 @@ class _Objective:
         return min(pts, key=lambda e: (e.value, e.tf)) if pts else None
 
 
+def _secant_bound(pts: list[tuple[float, float]], x: float) -> float:
+    """Lower bound on the minimum of a *convex* function near its best sample ``x``.
+
+    ``pts``: samples ``(t, f)`` sorted by ``t``, ``x`` the lowest. On the interval
+    between ``x`` and a neighbour, a convex function lies above the secants of the
+    two sample pairs beyond either end, extended into it; the lowest point of their
+    upper envelope bounds the minimum there. ``-inf`` without two samples each side.
+    """
+    i = next(k for k, (t, _) in enumerate(pts) if t == x)
+    if i < 2 or i > len(pts) - 3:
+        return -math.inf
+
+    def line(j: int) -> tuple[float, float]:  # secant through samples j, j + 1
+        (t0, f0), (t1, f1) = pts[j], pts[j + 1]
+        slope = (f1 - f0) / (t1 - t0)
+        return slope, f0 - slope * t0
+
+    bound = math.inf
+    for lo_j, hi_j in ((i - 1, i), (i, i + 1)):
+        (s1, c1), (s2, c2) = line(lo_j - 1), line(hi_j)
+        t_lo, t_hi = pts[lo_j][0], pts[hi_j][0]
+        cands = [t_lo, t_hi]
+        if s1 != s2:
+            cands.append(min(max((c2 - c1) / (s1 - s2), t_lo), t_hi))
+        bound = min(bound, min(max(s1 * t + c1, s2 * t + c2) for t in cands))
+    return bound
+
+
 def _brent(f: Callable[[float], float], a: float, b: float, x: float, fx: float,
-           tol: float) -> tuple[float, float]:
+           tol: float, samples: Callable[[], list[tuple[float, float]]] | None = None,
+           gap: float = 0.0) -> tuple[float, float]:
     """Minimise ``f`` on ``[a, b]`` from the point ``x`` (value ``fx``), Brent's method.
 
     The parabolic steps of Brent (1973, ch. 5) with the golden-section fallback,
     as in Press et al., *Numerical Recipes*, sec. 10.3; ``+inf`` values (no relaxed
     solution) are handled by taking a golden step. Stops when the bracket around the
-    best point is ``2 tol`` wide.
+    best point is ``2 tol`` wide, or, given ``samples`` (every finite evaluation so
+    far) and ``gap``, when the secant lower bound (:func:`_secant_bound`, valid where
+    ``f`` is convex near its minimum) is within ``gap`` of ``fx``: the V-shaped minima
+    of the fuel (a constraint becoming active) stop in a few steps, where the
+    bracket would shrink only by the golden ratio per solve.
     """
     w = v = x
     fw = fv = fx
@@ -217,6 +261,8 @@ def _brent(f: Callable[[float], float], a: float, b: float, x: float, fx: float,
     for _ in range(200):
         xm = 0.5 * (a + b)
         if abs(x - xm) <= 2.0 * tol - 0.5 * (b - a):
+            break
+        if samples is not None and gap > 0.0 and fx - _secant_bound(samples(), x) <= gap:
             break
         golden = True
         if abs(e) > tol and math.isfinite(fw) and math.isfinite(fv):
@@ -310,23 +356,32 @@ def _minimise(f: _Objective, lo: float, hi: float, settings: SearchSettings,
               all_minima: bool = False) -> None:
     """Brent on ``f`` over ``[lo, hi]``, from a guess or from the lowest grid point.
 
-    With ``all_minima``, every local minimum of the grid is refined (lowest first)
-    until ``stop`` holds for the best evaluation.
+    Without ``all_minima`` the grid is evaluated from the short end until it rises
+    (enough for a unimodal ``f``); with it, the whole grid is evaluated and every
+    local minimum refined (lowest first) until ``stop`` holds for the best evaluation.
     """
     tol = 0.5 * settings.tf_tol_s
+    kw = {"samples": f.samples, "gap": settings.value_tol}
     if guess is not None and math.isfinite(guess):
         a, x, b = _bracket_from_guess(f, lo, hi, guess, tol)
         fx = f(x)
         if math.isfinite(fx):
-            _brent(f, a, b, x, fx, tol)
+            _brent(f, a, b, x, fx, tol, **kw)
             return
     ts = _grid(lo, hi, max(settings.n_grid, 2))
-    fs = np.array([f(float(t)) for t in ts])
+    fs = np.full(ts.size, math.inf)
+    for k, t in enumerate(ts):
+        fs[k] = f(float(t))
+        if not all_minima and k >= 1 and math.isfinite(fs[k - 1]) and fs[k] > fs[k - 1]:
+            # unimodal: past the lowest point the grid only rises; the rest is
+            # evaluated (every local minimum refined) when all_minima asks for it
+            ts, fs = ts[: k + 1], fs[: k + 1]
+            break
     minima = _local_minima(ts, fs)
     for j, i in enumerate(minima):
         a = float(ts[i - 1]) if i > 0 else lo
         b = float(ts[i + 1]) if i < ts.size - 1 else hi
-        _brent(f, a, b, float(ts[i]), float(fs[i]), tol)
+        _brent(f, a, b, float(ts[i]), float(fs[i]), tol, **kw)
         best = f.best()
         if not all_minima or (stop is not None and best is not None and stop(best)):
             break
@@ -366,6 +421,12 @@ def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: f
     right = [e for e in phi.evals.values() if e.tf > x]
     d_left = max(left, key=lambda e: e.tf).defect if left else math.inf
     d_right = min(right, key=lambda e: e.tf).defect if right else math.inf
+    here = phi.evals.get(x)
+    if (here is not None and here.sol.status == "optimal"
+            and max(here.defect, d_left, d_right) <= _INTERIOR_DEFECT_M):
+        # x and both its neighbours land to solver precision: x is inside the window,
+        # where the penalty is exact and the relaxed solution is the exact optimum
+        return here.sol, 0
     n = 0
 
     fallback: list[Solution] = []
