@@ -26,6 +26,7 @@ from surefoot.fsw.executive import (
     FS_REQUEST,
     FS_TARGET,
     N_FS_CONVEX,
+    NAV_Q,
     NAV_R,
     NAV_T,
     NAV_V,
@@ -93,6 +94,13 @@ def test_convex_default_lands_safely_and_spends_less_than_polynomial(convex_flig
 
 
 def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_flight) -> None:
+    """Issue 16: the closed loop burns within 2 % of the first plan from the same state.
+
+    The first plan starts from the lander's thrust axis and turns at the attitude
+    control's slew limit, so it can be flown: measured 25.08 kg flown against a
+    24.88 kg plan (1.008). Before issue 16 the plan asked for an instant 55 deg slew:
+    25.17 kg flown against 24.43 kg (1.031), the loss in the first 10 s.
+    """
     first = convex_flight.events[0][0]
     m = re.match(r"t=([\d.]+) s convex first solve: .*time of flight ([\d.]+) s, "
                  r"propellant ([\d.]+) kg", first)
@@ -103,9 +111,48 @@ def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_flight)
     low_gate = int(np.argmax(tel[:, INDEX["phase"]] >= 2))  # the plans end at the low gate
     assert t[low_gate] > t0 + 0.5 * tf
     spent = float(np.interp(t0, t, prop) - prop[low_gate])
-    # the optimum is a lower bound up to model error; tracking costs a few percent
-    # (measured: 25.2 kg flown against a 24.4 kg plan)
-    assert plan_kg * 0.98 < spent < plan_kg * 1.06, (spent, plan_kg)
+    # the optimum is a lower bound up to model error (curvature, engine lag, navigation)
+    assert plan_kg * 0.995 < spent < plan_kg * 1.02, (spent, plan_kg)
+
+
+def test_first_plan_starts_from_the_thrust_axis_the_lander_has() -> None:
+    """The plan's first thrust lies within the tolerance cone about the lander's thrust
+    axis (from its attitude estimate), however far the free optimum would point."""
+    scenario = load_scenario("default", CONVEX_ON)
+    b = batch_arrays([scenario], terrain_for(scenario))
+    nav, fs, fp = b.nav[0].copy(), b.fs[0].copy(), b.fp[0].copy()
+    cfg = scenario.fsw.guidance.convex
+    assert cfg.slew_rate_fraction is not None
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    nav[NAV_T] = 1000.0
+    nav[NAV_R : NAV_R + 3] = [-4000.0, 50.0, 2000.0]  # approach azimuth 90 deg: east
+    nav[NAV_V : NAV_V + 3] = [70.0, 0.0, -30.0]
+    fs[FS_MPROP] = 150.0
+    cache = SOCPCache(max_size=4)
+
+    def first_thrust(config, pitch_deg: float) -> np.ndarray:  # noqa: ANN001
+        # body +z tilted by pitch towards downrange (east), about the north axis
+        half = math.radians(pitch_deg) / 2.0
+        nav[NAV_Q : NAV_Q + 4] = [math.cos(half), 0.0, math.sin(half), 0.0]
+        cv[:] = 0.0
+        cv[CV_MODE] = CVM_WAITING
+        out = answer_request(nav, fs, fp, config, cache)
+        assert out.ok, out.event
+        a = plan_reference(cv, float(cv[CV_T0]))[2]
+        return a / np.linalg.norm(a)
+
+    free = first_thrust(cfg.model_copy(update={"slew_rate_fraction": None}), 0.0)
+    free_pitch = math.degrees(math.atan2(free[0], free[2]))
+    pitch = free_pitch - 40.0 if free_pitch > -5.0 else free_pitch + 40.0
+    axis = np.array([math.sin(math.radians(pitch)), 0.0, math.cos(math.radians(pitch))])
+    a = first_thrust(cfg, pitch)
+    angle = math.degrees(math.acos(float(np.clip(a @ axis, -1.0, 1.0))))
+    # + 0.2 deg: the plan's axes are local at the lander, 4 km (0.13 deg of arc) from
+    # the site's ENU axes the attitude is given in
+    assert angle <= cfg.thrust_axis_tolerance_deg + 0.2
+    # without the cone the plan starts about 40 deg away from where the lander points
+    loose = first_thrust(cfg.model_copy(update={"slew_rate_fraction": None}), pitch)
+    assert math.degrees(math.acos(float(np.clip(loose @ axis, -1.0, 1.0)))) > 30.0
 
 
 def test_failed_solve_falls_back_to_polynomial_and_is_logged() -> None:
