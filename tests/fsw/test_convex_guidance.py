@@ -476,3 +476,13 @@ def test_slew_cone_starts_from_the_current_thrust_axis_and_is_lossless() -> None
     # a faster slew costs less, and an instant one nothing
     fast = solve_free_time(DescentProblem(**{**p.__dict__, "slew_rate_rad_s": 10.0 * rate}))
     assert s_free.propellant_kg - 1e-3 <= fast.propellant_kg < s.propellant_kg
+
+
+def test_no_thrust_program_at_all_is_infeasible_at_bounded_cost() -> None:
+    """Starting faster than the speed bound: no time of flight admits any trajectory
+    (the relaxed problem has no solution either); "infeasible" in a bounded search."""
+    p = lunar(n_nodes=15, max_speed_m_s=40.0)  # |v0| = 51 m/s
+    s = solve_free_time(p)
+    assert s.status == "infeasible" and s.residual == math.inf
+    assert s.n_solves <= 2 * 40
+    assert solve_gfold(p).status == "infeasible"

@@ -378,23 +378,29 @@ def _minimise(f: _Objective, lo: float, hi: float, settings: SearchSettings,
             ts, fs = ts[: k + 1], fs[: k + 1]
             break
     minima = _local_minima(ts, fs)
-    for j, i in enumerate(minima):
+    for i in minima:
         a = float(ts[i - 1]) if i > 0 else lo
         b = float(ts[i + 1]) if i < ts.size - 1 else hi
         _brent(f, a, b, float(ts[i]), float(fs[i]), tol, **kw)
         best = f.best()
         if not all_minima or (stop is not None and best is not None and stop(best)):
             break
-        del j
     if not minima:
-        # no relaxed solution on the grid: every cell is refined by bisection of its
-        # midpoints until one has a solution (a path-feasible time) or cells are tol wide
+        # no relaxed solution on the grid (no thrust program meets the path constraints
+        # there): halve the cells, twice at most, until one time has a solution
         width = (hi - lo) / ts.size
-        while width > settings.tf_tol_s and f.best() is None:
+        for _ in range(2):
             width *= 0.5
             for t in np.arange(lo + 0.5 * width, hi, width):
                 if f(float(t)) < math.inf:
-                    break
+                    _minimise_near(f, lo, hi, float(t), width, tol, kw)
+                    return
+
+
+def _minimise_near(f: _Objective, lo: float, hi: float, x: float, width: float, tol: float,
+                   kw: dict) -> None:
+    """Brent in the cell of ``width`` on either side of ``x`` (a finite evaluation)."""
+    _brent(f, max(lo, x - width), min(hi, x + width), x, f(x), tol, **kw)
 
 
 def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: float,

@@ -15,6 +15,16 @@ optimization", JGCD 33(4)). Variables on N nodes, all in the problem frame:
   Acikmese & Ploen, eq. 36-37), ``z0(t) <= z <= ln(m_wet - alpha rho_1 t)``.
 * Glide-slope cone about the landing point, thrust-pointing cone about "up",
   speed bound, final altitude/velocity, final mass above dry mass.
+* Optionally a slew cone about the vehicle's current thrust axis ``e0``:
+  ``u_k . e0 >= cos(theta_k) sigma_k`` with ``theta_k = tol + rate t_k`` (imposed while
+  below 90 deg), so the first plan starts from the attitude the vehicle has. Like the
+  pointing cone it bounds the direction of ``u`` through the slack, exact when the
+  convexification is lossless (Acikmese, Carson & Blackmore 2013 treat pointing cones
+  about a fixed axis).
+* Relaxed modes (``relaxed_fuel``, ``relaxed_error``) for the free-final-time search
+  (:mod:`gfold`): the terminal position and velocity may miss, at a price, so they
+  have a solution at every time of flight at which any thrust program meets the path
+  constraints, and the miss measures the distance to feasibility.
 
 Every number that changes between solves (state, time of flight, vehicle, target) is a
 ``cvxpy.Parameter``, written so the problem is DPP. The cvxpy problem is the one
