@@ -137,6 +137,9 @@ def main() -> None:
                        ("plan / optimum (cost of the cone)", None)):
         r = plan / free if ref is None else spent / ref
         print(f"{label:<36}{pct(r, 50):>8.4f}{pct(r, 95):>8.4f}{np.nanmax(r):>8.4f}")
+    worst = sorted(rows, key=lambda r: -(r["spent"] / r["plan"]))[:5]
+    print("worst closed loop / plan: " + ", ".join(
+        f"run {r['seed']} {r['spent']:.2f}/{r['plan']:.2f} kg" for r in worst))
     walls = np.array([w for r in rows for w in r["walls"]]) * 1e3
     solves = np.array([n for r in rows for n in r["solves"]], dtype=float)
     if walls.size:

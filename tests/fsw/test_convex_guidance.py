@@ -484,5 +484,5 @@ def test_no_thrust_program_at_all_is_infeasible_at_bounded_cost() -> None:
     p = lunar(n_nodes=15, max_speed_m_s=40.0)  # |v0| = 51 m/s
     s = solve_free_time(p)
     assert s.status == "infeasible" and s.residual == math.inf
-    assert s.n_solves <= 2 * 40
+    assert s.n_solves <= 40
     assert solve_gfold(p).status == "infeasible"

@@ -41,6 +41,7 @@ from surefoot.fsw.guidance.convex.problem import DescentProblem
 from surefoot.fsw.guidance.convex.socp import SOCPCache
 from surefoot.fsw.guidance.convex.table import (
     CV_MODE,
+    CV_N_OK,
     CV_T0,
     CVM_ACTIVE,
     CVM_WAITING,
@@ -97,8 +98,8 @@ def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_flight)
     """Issue 16: the closed loop burns within 2 % of the first plan from the same state.
 
     The first plan starts from the lander's thrust axis and turns at the attitude
-    control's slew limit, so it can be flown: measured 25.08 kg flown against a
-    24.88 kg plan (1.008). Before issue 16 the plan asked for an instant 55 deg slew:
+    control's slew limit, so it can be flown: measured 25.10 kg flown against a
+    24.88 kg plan (1.009). Before issue 16 the plan asked for an instant 55 deg slew:
     25.17 kg flown against 24.43 kg (1.031), the loss in the first 10 s.
     """
     first = convex_flight.events[0][0]
@@ -214,6 +215,46 @@ def test_moved_target_raises_a_request_and_the_new_plan_starts_from_it() -> None
     np.testing.assert_allclose(plan_start(fs), pos, atol=1e-6)
     shift = np.hypot(*(plan_start(fs) - old_start)[:2])
     assert shift == pytest.approx(np.hypot(150.0, 120.0), rel=0.02)
+
+
+def test_periodic_resolve_keeps_a_plan_the_margin_can_fly() -> None:
+    """A re-solve with no plan in the remaining time under the thrust cap, but one at
+    full thrust, and a tracking error the margin covers, keeps the current plan
+    instead of stretching the time of flight (issue 16: up to 1.8 kg per landing)."""
+    scenario = load_scenario("default", CONVEX_ON)
+    b = batch_arrays([scenario], terrain_for(scenario))
+    nav, fs, fp = b.nav[0].copy(), b.fs[0].copy(), b.fp[0].copy()
+    cfg = scenario.fsw.guidance.convex
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    nav[NAV_T] = 1000.0
+    nav[NAV_R : NAV_R + 3] = [-4000.0, 50.0, 2000.0]
+    nav[NAV_V : NAV_V + 3] = [70.0, 0.0, -30.0]
+    nav[NAV_Q : NAV_Q + 4] = [1.0, 0.0, 0.0, 0.0]
+    fs[FS_MPROP] = 150.0
+    cv[CV_MODE] = CVM_WAITING
+    cache = SOCPCache(max_size=4)
+    first = answer_request(nav, fs, fp, cfg, cache)
+    assert first.ok
+    # same state, on the plan, but the propellant estimate revised up by 90 kg: the
+    # plan's maximum-thrust arcs no longer fit under the cap in the same time
+    fs[FS_MPROP] = 240.0
+    t0, n_ok = float(cv[CV_T0]), int(cv[CV_N_OK])
+    saved = fs.copy()
+    kept = answer_request(nav, fs, fp, cfg, cache)
+    assert kept.ok and "current plan kept" in kept.event, kept.event
+    assert cv[CV_T0] == t0 and int(cv[CV_N_OK]) == n_ok
+    # far off the plan (10 m/s): the margin cannot fly it back, so a new plan
+    fs[:] = saved
+    off = nav.copy()
+    off[NAV_V] += 10.0
+    moved_on = answer_request(off, fs, fp, cfg, cache)
+    assert moved_on.ok and "kept" not in moved_on.event, moved_on.event
+    fs[:] = saved
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    again = answer_request(nav, fs, fp, cfg.model_copy(update={"keep_recoverable_plan": False}),
+                           cache)
+    assert again.ok and "kept" not in again.event
+    assert again.solution is not None and again.solution.tf_s > first.solution.tf_s + 0.5
 
 
 def plan_start(fs: np.ndarray) -> np.ndarray:

@@ -66,6 +66,13 @@ class ConvexGuidanceConfig(BaseModel):
         description="cone about the current thrust axis that the plan's first thrust must "
         "lie in (attitude error and tracking lag); it widens at the slew rate",
     )
+    keep_recoverable_plan: bool = Field(
+        True,
+        description="a periodic re-solve with no plan in the remaining time within the "
+        "thrust cap, but one at full thrust, keeps the current plan when the tracking "
+        "controller's correction fits in the thrust margin (it flies the plan with that "
+        "margin) instead of searching a longer time of flight",
+    )
     max_thrust_fraction: float = Field(
         0.85, gt=0.0, le=1.0, description="share of the maximum thrust the plan may use; the "
         "rest is margin for the tracking controller"

@@ -556,6 +556,8 @@ def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettin
             return _FuelSearch(sol, phi.n + n, None)
     else:
         n = 0
+    if best is None:  # no time admits any trajectory: D has no solution either
+        return _FuelSearch(None, phi.n, None)
     # no evaluated time lands: find the window (if any) as the zero set of D
     d = _Objective(problem, "relaxed_error", cache, _value_error)
     _minimise(d, lo, hi, search, None, stop=landed, all_minima=True)
@@ -650,8 +652,7 @@ def solve_gfold(
         if res.sol is not None:  # reachable: d* = 0, stage 2 is the minimum-fuel optimum
             return res.sol.replace(objective="two_stage",
                                    solve_time_s=time.perf_counter() - t0, n_solves=n)
-        assert res.stage1 is not None
-        stage1 = res.stage1.best()
+        stage1 = res.stage1.best() if res.stage1 is not None else None
     else:
         d = _Objective(problem, "relaxed_error", cache, _value_error)
         d.eval(tf_s)

@@ -19,8 +19,15 @@ errors. Requests:
   time searched (G-FOLD two-stage by default, so an out-of-reach target still
   gets the closest reachable point);
 - periodic re-solve: minimum fuel in the time the current plan has left (one
-  conic solve); if that is infeasible, the full search, warm-started (like a
-  re-target) from the time the current plan has left.
+  conic solve). A fuel-optimal plan ends on a maximum-thrust arc, so metres of
+  tracking error can make that problem infeasible within the plan's thrust cap
+  (``max_thrust_fraction``). When the tracking controller's correction for the
+  current error fits in the thrust the cap leaves and a plan exists at the
+  engine's full thrust in the same time, the current plan is kept (the
+  controller flies it with that margin, ``keep_recoverable_plan``) instead of
+  searching a longer time of flight, which cost up to 1.8 kg in dispersed runs.
+  Otherwise the full search, warm-started (like a re-target) from the time the
+  plan has left.
 
 Every problem starts from the thrust axis the lander has (its attitude
 estimate, body +z) and lets the plan's thrust direction turn away from it no
@@ -42,6 +49,7 @@ kept and re-used; each solve factorises afresh.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -50,6 +58,8 @@ import numpy as np
 
 from surefoot.config.convex_guidance import ConvexGuidanceConfig
 from surefoot.fsw.executive import (
+    FP_CVX_KP,
+    FP_CVX_KV,
     FP_DRY_MASS,
     FP_GM,
     FP_ISP,
@@ -87,6 +97,7 @@ from surefoot.fsw.guidance.convex.table import (
     CVM_ACTIVE,
     CVM_FALLBACK,
     CVM_WAITING,
+    plan_reference,
     write_plan,
 )
 from surefoot.fsw.interfaces import NAV_Q, NAV_R, NAV_T
@@ -199,6 +210,20 @@ def descent_problem(
     )
 
 
+def _within_margin(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray,
+                   cfg: ConvexGuidanceConfig, mass_kg: float) -> bool:
+    """True when the tracking controller's correction for the current error from the
+    plan fits in the thrust the plan leaves unused: ``|kp e_r + kv e_v|`` (the
+    feedback acceleration, guidance coordinates) at most ``(1 - max_thrust_fraction)``
+    of the full thrust acceleration."""
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    r_ref, v_ref, _ = plan_reference(cv, float(nav[NAV_T]))
+    pos, vel, _ = guidance_coordinates(nav, fs, fp)
+    feedback = fp[FP_CVX_KP] * (r_ref - pos) + fp[FP_CVX_KV] * (v_ref - vel)
+    margin = (1.0 - cfg.max_thrust_fraction) * fp[FP_MAX_THRUST] / mass_kg
+    return float(np.linalg.norm(feedback)) <= margin
+
+
 def _horizontal_miss(p: DescentProblem, s: Solution) -> float:
     d = s.r_lf[-1] - p.r_target_lf
     return float(math.hypot(d[0], d[1]))
@@ -232,15 +257,20 @@ def answer_request(
     problem: DescentProblem | None = None
     sol: Solution | None = None
     why = ""
+    keep = False
     try:
         problem = descent_problem(nav, fs, fp, cfg)
         if first or moved:
             sol = solve(problem, cfg.objective, None, budget, search)  # type: ignore[arg-type]
         else:
             sol = solve(problem, "min_fuel", left, budget)  # type: ignore[arg-type]
-            if not sol.ok:
+            if not sol.ok and cfg.keep_recoverable_plan and _within_margin(
+                    nav, fs, fp, cfg, problem.wet_mass_kg):
+                full = dataclasses.replace(problem, thrust_max_n=float(fp[FP_MAX_THRUST]))
+                keep = solve(full, "min_fuel", left, budget).ok  # type: ignore[arg-type]
+            if not sol.ok and not keep:
                 sol = solve(problem, cfg.objective, None, budget, search)  # type: ignore[arg-type]
-        if not sol.ok:
+        if not sol.ok and not keep:
             why = sol.status
     except BudgetExceeded as exc:
         why = f"budget: {exc}"
@@ -266,6 +296,14 @@ def answer_request(
             f"propellant {sol.propellant_kg:.1f} kg, miss {miss:.1f} m, {budget.n} conic solves"
         )
         return RequestOutcome(True, event, sol, problem, budget.n)
+    if keep and not why:
+        cv[CV_NEXT_T] = t + cfg.resolve_period_s
+        event = (
+            f"t={t:.2f} s convex re-solve: no plan within the thrust margin in the "
+            f"{left:.1f} s left, but one at full thrust: current plan kept, "
+            f"{budget.n} conic solves"
+        )
+        return RequestOutcome(True, event, None, problem, budget.n)
     cv[CV_MODE] = CVM_FALLBACK
     cv[CV_N_FAIL] += 1
     event = f"t={t:.2f} s convex {reason} failed ({why}): polynomial guidance from here"
