@@ -486,3 +486,19 @@ def test_no_thrust_program_at_all_is_infeasible_at_bounded_cost() -> None:
     assert s.status == "infeasible" and s.residual == math.inf
     assert s.n_solves <= 40
     assert solve_gfold(p).status == "infeasible"
+
+
+def test_axis_tilted_past_the_pointing_limit_still_plans() -> None:
+    """In flight the lander may tilt a little past the plan's pointing limit (issue 16,
+    a dispersed run: 48 deg against a 45 deg limit made every re-plan infeasible). The
+    slew cone then starts from the pointing cone's edge next to the axis."""
+    tilt = math.radians(40.0) + math.radians(5.0)  # the limit is 40 deg
+    axis = np.array([math.sin(tilt), 0.0, math.cos(tilt)])
+    base = lunar(n_nodes=20)
+    p = DescentProblem(**{**base.__dict__, "thrust_axis0_lf": axis,
+                          "slew_rate_rad_s": math.radians(6.0),
+                          "thrust_axis_tol_rad": math.radians(2.0)})
+    s = solve_free_time(p)
+    check_constraints(p, s)
+    first = _angle_from(axis, s.thrust_n_lf[:1])[0]
+    assert first <= math.radians(5.0 + 2.0) + 1e-6

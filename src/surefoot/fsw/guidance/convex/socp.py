@@ -17,7 +17,9 @@ optimization", JGCD 33(4)). Variables on N nodes, all in the problem frame:
   speed bound, final altitude/velocity, final mass above dry mass.
 * Optionally a slew cone about the vehicle's current thrust axis ``e0``:
   ``u_k . e0 >= cos(theta_k) sigma_k`` with ``theta_k = tol + rate t_k`` (imposed while
-  below 90 deg), so the first plan starts from the attitude the vehicle has. Like the
+  below 90 deg), so the first plan starts from the attitude the vehicle has. An axis
+  tilted past the first node's pointing limit is replaced by the nearest direction
+  within it (the two cones must share a first thrust). Like the
   pointing cone it bounds the direction of ``u`` through the slack, exact when the
   convexification is lossless (Acikmese, Carson & Blackmore 2013 treat pointing cones
   about a fixed axis).
@@ -151,6 +153,21 @@ def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
     )
 
 
+def _into_cone(axis: np.ndarray, up: np.ndarray, max_tilt: float) -> np.ndarray:
+    """``axis`` (unit) if within ``max_tilt`` of ``up``, else the nearest direction that
+    is: the vehicle may already tilt past the plan's pointing limit (tracking error),
+    and a slew cone about such an axis would leave no first thrust inside both cones.
+    The first thrust is then tied to the pointing cone's edge next to the axis."""
+    c = float(axis @ up)
+    if c >= math.cos(max_tilt):
+        return axis
+    h = axis - c * up
+    nh = float(np.linalg.norm(h))
+    if nh < 1e-12:  # pointing straight down: any edge direction; the plan's own choice
+        return up
+    return math.cos(max_tilt) * up + math.sin(max_tilt) * (h / nh)
+
+
 class DescentSOCP:
     """One parametrised cvxpy problem of a fixed shape; solve it for any problem values.
 
@@ -277,18 +294,18 @@ class DescentSOCP:
         hi_f = rho2 * np.exp(-z0)
         horiz = self._horizontal_basis(problem)
         up = problem.up_lf
-        axis0 = up
-        cos_slew = -np.ones(n)
-        if problem.slew_limited:
-            assert problem.thrust_axis0_lf is not None
-            axis0 = problem.thrust_axis0_lf
-            theta = problem.slew_half_angles(t)
-            cos_slew = np.where(theta < 0.5 * math.pi, np.cos(np.minimum(theta, 0.5 * math.pi)),
-                                -1.0)
         tilt = np.full(n, problem.max_tilt_rad)
         if math.isfinite(problem.vertical_rate_rad_s):
             tau = np.maximum(tf_s - t, 0.0)
             tilt = np.minimum(tilt, problem.vertical_rate_rad_s * tau)
+        axis0 = up
+        cos_slew = -np.ones(n)
+        if problem.slew_limited:
+            assert problem.thrust_axis0_lf is not None
+            axis0 = _into_cone(problem.thrust_axis0_lf, up, float(tilt[0]))
+            theta = problem.slew_half_angles(t)
+            cos_slew = np.where(theta < 0.5 * math.pi, np.cos(np.minimum(theta, 0.5 * math.pi)),
+                                -1.0)
         # Scaled variables keep the interior-point iterations well conditioned: time in
         # units of tf, acceleration in units of the largest thrust acceleration.
         time_u, acc_u = self._units(problem, tf_s)
