@@ -77,7 +77,8 @@ def fly(args: tuple[int, bool, list[str]]) -> dict:
            "failures": s["convex_failures"], "spent": np.nan, "plan": np.nan,
            "free": np.nan, "walls": [o.solution.solve_time_s for o in captured
                                      if o.solution is not None and o.solution.n_solves > 1],
-           "solves": [o.conic_solves for o in captured if o.conic_solves > 1]}
+           "solves": [o.solution.n_solves for o in captured
+                      if o.solution is not None and o.solution.n_solves > 1]}
     if first is None or not first.ok:
         return row
     m = re.match(r"t=([\d.]+) s convex first solve", first.event)
