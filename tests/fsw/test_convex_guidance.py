@@ -362,3 +362,143 @@ def test_bad_problem_values_raise() -> None:
         lunar(g_lf=[0.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="objective"):
         solve(lunar(n_nodes=10), "fastest", tf_s=50.0)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------
+# Free final time with narrow feasible windows (issue 16)
+def _narrowed(p: DescentProblem, margin: float, cache: SOCPCache) -> tuple[DescentProblem, float]:
+    """``p`` with only ``(1 + margin)`` times its minimum-fuel propellant on board.
+
+    Then only the times of flight whose minimum fuel fits the load are feasible: a
+    window around the optimal time whose width shrinks with ``margin`` (a negative
+    margin leaves none). Returns the problem and the unconstrained optimal time.
+    """
+    s = solve_free_time(p, cache, SearchSettings(tf_tol_s=0.01))
+    assert s.ok
+    return (
+        DescentProblem(**{**p.__dict__, "dry_mass_kg": p.wet_mass_kg - s.propellant_kg
+                          * (1.0 + margin)}),
+        s.tf_s,
+    )
+
+
+def _sweep(p: DescentProblem, lo: float, hi: float, step: float, cache: SOCPCache
+           ) -> tuple[np.ndarray, np.ndarray]:
+    ts = np.arange(lo, hi, step)
+    return ts, np.array([solve_min_fuel(p, float(t), cache).propellant_kg for t in ts])
+
+
+@pytest.mark.parametrize(("case", "margin"), [("lunar", 1e-3), ("lunar", 1e-4),
+                                              ("mars", 1e-3)])
+def test_narrow_window_is_found_where_a_coarse_grid_sees_none(case: str, margin: float) -> None:
+    """Reference: a dense fixed-final-time sweep (0.02 s) of the same problem.
+
+    Acikmese & Ploen (2007, sec. IV) and Blackmore et al. (2010) search the final time
+    by a line search over fixed-time solves; this problem (the lunar high-gate case,
+    and the published Mars case of both papers) carries just enough propellant for a
+    window of about 1 s of final times, narrower than any fixed grid over the bracket
+    (the 12-point grid the search used before issue 16 has no feasible point in it, and
+    reported "infeasible"). The search must find the window and the sweep's optimum.
+    """
+    cache = SOCPCache()
+    base = lunar(n_nodes=20) if case == "lunar" else mars(n_nodes=25)
+    p, t_opt = _narrowed(base, margin, cache)
+    lo, hi = p.tf_bracket()
+    grid = np.linspace(lo, hi, 12)
+    assert not any(solve_min_fuel(p, float(t), cache).ok for t in grid)
+    ts, fuel = _sweep(p, t_opt - 3.0, t_opt + 3.0, 0.02, cache)
+    feasible = np.isfinite(fuel)
+    assert feasible.any() and not feasible[0] and not feasible[-1]  # the whole window
+    width = ts[feasible][-1] - ts[feasible][0]
+    assert width < 0.5 * (grid[1] - grid[0])
+    s = solve_free_time(p, cache)
+    check_constraints(p, s)
+    assert ts[feasible][0] - 0.02 <= s.tf_s <= ts[feasible][-1] + 0.02
+    assert s.propellant_kg <= np.nanmin(fuel) * (1.0 + 5e-5)
+    g = solve_gfold(p, cache)  # two-stage: d* = 0, the same optimum
+    assert g.status == "optimal" and g.landing_error_m < 1e-3
+    assert g.propellant_kg == pytest.approx(s.propellant_kg, rel=1e-6)
+
+
+def test_infeasible_is_reported_with_a_certificate() -> None:
+    """Slightly less propellant than the minimum: no time of flight lands (the sweep
+    agrees), and the answer carries the relaxed problem's smallest terminal defect."""
+    cache = SOCPCache()
+    p, t_opt = _narrowed(lunar(n_nodes=20), -2e-3, cache)
+    _, fuel = _sweep(p, t_opt - 3.0, t_opt + 3.0, 0.05, cache)
+    assert not np.isfinite(fuel).any()
+    s = solve_free_time(p, cache)
+    assert s.status == "infeasible"
+    assert 0.0 < s.residual < 1e3
+    # lands softly somewhere: two-stage returns the closest point, not "infeasible"
+    g = solve_gfold(p, cache)
+    assert g.ok and 0.0 < g.landing_error_m
+    assert g.propellant_kg <= p.propellant_kg + 1e-6
+
+
+def test_warm_started_search_equals_cold() -> None:
+    """A guess of the final time (the previous plan's) changes the work, not the answer."""
+    cache = SOCPCache()
+    p = lunar(n_nodes=20)
+    cold = solve_free_time(p, cache)
+    warm = solve_free_time(p, cache, SearchSettings(tf_guess_s=cold.tf_s - 1.0))
+    assert warm.propellant_kg == pytest.approx(cold.propellant_kg, rel=2e-5)
+    assert warm.n_solves < cold.n_solves
+
+
+# ------------------------------------------------------------------------------------
+# Plans that start from the thrust direction the vehicle has (issue 16)
+def _angle_from(axis: np.ndarray, thrust: np.ndarray) -> np.ndarray:
+    return np.arccos(np.clip(thrust @ axis / np.linalg.norm(thrust, axis=1), -1.0, 1.0))
+
+
+def test_slew_cone_starts_from_the_current_thrust_axis_and_is_lossless() -> None:
+    """The thrust starts within the tolerance of the current axis and turns no faster
+    than the slew rate; the convexification stays lossless (Acikmese & Ploen 2007;
+    a pointing cone about a fixed axis, Acikmese, Carson & Blackmore 2013)."""
+    tilt_back = math.radians(-15.0)  # thrusting backward, against the flight direction
+    axis = np.array([math.sin(tilt_back), 0.0, math.cos(tilt_back)])
+    rate, tol = math.radians(6.0), math.radians(2.0)
+    free = lunar(n_nodes=30)
+    p = DescentProblem(**{**free.__dict__, "thrust_axis0_lf": axis, "slew_rate_rad_s": rate,
+                          "thrust_axis_tol_rad": tol})
+    s_free = solve_free_time(free)
+    s = solve_free_time(p)
+    check_constraints(p, s)
+    limit = np.minimum(tol + rate * s.t_s, 0.5 * math.pi)
+    angle = _angle_from(axis, s.thrust_n_lf)
+    active = tol + rate * s.t_s < 0.5 * math.pi
+    assert np.all(angle[active] <= limit[active] + 1e-6)
+    assert angle[0] <= tol + 1e-6
+    # the free plan would start far from the axis; the cone costs some propellant
+    assert _angle_from(axis, s_free.thrust_n_lf[:1])[0] > 3.0 * tol
+    assert s.propellant_kg > s_free.propellant_kg
+    # a faster slew costs less, and an instant one nothing
+    fast = solve_free_time(DescentProblem(**{**p.__dict__, "slew_rate_rad_s": 10.0 * rate}))
+    assert s_free.propellant_kg - 1e-3 <= fast.propellant_kg < s.propellant_kg
+
+
+def test_no_thrust_program_at_all_is_infeasible_at_bounded_cost() -> None:
+    """Starting faster than the speed bound: no time of flight admits any trajectory
+    (the relaxed problem has no solution either); "infeasible" in a bounded search."""
+    p = lunar(n_nodes=15, max_speed_m_s=40.0)  # |v0| = 51 m/s
+    s = solve_free_time(p)
+    assert s.status == "infeasible" and s.residual == math.inf
+    assert s.n_solves <= 40
+    assert solve_gfold(p).status == "infeasible"
+
+
+def test_axis_tilted_past_the_pointing_limit_still_plans() -> None:
+    """In flight the lander may tilt a little past the plan's pointing limit (issue 16,
+    a dispersed run: 48 deg against a 45 deg limit made every re-plan infeasible). The
+    slew cone then starts from the pointing cone's edge next to the axis."""
+    tilt = math.radians(40.0) + math.radians(5.0)  # the limit is 40 deg
+    axis = np.array([math.sin(tilt), 0.0, math.cos(tilt)])
+    base = lunar(n_nodes=20)
+    p = DescentProblem(**{**base.__dict__, "thrust_axis0_lf": axis,
+                          "slew_rate_rad_s": math.radians(6.0),
+                          "thrust_axis_tol_rad": math.radians(2.0)})
+    s = solve_free_time(p)
+    check_constraints(p, s)
+    first = _angle_from(axis, s.thrust_n_lf[:1])[0]
+    assert first <= math.radians(5.0 + 2.0) + 1e-6

@@ -26,6 +26,7 @@ from surefoot.fsw.executive import (
     FS_REQUEST,
     FS_TARGET,
     N_FS_CONVEX,
+    NAV_Q,
     NAV_R,
     NAV_T,
     NAV_V,
@@ -40,6 +41,7 @@ from surefoot.fsw.guidance.convex.problem import DescentProblem
 from surefoot.fsw.guidance.convex.socp import SOCPCache
 from surefoot.fsw.guidance.convex.table import (
     CV_MODE,
+    CV_N_OK,
     CV_T0,
     CVM_ACTIVE,
     CVM_WAITING,
@@ -93,6 +95,13 @@ def test_convex_default_lands_safely_and_spends_less_than_polynomial(convex_flig
 
 
 def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_flight) -> None:
+    """Issue 16: the closed loop burns within 2 % of the first plan from the same state.
+
+    The first plan starts from the lander's thrust axis and turns at the attitude
+    control's slew limit, so it can be flown: measured 25.10 kg flown against a
+    24.88 kg plan (1.009). Before issue 16 the plan asked for an instant 55 deg slew:
+    25.17 kg flown against 24.43 kg (1.031), the loss in the first 10 s.
+    """
     first = convex_flight.events[0][0]
     m = re.match(r"t=([\d.]+) s convex first solve: .*time of flight ([\d.]+) s, "
                  r"propellant ([\d.]+) kg", first)
@@ -103,9 +112,48 @@ def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_flight)
     low_gate = int(np.argmax(tel[:, INDEX["phase"]] >= 2))  # the plans end at the low gate
     assert t[low_gate] > t0 + 0.5 * tf
     spent = float(np.interp(t0, t, prop) - prop[low_gate])
-    # the optimum is a lower bound up to model error; tracking costs a few percent
-    # (measured: 25.2 kg flown against a 24.4 kg plan)
-    assert plan_kg * 0.98 < spent < plan_kg * 1.06, (spent, plan_kg)
+    # the optimum is a lower bound up to model error (curvature, engine lag, navigation)
+    assert plan_kg * 0.995 < spent < plan_kg * 1.02, (spent, plan_kg)
+
+
+def test_first_plan_starts_from_the_thrust_axis_the_lander_has() -> None:
+    """The plan's first thrust lies within the tolerance cone about the lander's thrust
+    axis (from its attitude estimate), however far the free optimum would point."""
+    scenario = load_scenario("default", CONVEX_ON)
+    b = batch_arrays([scenario], terrain_for(scenario))
+    nav, fs, fp = b.nav[0].copy(), b.fs[0].copy(), b.fp[0].copy()
+    cfg = scenario.fsw.guidance.convex
+    assert cfg.slew_rate_fraction is not None
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    nav[NAV_T] = 1000.0
+    nav[NAV_R : NAV_R + 3] = [-4000.0, 50.0, 2000.0]  # approach azimuth 90 deg: east
+    nav[NAV_V : NAV_V + 3] = [70.0, 0.0, -30.0]
+    fs[FS_MPROP] = 150.0
+    cache = SOCPCache(max_size=4)
+
+    def first_thrust(config, pitch_deg: float) -> np.ndarray:  # noqa: ANN001
+        # body +z tilted by pitch towards downrange (east), about the north axis
+        half = math.radians(pitch_deg) / 2.0
+        nav[NAV_Q : NAV_Q + 4] = [math.cos(half), 0.0, math.sin(half), 0.0]
+        cv[:] = 0.0
+        cv[CV_MODE] = CVM_WAITING
+        out = answer_request(nav, fs, fp, config, cache)
+        assert out.ok, out.event
+        a = plan_reference(cv, float(cv[CV_T0]))[2]
+        return a / np.linalg.norm(a)
+
+    free = first_thrust(cfg.model_copy(update={"slew_rate_fraction": None}), 0.0)
+    free_pitch = math.degrees(math.atan2(free[0], free[2]))
+    pitch = free_pitch - 40.0 if free_pitch > -5.0 else free_pitch + 40.0
+    axis = np.array([math.sin(math.radians(pitch)), 0.0, math.cos(math.radians(pitch))])
+    a = first_thrust(cfg, pitch)
+    angle = math.degrees(math.acos(float(np.clip(a @ axis, -1.0, 1.0))))
+    # + 0.2 deg: the plan's axes are local at the lander, 4 km (0.13 deg of arc) from
+    # the site's ENU axes the attitude is given in
+    assert angle <= cfg.thrust_axis_tolerance_deg + 0.2
+    # without the cone the plan starts about 40 deg away from where the lander points
+    loose = first_thrust(cfg.model_copy(update={"slew_rate_fraction": None}), pitch)
+    assert math.degrees(math.acos(float(np.clip(loose @ axis, -1.0, 1.0)))) > 30.0
 
 
 def test_failed_solve_falls_back_to_polynomial_and_is_logged() -> None:
@@ -167,6 +215,46 @@ def test_moved_target_raises_a_request_and_the_new_plan_starts_from_it() -> None
     np.testing.assert_allclose(plan_start(fs), pos, atol=1e-6)
     shift = np.hypot(*(plan_start(fs) - old_start)[:2])
     assert shift == pytest.approx(np.hypot(150.0, 120.0), rel=0.02)
+
+
+def test_periodic_resolve_keeps_a_plan_the_margin_can_fly() -> None:
+    """A re-solve with no plan in the remaining time under the thrust cap, but one at
+    full thrust, and a tracking error the margin covers, keeps the current plan
+    instead of stretching the time of flight (issue 16: up to 1.8 kg per landing)."""
+    scenario = load_scenario("default", CONVEX_ON)
+    b = batch_arrays([scenario], terrain_for(scenario))
+    nav, fs, fp = b.nav[0].copy(), b.fs[0].copy(), b.fp[0].copy()
+    cfg = scenario.fsw.guidance.convex
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    nav[NAV_T] = 1000.0
+    nav[NAV_R : NAV_R + 3] = [-4000.0, 50.0, 2000.0]
+    nav[NAV_V : NAV_V + 3] = [70.0, 0.0, -30.0]
+    nav[NAV_Q : NAV_Q + 4] = [1.0, 0.0, 0.0, 0.0]
+    fs[FS_MPROP] = 150.0
+    cv[CV_MODE] = CVM_WAITING
+    cache = SOCPCache(max_size=4)
+    first = answer_request(nav, fs, fp, cfg, cache)
+    assert first.ok
+    # same state, on the plan, but the propellant estimate revised up by 90 kg: the
+    # plan's maximum-thrust arcs no longer fit under the cap in the same time
+    fs[FS_MPROP] = 240.0
+    t0, n_ok = float(cv[CV_T0]), int(cv[CV_N_OK])
+    saved = fs.copy()
+    kept = answer_request(nav, fs, fp, cfg, cache)
+    assert kept.ok and "current plan kept" in kept.event, kept.event
+    assert cv[CV_T0] == t0 and int(cv[CV_N_OK]) == n_ok
+    # far off the plan (10 m/s): the margin cannot fly it back, so a new plan
+    fs[:] = saved
+    off = nav.copy()
+    off[NAV_V] += 10.0
+    moved_on = answer_request(off, fs, fp, cfg, cache)
+    assert moved_on.ok and "kept" not in moved_on.event, moved_on.event
+    fs[:] = saved
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    again = answer_request(nav, fs, fp, cfg.model_copy(update={"keep_recoverable_plan": False}),
+                           cache)
+    assert again.ok and "kept" not in again.event
+    assert again.solution is not None and again.solution.tf_s > first.solution.tf_s + 0.5
 
 
 def plan_start(fs: np.ndarray) -> np.ndarray:

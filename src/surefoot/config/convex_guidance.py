@@ -54,6 +54,25 @@ class ConvexGuidanceConfig(StrictModel):
         description="the plan's thrust tilt at time-to-go tau is at most rate x tau, so it ends "
         "vertical at the low gate at a pace the attitude control can follow; None = off",
     )
+    slew_rate_fraction: float | None = Field(
+        1.0, gt=0.0, le=1.0,
+        description="every plan starts from the thrust axis the lander has (its attitude "
+        "estimate) and turns its thrust away from it no faster than this share of "
+        "fsw.control.max_slew_rate_deg_s (the attitude loop's lag is covered by "
+        "thrust_axis_tolerance_deg). None = the plan's first thrust direction is free",
+    )
+    thrust_axis_tolerance_deg: float = Field(
+        3.0, ge=0.0, lt=90.0,
+        description="cone about the current thrust axis that the plan's first thrust must "
+        "lie in (attitude error and tracking lag); it widens at the slew rate",
+    )
+    keep_recoverable_plan: bool = Field(
+        True,
+        description="a periodic re-solve with no plan in the remaining time within the "
+        "thrust cap, but one at full thrust, keeps the current plan when the tracking "
+        "controller's correction fits in the thrust margin (it flies the plan with that "
+        "margin) instead of searching a longer time of flight",
+    )
     max_thrust_fraction: float = Field(
         0.85, gt=0.0, le=1.0, description="share of the maximum thrust the plan may use; the "
         "rest is margin for the tracking controller"

@@ -67,6 +67,20 @@ class DescentProblem:
         constant one (Acikmese, Carson and Blackmore 2013).
     n_nodes : int
         Number of discretisation nodes (time steps + 1).
+    thrust_axis0_lf : ndarray, shape (3,), optional
+        Direction the vehicle thrusts along at the start (unit vector after
+        normalisation, problem frame); ``None`` leaves the first thrust direction free.
+    slew_rate_rad_s : float
+        Rate at which the planned thrust direction may turn away from
+        ``thrust_axis0_lf`` (rad/s): at time ``t`` the thrust is within
+        ``thrust_axis_tol_rad + rate * t`` of it, so the first plan starts from the
+        attitude the vehicle has and asks for no faster slew than it can fly. A
+        per-node cone ``u_k . e0 >= cos(theta_k) sigma_k`` (second-order, like the
+        pointing cone about "up"); it is imposed while ``theta_k < 90 deg`` and
+        ``inf`` disables it.
+    thrust_axis_tol_rad : float
+        Half-angle of that cone at ``t = 0`` (rad): attitude-estimate and tracking
+        error allowed at the start.
     """
 
     g_lf: NDArray[np.float64]
@@ -84,10 +98,25 @@ class DescentProblem:
     max_speed_m_s: float = math.inf
     n_nodes: int = 50
     vertical_rate_rad_s: float = math.inf
+    thrust_axis0_lf: NDArray[np.float64] | None = None
+    slew_rate_rad_s: float = math.inf
+    thrust_axis_tol_rad: float = math.radians(2.0)
 
     def __post_init__(self) -> None:
         for name in ("g_lf", "r0_lf", "v0_lf", "r_target_lf", "v_target_lf"):
             object.__setattr__(self, name, _vec3(getattr(self, name), name))
+        if self.thrust_axis0_lf is not None:
+            e0 = _vec3(self.thrust_axis0_lf, "thrust_axis0_lf")
+            n = float(np.linalg.norm(e0))
+            if not n > 0.0:
+                raise ValueError("thrust_axis0_lf: must be a non-zero direction")
+            e0 = e0 / n
+            e0.setflags(write=False)
+            object.__setattr__(self, "thrust_axis0_lf", e0)
+        if not self.slew_rate_rad_s > 0.0:
+            raise ValueError("slew_rate_rad_s: must be > 0")
+        if not 0.0 <= self.thrust_axis_tol_rad < 0.5 * math.pi:
+            raise ValueError("thrust_axis_tol_rad: must be in [0, pi/2)")
         if not np.linalg.norm(self.g_lf) > 0.0:
             raise ValueError("g_lf: gravity must be non-zero (it defines 'up')")
         if not 0.0 < self.dry_mass_kg < self.wet_mass_kg:
@@ -124,6 +153,15 @@ class DescentProblem:
         return np.vstack([e1, e2])
 
     @property
+    def slew_limited(self) -> bool:
+        """True when the first thrust direction is tied to ``thrust_axis0_lf``."""
+        return self.thrust_axis0_lf is not None and math.isfinite(self.slew_rate_rad_s)
+
+    def slew_half_angles(self, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Largest angle (rad) between the thrust and ``thrust_axis0_lf`` at times ``t_s``."""
+        return self.thrust_axis_tol_rad + self.slew_rate_rad_s * np.asarray(t_s, dtype=float)
+
+    @property
     def propellant_kg(self) -> float:
         """Usable propellant (kg)."""
         return self.wet_mass_kg - self.dry_mass_kg
@@ -133,13 +171,19 @@ class DescentProblem:
         r0_lf: NDArray[np.float64],
         v0_lf: NDArray[np.float64],
         mass_kg: float | None = None,
+        thrust_axis0_lf: NDArray[np.float64] | None = None,
     ) -> DescentProblem:
-        """The same problem from a new state (for in-flight re-solves); ``self`` is unchanged."""
+        """The same problem from a new state (for in-flight re-solves); ``self`` is unchanged.
+
+        ``thrust_axis0_lf`` replaces the starting thrust direction when given.
+        """
         return replace(
             self,
             r0_lf=np.asarray(r0_lf, dtype=np.float64),
             v0_lf=np.asarray(v0_lf, dtype=np.float64),
             wet_mass_kg=self.wet_mass_kg if mass_kg is None else float(mass_kg),
+            thrust_axis0_lf=self.thrust_axis0_lf if thrust_axis0_lf is None
+            else np.asarray(thrust_axis0_lf, dtype=np.float64),
         )
 
     def tf_bracket(self) -> tuple[float, float]:
@@ -243,6 +287,11 @@ class Solution:
         Wall time of all solver calls that produced this solution (s).
     n_solves : int
         Number of conic solves (the free-final-time search makes several).
+    residual : float
+        For an "infeasible" answer of the free-final-time search, its certificate: the
+        smallest terminal defect of the relaxed problem found over the searched times of
+        flight (m for position, m/s for velocity, combined as a Euclidean norm); NaN
+        otherwise.
     """
 
     status: Status
@@ -260,6 +309,7 @@ class Solution:
     landing_error_m: float
     solve_time_s: float
     n_solves: int = 1
+    residual: float = math.nan
 
     @property
     def ok(self) -> bool:
@@ -269,13 +319,13 @@ class Solution:
     @classmethod
     def failed(
         cls, status: Status, objective: str, g_lf: NDArray[np.float64], solve_time_s: float,
-        n_solves: int = 1, tf_s: float = math.nan,
+        n_solves: int = 1, tf_s: float = math.nan, residual: float = math.nan,
     ) -> Solution:
         """A solution with no trajectory (infeasible or solver error)."""
         e1 = np.zeros(0)
         e3 = np.zeros((0, 3))
         return cls(status, objective, e1, e3, e3, e3, e3, e1, e1, np.asarray(g_lf, float), tf_s,
-                   math.nan, math.nan, solve_time_s, n_solves)
+                   math.nan, math.nan, solve_time_s, n_solves, residual)
 
     def replace(self, **changes: object) -> Solution:
         """A copy with some fields changed."""

@@ -15,6 +15,18 @@ optimization", JGCD 33(4)). Variables on N nodes, all in the problem frame:
   Acikmese & Ploen, eq. 36-37), ``z0(t) <= z <= ln(m_wet - alpha rho_1 t)``.
 * Glide-slope cone about the landing point, thrust-pointing cone about "up",
   speed bound, final altitude/velocity, final mass above dry mass.
+* Optionally a slew cone about the vehicle's current thrust axis ``e0``:
+  ``u_k . e0 >= cos(theta_k) sigma_k`` with ``theta_k = tol + rate t_k`` (imposed while
+  below 90 deg), so the first plan starts from the attitude the vehicle has. An axis
+  tilted past the first node's pointing limit is replaced by the nearest direction
+  within it (the two cones must share a first thrust). Like the
+  pointing cone it bounds the direction of ``u`` through the slack, exact when the
+  convexification is lossless (Acikmese, Carson & Blackmore 2013 treat pointing cones
+  about a fixed axis).
+* Relaxed modes (``relaxed_fuel``, ``relaxed_error``) for the free-final-time search
+  (:mod:`gfold`): the terminal position and velocity may miss, at a price, so they
+  have a solution at every time of flight at which any thrust program meets the path
+  constraints, and the miss measures the distance to feasibility.
 
 Every number that changes between solves (state, time of flight, vehicle, target) is a
 ``cvxpy.Parameter``, written so the problem is DPP. The cvxpy problem is the one
@@ -54,9 +66,28 @@ from cvxpy.reductions.solvers.conic_solvers.conic_solver import ConicSolver
 
 from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution, Status
 
-Mode = Literal["min_fuel", "min_landing_error", "min_fuel_within"]
+Mode = Literal[
+    "min_fuel", "min_landing_error", "min_fuel_within", "relaxed_fuel", "relaxed_error"
+]
 """``min_fuel``: land at the target; ``min_landing_error``: minimise the horizontal miss;
-``min_fuel_within``: minimum fuel with the horizontal miss bounded (G-FOLD stage 2)."""
+``min_fuel_within``: minimum fuel with the horizontal miss bounded (G-FOLD stage 2);
+``relaxed_fuel``: minimum fuel plus a penalty on the terminal defect (horizontal miss,
+height and velocity error), so it has a solution at every time of flight that admits
+any thrust program at all; ``relaxed_error``: minimum horizontal miss plus a penalty on
+the height and velocity error (stage 1 with the touchdown conditions softened)."""
+
+RELAXED_MODES = ("relaxed_fuel", "relaxed_error")
+
+PENALTY_HORIZONTAL = 100.0
+"""Weight of the horizontal miss in ``relaxed_fuel`` (per scaled length unit
+``acc_u tf^2``, against the log-mass objective). Moving the landing point by one scaled
+length costs about ``acc_u tf / (Isp g0)``, 0.1-0.2 in log-mass for the lunar and Mars
+examples; 100 makes the penalty exact (the relaxed optimum has zero defect whenever the
+exact problem is feasible) except within a sliver of the feasibility boundary, where the
+multipliers of the terminal constraints grow without bound."""
+
+PENALTY_TOUCHDOWN = 1000.0
+"""Weight of the height and velocity error (scaled units) in both relaxed modes."""
 
 _SPEED_OFF = math.inf
 _BIG_ERROR_M = 1e9
@@ -107,6 +138,7 @@ class _Shape:
     glide_slope: bool
     pointing: bool
     speed: bool
+    slew: bool = False
 
 
 def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
@@ -117,7 +149,23 @@ def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
         glide_slope=problem.glide_slope_rad > 0.0,
         pointing=problem.max_tilt_rad < math.pi or math.isfinite(problem.vertical_rate_rad_s),
         speed=math.isfinite(problem.max_speed_m_s),
+        slew=problem.slew_limited,
     )
+
+
+def _into_cone(axis: np.ndarray, up: np.ndarray, max_tilt: float) -> np.ndarray:
+    """``axis`` (unit) if within ``max_tilt`` of ``up``, else the nearest direction that
+    is: the vehicle may already tilt past the plan's pointing limit (tracking error),
+    and a slew cone about such an axis would leave no first thrust inside both cones.
+    The first thrust is then tied to the pointing cone's edge next to the axis."""
+    c = float(axis @ up)
+    if c >= math.cos(max_tilt):
+        return axis
+    h = axis - c * up
+    nh = float(np.linalg.norm(h))
+    if nh < 1e-12:  # pointing straight down: any edge direction; the plan's own choice
+        return up
+    return math.cos(max_tilt) * up + math.sin(max_tilt) * (h / nh)
 
 
 class DescentSOCP:
@@ -169,10 +217,13 @@ class DescentSOCP:
             z[1:] >= p("z_lo", n - 1),
             z[1:] <= p("z_hi", n - 1),
             z[n - 1] >= p("z_dry"),
-            v[n - 1] == p("v_t", 3),
         ]
+        if shape.mode not in RELAXED_MODES:
+            cons.append(v[n - 1] == p("v_t", 3))
         if shape.pointing:
             cons.append(u @ p("up", 3) >= cp.multiply(p("cos_tilt", n), sigma))
+        if shape.slew:  # thrust within theta_k of the starting thrust axis (cos = -1: off)
+            cons.append(u @ p("axis0", 3) >= cp.multiply(p("cos_slew", n), sigma))
         if shape.speed:  # |v_k| <= v_max
             cons.append(cp.SOC(p("v_max") * np.ones(n), v, axis=1))
         if shape.glide_slope:  # |horizontal part of r_k - r_N| <= its height / tan(gs)
@@ -183,6 +234,17 @@ class DescentSOCP:
         if shape.mode == "min_fuel":
             cons.append(r[n - 1] == p("r_t", 3))
             objective = cp.Minimize(-z[n - 1])
+        elif shape.mode in RELAXED_MODES:
+            s_h = cp.Variable(name="s_h")
+            s_v = cp.Variable(name="s_v")
+            touchdown = cp.hstack([r[n - 1] @ p("up", 3) - p("alt_t"), v[n - 1] - p("v_t", 3)])
+            cons.append(cp.SOC(s_v, touchdown))
+            cons.append(cp.SOC(s_h, horiz_miss))
+            if shape.mode == "relaxed_fuel":
+                objective = cp.Minimize(-z[n - 1] + PENALTY_HORIZONTAL * s_h
+                                        + PENALTY_TOUCHDOWN * s_v)
+            else:
+                objective = cp.Minimize(s_h + PENALTY_TOUCHDOWN * s_v)
         else:
             cons.append(r[n - 1] @ p("up", 3) == p("alt_t"))
             if shape.mode == "min_landing_error":
@@ -236,6 +298,14 @@ class DescentSOCP:
         if math.isfinite(problem.vertical_rate_rad_s):
             tau = np.maximum(tf_s - t, 0.0)
             tilt = np.minimum(tilt, problem.vertical_rate_rad_s * tau)
+        axis0 = up
+        cos_slew = -np.ones(n)
+        if problem.slew_limited:
+            assert problem.thrust_axis0_lf is not None
+            axis0 = _into_cone(problem.thrust_axis0_lf, up, float(tilt[0]))
+            theta = problem.slew_half_angles(t)
+            cos_slew = np.where(theta < 0.5 * math.pi, np.cos(np.minimum(theta, 0.5 * math.pi)),
+                                -1.0)
         # Scaled variables keep the interior-point iterations well conditioned: time in
         # units of tf, acceleration in units of the largest thrust acceleration.
         time_u, acc_u = self._units(problem, tf_s)
@@ -267,6 +337,8 @@ class DescentSOCP:
             "z_hi": z_hi[1:],
             "up": up,
             "cos_tilt": np.cos(tilt),
+            "axis0": axis0,
+            "cos_slew": cos_slew,
             "v_max": problem.max_speed_m_s / vel_u,
             "horiz_T": horiz.T,
             "gs_axis": up / max(math.tan(problem.glide_slope_rad), 1e-12),
