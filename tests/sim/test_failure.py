@@ -75,6 +75,13 @@ def test_miss_within_position_uncertainty_is_sensor_limited(scenario: Scenario) 
     assert failure_class(s, scenario) == "touchdown"
 
 
+def test_a_rock_at_the_target_is_the_site_not_the_sensors(scenario: Scenario) -> None:
+    """Ideal navigation (1 m noise) landing 0.4 m from the target on a boulder."""
+    s = _summary(outcome="hard", touchdown_slope_deg=18.0, distance_from_final_target_m=0.4,
+                 nav_horizontal_position_sigma_m=1.0)
+    assert failure_class(s, scenario) == "touchdown"
+
+
 def test_ideal_navigation_is_never_sensor_limited(scenario: Scenario) -> None:
     lim = scenario.touchdown
     s = _summary(outcome="hard", touchdown_horizontal_speed_m_s=lim.max_horizontal_speed_m_s + 1,

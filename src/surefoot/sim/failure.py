@@ -8,9 +8,10 @@
   HAKUTO-R M1 and Resilience did);
 - ``sensor-limited``: what touchdown needed was not observable with the
   sensors flown, and the filter's own covariance says so: 3 sigma of the
-  estimated horizontal velocity exceeds the touchdown limit, or 3 sigma of
-  the horizontal position exceeds the distance the lander missed by (one
-  nadir rangefinder over flat mare sees neither);
+  estimated horizontal velocity exceeds the touchdown limit, or the lander
+  came down on other ground than its site (more than ``MISS_ELSEWHERE_M``
+  away) with 3 sigma of horizontal position beyond that miss (one nadir
+  rangefinder over flat mare sees neither);
 - ``touchdown``: neither (the site, the dynamics or the limits).
 """
 
@@ -19,6 +20,11 @@ from __future__ import annotations
 import math
 
 from surefoot.config.schema import Scenario
+
+# a touchdown this far from its (final) target is on other ground than the
+# chosen site (hazard looks divert by tens of metres; a footprint is ~2 m): only
+# then can a position error be the reason it met a slope or a rock
+MISS_ELSEWHERE_M = 20.0
 
 
 def failure_reason(summary: dict, scenario: Scenario) -> str:
@@ -96,7 +102,8 @@ def failure_class(summary: dict, scenario: Scenario) -> str:
         return "logic"
     if math.isfinite(sig_vh) and 3.0 * sig_vh > lim.max_horizontal_speed_m_s:
         return "sensor-limited"
-    if math.isfinite(sig_rh) and math.isfinite(miss) and miss > 0.0 and 3.0 * sig_rh > miss:
+    if (math.isfinite(sig_rh) and math.isfinite(miss) and miss > MISS_ELSEWHERE_M
+            and 3.0 * sig_rh > miss):
         return "sensor-limited"
     if vv > lim.max_vertical_speed_m_s:
         return "logic"
