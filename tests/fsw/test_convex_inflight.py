@@ -21,19 +21,12 @@ import pytest
 
 from surefoot.config import load_scenario
 from surefoot.fsw.executive import (
-    FS_CONVEX,
-    FS_MPROP,
-    FS_REQUEST,
-    FS_TARGET,
-    N_FS_CONVEX,
     NAV_Q,
     NAV_R,
     NAV_T,
     NAV_V,
     PHASE_APPROACH,
-    REQ_CONVEX_SOLVE,
     _convex_sequencing,
-    guidance_coordinates,
 )
 from surefoot.fsw.guidance.convex.gfold import solve
 from surefoot.fsw.guidance.convex.inflight import answer_request
@@ -46,6 +39,17 @@ from surefoot.fsw.guidance.convex.table import (
     CVM_ACTIVE,
     CVM_WAITING,
     plan_reference,
+)
+from surefoot.fsw.guidance.coordinates import (
+    guidance_coordinates,
+)
+from surefoot.fsw.layout import (
+    FS_CONVEX,
+    FS_MPROP,
+    FS_REQUEST,
+    FS_TARGET,
+    N_FS_CONVEX,
+    REQ_CONVEX_SOLVE,
 )
 from surefoot.sim.runner import simulate, terrain_for
 from surefoot.sim.setup import batch_arrays

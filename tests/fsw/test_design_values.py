@@ -21,7 +21,15 @@ from surefoot.campaign.sampling import base_dict, draw_runs, run_dict, run_scena
 from surefoot.config.dispersions import numeric_field, resolve_dispersions
 from surefoot.config.loader import ConfigError, load_scenario
 from surefoot.config.schema import FswVehicleConfig, Scenario
-from surefoot.fsw.executive import FP_DRY_MASS, FP_ISP, FP_MAX_THRUST, FP_PROP0, fsw_params
+from surefoot.fsw.executive import (
+    fsw_params,
+)
+from surefoot.fsw.layout import (
+    FP_DRY_MASS,
+    FP_ISP,
+    FP_MAX_THRUST,
+    FP_PROP0,
+)
 from surefoot.fsw.nav.params import nav_params
 from surefoot.world.vehicle import vehicle_params
 

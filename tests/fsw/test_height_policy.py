@@ -15,6 +15,12 @@ import pytest
 
 from surefoot.config.loader import load_scenario
 from surefoot.fsw.executive import (
+    UNTRUSTED_BUDGET_FACTOR,
+    UNTRUSTED_COMMIT_MARGIN,
+    _height_policy,
+    fsw_params,
+)
+from surefoot.fsw.layout import (
     FP_GM,
     FP_ISP,
     FP_MAX_THRUST,
@@ -28,10 +34,6 @@ from surefoot.fsw.executive import (
     RX_ALT_UNTRUSTED,
     RX_COMMIT,
     RX_REJOIN,
-    UNTRUSTED_BUDGET_FACTOR,
-    UNTRUSTED_COMMIT_MARGIN,
-    _height_policy,
-    fsw_params,
 )
 
 

@@ -22,7 +22,10 @@ import pytest
 from surefoot.analysis.replay_report import zero_height_crossing
 from surefoot.cli import main
 from surefoot.config.loader import load_scenario
-from surefoot.fsw.executive import RX_ALT_UNTRUSTED, RX_RECOVERY
+from surefoot.fsw.layout import (
+    RX_ALT_UNTRUSTED,
+    RX_RECOVERY,
+)
 from surefoot.fsw.nav.layout import EV_BLIND_ARC, EV_BLIND_ARC_WITHDRAWN
 from surefoot.sim.runner import simulate
 from surefoot.sim.telemetry import INDEX

@@ -14,8 +14,12 @@ import numpy as np
 import pyarrow as pa
 
 from surefoot.config.dispersions import NumericField
-from surefoot.fsw.executive import FS_PHASE, FS_T_APPROACH, FS_T_TERMINAL
 from surefoot.fsw.interfaces import PHASE_APPROACH, PHASE_NAMES, PHASE_TERMINAL
+from surefoot.fsw.layout import (
+    FS_PHASE,
+    FS_T_APPROACH,
+    FS_T_TERMINAL,
+)
 from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import DONE_CONTACT
 from surefoot.sim.runner import BatchResult

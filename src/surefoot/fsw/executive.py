@@ -41,8 +41,8 @@ from surefoot.fsw.guidance.convex.table import (
     CVM_IDLE,
     CVM_WAITING,
     plan_reference,
-    table_capacity,
 )
+from surefoot.fsw.guidance.coordinates import approach_axes_enu, curvilinear, gravity_effective_enu
 from surefoot.fsw.hda.sequencing import scan_due
 from surefoot.fsw.interfaces import (
     CMD_THRUST,
@@ -58,86 +58,75 @@ from surefoot.fsw.interfaces import (
     PHASE_BRAKING,
     PHASE_TERMINAL,
 )
+from surefoot.fsw.layout import (
+    FP_APPROACH_TGO,
+    FP_BRAKING_TGO,
+    FP_CVX_KP,
+    FP_CVX_KV,
+    FP_CVX_MIN_TGO,
+    FP_CVX_ON,
+    FP_CVX_PERIOD,
+    FP_CVX_START_ALT,
+    FP_DRY_MASS,
+    FP_DT,
+    FP_G,
+    FP_GM,
+    FP_GUID_EVERY,
+    FP_HDA_H,
+    FP_HDA_N_LOOKS,
+    FP_HG,
+    FP_I_DRY,
+    FP_I_PROP,
+    FP_ISP,
+    FP_LG,
+    FP_MAX_SLEW,
+    FP_MAX_THRUST,
+    FP_MAX_TILT,
+    FP_MAX_TORQUE,
+    FP_MIN_TGO,
+    FP_MIN_THROTTLE,
+    FP_OMEGA,
+    FP_PROP0,
+    FP_RADIUS,
+    FP_SITE_LAT,
+    FP_TARGET_H,
+    FP_TERM_GAIN,
+    FP_TERM_RATE,
+    FP_UNTRUSTED_VMAX,
+    FP_WN,
+    FP_ZETA,
+    FS_ACMD,
+    FS_ATHRUST,
+    FS_CONVEX,
+    FS_CYCLE,
+    FS_HDA,
+    FS_INIT,
+    FS_MPROP,
+    FS_NAV_FLAGS,
+    FS_PHASE,
+    FS_REQUEST,
+    FS_REQUEST_T,
+    FS_T_APPROACH,
+    FS_T_TERMINAL,
+    FS_TARGET,
+    FS_TGO,
+    FS_THRUST_CMD,
+    G0_M_S2,
+    N_FP,
+    N_FS_CONVEX,
+    N_FS_HDA,
+    REQ_CONVEX_SOLVE,
+    REQ_HAZARD_SCAN,
+    RX_ALT_UNTRUSTED,
+    RX_COMMIT,
+    RX_HEIGHT_LOST,
+    RX_RECOVERY,
+    RX_REJOIN,
+)
 from surefoot.math.quaternion import quat_rotate, quat_rotate_inv
 
-G0_M_S2 = 9.80665  # definition of the specific impulse unit
 TERM_MAX_PULL_M_S = 1.0  # largest horizontal speed the terminal phase asks for to reach the target
 
-# configuration row
-FP_GM = 0
-FP_RADIUS = 1
-FP_OMEGA = 2
-FP_SITE_LAT = 3
-FP_TARGET_H = 4
-FP_G = 5  # 9: rows downrange, crossrange, up in ENU
-FP_HG = 14  # 10: pos 3, vel 3, acc 3, jerk
-FP_LG = 24  # 10
-FP_BRAKING_TGO = 34
-FP_APPROACH_TGO = 35
-FP_MIN_TGO = 36
-FP_TERM_RATE = 37
-FP_TERM_GAIN = 38
-FP_MAX_TILT = 39
-FP_DRY_MASS = 40
-FP_PROP0 = 41
-FP_MAX_THRUST = 42
-FP_MIN_THROTTLE = 43
-FP_ISP = 44
-FP_I_DRY = 45  # 3
-FP_I_PROP = 48  # 3
-FP_MAX_TORQUE = 51  # 3
-FP_WN = 54
-FP_ZETA = 55
-FP_MAX_SLEW = 56
-FP_DT = 57
-FP_GUID_EVERY = 58
-FP_UNTRUSTED_VMAX = 59
-FP_CVX_ON = 60  # 1.0 when convex guidance flies the approach
-FP_CVX_START_ALT = 61  # start in braking below this height above the target, m; < 0: high gate
-FP_CVX_PERIOD = 62  # re-solve period, s (0: once)
-FP_CVX_MIN_TGO = 63  # no periodic re-solve with less time to go, s
-FP_CVX_KP = 64  # tracking position gain, 1/s^2
-FP_CVX_KV = 65  # tracking velocity gain, 1/s
-FP_HDA_N_LOOKS = 66  # hazard looks to take (0: hazard avoidance off)
-FP_HDA_H = 67  # MAX_LOOKS: estimated height above the target of each look, m
-N_FP = FP_HDA_H + MAX_LOOKS
-
-# state row
-FS_PHASE = 0
-FS_TGO = 1
-FS_MPROP = 2
-FS_ATHRUST = 3  # 3, ENU, m/s^2
-FS_CYCLE = 6
-FS_T_APPROACH = 7
-FS_T_TERMINAL = 8
-FS_THRUST_CMD = 9
-FS_INIT = 10
-FS_ACMD = 11  # 3, guidance acceleration command, ENU
-FS_TARGET = 14  # 3: target offset from (0, 0, target height) in site ENU, m (a divert moves it)
-FS_REQUEST = 17  # bit flags (REQ_*) asking the simulator's between-step services for work
-FS_REQUEST_T = 18  # flight-software time of the newest request, s
-FS_NAV_FLAGS = 19  # guidance reaction bits of the last cycle (RX_*)
-# reserved blocks, owned by the modules that use them
-FS_CONVEX = 20  # convex guidance: trajectory table and bookkeeping
-N_FS_CONVEX = 400
-FS_HDA = FS_CONVEX + N_FS_CONVEX  # hazard detection and avoidance bookkeeping
-N_FS_HDA = 40
-N_FS = FS_HDA + N_FS_HDA
-assert table_capacity(N_FS_CONVEX) >= 40
-
-# requests to the simulator's services (FS_REQUEST bits). A lander that raises
-# one pauses after its current step; the service answers between two steps
-# (the software waits one simulation step for it) and clears the bit.
-REQ_CONVEX_SOLVE = 1 << 0
-REQ_HAZARD_SCAN = 1 << 1
-
-# guidance reactions (FS_NAV_FLAGS bits)
-RX_ALT_UNTRUSTED = 1 << 0  # descent rate capped to what the trusted altitude allows
-# latched bits (kept from cycle to cycle)
-RX_HEIGHT_LOST = 1 << 1  # navigation reports the height untrusted (cleared when trusted again)
-RX_RECOVERY = 1 << 2  # height re-anchored below the high gate while braking: terminal descent
-RX_REJOIN = 1 << 3  # the height was untrusted once: descent bounded by stopping distance since
-RX_COMMIT = 1 << 4  # untrusted height, waiting budget spent: committed to the descent
 _RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY | RX_REJOIN
 
 # untrusted height: wait for the ranges while the propellant exceeds this many
@@ -145,14 +134,6 @@ _RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY | RX_REJOIN
 # this many times the least rate the propellant allows
 UNTRUSTED_BUDGET_FACTOR = 1.5
 UNTRUSTED_COMMIT_MARGIN = 1.2
-
-
-def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
-    """Rows: downrange, crossrange (right), up unit vectors in ENU, shape (3, 3)."""
-    d = np.array([np.sin(azimuth_rad), np.cos(azimuth_rad), 0.0])
-    u = np.array([0.0, 0.0, 1.0])
-    c = np.cross(d, u)
-    return np.vstack([d, c, u])
 
 
 def fsw_params(
@@ -217,92 +198,6 @@ def fsw_params(
     for k, look in enumerate(hda.looks):
         p[FP_HDA_H + k] = look.height_m
     return p
-
-
-@njit(cache=True)
-def gravity_effective_enu(r_enu: np.ndarray, v_enu: np.ndarray, fp: np.ndarray) -> np.ndarray:
-    """Point-mass gravity plus Coriolis and centrifugal terms in the rotating
-    site ENU frame (m/s^2), from the flight software's own Moon model."""
-    rc0 = r_enu[0]
-    rc1 = r_enu[1]
-    rc2 = r_enu[2] + fp[FP_RADIUS]
-    rn = np.sqrt(rc0 * rc0 + rc1 * rc1 + rc2 * rc2)
-    k = -fp[FP_GM] / (rn * rn * rn)
-    lat = fp[FP_SITE_LAT]
-    w1 = fp[FP_OMEGA] * np.cos(lat)
-    w2 = fp[FP_OMEGA] * np.sin(lat)
-    # omega = (0, w1, w2); coriolis = -2 w x v ; centrifugal = -w x (w x rc)
-    cx = w1 * v_enu[2] - w2 * v_enu[1]
-    cy = w2 * v_enu[0]
-    cz = -w1 * v_enu[0]
-    wxr0 = w1 * rc2 - w2 * rc1
-    wxr1 = w2 * rc0
-    wxr2 = -w1 * rc0
-    cen0 = w1 * wxr2 - w2 * wxr1
-    cen1 = w2 * wxr0
-    cen2 = -w1 * wxr0
-    out = np.empty(3)
-    out[0] = k * rc0 - 2.0 * cx - cen0
-    out[1] = k * rc1 - 2.0 * cy - cen1
-    out[2] = k * rc2 - 2.0 * cz - cen2
-    return out
-
-
-@njit(cache=True)
-def _curvilinear(fp: np.ndarray, r: np.ndarray, v: np.ndarray):  # noqa: ANN202
-    """Guidance coordinates over the curved Moon and the local axes at the lander.
-
-    Returns ``(pos, vel, d_loc, c_loc, up_loc, rn)`` where ``pos`` is
-    (downrange arc length along the approach great circle, crossrange arc
-    length, height above the target's sphere) in m, ``vel`` their rates, and
-    ``d_loc, c_loc, up_loc`` the local downrange, crossrange and up unit
-    vectors (ENU components) at the lander, ``rn`` its distance from the
-    Moon's centre. Near the site this is the flat approach frame.
-    """
-    radius = fp[FP_RADIUS] + fp[FP_TARGET_H]
-    rc = np.empty(3)
-    rc[0] = r[0]
-    rc[1] = r[1]
-    rc[2] = r[2] + radius
-    rn = np.sqrt(rc[0] ** 2 + rc[1] ** 2 + rc[2] ** 2)
-    up_loc = rc / rn
-    d = fp[FP_G : FP_G + 3]
-    c = fp[FP_G + 3 : FP_G + 6]
-    rd = rc[0] * d[0] + rc[1] * d[1] + rc[2] * d[2]
-    rcc = rc[0] * c[0] + rc[1] * c[1] + rc[2] * c[2]
-    d_loc = d - (d[0] * up_loc[0] + d[1] * up_loc[1] + d[2] * up_loc[2]) * up_loc
-    d_loc /= np.sqrt(d_loc[0] ** 2 + d_loc[1] ** 2 + d_loc[2] ** 2)
-    c_loc = np.empty(3)  # d_loc x up_loc
-    c_loc[0] = d_loc[1] * up_loc[2] - d_loc[2] * up_loc[1]
-    c_loc[1] = d_loc[2] * up_loc[0] - d_loc[0] * up_loc[2]
-    c_loc[2] = d_loc[0] * up_loc[1] - d_loc[1] * up_loc[0]
-    pos = np.empty(3)
-    pos[0] = radius * np.arctan2(rd, rc[2])
-    pos[1] = radius * np.arcsin(min(max(rcc / rn, -1.0), 1.0))
-    pos[2] = rn - radius
-    vel = np.empty(3)
-    vd = v[0] * d_loc[0] + v[1] * d_loc[1] + v[2] * d_loc[2]
-    vel[0] = vd * radius / rn
-    vel[1] = (v[0] * c_loc[0] + v[1] * c_loc[1] + v[2] * c_loc[2]) * radius / rn
-    vel[2] = v[0] * up_loc[0] + v[1] * up_loc[1] + v[2] * up_loc[2]
-    return pos, vel, d_loc, c_loc, up_loc, rn
-
-
-@njit(cache=True)
-def guidance_coordinates(
-    nav: np.ndarray, fs: np.ndarray, fp: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """The navigation estimate in guidance coordinates relative to the current target.
-
-    Returns ``(pos, vel, rn)``: downrange and crossrange arc lengths and height
-    above the target's sphere (m), their rates (m/s), and the distance from
-    the Moon's centre (m). What the convex guidance solves from.
-    """
-    r = nav[NAV_R : NAV_R + 3] - np.array(
-        [fs[FS_TARGET], fs[FS_TARGET + 1], fp[FP_TARGET_H] + fs[FS_TARGET + 2]]
-    )
-    pos, vel, _, _, _, rn = _curvilinear(fp, r, nav[NAV_V : NAV_V + 3])
-    return pos, vel, rn
 
 
 @njit(cache=True)
@@ -427,7 +322,7 @@ def _guidance(
     Coriolis-like ``2 h_dot v_d / r``) and the flight software's gravity.
     """
     dt_g = fp[FP_DT] * fp[FP_GUID_EVERY]
-    rg, vg, d_loc, c_loc, up_loc, rn = _curvilinear(fp, r, v)
+    rg, vg, d_loc, c_loc, up_loc, rn = curvilinear(fp, r, v)
     phase = int(fs[FS_PHASE])
     flags = int(fs[FS_NAV_FLAGS]) & _RX_LATCHED
     if alt_trusted < 0.5:

@@ -14,6 +14,10 @@ import numpy as np
 from numba import njit, prange
 
 from surefoot.fsw.executive import (
+    fsw_step,
+)
+from surefoot.fsw.interfaces import NAV_ALT_SIGMA, NAV_ALT_TRUSTED, NAV_R, NAV_V
+from surefoot.fsw.layout import (
     FP_MAX_THRUST,
     FS_ACMD,
     FS_NAV_FLAGS,
@@ -21,9 +25,7 @@ from surefoot.fsw.executive import (
     FS_REQUEST,
     FS_TGO,
     FS_THRUST_CMD,
-    fsw_step,
 )
-from surefoot.fsw.interfaces import NAV_ALT_SIGMA, NAV_ALT_TRUSTED, NAV_R, NAV_V
 from surefoot.fsw.nav.layout import B_ALT_EST, B_EVENTS
 from surefoot.fsw.nav.measurements import N_DOPPLER, N_IMU, N_LRF, N_STAR, N_TRN
 from surefoot.fsw.nav.nav_step import nav_step

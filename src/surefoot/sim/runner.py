@@ -10,8 +10,10 @@ import numba
 import numpy as np
 
 from surefoot.config.schema import Scenario
-from surefoot.fsw.executive import FS_MPROP
 from surefoot.fsw.hda.inflight import LookOutcome, hda_summary
+from surefoot.fsw.layout import (
+    FS_MPROP,
+)
 from surefoot.fsw.nav.layout import (
     B_ALT_SIGMA,
     B_N_DOPR_ACC,

@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from surefoot.fsw.executive import (
+from surefoot.fsw.guidance.convex.table import CV_N_CONIC, CV_N_FAIL, CV_N_OK
+from surefoot.fsw.hda.inflight import answer_scan, lidar_pointing_body
+from surefoot.fsw.layout import (
     FS_CONVEX,
     FS_REQUEST,
     N_FS_CONVEX,
     REQ_CONVEX_SOLVE,
     REQ_HAZARD_SCAN,
 )
-from surefoot.fsw.guidance.convex.table import CV_N_CONIC, CV_N_FAIL, CV_N_OK
-from surefoot.fsw.hda.inflight import answer_scan, lidar_pointing_body
 from surefoot.math.quaternion import dcm_to_quat
 from surefoot.sensors import hazard_lidar
 

@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from surefoot.config.schema import Scenario
-from surefoot.fsw.executive import N_FS, fsw_params
+from surefoot.fsw.executive import (
+    fsw_params,
+)
 from surefoot.fsw.hda.inflight import LookOutcome
 from surefoot.fsw.interfaces import N_CMD, N_NAV
+from surefoot.fsw.layout import (
+    N_FS,
+)
 from surefoot.fsw.nav.layout import N_B, N_ERR, N_X
 from surefoot.fsw.nav.measurements import N_IMU
 from surefoot.fsw.nav.params import nav_init, nav_params

@@ -30,16 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from surefoot.config.hda import HazardLidarConfig, HdaConfig
-from surefoot.fsw.executive import (
-    FP_DRY_MASS,
-    FP_ISP,
-    FP_TARGET_H,
-    FS_HDA,
-    FS_MPROP,
-    FS_TARGET,
-    G0_M_S2,
-    N_FS_HDA,
-)
 from surefoot.fsw.hda.detect import detect_and_select
 from surefoot.fsw.hda.sequencing import (
     HD_DIVERT_TOTAL,
@@ -54,6 +44,16 @@ from surefoot.fsw.hda.sequencing import (
 )
 from surefoot.fsw.hda.site_selection import HdaResult
 from surefoot.fsw.interfaces import NAV_Q, NAV_R, NAV_T
+from surefoot.fsw.layout import (
+    FP_DRY_MASS,
+    FP_ISP,
+    FP_TARGET_H,
+    FS_HDA,
+    FS_MPROP,
+    FS_TARGET,
+    G0_M_S2,
+    N_FS_HDA,
+)
 from surefoot.math.quaternion import quat_to_dcm
 
 assert N_HD <= N_FS_HDA

@@ -57,26 +57,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from surefoot.config.convex_guidance import ConvexGuidanceConfig
-from surefoot.fsw.executive import (
-    FP_CVX_KP,
-    FP_CVX_KV,
-    FP_DRY_MASS,
-    FP_GM,
-    FP_ISP,
-    FP_LG,
-    FP_MAX_SLEW,
-    FP_MAX_THRUST,
-    FP_MIN_THROTTLE,
-    FP_RADIUS,
-    FP_TARGET_H,
-    FS_CONVEX,
-    FS_MPROP,
-    FS_TARGET,
-    G0_M_S2,
-    N_FS_CONVEX,
-    _curvilinear,
-    guidance_coordinates,
-)
 from surefoot.fsw.guidance.convex.gfold import SearchSettings, solve
 from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution
 from surefoot.fsw.guidance.convex.socp import DescentSOCP, Mode, SOCPCache
@@ -100,7 +80,29 @@ from surefoot.fsw.guidance.convex.table import (
     plan_reference,
     write_plan,
 )
+from surefoot.fsw.guidance.coordinates import (
+    curvilinear,
+    guidance_coordinates,
+)
 from surefoot.fsw.interfaces import NAV_Q, NAV_R, NAV_T
+from surefoot.fsw.layout import (
+    FP_CVX_KP,
+    FP_CVX_KV,
+    FP_DRY_MASS,
+    FP_GM,
+    FP_ISP,
+    FP_LG,
+    FP_MAX_SLEW,
+    FP_MAX_THRUST,
+    FP_MIN_THROTTLE,
+    FP_RADIUS,
+    FP_TARGET_H,
+    FS_CONVEX,
+    FS_MPROP,
+    FS_TARGET,
+    G0_M_S2,
+    N_FS_CONVEX,
+)
 from surefoot.math.quaternion import quat_rotate
 
 
@@ -158,7 +160,7 @@ def thrust_axis_guidance(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray) -> np.
     r = nav[NAV_R : NAV_R + 3] - np.array(
         [fs[FS_TARGET], fs[FS_TARGET + 1], fp[FP_TARGET_H] + fs[FS_TARGET + 2]]
     )
-    _, _, d_loc, c_loc, up_loc, _ = _curvilinear(fp, r, np.zeros(3))
+    _, _, d_loc, c_loc, up_loc, _ = curvilinear(fp, r, np.zeros(3))
     return np.array([z_enu @ d_loc, z_enu @ c_loc, z_enu @ up_loc])
 
 
