@@ -571,7 +571,9 @@ def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettin
     fx = phi(x)
     if math.isfinite(fx):
         _brent(phi, max(lo, x - span), min(hi, x + span), x, fx, 0.5 * search.tf_tol_s)
-    best = phi.best()
+    cell = [e for e in phi.evals.values()
+            if abs(e.tf - x) <= span and math.isfinite(e.value)]
+    best = min(cell, key=lambda e: (e.value, e.tf)) if cell else None
     if best is not None:
         sol, n2 = _exact_near(problem, cache, phi, best.tf, search.tf_tol_s, lo, hi)
         n += n2
