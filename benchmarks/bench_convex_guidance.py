@@ -17,6 +17,11 @@ plus the full free-final-time search (many fixed-time solves), cold (from the
 bracket) and warm-started (from the nominal problem's optimal time, as a re-plan
 starts from the previous plan's).
 
+Part 2, the same dispersed states (thrust-pointing limit off, since ``gfold`` 0.3.2
+did not enforce its ``max_angle_deg`` in our checks) and the two example problems,
+solved by surefoot and by ``gfold`` (``pip install gfold``; the column is skipped when
+it is not installed): propellant, time of flight and wall time.
+
 Part 3 (issue 16), narrow feasible windows: ``--narrow`` problems (dispersed lunar
 high-gate and Mars states) carrying only ``(1 + margin)`` times their minimum-fuel
 propellant, margin log-uniform in [1e-4, 3e-3] (windows of ~0.5-3 s) or, for one in
@@ -25,11 +30,6 @@ around the optimal time. Counted: windows the search misses (the sweep lands, th
 search says infeasible), false windows, and the search's propellant against the
 sweep's best; and how many of the windows a 12-point grid over the bracket (the
 search before issue 16) would have seen.
-
-Part 2, the same dispersed states (thrust-pointing limit off, since ``gfold`` 0.3.2
-did not enforce its ``max_angle_deg`` in our checks) and the two example problems,
-solved by surefoot and by ``gfold`` (``pip install gfold``; the column is skipped when
-it is not installed): propellant, time of flight and wall time.
 
 Measured 2026-12-05 on this 2-core machine, shared with other sessions (the same
 commands on the code before issue 16, run back to back, for the same load):
@@ -48,7 +48,7 @@ solves warm-started, at most 4 g more propellant; not the default.)
 | windows missed (0.1 s sweep lands, search says infeasible) | 0 |
 | windows a 12-point grid over the bracket sees (the old search) | 14 of 160 |
 | propellant against the sweep's best, relative | median +5e-9, max +7.8e-4 |
-| search cost | median 61 ms, 15 solves (max 50) |
+| search cost | median 41 ms, 15 solves (max 50) |
 
 The issue's goals of <= 50 ms (free time) and <= 3 ms (fixed time, warm) are not
 met by default on this machine: the solve count fell by 2-3x, the time per conic
