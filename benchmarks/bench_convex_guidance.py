@@ -37,8 +37,8 @@ commands on the code before issue 16, run back to back, for the same load):
 | lunar_high_gate, 50 nodes, 100 states | before issue 16 | issue 16 |
 |---|---|---|
 | fixed-time solve, warm, median | 4.83 ms | 4.84 ms (unchanged path) |
-| free-final-time search, median | 142.4 ms, 30 solves | 68.3 ms, 13 solves (max 39) |
-| same, warm-started from the nominal tf | - | 51.7 ms, 10 solves (max 16) |
+| free-final-time search, median | 142.4 ms, 30 solves | 70.9 ms, 13 solves (max 40) |
+| same, warm-started from the nominal tf | - | 53.3 ms, 10 solves (max 16) |
 
 (``SearchSettings(value_tol=1e-5)``, a 10 g-per-tonne stop, gives 46 ms and 8.5
 solves warm-started, at most 4 g more propellant; not the default.)
@@ -47,8 +47,8 @@ solves warm-started, at most 4 g more propellant; not the default.)
 |---|---|
 | windows missed (0.1 s sweep lands, search says infeasible) | 0 |
 | windows a 12-point grid over the bracket sees (the old search) | 14 of 160 |
-| propellant against the sweep's best, relative | median +5e-9, max +7.8e-4 |
-| search cost | median 41 ms, 15 solves (max 50) |
+| propellant against the sweep's best, relative | median +2e-9, max +1.9e-5 |
+| search cost | median 44 ms, 16 solves (max 50) |
 
 The issue's goals of <= 50 ms (free time) and <= 3 ms (fixed time, warm) are not
 met by default on this machine: the solve count fell by 2-3x, the time per conic
