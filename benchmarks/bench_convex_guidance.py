@@ -40,7 +40,7 @@ commands on the code before issue 16, run back to back, for the same load):
 | free-final-time search, median | 142.4 ms, 30 solves | 70.9 ms, 13 solves (max 40) |
 | same, warm-started from the nominal tf | - | 53.3 ms, 10 solves (max 16) |
 
-(``SearchSettings(value_tol=1e-5)``, a 10 g-per-tonne stop, gives 46 ms and 8.5
+(``SearchSettings(value_tol=1e-5)``, a 10 g-per-tonne stop, gives 49 ms and 8.5
 solves warm-started, at most 4 g more propellant; not the default.)
 
 | narrow windows, 195 problems, 160 with a window (median 1.3 s wide) | |
