@@ -30,7 +30,10 @@ before issue 16: ``--runs 30 --set fsw.guidance.convex.slew_rate_fraction=null``
 before commit 7ade09e.) Outcomes: 100/100 safe, no convex failures. The 2 % goal
 holds against the best plan the lander can fly from its attitude (a 6 deg/s slew
 limit); against the attitude-free bound it is 2.6 %, of which 1.8 % is the price
-of the initial attitude itself.
+of the initial attitude itself. In-flight free-final-time searches (first solves,
+re-targets, fallbacks; a new Clarabel solver per solve, for bit-for-bit replay):
+107 in the 100 runs, median 165 ms and 13 conic solves (p95 251 ms, 15 solves), with
+both cores flying landings.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from scipy.optimize import brentq, minimize
 
 from surefoot.fsw.guidance.convex.gfold import (
     SearchSettings,
+    _search_fuel,
     solve,
     solve_free_time,
     solve_gfold,
@@ -502,3 +503,23 @@ def test_axis_tilted_past_the_pointing_limit_still_plans() -> None:
     check_constraints(p, s)
     first = _angle_from(axis, s.thrust_n_lf[:1])[0]
     assert first <= math.radians(5.0 + 2.0) + 1e-6
+
+
+def test_window_the_penalised_search_steps_over_is_found_by_the_landing_error() -> None:
+    """A narrow window (lunar, 0.02 % propellant margin, from the narrow-window set of
+    the benchmark) that the penalised fuel search does not land in: the search then
+    minimises the terminal defect D over the whole grid, finds the window and its
+    fuel optimum. Reference: dense fixed-final-time sweep (0.02 s)."""
+    p = lunar(n_nodes=20, r0_lf=[-1723.4553435864493, 419.0718286165666, 1716.720622652281],
+              v0_lf=[44.0722514630783, 0.5863788372157369, -24.278282318407413],
+              wet_mass_kg=1053.9451165319763, dry_mass_kg=1012.2009653964166)
+    cache = SOCPCache()
+    res = _search_fuel(p, cache, SearchSettings())
+    assert res.stage1 is not None  # the fallback phase ran (what this test is about)
+    s = solve_free_time(p, cache)
+    check_constraints(p, s)
+    ts, fuel = _sweep(p, s.tf_s - 3.0, s.tf_s + 3.0, 0.02, cache)
+    feasible = np.isfinite(fuel)
+    assert feasible.any() and not feasible[0] and not feasible[-1]
+    assert ts[feasible][0] - 0.02 <= s.tf_s <= ts[feasible][-1] + 0.02
+    assert s.propellant_kg <= np.nanmin(fuel) * (1.0 + 5e-5)

@@ -415,11 +415,14 @@ def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: f
     * ``x`` infeasible: step (``tol_s``, doubling) towards the side where the relaxed
       defect falls until a solve lands, then bisect for the edge;
     * ``x`` feasible: one probe ``tol_s`` away towards the side where the defect rises
-      (where an edge would be); fuel not lower there: ``x`` is the optimum to
-      ``tol_s``; infeasible: bisect for the edge; lower: walk on, doubling.
+      (where an edge would be); fuel not lower there: the other side is followed
+      while the fuel falls; infeasible: bisect for the edge; lower: walk on, doubling.
 
-    Bisection stops at ``tol_s / 4``; the lowest-fuel exact solution seen is returned
-    (or None), with the number of conic solves. A solve that Clarabel reports only
+    Bisection stops at ``tol_s / 4``; from an edge found so, the exact fuel is then
+    followed inwards while it falls (:func:`_descend`), since an inexact penalty can
+    also pull the relaxed optimum to an edge when the exact one is inside. The
+    lowest-fuel exact solution seen is returned (or None), with the number of conic
+    solves. A solve that Clarabel reports only
     "inaccurate" (it happens on the edge itself) counts as outside during the polish
     and is returned only when nothing solved to full accuracy.
     """
@@ -473,6 +476,8 @@ def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: f
                 out = t
                 break
             if trial.propellant_kg >= best.propellant_kg:
+                if step == tol_s:  # not lower towards the edge: look the other way
+                    best = _descend(exact, best, inside, -direction, tol_s, lo, hi)
                 break
             best, inside, step = trial, t, 2.0 * step
     if math.isfinite(out):
@@ -485,7 +490,42 @@ def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: f
                     best = trial
             else:
                 out = m
+        # from the edge, fuel may still fall inwards (the relaxed optimum was pulled
+        # to the edge by the inexact penalty): walk in, doubling, while it falls, and
+        # refine the bracketed minimum by Brent's method on the exact fuel
+        best = _descend(exact, best, inside, math.copysign(1.0, inside - out), tol_s, lo, hi)
     return best, n
+
+
+def _descend(exact: Callable[[float], Solution], best: Solution, t0: float,
+             direction: float, tol_s: float, lo: float, hi: float) -> Solution:
+    """Lowest-fuel exact solution from ``t0`` (solution ``best``) walking in
+    ``direction``: steps of ``tol_s`` doubling while the fuel falls, then Brent's
+    method in the last bracket; infeasible times count as +inf."""
+    seen: dict[float, Solution] = {t0: best}
+
+    def fuel(t: float) -> float:
+        got = seen.get(t)
+        if got is None:
+            got = exact(t)
+            seen[t] = got
+        return got.propellant_kg if got.ok else math.inf
+
+    prev, x, step = t0, t0, tol_s
+    fx = best.propellant_kg
+    while True:
+        t = min(max(x + direction * step, lo), hi)
+        if t == x:
+            break
+        ft = fuel(t)
+        if not ft < fx:
+            a, b = sorted((prev, t))
+            if b - a > 2.0 * tol_s:
+                _brent(fuel, a, b, x, fx, 0.5 * tol_s)
+            break
+        prev, x, fx, step = x, t, ft, 2.0 * step
+    oks = [sol for sol in seen.values() if sol.ok]
+    return min(oks, key=lambda sol: sol.propellant_kg)
 
 
 def _fixed(
@@ -571,7 +611,9 @@ def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettin
     fx = phi(x)
     if math.isfinite(fx):
         _brent(phi, max(lo, x - span), min(hi, x + span), x, fx, 0.5 * search.tf_tol_s)
-    best = phi.best()
+    cell = [e for e in phi.evals.values()
+            if abs(e.tf - x) <= span and math.isfinite(e.value)]
+    best = min(cell, key=lambda e: (e.value, e.tf)) if cell else None
     if best is not None:
         sol, n2 = _exact_near(problem, cache, phi, best.tf, search.tf_tol_s, lo, hi)
         n += n2
