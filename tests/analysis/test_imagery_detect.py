@@ -14,12 +14,8 @@ import json
 import numpy as np
 import pytest
 
-from surefoot.analysis.imagery.detect import (
-    DetectionSettings,
-    detect_change,
-    phase_correlation,
-    register,
-)
+from surefoot.analysis.imagery.detect import DetectionSettings, detect_change
+from surefoot.analysis.imagery.registration import phase_correlation, register
 from surefoot.analysis.imagery.render import Camera, render_image, render_reflectance
 from surefoot.analysis.imagery.scars import Touchdown, landing_mark, smooth_disc
 from surefoot.analysis.imagery.synthetic import albedo_field, synthetic_terrain

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from surefoot.config.base import MAX_MAGNITUDE
-from surefoot.config.dispersions import _unwrap_optional, numeric_field
+from surefoot.config.fields import _unwrap_optional, numeric_field
 from surefoot.config.loader import ConfigError, load_scenario
 from surefoot.config.schema import Scenario
 

@@ -28,7 +28,7 @@ _EXPORTS = {
     "run_campaign": "surefoot.campaign.runner",
     "prepare_campaign": "surefoot.campaign.runner",
     "execute_campaign": "surefoot.campaign.runner",
-    "make_backend": "surefoot.campaign.runner",
+    "make_backend": "surefoot.campaign.backends",
     "CampaignProgress": "surefoot.campaign.runner",
     "CampaignResult": "surefoot.campaign.runner",
     "CampaignFailed": "surefoot.campaign.runner",

@@ -19,8 +19,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import math
-import multiprocessing as mp
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -32,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from surefoot.campaign.backends import Backend, default_workers, make_backend
 from surefoot.campaign.rows import result_schema
 from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
 from surefoot.campaign.store import FORMAT, CampaignError, CampaignStore, batch_id_for
-from surefoot.campaign.worker import BatchOutput, BatchTask, init_worker, run_batch
+from surefoot.campaign.worker import BatchOutput, BatchTask, run_batch
 from surefoot.config.dispersions import NumericField, ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
 
@@ -160,14 +159,6 @@ def _shared_columns(fields: tuple[NumericField, ...]) -> list[int]:
     return out
 
 
-def default_workers() -> int:
-    """CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def prepare_campaign(
     scenario: Scenario,
     runs: int,
@@ -268,122 +259,6 @@ def prepare_campaign(
         raise
 
 
-# --- executors ------------------------------------------------------------------
-
-
-class Backend:
-    """A concurrent.futures executor that can be rebuilt after a worker dies."""
-
-    slots: int = 1
-    description: str = ""
-
-    def executor(self) -> cf.Executor:
-        raise NotImplementedError
-
-    def rebuild(self) -> None:
-        """Replace a broken executor."""
-
-    def close(self, abort: bool = False) -> None:
-        """Stop the workers; ``abort``: now, abandoning running batches."""
-
-
-class LocalBackend(Backend):
-    """A pool of worker processes on this machine."""
-
-    def __init__(self, workers: int) -> None:
-        if workers < 1:
-            raise CampaignError(f"--workers: must be >= 1 (got {workers})")
-        self.slots = workers
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        self.ctx = mp.get_context(method)
-        if method == "forkserver":
-            self.ctx.set_forkserver_preload(["surefoot.campaign.worker"])
-        self.description = f"{workers} local worker process{'es' if workers > 1 else ''}"
-        self._pool: cf.ProcessPoolExecutor | None = None
-
-    def executor(self) -> cf.Executor:
-        if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.slots, mp_context=self.ctx, initializer=init_worker
-            )
-        return self._pool
-
-    def rebuild(self) -> None:
-        self.close(abort=True)
-
-    def close(self, abort: bool = False) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if not abort:
-            pool.shutdown(wait=True)
-            return
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:  # do not wait for abandoned batches
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(timeout=5)
-
-
-class DaskBackend(Backend):
-    """A Dask distributed cluster: a scheduler address, ``'local'`` or a ``Client``."""
-
-    def __init__(self, target: Any, workers: int | None = None) -> None:
-        import logging
-
-        from distributed import Client, LocalCluster
-
-        self._own_client = False
-        self._cluster = None
-        if isinstance(target, Client):
-            self.client = target
-        elif target == "local":
-            n = workers or default_workers()
-            self._cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self.client = Client(self._cluster, set_as_default=False)
-            self._own_client = True
-        else:
-            try:
-                self.client = Client(str(target), timeout="10s", set_as_default=False)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise CampaignError(
-                    f"--dask: cannot connect to a Dask scheduler at '{target}' ({exc})"
-                ) from None
-            self._own_client = True
-        nthreads = self.client.nthreads()
-        if not nthreads:
-            self.client.wait_for_workers(1, timeout=60)
-            nthreads = self.client.nthreads()
-        self.slots = max(1, sum(nthreads.values()))
-        where = "LocalCluster" if self._cluster is not None else "cluster"
-        self.description = f"Dask {where}, {len(nthreads)} workers, {self.slots} threads"
-        self._executor = self.client.get_executor(pure=False)
-
-    def executor(self) -> cf.Executor:
-        return self._executor
-
-    def close(self, abort: bool = False) -> None:
-        if self._own_client:
-            self.client.close()
-            if self._cluster is not None:
-                self._cluster.close()
-
-
-def make_backend(workers: int | None = None, dask: Any = None) -> Backend:
-    """Local process pool (default) or Dask (``dask``: address, ``'local'`` or a Client)."""
-    if dask is not None:
-        return DaskBackend(dask, workers)
-    return LocalBackend(workers or default_workers())
-
-
 # --- flying ----------------------------------------------------------------------
 
 
@@ -426,7 +301,7 @@ def execute_campaign(
     Parameters
     ----------
     prepared : PreparedCampaign
-    backend : LocalBackend or DaskBackend
+    backend : Backend (:mod:`surefoot.campaign.backends`)
         Not closed here.
     progress : callable, optional
         Called with a :class:`CampaignProgress` after each stored batch.

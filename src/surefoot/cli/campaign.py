@@ -171,13 +171,8 @@ def campaign_command(args: argparse.Namespace) -> int:
 
 def fly_command(args: argparse.Namespace) -> int:
     """Fly or resume a campaign with a progress bar."""
-    from surefoot.campaign.runner import (
-        CampaignFailed,
-        default_workers,
-        execute_campaign,
-        make_backend,
-        prepare_campaign,
-    )
+    from surefoot.campaign.backends import default_workers, make_backend
+    from surefoot.campaign.runner import CampaignFailed, execute_campaign, prepare_campaign
     from surefoot.campaign.stats import clopper_pearson
     from surefoot.campaign.store import CampaignError, CampaignStore
     from surefoot.sim.compile_notice import compile_notice

@@ -157,15 +157,14 @@ class BatchArrays:
     """Per lander, the hazard looks it took (maps and chosen sites, for figures)."""
 
 
-def initial_estimate(
-    s: Scenario, x_true: np.ndarray, kp: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The navigation filter's rows at t = 0 from the ground's initial estimate.
+def initial_estimate_error(s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The error of the ground's initial estimate, as the run seed draws it.
 
-    Truth plus the scenario's deterministic estimate error
-    (``initial.estimate_error_*``, site ENU) plus a random draw from the
-    ``fsw.nav.init`` sigmas times ``initial.estimate_error_scale``, keyed by the
-    run seed (stream ``STREAM_INITIAL_ESTIMATE``).
+    The scenario's deterministic part (``initial.estimate_error_*``, site ENU)
+    plus a random draw from the ``fsw.nav.init`` sigmas times
+    ``initial.estimate_error_scale``, keyed by the run seed (stream
+    ``STREAM_INITIAL_ESTIMATE``). Returns position (m) and velocity (m/s)
+    errors in MCMF (= MCI at t = 0) and the attitude error rotation vector (rad).
     """
     ini = s.initial
     init = s.fsw.nav.init
@@ -175,6 +174,14 @@ def initial_estimate(
     dr = c.T @ np.asarray(ini.estimate_error_enu_m) + k * init.position_m * draw[0:3]
     dv = c.T @ np.asarray(ini.estimate_error_velocity_enu_m_s) + k * init.velocity_m_s * draw[3:6]
     dth = k * np.radians(init.attitude_deg) * draw[6:9]
+    return dr, dv, dth
+
+
+def initial_estimate(
+    s: Scenario, x_true: np.ndarray, kp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The navigation filter's rows at t = 0: truth plus :func:`initial_estimate_error`."""
+    dr, dv, dth = initial_estimate_error(s)
     angle = float(np.linalg.norm(dth))
     q = x_true[S_Q : S_Q + 4]
     if angle > 0.0:
@@ -209,17 +216,11 @@ def seed_draws(s: Scenario) -> dict[str, float]:
     turn-on and bias-instability parts, body axes (m/s^2 and deg/h). The
     values are those :func:`initial_estimate` and the IMU model use.
     """
-    ini = s.initial
-    init = s.fsw.nav.init
     c = enu_basis_mcmf(np.radians(s.site.lat_deg), np.radians(s.site.lon_deg))
-    k = ini.estimate_error_scale
-    draw = np.array([normal(s.seed, STREAM_INITIAL_ESTIMATE, 0, j) for j in range(9)])
-    dr = np.asarray(ini.estimate_error_enu_m) + k * init.position_m * (c @ draw[0:3])
-    dv = (np.asarray(ini.estimate_error_velocity_enu_m_s)
-          + k * init.velocity_m_s * (c @ draw[3:6]))
-    dth = k * init.attitude_deg * float(np.linalg.norm(draw[6:9]))
+    dr, dv, dth = initial_estimate_error(s)
     ba, bg = initial_biases(s.sensors.imu, s.seed)
-    values = [*dr, *dv, dth, *ba, *(np.degrees(bg) * 3600.0)]
+    values = [*(c @ dr), *(c @ dv), np.degrees(np.linalg.norm(dth)), *ba,
+              *(np.degrees(bg) * 3600.0)]
     return {name: float(v) for name, v in zip(SEED_DRAW_COLUMNS, values, strict=True)}
 
 

@@ -1,5 +1,12 @@
 """Free-final-time search and the two-stage G-FOLD procedure.
 
+Why one file of ~770 lines: the pieces of the search (penalised objective,
+Brent with a secant lower bound, grid minima, exact polish near a window
+edge, the two-stage driver) share the ``_Objective`` cache of solved final
+times and the ``SearchSettings`` tolerances, and the guarantee that no window
+is missed is argued across all of them in this docstring; split apart, that
+argument and the cache would have to be threaded through module boundaries.
+
 The time of flight is not a variable of the convex problem: for each candidate ``tf``
 the SOCP is solved with ``tf`` fixed, and a one-dimensional search over ``tf`` picks the
 best (Acikmese & Ploen 2007, sec. IV, report the optimal fuel to be a unimodal function

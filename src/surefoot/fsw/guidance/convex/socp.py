@@ -1,5 +1,12 @@
 """The lossless-convexified powered-descent SOCP, built once per shape and re-solved.
 
+Why one file of ~670 lines: the cvxpy problem (``DescentSOCP``) and the
+direct Clarabel path (``_DirectProgram``) are one formulation: the direct path
+re-uses the reduced tensor cvxpy compiled from that very problem and cuts the
+variables out by its layout, so a change to a constraint or a parameter of one
+is a change to the other (``tests/fsw/test_socp_direct.py`` compares their
+data and solutions); they stay side by side.
+
 Formulation (Acikmese & Ploen 2007, "Convex programming approach to powered descent
 guidance for Mars landing", JGCD 30(5); Blackmore, Acikmese & Scharf 2010,
 "Minimum-landing-error powered-descent guidance for Mars landing using convex
