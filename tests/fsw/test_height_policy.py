@@ -15,20 +15,26 @@ import pytest
 
 from surefoot.config.loader import load_scenario
 from surefoot.fsw.executive import (
+    TERMINAL_TIME_FACTOR,
     UNTRUSTED_BUDGET_FACTOR,
     UNTRUSTED_COMMIT_MARGIN,
     _height_policy,
+    _retimed_approach_tgo,
     fsw_params,
 )
 from surefoot.fsw.layout import (
+    FP_APPROACH_TGO,
     FP_GM,
+    FP_HG,
     FP_ISP,
+    FP_LG,
     FP_MAX_THRUST,
     FP_RADIUS,
     FP_TERM_GAIN,
     FP_TERM_RATE,
     FP_UNTRUSTED_VMAX,
     FS_MPROP,
+    FS_TGO,
     G0_M_S2,
     N_FS,
     RX_ALT_UNTRUSTED,
@@ -131,3 +137,44 @@ def test_after_trust_returns_the_descent_stays_within_stopping_distance(fp: np.n
     a, _ = _policy(fp, prop=prop, h=h, sigma=sigma, v_up=-(v_stop - 5.0), a_up=-0.3,
                    trusted=True, flags=RX_REJOIN)
     assert a == -0.3
+
+
+def _retime(fp: np.ndarray, prop: float, h: float, v_up: float, tgo: float) -> float:
+    fs = np.zeros(N_FS)
+    fs[FS_MPROP] = prop
+    fs[FS_TGO] = tgo
+    rn = fp[FP_RADIUS] + h
+    return float(_retimed_approach_tgo(fs, fp, np.array([0.0, 0.0, h]),
+                                       np.array([0.0, 0.0, v_up]), rn))
+
+
+def test_trust_returning_high_in_the_approach_re_times_it_at_the_designed_mean_rate(
+    fp: np.ndarray,
+) -> None:
+    """IM-1 dispersed runs 243 and 1663: the height came back 2 km higher than
+    believed with 100 s of approach left; re-timed, the quartic descends the
+    height left at the designed approach's mean rate (2,000 m -> 60 m in 140 s)."""
+    v_nominal = (fp[FP_HG + 2] - fp[FP_LG + 2]) / fp[FP_APPROACH_TGO]
+    h = 3000.0
+    assert _retime(fp, prop=600.0, h=h, v_up=-30.0, tgo=99.0) == pytest.approx(
+        (h - fp[FP_LG + 2]) / v_nominal)
+    # never shorter than the clock it had: a lander found low keeps its time-to-go
+    assert _retime(fp, prop=600.0, h=300.0, v_up=-10.0, tgo=99.0) == 99.0
+    assert _retime(fp, prop=600.0, h=10.0, v_up=-1.0, tgo=3.0) == 3.0
+
+
+def test_the_re_timed_approach_fits_the_propellant(fp: np.ndarray) -> None:
+    """With little propellant the longer approach is bounded by what descending near
+    hover costs (m g / (Isp g0) per second, rocket equation at thrust = weight) after
+    nulling the speed and the terminal descent, with the commit margin."""
+    prop, h, v_up = 70.0, 5400.0, -36.0
+    tgo = _retime(fp, prop=prop, h=h, v_up=v_up, tgo=99.0)
+    m = 340.0 + prop
+    ve = fp[FP_ISP] * G0_M_S2
+    mdot = m * fp[FP_GM] / (fp[FP_RADIUS] + h) ** 2 / ve
+    brake = m * (1 - np.exp(-abs(v_up) / ve))
+    terminal = mdot * TERMINAL_TIME_FACTOR * fp[FP_LG + 2] / fp[FP_TERM_RATE]
+    assert tgo == pytest.approx((prop - brake - terminal) / (UNTRUSTED_COMMIT_MARGIN * mdot))
+    assert 99.0 < tgo < (h - fp[FP_LG + 2]) / 13.0
+    # what the approach then costs at hover flow leaves the margin for the rest
+    assert tgo * mdot * UNTRUSTED_COMMIT_MARGIN + brake + terminal == pytest.approx(prop)

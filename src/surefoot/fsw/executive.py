@@ -134,6 +134,9 @@ _RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY | RX_REJOIN
 # this many times the least rate the propellant allows
 UNTRUSTED_BUDGET_FACTOR = 1.5
 UNTRUSTED_COMMIT_MARGIN = 1.2
+# the terminal descent from the low gate, costed at hover flow: this many
+# times the time the low gate's height takes at the terminal rate
+TERMINAL_TIME_FACTOR = 1.5
 
 
 def fsw_params(
@@ -304,6 +307,37 @@ def _height_policy(
 
 
 @njit(cache=True)
+def _retimed_approach_tgo(fs: np.ndarray, fp: np.ndarray, rg: np.ndarray, vg: np.ndarray,
+                          rn: float) -> float:
+    """Approach time-to-go after the height is trusted again (s).
+
+    The approach clock ran while the height was wrong; when navigation finds
+    the lander higher than the profile (IM-1-like runs: 2-3 km), keeping the
+    old time-to-go asks the quartic for a dive it cannot brake from with
+    attitude authority to spare. The approach is re-timed to descend the
+    height left above the low gate at the designed approach's mean rate
+    ``(h_HG - h_LG) / tgo_approach``, but no longer than the propellant
+    allows: descending near hover costs ``m g / (Isp g0)`` per second, after
+    what nulling the present speed and the terminal descent from the low
+    gate cost, with ``UNTRUSTED_COMMIT_MARGIN``. Never shorter than now.
+    """
+    tgo_now = fs[FS_TGO]
+    h_left = rg[2] - fp[FP_LG + 2]
+    v_nominal = (fp[FP_HG + 2] - fp[FP_LG + 2]) / fp[FP_APPROACH_TGO]
+    if h_left <= 0.0 or v_nominal <= 0.0:
+        return tgo_now
+    m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+    ve = fp[FP_ISP] * G0_M_S2
+    mdot_hover = m_est * (fp[FP_GM] / (rn * rn)) / ve
+    speed = np.sqrt(vg[0] * vg[0] + vg[1] * vg[1] + vg[2] * vg[2])
+    brake = m_est * (1.0 - np.exp(-speed / ve))
+    t_terminal = TERMINAL_TIME_FACTOR * fp[FP_LG + 2] / fp[FP_TERM_RATE]
+    spare = max(fs[FS_MPROP], 0.0) - brake - mdot_hover * t_terminal
+    tgo_budget = spare / (UNTRUSTED_COMMIT_MARGIN * mdot_hover)
+    return max(tgo_now, min(h_left / v_nominal, tgo_budget))
+
+
+@njit(cache=True)
 def _guidance(
     fs: np.ndarray,
     fp: np.ndarray,
@@ -334,6 +368,8 @@ def _guidance(
             fs[FS_PHASE] = phase
             fs[FS_T_TERMINAL] = t
             flags |= RX_RECOVERY
+        elif phase == PHASE_APPROACH:
+            fs[FS_TGO] = _retimed_approach_tgo(fs, fp, rg, vg, rn)
     convex = False
     if fp[FP_CVX_ON] > 0.0:
         convex = _convex_sequencing(fs, fp, phase, rg[2], t)
