@@ -62,6 +62,21 @@ def test_im1_runs_whose_height_returned_kilometres_high_rejoin_the_approach() ->
         assert s["distance_from_target_m"] < 20.0
 
 
+def test_resilience_runs_whose_first_range_came_8_sigma_low_re_anchor_the_height() -> None:
+    """Campaign seed 0, runs 43 and 287 of resilience-m2: the first valid range
+    (~1.1 km) came under an estimate 7 km high with a 3-sigma of 2.5 km; the beam
+    found no ground within the window the filter's sigma allowed, so no
+    prediction, no rejection streak, no re-anchoring, and a crash at 130 m/s.
+    Robust logic now looks as far as the estimate puts the ground, re-anchors
+    and nulls the speed; what is left is the horizontal velocity one nadir
+    rangefinder cannot observe (sensor-limited), never the logic."""
+    flown = _fly("resilience-m2", "robust", [43, 287])
+    for s in flown:
+        assert s["nav_height_reinitialisations"] >= 1
+        assert s["failure_class"] in ("", "sensor-limited"), s["failure_reason"]
+        assert s["touchdown_vertical_speed_m_s"] < 6.0
+
+
 @pytest.mark.parametrize("name", ["hakuto-r-m1-recommended", "resilience-m2-recommended"])
 def test_recommended_sensors_leave_no_logic_or_sensor_failure(name: str) -> None:
     """What the added sensor claims to fix is fixed; a landing may still meet a

@@ -18,12 +18,15 @@ from surefoot.fsw.executive import (
     TERMINAL_TIME_FACTOR,
     UNTRUSTED_BUDGET_FACTOR,
     UNTRUSTED_COMMIT_MARGIN,
+    _guidance,
     _height_policy,
     _retimed_approach_tgo,
     fsw_params,
 )
+from surefoot.fsw.interfaces import PHASE_TERMINAL
 from surefoot.fsw.layout import (
     FP_APPROACH_TGO,
+    FP_DRY_MASS,
     FP_GM,
     FP_HG,
     FP_ISP,
@@ -33,12 +36,17 @@ from surefoot.fsw.layout import (
     FP_TERM_GAIN,
     FP_TERM_RATE,
     FP_UNTRUSTED_VMAX,
+    FS_ACMD,
+    FS_INIT,
     FS_MPROP,
+    FS_NAV_FLAGS,
+    FS_PHASE,
     FS_TGO,
     G0_M_S2,
     N_FS,
     RX_ALT_UNTRUSTED,
     RX_COMMIT,
+    RX_RECOVERY,
     RX_REJOIN,
 )
 
@@ -178,3 +186,44 @@ def test_the_re_timed_approach_fits_the_propellant(fp: np.ndarray) -> None:
     assert 99.0 < tgo < (h - fp[FP_LG + 2]) / 13.0
     # what the approach then costs at hover flow leaves the margin for the rest
     assert tgo * mdot * UNTRUSTED_COMMIT_MARGIN + brake + terminal == pytest.approx(prop)
+
+
+def _terminal_up_command(fp: np.ndarray, flags: int, h: float, v_h: float, v_up: float,
+                         prop: float) -> float:
+    fs = np.zeros(N_FS)
+    fs[FS_INIT] = 1.0
+    fs[FS_PHASE] = PHASE_TERMINAL
+    fs[FS_MPROP] = prop
+    fs[FS_NAV_FLAGS] = float(flags)
+    _guidance(fs, fp, np.array([0.0, 0.0, h]), np.array([v_h, 0.0, v_up]), 0.0, 1.0, 10.0)
+    return float(fs[FS_ACMD + 2])
+
+
+def test_a_recovery_low_and_fast_descends_no_faster_than_the_horizontal_speed_can_be_nulled(
+    fp: np.ndarray,
+) -> None:
+    """Resilience dispersed runs 43 and 287: re-anchored at ~700 m with 150 m/s of
+    horizontal speed. Nulling v_h with lateral acceleration a_side takes v_h / a_side,
+    so the height above the low gate may be descended at no more than
+    excess a_side / v_h (a_side: three quarters of the engine's lateral
+    acceleration while holding weight, sqrt(a_max^2 - g^2))."""
+    h, v_h, v_up, prop = 700.0, 150.0, -20.0, 180.0
+    m = fp[FP_DRY_MASS] + prop
+    rn = fp[FP_RADIUS] + h
+    g = fp[FP_GM] / rn**2
+    a_max = fp[FP_MAX_THRUST] / m
+    a_side = 0.75 * np.sqrt(a_max**2 - g**2)
+    excess = h - fp[FP_LG + 2]
+    v_des = max(fp[FP_TERM_RATE], excess * a_side / v_h)
+    v_profile = fp[FP_TERM_RATE] + np.sqrt(2 * 0.25 * (a_max - g) * excess)
+    assert v_des < v_profile < -v_up + 15.0  # the bound binds; the plain profile would not
+    centripetal = v_h**2 / rn
+    kv = fp[FP_TERM_GAIN]
+    recovery = _terminal_up_command(fp, RX_RECOVERY | RX_REJOIN, h, v_h, v_up, prop)
+    assert recovery == pytest.approx(kv * (-v_des - v_up) - centripetal, rel=1e-3)
+    assert recovery > 0.0  # it brakes the descent
+    plain = _terminal_up_command(fp, RX_REJOIN, h, v_h, v_up, prop)
+    assert plain == pytest.approx(kv * (-v_profile - v_up) - centripetal, rel=1e-3)
+    # slow horizontally: the plain profile again
+    slow = _terminal_up_command(fp, RX_RECOVERY | RX_REJOIN, h, 1.0, v_up, prop)
+    assert slow == pytest.approx(kv * (-v_profile - v_up) - 1.0 / rn, rel=1e-3)

@@ -436,6 +436,15 @@ def _guidance(
         margin = max(fp[FP_MAX_THRUST] / m_now - fp[FP_GM] / (rn * rn), 0.0)
         excess = max(rg[2] - fp[FP_LG + 2], 0.0)
         v_des = fp[FP_TERM_RATE] + np.sqrt(2.0 * 0.25 * margin * excess)
+        if flags & RX_RECOVERY:
+            # re-anchored low and fast (Resilience): the height left must last
+            # until the horizontal speed is nulled with the lateral
+            # acceleration the engine has over weight, three quarters of it
+            g_here = fp[FP_GM] / (rn * rn)
+            a_side = 0.75 * np.sqrt(max((margin + g_here) ** 2 - g_here * g_here, 0.0))
+            v_h = np.sqrt(vg[0] * vg[0] + vg[1] * vg[1])
+            if a_side > 0.0 and v_h > 0.0:
+                v_des = min(v_des, max(fp[FP_TERM_RATE], excess * a_side / v_h))
         a_g[2] = kv * (-v_des - vg[2])
     elif convex:
         # track the plan: its thrust acceleration plus its gravity plus PD feedback;

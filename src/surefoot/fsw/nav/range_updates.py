@@ -29,6 +29,7 @@ from surefoot.fsw.nav.gating import (
     naive_jump,
 )
 from surefoot.fsw.nav.layout import (
+    B_ALT_EST,
     B_FAIL_DOP,
     B_FAIL_LRF,
     B_FIX_VAR,
@@ -216,8 +217,15 @@ def _predict_beams(
             bi[n, BI_STATUS] = ST_NONE
             bt[n, BT_MEAS] = z
             bt[n, BT_D2] = -1.0
+            reach = 2.0 * z + 1000.0 + 6.0 * np.sqrt(var_up)
+            if robust:
+                # a reading far shorter than the estimated height is evidence
+                # against the estimate, not a beam without a prediction: look
+                # as far as the estimate puts the ground (Resilience: the
+                # first range at ~1 km under an estimate 7 km high, 8 sigma)
+                reach = max(reach, 3.0 * bk[B_ALT_EST] + 1000.0)
             rho, k_up, k_ter, relief, xhit, yhit, ok = range_model(
-                x, dirb, lever, 2.0 * z + 1000.0 + 6.0 * np.sqrt(var_up), theta, c, p[P_RADIUS],
+                x, dirb, lever, reach, theta, c, p[P_RADIUS],
                 meta, offsets, heights, s_rel, hs[n],
             )
             if ok and k_up > 1e-3:
