@@ -20,14 +20,6 @@ import numpy as np
 import pytest
 
 from surefoot.config import load_scenario
-from surefoot.fsw.executive import (
-    NAV_Q,
-    NAV_R,
-    NAV_T,
-    NAV_V,
-    PHASE_APPROACH,
-    _convex_sequencing,
-)
 from surefoot.fsw.guidance.convex.gfold import solve
 from surefoot.fsw.guidance.convex.inflight import answer_request
 from surefoot.fsw.guidance.convex.problem import DescentProblem
@@ -42,6 +34,14 @@ from surefoot.fsw.guidance.convex.table import (
 )
 from surefoot.fsw.guidance.coordinates import (
     guidance_coordinates,
+)
+from surefoot.fsw.guidance.phases import convex_sequencing
+from surefoot.fsw.interfaces import (
+    NAV_Q,
+    NAV_R,
+    NAV_T,
+    NAV_V,
+    PHASE_APPROACH,
 )
 from surefoot.fsw.layout import (
     FS_CONVEX,
@@ -206,11 +206,11 @@ def test_moved_target_raises_a_request_and_the_new_plan_starts_from_it() -> None
     assert first.ok and "first solve" in first.event and cv[CV_MODE] == CVM_ACTIVE
     fs[FS_REQUEST] = 0.0
     # no periodic re-solve is due yet and the target has not moved: no request
-    assert _convex_sequencing(fs, fp, PHASE_APPROACH, 2000.0, 1000.1)
+    assert convex_sequencing(fs, fp, PHASE_APPROACH, 2000.0, 1000.1)
     assert int(fs[FS_REQUEST]) & REQ_CONVEX_SOLVE == 0
     old_start = plan_start(fs)
     fs[FS_TARGET : FS_TARGET + 3] = [150.0, -120.0, 0.0]
-    assert _convex_sequencing(fs, fp, PHASE_APPROACH, 2000.0, 1000.2)
+    assert convex_sequencing(fs, fp, PHASE_APPROACH, 2000.0, 1000.2)
     assert int(fs[FS_REQUEST]) & REQ_CONVEX_SOLVE
     nav[NAV_T] = 1000.2
     second = answer_request(nav, fs, fp, cfg, cache)

@@ -2,7 +2,7 @@
 
 HAKUTO-R M1 hovered on a wrong height until its tanks ran dry; an IM-1-like
 run whose height estimate was kilometres low climbed while it believed it
-descended. The policy (``fsw.executive._height_policy``) bounds the vertical
+descended. The policy (``fsw.guidance.height_policy.height_policy``) bounds the vertical
 command from the propellant budget; these tests check its rules against the
 physics they come from: hovering costs ``m g / (Isp g0)`` (rocket equation at
 thrust = weight), stopping from ``v`` within ``h`` takes ``v^2 / (2 h)``.
@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 
 from surefoot.config.loader import load_scenario
-from surefoot.fsw.executive import (
+from surefoot.fsw.executive import fsw_params
+from surefoot.fsw.guidance.height_policy import (
     TERMINAL_TIME_FACTOR,
     UNTRUSTED_BUDGET_FACTOR,
     UNTRUSTED_COMMIT_MARGIN,
-    _guidance,
-    _height_policy,
-    _retimed_approach_tgo,
-    fsw_params,
+    height_policy,
+    retimed_approach_tgo,
 )
+from surefoot.fsw.guidance.phases import guidance_cycle
 from surefoot.fsw.interfaces import PHASE_TERMINAL
 from surefoot.fsw.layout import (
     FP_APPROACH_TGO,
@@ -66,7 +66,7 @@ def _policy(fp: np.ndarray, prop: float, h: float, sigma: float, v_up: float, a_
     a_g = np.array([0.0, 0.0, a_up])
     vg = np.array([0.0, 0.0, v_up])
     rg = np.array([0.0, 0.0, h])
-    out, flags = _height_policy(fs, fp, rg, vg, rn, a_g, flags, 1.0 if trusted else 0.0, sigma)
+    out, flags = height_policy(fs, fp, rg, vg, rn, a_g, flags, 1.0 if trusted else 0.0, sigma)
     return float(out[2]), int(flags)
 
 
@@ -152,7 +152,7 @@ def _retime(fp: np.ndarray, prop: float, h: float, v_up: float, tgo: float) -> f
     fs[FS_MPROP] = prop
     fs[FS_TGO] = tgo
     rn = fp[FP_RADIUS] + h
-    return float(_retimed_approach_tgo(fs, fp, np.array([0.0, 0.0, h]),
+    return float(retimed_approach_tgo(fs, fp, np.array([0.0, 0.0, h]),
                                        np.array([0.0, 0.0, v_up]), rn))
 
 
@@ -195,7 +195,7 @@ def _terminal_up_command(fp: np.ndarray, flags: int, h: float, v_h: float, v_up:
     fs[FS_PHASE] = PHASE_TERMINAL
     fs[FS_MPROP] = prop
     fs[FS_NAV_FLAGS] = float(flags)
-    _guidance(fs, fp, np.array([0.0, 0.0, h]), np.array([v_h, 0.0, v_up]), 0.0, 1.0, 10.0)
+    guidance_cycle(fs, fp, np.array([0.0, 0.0, h]), np.array([v_h, 0.0, v_up]), 0.0, 1.0, 10.0)
     return float(fs[FS_ACMD + 2])
 
 

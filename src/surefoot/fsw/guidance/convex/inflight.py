@@ -2,7 +2,7 @@
 
 The compiled flight-software step raises ``REQ_CONVEX_SOLVE`` when the
 approach starts, at every re-solve period and when the target moves
-(:func:`surefoot.fsw.executive._convex_sequencing`). Between two simulation
+(:func:`surefoot.fsw.guidance.phases.convex_sequencing`). Between two simulation
 steps the simulator hands each request to :func:`answer_request`, which reads
 only flight-software rows (navigation estimate, its own state and
 configuration) and writes the new plan into the state row's trajectory table

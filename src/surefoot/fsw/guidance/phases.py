@@ -1,0 +1,302 @@
+"""Phases and the choice of guidance law, one guidance cycle at a time.
+
+Phases: braking (polynomial guidance to the high gate), approach (to the low
+gate), terminal (vertical descent at a constant rate, horizontal velocity
+nulled, until contact). A convex (G-FOLD) plan, when enabled, replaces the
+rest of braking and the approach once it is solved. Guidance works in the
+approach frame at the target (downrange along the approach azimuth,
+crossrange to the right, up), in curvilinear coordinates over the curved Moon.
+
+Recovery (Resilience): when navigation trusts the height again after having
+lost it and finds the lander still braking below the high gate, the plan to
+the gates is void (following it would climb back to the high gate); the
+cycle goes straight to the terminal phase, whose descent-rate profile for
+the height it now trusts stops with a quarter of the thrust margin while the
+horizontal velocity is nulled with the thrust left over. While the height is
+untrusted, and after it returns, :mod:`surefoot.fsw.guidance.height_policy`
+bounds the vertical command.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from surefoot.config.hda import MAX_LOOKS
+from surefoot.fsw.guidance.apollo import quartic_acceleration, tgo_from_jerk
+from surefoot.fsw.guidance.convex.table import (
+    CV_G,
+    CV_MODE,
+    CV_NEXT_T,
+    CV_PENDING,
+    CV_RETARGET,
+    CV_T0,
+    CV_TARGET,
+    CV_TF,
+    CVM_ACTIVE,
+    CVM_IDLE,
+    CVM_WAITING,
+    plan_reference,
+)
+from surefoot.fsw.guidance.coordinates import curvilinear, gravity_effective_enu
+from surefoot.fsw.guidance.height_policy import height_policy, retimed_approach_tgo
+from surefoot.fsw.hda.sequencing import scan_due
+from surefoot.fsw.interfaces import (
+    PHASE_APPROACH,
+    PHASE_BRAKING,
+    PHASE_TERMINAL,
+)
+from surefoot.fsw.layout import (
+    FP_APPROACH_TGO,
+    FP_BRAKING_TGO,
+    FP_CVX_KP,
+    FP_CVX_KV,
+    FP_CVX_MIN_TGO,
+    FP_CVX_ON,
+    FP_CVX_PERIOD,
+    FP_CVX_START_ALT,
+    FP_DRY_MASS,
+    FP_DT,
+    FP_GM,
+    FP_GUID_EVERY,
+    FP_HDA_H,
+    FP_HDA_N_LOOKS,
+    FP_HG,
+    FP_LG,
+    FP_MAX_THRUST,
+    FP_MAX_TILT,
+    FP_MIN_TGO,
+    FP_RADIUS,
+    FP_TARGET_H,
+    FP_TERM_GAIN,
+    FP_TERM_RATE,
+    FS_ACMD,
+    FS_ATHRUST,
+    FS_CONVEX,
+    FS_HDA,
+    FS_MPROP,
+    FS_NAV_FLAGS,
+    FS_PHASE,
+    FS_REQUEST,
+    FS_REQUEST_T,
+    FS_T_APPROACH,
+    FS_T_TERMINAL,
+    FS_TARGET,
+    FS_TGO,
+    N_FS_CONVEX,
+    N_FS_HDA,
+    REQ_CONVEX_SOLVE,
+    REQ_HAZARD_SCAN,
+    RX_ALT_UNTRUSTED,
+    RX_HEIGHT_LOST,
+    RX_RECOVERY,
+    RX_REJOIN,
+)
+
+TERM_MAX_PULL_M_S = 1.0  # largest horizontal speed the terminal phase asks for to reach the target
+
+_RX_LATCHED = RX_HEIGHT_LOST | RX_RECOVERY | RX_REJOIN
+
+
+@njit(cache=True)
+def request_service(fs: np.ndarray, bit: int, t: float) -> None:
+    fs[FS_REQUEST] = float(int(fs[FS_REQUEST]) | bit)
+    fs[FS_REQUEST_T] = t
+
+
+@njit(cache=True)
+def convex_sequencing(fs: np.ndarray, fp: np.ndarray, phase: int, h: float, t: float) -> bool:
+    """Raise convex-guidance requests; True when a convex plan flies this cycle."""
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    mode = int(cv[CV_MODE])
+    if mode == CVM_IDLE and phase != PHASE_TERMINAL:
+        if fp[FP_CVX_START_ALT] < 0.0:
+            start = phase == PHASE_APPROACH
+        else:
+            start = h <= fp[FP_CVX_START_ALT]
+        if start:
+            cv[CV_MODE] = CVM_WAITING
+            cv[CV_PENDING] = 1.0
+            request_service(fs, REQ_CONVEX_SOLVE, t)
+        return False
+    if mode != CVM_ACTIVE or phase == PHASE_TERMINAL:
+        return False
+    if cv[CV_PENDING] == 0.0:
+        left = cv[CV_T0] + cv[CV_TF] - t
+        moved = cv[CV_RETARGET] != 0.0
+        for k in range(3):
+            moved = moved or cv[CV_TARGET + k] != fs[FS_TARGET + k]
+        periodic = fp[FP_CVX_PERIOD] > 0.0 and t >= cv[CV_NEXT_T] and left > fp[FP_CVX_MIN_TGO]
+        if moved or periodic:
+            cv[CV_PENDING] = 1.0
+            request_service(fs, REQ_CONVEX_SOLVE, t)
+    return True
+
+
+@njit(cache=True)
+def guidance_cycle(
+    fs: np.ndarray,
+    fp: np.ndarray,
+    r: np.ndarray,
+    v: np.ndarray,
+    t: float,
+    alt_trusted: float,
+    alt_sigma: float,
+) -> None:
+    """Update phase, time-to-go and the commanded thrust acceleration (ENU).
+
+    The polynomial runs in curvilinear coordinates (downrange and crossrange
+    arc lengths, height) so that a 700 km braking phase over the curved Moon
+    keeps its altitude profile; the command is mapped back to thrust
+    acceleration with the polar-coordinate terms (centripetal ``v_h^2 / r``,
+    Coriolis-like ``2 h_dot v_d / r``) and the flight software's gravity.
+    """
+    dt_g = fp[FP_DT] * fp[FP_GUID_EVERY]
+    rg, vg, d_loc, c_loc, up_loc, rn = curvilinear(fp, r, v)
+    phase = int(fs[FS_PHASE])
+    flags = int(fs[FS_NAV_FLAGS]) & _RX_LATCHED
+    if alt_trusted < 0.5:
+        flags |= RX_HEIGHT_LOST
+    elif flags & RX_HEIGHT_LOST:
+        flags &= ~RX_HEIGHT_LOST
+        if phase == PHASE_BRAKING and rg[2] < fp[FP_HG + 2]:
+            phase = PHASE_TERMINAL
+            fs[FS_PHASE] = phase
+            fs[FS_T_TERMINAL] = t
+            flags |= RX_RECOVERY
+        elif phase == PHASE_APPROACH:
+            fs[FS_TGO] = retimed_approach_tgo(fs, fp, rg, vg, rn)
+    convex = False
+    if fp[FP_CVX_ON] > 0.0:
+        convex = convex_sequencing(fs, fp, phase, rg[2], t)
+    if fp[FP_HDA_N_LOOKS] > 0.0 and phase != PHASE_BRAKING:
+        hd = fs[FS_HDA : FS_HDA + N_FS_HDA]
+        if scan_due(hd, fp[FP_HDA_H : FP_HDA_H + MAX_LOOKS], int(fp[FP_HDA_N_LOOKS]), rg[2]):
+            request_service(fs, REQ_HAZARD_SCAN, t)
+    cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    if convex and phase == PHASE_BRAKING:
+        # the convex plan replaces the rest of braking and the approach
+        phase = PHASE_APPROACH
+        fs[FS_PHASE] = phase
+        fs[FS_T_APPROACH] = t
+    if convex:
+        # the plan ends exactly at the low gate state: fly it to its end
+        fs[FS_TGO] = cv[CV_T0] + cv[CV_TF] - t
+        if fs[FS_TGO] <= 0.5 * dt_g:
+            phase = PHASE_TERMINAL
+            fs[FS_PHASE] = phase
+            fs[FS_T_TERMINAL] = t
+    elif phase == PHASE_BRAKING:
+        if fp[FP_BRAKING_TGO] > 0.0:
+            fs[FS_TGO] -= dt_g
+        else:
+            guess = fs[FS_TGO] - dt_g if fs[FS_TGO] > 0.0 else -1.0
+            tg = tgo_from_jerk(
+                rg[0], vg[0], fp[FP_HG], fp[FP_HG + 3], fp[FP_HG + 6], fp[FP_HG + 9], guess
+            )
+            fs[FS_TGO] = tg if tg > 0.0 else fs[FS_TGO] - dt_g
+        if fs[FS_TGO] <= fp[FP_MIN_TGO]:
+            phase = PHASE_APPROACH
+            fs[FS_PHASE] = phase
+            fs[FS_TGO] = fp[FP_APPROACH_TGO]
+            fs[FS_T_APPROACH] = t
+    elif phase == PHASE_APPROACH:
+        fs[FS_TGO] -= dt_g
+        if fs[FS_TGO] <= fp[FP_MIN_TGO]:
+            phase = PHASE_TERMINAL
+            fs[FS_PHASE] = phase
+            fs[FS_T_TERMINAL] = t
+
+    if phase == PHASE_TERMINAL:
+        kv = fp[FP_TERM_GAIN]
+        kp = 0.25 * kv * kv
+        # null the horizontal velocity; pull towards the target by at most the
+        # position error that asks for TERM_MAX_PULL_M_S of horizontal speed,
+        # fading to none at the target's height (a lander that arrives far off
+        # lands where it is, it does not chase the target sideways at
+        # touchdown); in recovery it only nulls the velocity
+        if flags & RX_RECOVERY:
+            pull = 0.0
+        else:
+            pull = TERM_MAX_PULL_M_S * min(max(rg[2] / fp[FP_LG + 2], 0.0), 1.0)
+        e_max = pull * kv / kp
+        e_h = np.sqrt(rg[0] * rg[0] + rg[1] * rg[1])
+        shrink = e_max / e_h if e_h > e_max else 1.0
+        a_g = np.empty(3)
+        a_g[0] = -kv * vg[0] - kp * rg[0] * shrink
+        a_g[1] = -kv * vg[1] - kp * rg[1] * shrink
+        # constant-rate descent at the low gate's height; above it (navigation
+        # found the lander higher than planned) a descent-rate profile that
+        # can stop with a quarter of the thrust margin over gravity
+        m_now = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+        margin = max(fp[FP_MAX_THRUST] / m_now - fp[FP_GM] / (rn * rn), 0.0)
+        excess = max(rg[2] - fp[FP_LG + 2], 0.0)
+        v_des = fp[FP_TERM_RATE] + np.sqrt(2.0 * 0.25 * margin * excess)
+        if flags & RX_RECOVERY:
+            # re-anchored low and fast (Resilience): the height left must last
+            # until the horizontal speed is nulled with the lateral
+            # acceleration the engine has over weight, three quarters of it
+            g_here = fp[FP_GM] / (rn * rn)
+            a_side = 0.75 * np.sqrt(max((margin + g_here) ** 2 - g_here * g_here, 0.0))
+            v_h = np.sqrt(vg[0] * vg[0] + vg[1] * vg[1])
+            if a_side > 0.0 and v_h > 0.0:
+                v_des = min(v_des, max(fp[FP_TERM_RATE], excess * a_side / v_h))
+        a_g[2] = kv * (-v_des - vg[2])
+    elif convex:
+        # track the plan: its thrust acceleration plus its gravity plus PD feedback;
+        # a moved target shifts the reference until the new plan arrives
+        r_ref, v_ref, a_ref = plan_reference(cv, t)
+        a_g = np.empty(3)
+        for k in range(3):
+            shift = cv[CV_TARGET + k] - fs[FS_TARGET + k] if k < 2 else 0.0
+            a_g[k] = (
+                a_ref[k]
+                + fp[FP_CVX_KP] * (r_ref[k] + shift - rg[k])
+                + fp[FP_CVX_KV] * (v_ref[k] - vg[k])
+            )
+        a_g[2] -= cv[CV_G]
+    else:
+        base = FP_HG if phase == PHASE_BRAKING else FP_LG
+        a_g = quartic_acceleration(
+            rg,
+            vg,
+            fp[base : base + 3],
+            fp[base + 3 : base + 6],
+            fp[base + 6 : base + 9],
+            fs[FS_TGO],
+        )
+    if alt_trusted < 0.5 or flags & RX_REJOIN:
+        a_g, flags = height_policy(fs, fp, rg, vg, rn, a_g, flags, alt_trusted, alt_sigma)
+        if flags & RX_ALT_UNTRUSTED and phase == PHASE_APPROACH and not convex:
+            # the approach profile waits for the lander instead of pulling it down
+            fs[FS_TGO] += dt_g
+    fs[FS_NAV_FLAGS] = float(flags)
+    vd = vg[0] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
+    vc = vg[1] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
+    scale = rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
+    a_d = a_g[0] * scale + 2.0 * vg[2] * vd / rn
+    a_c = a_g[1] * scale + 2.0 * vg[2] * vc / rn
+    a_u = a_g[2] - (vd * vd + vc * vc) / rn
+    a_cmd = a_d * d_loc + a_c * c_loc + a_u * up_loc
+    a_t = a_cmd - gravity_effective_enu(r + np.array([0.0, 0.0, fp[FP_TARGET_H]]), v, fp)
+    # limits relative to the local vertical: never thrust downward, cap the
+    # tilt, and when the engine cannot deliver the magnitude keep the
+    # vertical part and shorten the horizontal (altitude is worth more than range)
+    m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
+    a_max = fp[FP_MAX_THRUST] / m_est
+    a_up = a_t[0] * up_loc[0] + a_t[1] * up_loc[1] + a_t[2] * up_loc[2]
+    a_h = a_t - a_up * up_loc
+    if a_up < 0.0:
+        a_up = 0.0
+    horiz = np.sqrt(a_h[0] ** 2 + a_h[1] ** 2 + a_h[2] ** 2)
+    max_h_ratio = np.tan(fp[FP_MAX_TILT])
+    if horiz > max_h_ratio * a_up:
+        a_up = horiz / max_h_ratio  # keep the horizontal command, add the least lift
+    if np.sqrt(horiz * horiz + a_up * a_up) > a_max:
+        a_up = min(a_up, a_max)
+        h_allowed = np.sqrt(max(a_max * a_max - a_up * a_up, 0.0))
+        a_h *= h_allowed / horiz if horiz > 0.0 else 0.0
+    a_t = a_h + a_up * up_loc
+    for k in range(3):
+        fs[FS_ATHRUST + k] = a_t[k]
+        fs[FS_ACMD + k] = a_cmd[k]
