@@ -256,7 +256,7 @@ def fly(scenarios: Scenario | list[Scenario]) -> list[Landing]:
     """Fly validated scenarios in one batch of the simulator; one :class:`Landing` each.
 
     The scenarios must share terrain, site, Moon and simulation settings
-    (:func:`surefoot.sim.setup.check_batchable`); each lander's result is the
+    (:func:`surefoot.sim.batch_fields.check_batchable`); each lander's result is the
     same as if it flew alone.
     """
     from surefoot.sim.runner import simulate

@@ -7,11 +7,9 @@ cluster. Each finished batch is written at once as one Parquet part file;
 a batch whose worker dies (or raises) is flown again, up to
 ``max_attempts`` times, while every other result is kept.
 
-Runs that must share one batch of the simulator (same terrain, site, Moon,
-simulation settings, ground track, legs, control rate, touchdown limits and
-centre of mass: what :func:`surefoot.sim.setup.check_batchable` and the
-touchdown classification share) are grouped by the dispersed values of
-those fields; the grouping only decides speed, never results.
+Runs that must share one batch of the simulator (the fields of
+:data:`surefoot.sim.batch_fields.BATCH_SHARED_FIELDS`) are grouped by the dispersed
+values of those fields; the grouping only decides speed, never results.
 """
 
 from __future__ import annotations
@@ -37,26 +35,10 @@ from surefoot.campaign.store import FORMAT, CampaignError, CampaignStore, batch_
 from surefoot.campaign.worker import BatchOutput, BatchTask, run_batch
 from surefoot.config.dispersions import NumericField, ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
+from surefoot.sim.batch_fields import is_batch_shared
 
 MAX_BATCH_SIZE = 50
 MAX_ATTEMPTS = 3
-
-# Dispersed fields that every lander of one simulator batch must share
-# (exact paths, or prefixes ending in '.').
-SHARED_BY_BATCH = (
-    "terrain.",
-    "site.",
-    "moon.",
-    "sim.",
-    "initial.uprange_km",
-    "initial.approach_azimuth_deg",
-    "vehicle.legs.",
-    "vehicle.com_dry_body_m.",
-    "fsw.control.rate_hz",
-    "fsw.nav.map.",
-    "touchdown.",
-)
-
 
 class CampaignFailed(RuntimeError):
     """A batch kept failing after its retries (the results stored so far are kept)."""
@@ -151,12 +133,7 @@ def resolve(scenario: Scenario) -> ResolvedDispersions:
 
 
 def _shared_columns(fields: tuple[NumericField, ...]) -> list[int]:
-    out = []
-    for k, f in enumerate(fields):
-        if any(f.path == p or (p.endswith(".") and f.path.startswith(p))
-               for p in SHARED_BY_BATCH):
-            out.append(k)
-    return out
+    return [k for k, f in enumerate(fields) if is_batch_shared(f.path)]
 
 
 def prepare_campaign(

@@ -43,6 +43,7 @@ from surefoot.sim.kernel import (
     run_segment_parallel,
     run_segment_serial,
 )
+from surefoot.sim.kernel_state import kernel_state
 from surefoot.sim.services import convex_summary, serve_requests
 from surefoot.sim.setup import BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
@@ -228,7 +229,7 @@ def simulate(
     """Fly one lander or a batch to touchdown (or the time limit).
 
     All scenarios of a batch share terrain, site, Moon and simulation
-    settings (see :func:`surefoot.sim.setup.check_batchable`); vehicle,
+    settings (see :func:`surefoot.sim.batch_fields.check_batchable`); vehicle,
     initial state, sensors, flight software and seed may differ per lander.
     """
     if isinstance(scenarios, Scenario):
@@ -287,41 +288,4 @@ def _run(
     n_running = int(np.count_nonzero(b.done == DONE_RUNNING))
     parallel = n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
     kernel = run_segment_parallel if parallel else run_segment_serial
-    kernel(
-        b.x,
-        b.vp,
-        b.moon,
-        b.site,
-        terrain.meta,
-        terrain.offsets,
-        terrain.heights,
-        b.feet_body,
-        b.nav_p,
-        b.fs,
-        b.fp,
-        b.cmd,
-        b.nav,
-        b.seeds,
-        b.done,
-        b.td,
-        b.steps,
-        b.nav_mode,
-        b.suite_p,
-        b.suite_s,
-        b.suite_m,
-        b.imu_sub,
-        b.kx,
-        b.kcov,
-        b.kbk,
-        b.kp,
-        b.onboard_map.meta,
-        b.onboard_map.offsets,
-        b.onboard_map.heights,
-        n_steps,
-        b.max_steps,
-        b.dt,
-        b.ctrl_every,
-        b.rec_every,
-        tel,
-        n_rows,
-    )
+    kernel(*kernel_state(b, terrain, n_steps, tel, n_rows))
