@@ -33,6 +33,7 @@ from surefoot.campaign.rows import result_schema
 from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
 from surefoot.campaign.store import FORMAT, CampaignError, CampaignStore, batch_id_for
 from surefoot.campaign.worker import BatchOutput, BatchTask, run_batch
+from surefoot.config.base import ConfigError
 from surefoot.config.dispersions import NumericField, ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
 from surefoot.sim.batch_fields import is_batch_shared
@@ -176,6 +177,11 @@ def prepare_campaign(
     if not 0 <= seed < 2**63:
         raise CampaignError(f"--seed: must be >= 0 and < 2**63 (got {seed})")
     resolved = resolve(scenario)
+    if scenario.fsw.plugin is not None:
+        # a plug-in that does not load fails here, in one line, before any worker starts
+        from surefoot.sim.external_fsw import load_plugin
+
+        load_plugin(scenario.fsw.plugin)
     store = CampaignStore.create_or_resume(
         Path(out_dir), manifest_for(scenario, seed, runs, resolved)
     )
@@ -305,6 +311,8 @@ def execute_campaign(
 
     def failed(task: BatchTask, exc: BaseException) -> None:
         nonlocal retries
+        if isinstance(exc, ConfigError):
+            raise exc  # bad input (a plug-in's unusable command) fails the same way again
         attempts[task.batch_id] += 1
         if attempts[task.batch_id] >= max_attempts:
             runs = f"{task.run_index[0]}..{task.run_index[-1]}" if task.size > 1 else task.run_index

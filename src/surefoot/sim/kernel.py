@@ -47,6 +47,9 @@ from surefoot.sensors.rangefinder import N_LRF_PARAMS, N_LRF_STATE, rangefinder_
 from surefoot.sensors.star_tracker import N_STAR_PARAMS, N_STAR_STATE, star_tracker_measure
 from surefoot.sensors.trn_camera import N_TRN_PARAMS, N_TRN_STATE, trn_camera_measure
 from surefoot.sim.kernel_state import (
+    PLUGIN_ANSWERED,
+    PLUGIN_SENSE,
+    PLUGIN_WAITING,
     Clock,
     FlightSoftwareRows,
     NavigationRows,
@@ -187,7 +190,10 @@ def _run_segment(
     (``navigation``), flight-software state, commands and navigation rows
     (``fsw``). A lander whose flight software raised a service request
     (``fs[i, FS_REQUEST] != 0``) stops after the step it is in, so the
-    simulator can answer between two steps. When ``clock.rec_every > 0``
+    simulator can answer between two steps. A lander flown by a plug-in
+    (``fsw.external[i] == 1``) stops at each flight-software cycle after
+    sensing (``PLUGIN_WAITING``) and resumes that cycle once the simulator
+    has written its commands (``PLUGIN_ANSWERED``). When ``clock.rec_every > 0``
     telemetry rows are written to ``recorder.tel[i, :recorder.n_rows[i]]``
     (reset per call). The arguments are :class:`surefoot.sim.kernel_state.KernelState`.
     """
@@ -221,6 +227,8 @@ def _run_segment(
     fp = fsw.fp
     cmd = fsw.cmd
     nav = fsw.nav
+    external = fsw.external
+    plugin_phase = fsw.plugin_phase
     n_steps = clock.n_steps
     max_steps = clock.max_steps
     dt = clock.dt
@@ -253,6 +261,14 @@ def _run_segment(
         imu_p = p_i[SP_IMU : SP_IMU + N_IMU_PARAMS]
         imu_s = s_i[SS_IMU : SS_IMU + N_IMU_STATE]
         imu_row = m_i[SM_IMU : SM_IMU + N_IMU]
+        star_row = m_i[SM_STAR : SM_STAR + N_STAR]
+        lrf_row = m_i[SM_LRF : SM_LRF + N_LRF]
+        dop_row = m_i[SM_DOP : SM_DOP + N_DOPPLER]
+        trn_row = m_i[SM_TRN : SM_TRN + N_TRN]
+        # a plug-in flight software (fsw.plugin) gets every sensor, whatever
+        # fsw.nav.source; the built-in one senses only for its filter
+        plugin = external[i] == 1
+        sense = ekf or plugin
         n_sub = imu_sub[i]
         alt_true = 1e9
         for _ in range(n_steps):
@@ -262,84 +278,97 @@ def _run_segment(
                 done[i] = DONE_TIMEOUT
                 break
             if step % ctrl_every == 0:
-                if ekf:
+                if plugin and plugin_phase[i] == PLUGIN_ANSWERED:
+                    # the plug-in answered this cycle's frame (sim/external_fsw.py):
+                    # act on its commands; the IMU accumulates the next cycle
+                    plugin_phase[i] = PLUGIN_SENSE
                     r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
                     alt_true = altitude_above_terrain(
                         r_now, c_enu_mcmf, radius, meta, offsets, heights
                     )
-                    star_row = m_i[SM_STAR : SM_STAR + N_STAR]
-                    lrf_row = m_i[SM_LRF : SM_LRF + N_LRF]
-                    dop_row = m_i[SM_DOP : SM_DOP + N_DOPPLER]
-                    trn_row = m_i[SM_TRN : SM_TRN + N_TRN]
-                    star_tracker_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        p_i[SP_STAR : SP_STAR + N_STAR_PARAMS],
-                        s_i[SS_STAR : SS_STAR + N_STAR_STATE],
-                        seeds[i],
-                        step,
-                        star_row,
-                    )
-                    rangefinder_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        site,
-                        meta,
-                        offsets,
-                        heights,
-                        p_i[SP_LRF : SP_LRF + N_LRF_PARAMS],
-                        s_i[SS_LRF : SS_LRF + N_LRF_STATE],
-                        seeds[i],
-                        step,
-                        lrf_row,
-                    )
-                    doppler_lidar_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        site,
-                        meta,
-                        offsets,
-                        heights,
-                        p_i[SP_DOP : SP_DOP + N_DOPPLER_PARAMS],
-                        s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE],
-                        seeds[i],
-                        step,
-                        dop_row,
-                    )
-                    trn_camera_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        site,
-                        p_i[SP_TRN : SP_TRN + N_TRN_PARAMS],
-                        s_i[SS_TRN : SS_TRN + N_TRN_STATE],
-                        seeds[i],
-                        step,
-                        trn_row,
-                    )
-                    nav_step(
-                        t,
-                        kx[i],
-                        kcov[i],
-                        kbk[i],
-                        kp[i],
-                        imu_row,
-                        star_row,
-                        lrf_row,
-                        dop_row,
-                        trn_row,
-                        map_meta,
-                        map_offsets,
-                        map_heights,
-                        nav[i],
-                    )
                     imu_reset_row(imu_row, t)
                 else:
-                    ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
-                fsw_step(nav[i], fs[i], fp[i], cmd[i])
+                    if sense:
+                        r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
+                        alt_true = altitude_above_terrain(
+                            r_now, c_enu_mcmf, radius, meta, offsets, heights
+                        )
+                        star_tracker_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            p_i[SP_STAR : SP_STAR + N_STAR_PARAMS],
+                            s_i[SS_STAR : SS_STAR + N_STAR_STATE],
+                            seeds[i],
+                            step,
+                            star_row,
+                        )
+                        rangefinder_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            site,
+                            meta,
+                            offsets,
+                            heights,
+                            p_i[SP_LRF : SP_LRF + N_LRF_PARAMS],
+                            s_i[SS_LRF : SS_LRF + N_LRF_STATE],
+                            seeds[i],
+                            step,
+                            lrf_row,
+                        )
+                        doppler_lidar_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            site,
+                            meta,
+                            offsets,
+                            heights,
+                            p_i[SP_DOP : SP_DOP + N_DOPPLER_PARAMS],
+                            s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE],
+                            seeds[i],
+                            step,
+                            dop_row,
+                        )
+                        trn_camera_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            site,
+                            p_i[SP_TRN : SP_TRN + N_TRN_PARAMS],
+                            s_i[SS_TRN : SS_TRN + N_TRN_STATE],
+                            seeds[i],
+                            step,
+                            trn_row,
+                        )
+                    if ekf:
+                        nav_step(
+                            t,
+                            kx[i],
+                            kcov[i],
+                            kbk[i],
+                            kp[i],
+                            imu_row,
+                            star_row,
+                            lrf_row,
+                            dop_row,
+                            trn_row,
+                            map_meta,
+                            map_offsets,
+                            map_heights,
+                            nav[i],
+                        )
+                        if not plugin:
+                            imu_reset_row(imu_row, t)
+                    else:
+                        ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
+                    if plugin:
+                        # stop before any actuator acts: the simulator hands the
+                        # plug-in this cycle's measurements and resumes here
+                        plugin_phase[i] = PLUGIN_WAITING
+                        break
+                    fsw_step(nav[i], fs[i], fp[i], cmd[i])
             if rec_every > 0 and step % rec_every == 0 and rows < capacity:
                 _record(
                     tel[i, rows],
@@ -363,10 +392,10 @@ def _run_segment(
             # checks failed at run time for arrays bound in a branch)
             f0 = np.zeros(3)
             w0 = np.zeros(3)
-            if ekf:
+            if sense:
                 f0, w0 = imu_truth_inputs(xi, vp[i])
             rk4_step(xi, cmd[i], vp[i], moon, dt, work)
-            if ekf:
+            if sense:
                 # IMU samples over the step, the truth inputs interpolated linearly
                 f1, w1 = imu_truth_inputs(xi, vp[i])
                 f_a = np.empty(3)

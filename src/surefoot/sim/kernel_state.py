@@ -17,6 +17,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+# plugin_phase values (sim/external_fsw.py answers between kernel calls)
+PLUGIN_SENSE = 0  # next cycle: sense, then wait for the plug-in
+PLUGIN_WAITING = 1  # sensed; the plug-in has not answered yet
+PLUGIN_ANSWERED = 2  # commands written; resume the cycle after its sensing
+
 if TYPE_CHECKING:
     from surefoot.sim.setup import BatchArrays
     from surefoot.world.terrain import TerrainGrids
@@ -86,6 +91,10 @@ class FlightSoftwareRows(NamedTuple):
     fp: np.ndarray
     cmd: np.ndarray
     nav: np.ndarray
+    external: np.ndarray
+    """(N,) int: 1 where a plug-in (``fsw.plugin``) flies the lander, 0 built-in."""
+    plugin_phase: np.ndarray
+    """(N,) int: ``PLUGIN_*``, where a plug-in lander is in its cycle."""
 
 
 class Clock(NamedTuple):
@@ -137,7 +146,7 @@ def kernel_state(
         sensors=SensorRows(b.suite_p, b.suite_s, b.suite_m, b.imu_sub, b.nav_p, b.seeds),
         navigation=NavigationRows(b.nav_mode, b.kx, b.kcov, b.kbk, b.kp),
         onboard_map=terrain_rows(b.onboard_map),
-        fsw=FlightSoftwareRows(b.fs, b.fp, b.cmd, b.nav),
+        fsw=FlightSoftwareRows(b.fs, b.fp, b.cmd, b.nav, b.external, b.plugin_phase),
         clock=Clock(int(n_steps), int(b.max_steps), float(b.dt), int(b.ctrl_every),
                     int(b.rec_every)),
         recorder=Recorder(tel, n_rows),

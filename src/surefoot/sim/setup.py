@@ -119,6 +119,10 @@ class BatchArrays:
     kbk: np.ndarray
     kp: np.ndarray
     onboard_map: TerrainGrids
+    external: np.ndarray
+    """(N,) int: 1 where a plug-in flies the lander (set by sim/external_fsw.py)."""
+    plugin_phase: np.ndarray
+    """(N,) int: ``sim/kernel_state.py`` ``PLUGIN_*``."""
     dt: float
     ctrl_every: int
     rec_every: int
@@ -266,6 +270,8 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         kbk=kbk,
         kp=kp,
         onboard_map=onboard,
+        external=np.zeros(n, dtype=np.int64),
+        plugin_phase=np.zeros(n, dtype=np.int64),
         dt=dt,
         ctrl_every=ctrl_every,
         rec_every=rec_every,
