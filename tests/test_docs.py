@@ -32,7 +32,7 @@ def python_blocks(text: str) -> list[str]:
 
 def test_the_docs_exist() -> None:
     names = {p.name for p in DOCS}
-    assert {"architecture.md", "api.md", "missions.md"} <= names
+    assert {"architecture.md", "api.md", "missions.md", "plugins.md"} <= names
 
 
 def test_api_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,6 +54,27 @@ def test_api_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert (tmp_path / "out" / "seed-3" / "descent.png").exists()
     assert (tmp_path / "out" / "replay-im-1" / "replay.png").exists()
     assert (tmp_path / "out" / "campaign" / "report.html").exists()
+
+
+def test_plugin_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/plugins.md's python blocks, from a folder laid out as the repository root."""
+    import shutil
+
+    blocks = python_blocks((ROOT / "docs" / "plugins.md").read_text())
+    assert len(blocks) >= 3
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "docs_plugins"}
+    out = io.StringIO()
+    for k, code in enumerate(blocks):
+        with contextlib.redirect_stdout(out):
+            try:
+                exec(compile(code, f"docs/plugins.md block {k}", "exec"), namespace)  # noqa: S102
+            except Exception as exc:
+                raise AssertionError(f"docs/plugins.md block {k} failed: {exc!r}\n{code}") from exc
+    text = out.getvalue()
+    assert "safe pd_lander.py:PdLander" in text
+    assert "no_contact docs_plugins:Hover" in text
 
 
 _LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")

@@ -252,18 +252,48 @@ class Landing:
         return paths
 
 
-def fly(scenarios: Scenario | list[Scenario]) -> list[Landing]:
+def fly(scenarios: Scenario | list[Scenario], *, fsw: Any = None) -> list[Landing]:
     """Fly validated scenarios in one batch of the simulator; one :class:`Landing` each.
 
     The scenarios must share terrain, site, Moon and simulation settings
-    (:func:`surefoot.sim.setup.check_batchable`); each lander's result is the
-    same as if it flew alone.
+    (:func:`surefoot.sim.batch_fields.check_batchable`); each lander's result is the
+    same as if it flew alone. ``fsw``: a plug-in factory that flies every
+    lander (docs/plugins.md); default each scenario's ``fsw.plugin`` or the
+    built-in flight software.
     """
     from surefoot.sim.runner import simulate
 
     batch = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
-    result = simulate(batch)
+    result = simulate(batch, fsw=fsw)
     return [Landing(s, result, i) for i, s in enumerate(batch)]
+
+
+def _plugin(fsw: Any, overrides: dict[str, Any], *, in_process: bool) -> Any:
+    """Put a plug-in given as ``fsw=`` into the overrides as ``fsw.plugin`` when it
+    can be named (``'module:Name'``, or a class or function importable by that
+    name); return the object itself when it can only fly in this process."""
+    if fsw is None:
+        return None
+    if isinstance(fsw, str | Path):
+        overrides["fsw__plugin"] = str(fsw)
+        return None
+    from surefoot.sim.external_fsw import importable_spec
+
+    spec = importable_spec(fsw)
+    if spec is not None:
+        overrides["fsw__plugin"] = spec
+        return None
+    if not callable(fsw):
+        raise ConfigError(
+            f"fsw: expected a class or function that takes the Design, or 'module:Name' "
+            f"(got {type(fsw).__name__})"
+        )
+    if not in_process:
+        raise ConfigError(
+            "fsw: a campaign flies in worker processes, which must import the plug-in; "
+            "define it in a module or file and pass 'module:Name' or 'file.py:Name'"
+        )
+    return fsw
 
 
 def run(
@@ -272,6 +302,7 @@ def run(
     seed: int | None = None,
     out: str | Path | None = None,
     figures: bool = True,
+    fsw: Any = None,
     **overrides: Any,
 ) -> Landing:
     """Fly one landing.
@@ -287,6 +318,12 @@ def run(
         When given, the landing is also written there (:meth:`Landing.save`).
     figures : bool
         With ``out``: also write the PNG figures.
+    fsw : class, function or str, optional
+        Your own flight software (docs/plugins.md): a factory called with the
+        :class:`surefoot.fsw.plugin.Design`, or ``'module:Name'`` /
+        ``'file.py:Name'``. One importable by name is recorded as
+        ``fsw.plugin`` in the landing's scenario (so ``scenario.yaml`` flies
+        it again); one defined in a notebook or script flies but is not recorded.
     **overrides
         Scenario fields, ``fsw__nav__rejection="robust"`` (module docstring).
 
@@ -296,8 +333,9 @@ def run(
     """
     if seed is not None:
         overrides["seed"] = seed
+    obj = _plugin(fsw, overrides, in_process=True)
     s = load_scenario(scenario, **overrides)
-    landing = fly(s)[0]
+    landing = fly(s, fsw=obj)[0]
     if out is not None:
         landing.save(out, figures=figures)
     return landing
@@ -475,6 +513,7 @@ def run_campaign(
     dask: Any = None,
     batch_size: int | None = None,
     progress: Callable[[CampaignProgress], None] | None = None,
+    fsw: Any = None,
     **overrides: Any,
 ) -> Campaign:
     """Fly (or resume) a Monte Carlo campaign of a scenario with ``dispersions``.
@@ -500,6 +539,10 @@ def run_campaign(
     progress : callable, optional
         Called with a :class:`surefoot.campaign.runner.CampaignProgress` after
         each stored batch.
+    fsw : class, function or str, optional
+        Your own flight software (docs/plugins.md), importable by name
+        (``'module:Name'``, ``'file.py:Name'``, or a class defined in a
+        module): the workers import it. Recorded as ``fsw.plugin``.
     **overrides
         Scenario fields (module docstring), applied before the dispersions.
 
@@ -509,6 +552,7 @@ def run_campaign(
     """
     from surefoot.campaign.runner import run_campaign as _run_campaign
 
+    _plugin(fsw, overrides, in_process=False)
     s = load_scenario(scenario, **overrides)
     root = Path(out) if out is not None else Path("out") / f"campaign-{s.name}"
     result = _run_campaign(

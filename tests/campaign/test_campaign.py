@@ -20,13 +20,13 @@ import pytest
 
 from surefoot.campaign.replay import rerun
 from surefoot.campaign.report import compute_stats, load_campaign
-from surefoot.campaign.runner import SHARED_BY_BATCH, CampaignFailed, run_campaign
+from surefoot.campaign.runner import CampaignFailed, run_campaign
 from surefoot.campaign.worker import BatchOutput, BatchTask, run_batch
 from surefoot.cli import main
 from surefoot.config.dispersions import numeric_field
 from surefoot.config.loader import load_scenario
 from surefoot.config.schema import Scenario
-from surefoot.sim.setup import check_batchable
+from surefoot.sim.batch_fields import check_batchable, is_batch_shared
 
 from .conftest import REFERENCE_RUNS, SCENARIO
 
@@ -175,7 +175,7 @@ def test_grouped_batches_and_a_failure_driver(tmp_path: Path) -> None:
 
 
 def test_batch_grouping_covers_what_the_simulator_shares() -> None:
-    """Every numeric field the simulator requires a batch to share is in SHARED_BY_BATCH."""
+    """Every numeric field the simulator requires a batch to share is in BATCH_SHARED_FIELDS."""
     s = load_scenario(SCENARIO)
     data = s.model_dump(mode="json")
     missing = []
@@ -210,8 +210,7 @@ def test_batch_grouping_covers_what_the_simulator_shares() -> None:
         try:
             check_batchable([s, s2])
         except ValueError:
-            if not any(path == p or (p.endswith(".") and path.startswith(p))
-                       for p in SHARED_BY_BATCH):
+            if not is_batch_shared(path):
                 missing.append(path)
     assert not missing
 

@@ -7,11 +7,9 @@ cluster. Each finished batch is written at once as one Parquet part file;
 a batch whose worker dies (or raises) is flown again, up to
 ``max_attempts`` times, while every other result is kept.
 
-Runs that must share one batch of the simulator (same terrain, site, Moon,
-simulation settings, ground track, legs, control rate, touchdown limits and
-centre of mass: what :func:`surefoot.sim.setup.check_batchable` and the
-touchdown classification share) are grouped by the dispersed values of
-those fields; the grouping only decides speed, never results.
+Runs that must share one batch of the simulator (the fields of
+:data:`surefoot.sim.batch_fields.BATCH_SHARED_FIELDS`) are grouped by the dispersed
+values of those fields; the grouping only decides speed, never results.
 """
 
 from __future__ import annotations
@@ -35,28 +33,13 @@ from surefoot.campaign.rows import result_schema
 from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
 from surefoot.campaign.store import FORMAT, CampaignError, CampaignStore, batch_id_for
 from surefoot.campaign.worker import BatchOutput, BatchTask, run_batch
+from surefoot.config.base import ConfigError
 from surefoot.config.dispersions import NumericField, ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
+from surefoot.sim.batch_fields import is_batch_shared
 
 MAX_BATCH_SIZE = 50
 MAX_ATTEMPTS = 3
-
-# Dispersed fields that every lander of one simulator batch must share
-# (exact paths, or prefixes ending in '.').
-SHARED_BY_BATCH = (
-    "terrain.",
-    "site.",
-    "moon.",
-    "sim.",
-    "initial.uprange_km",
-    "initial.approach_azimuth_deg",
-    "vehicle.legs.",
-    "vehicle.com_dry_body_m.",
-    "fsw.control.rate_hz",
-    "fsw.nav.map.",
-    "touchdown.",
-)
-
 
 class CampaignFailed(RuntimeError):
     """A batch kept failing after its retries (the results stored so far are kept)."""
@@ -151,12 +134,7 @@ def resolve(scenario: Scenario) -> ResolvedDispersions:
 
 
 def _shared_columns(fields: tuple[NumericField, ...]) -> list[int]:
-    out = []
-    for k, f in enumerate(fields):
-        if any(f.path == p or (p.endswith(".") and f.path.startswith(p))
-               for p in SHARED_BY_BATCH):
-            out.append(k)
-    return out
+    return [k for k, f in enumerate(fields) if is_batch_shared(f.path)]
 
 
 def prepare_campaign(
@@ -199,6 +177,11 @@ def prepare_campaign(
     if not 0 <= seed < 2**63:
         raise CampaignError(f"--seed: must be >= 0 and < 2**63 (got {seed})")
     resolved = resolve(scenario)
+    if scenario.fsw.plugin is not None:
+        # a plug-in that does not load fails here, in one line, before any worker starts
+        from surefoot.sim.external_fsw import load_plugin
+
+        load_plugin(scenario.fsw.plugin)
     store = CampaignStore.create_or_resume(
         Path(out_dir), manifest_for(scenario, seed, runs, resolved)
     )
@@ -328,6 +311,8 @@ def execute_campaign(
 
     def failed(task: BatchTask, exc: BaseException) -> None:
         nonlocal retries
+        if isinstance(exc, ConfigError):
+            raise exc  # bad input (a plug-in's unusable command) fails the same way again
         attempts[task.batch_id] += 1
         if attempts[task.batch_id] >= max_attempts:
             runs = f"{task.run_index[0]}..{task.run_index[-1]}" if task.size > 1 else task.run_index

@@ -7,6 +7,7 @@ and target, which may differ from truth) and the simulation settings.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
@@ -297,6 +298,25 @@ class FswConfig(_Strict):
     guidance: GuidanceConfig = GuidanceConfig()
     control: ControlConfig = ControlConfig()
     hda: HdaConfig = HdaConfig()
+    plugin: str | None = Field(
+        None,
+        max_length=1000,
+        description="your own flight software instead of the built-in one: "
+        "'package.module:Name' or 'path/to/file.py:Name' (docs/plugins.md)",
+    )
+
+    @field_validator("plugin")
+    @classmethod
+    def _plugin(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        target, sep, name = v.strip().rpartition(":")
+        if not sep or not target or not name:
+            raise ValueError("expected 'package.module:Name' or 'path/to/file.py:Name'")
+        if target.endswith(".py"):
+            # a file: absolute, so a campaign worker or a replay finds it again
+            target = str(Path(target).expanduser().resolve())
+        return f"{target}:{name}"
 
 
 class SimConfig(_Strict):
@@ -350,8 +370,10 @@ class Scenario(_Strict):
         ratio = self.fsw.control.rate_hz / self.fsw.guidance.rate_hz
         if abs(ratio - round(ratio)) > 1e-9 or ratio < 1:
             raise ValueError("fsw.guidance.rate_hz must divide fsw.control.rate_hz")
-        # the IMU is sampled whatever the navigation source
-        err = (sensor_rate_error if self.fsw.nav.source == "ekf" else imu_rate_error)(
+        # the IMU is sampled whatever the navigation source; every sensor for
+        # the filter or a plug-in
+        senses = self.fsw.nav.source == "ekf" or self.fsw.plugin is not None
+        err = (sensor_rate_error if senses else imu_rate_error)(
             self.sensors, self.sim.dt_s
         )
         if err:

@@ -46,6 +46,18 @@ from surefoot.sensors.imu import (
 from surefoot.sensors.rangefinder import N_LRF_PARAMS, N_LRF_STATE, rangefinder_measure
 from surefoot.sensors.star_tracker import N_STAR_PARAMS, N_STAR_STATE, star_tracker_measure
 from surefoot.sensors.trn_camera import N_TRN_PARAMS, N_TRN_STATE, trn_camera_measure
+from surefoot.sim.kernel_state import (
+    PLUGIN_ANSWERED,
+    PLUGIN_SENSE,
+    PLUGIN_WAITING,
+    Clock,
+    FlightSoftwareRows,
+    NavigationRows,
+    Recorder,
+    SensorRows,
+    TerrainRows,
+    TruthRows,
+)
 from surefoot.sim.sensor_suite import (
     SM_DOP,
     SM_IMU,
@@ -62,6 +74,31 @@ from surefoot.sim.sensor_suite import (
     SS_LRF,
     SS_STAR,
     SS_TRN,
+)
+from surefoot.sim.telemetry import (
+    TEL_ACMD,
+    TEL_ALTITUDE,
+    TEL_GUIDANCE_REACTIONS,
+    TEL_MASS,
+    TEL_NAV_EVENTS,
+    TEL_NAV_HEIGHT,
+    TEL_NAV_HEIGHT_SIGMA,
+    TEL_NAV_HEIGHT_TRUSTED,
+    TEL_NAV_R,
+    TEL_NAV_V,
+    TEL_OMEGA,
+    TEL_PHASE,
+    TEL_PROPELLANT,
+    TEL_Q,
+    TEL_R_ENU,
+    TEL_T,
+    TEL_TGO,
+    TEL_THROTTLE,
+    TEL_THRUST,
+    TEL_THRUST_CMD,
+    TEL_TILT,
+    TEL_TORQUE,
+    TEL_V_ENU,
 )
 from surefoot.world.contact import check_contact, touchdown_metrics
 from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, truth_enu
@@ -98,88 +135,111 @@ def _record(
     bk: np.ndarray,
     ekf: bool,
 ) -> None:
+    """One telemetry row (columns ``sim/telemetry.py`` ``COLUMNS``, indices ``TEL_*``)."""
     r_enu, v_enu, q, r_mcmf = truth_enu(x, t, site)
     m, _, _ = mass_properties(x[S_MPROP], vp)
-    row[0] = t
+    row[TEL_T] = t
     for k in range(3):
-        row[1 + k] = r_enu[k]
-        row[4 + k] = v_enu[k]
-    row[7] = altitude_above_terrain(r_mcmf, c_enu_mcmf, site[SITE_RADIUS], meta, offsets, heights)
+        row[TEL_R_ENU + k] = r_enu[k]
+        row[TEL_V_ENU + k] = v_enu[k]
+    row[TEL_ALTITUDE] = altitude_above_terrain(
+        r_mcmf, c_enu_mcmf, site[SITE_RADIUS], meta, offsets, heights
+    )
     for k in range(4):
-        row[8 + k] = q[k]
+        row[TEL_Q + k] = q[k]
     # body z in ENU: third column of the DCM of q
     cz = 1.0 - 2.0 * (q[1] * q[1] + q[2] * q[2])
-    row[12] = np.degrees(np.arccos(min(max(cz, -1.0), 1.0)))
+    row[TEL_TILT] = np.degrees(np.arccos(min(max(cz, -1.0), 1.0)))
     for k in range(3):
-        row[13 + k] = np.degrees(x[S_W + k])
+        row[TEL_OMEGA + k] = np.degrees(x[S_W + k])
     thrust = x[S_THRUST] if x[S_MPROP] > 0.0 else 0.0
-    row[16] = thrust
-    row[17] = fs[FS_THRUST_CMD]
-    row[18] = thrust / fp[FP_MAX_THRUST]
-    row[19] = m
-    row[20] = x[S_MPROP]
-    row[21] = fs[FS_PHASE]
-    row[22] = fs[FS_TGO]
+    row[TEL_THRUST] = thrust
+    row[TEL_THRUST_CMD] = fs[FS_THRUST_CMD]
+    row[TEL_THROTTLE] = thrust / fp[FP_MAX_THRUST]
+    row[TEL_MASS] = m
+    row[TEL_PROPELLANT] = x[S_MPROP]
+    row[TEL_PHASE] = fs[FS_PHASE]
+    row[TEL_TGO] = fs[FS_TGO]
     for k in range(3):
-        row[23 + k] = nav[NAV_R + k]
-        row[26 + k] = nav[NAV_V + k]
-        row[29 + k] = fs[FS_ACMD + k]
-        row[32 + k] = x[S_TORQUE + k]
-    row[35] = bk[B_ALT_EST] if ekf else np.nan
-    row[36] = nav[NAV_ALT_SIGMA]
-    row[37] = nav[NAV_ALT_TRUSTED]
-    row[38] = bk[B_EVENTS] if ekf else 0.0
-    row[39] = fs[FS_NAV_FLAGS]
+        row[TEL_NAV_R + k] = nav[NAV_R + k]
+        row[TEL_NAV_V + k] = nav[NAV_V + k]
+        row[TEL_ACMD + k] = fs[FS_ACMD + k]
+        row[TEL_TORQUE + k] = x[S_TORQUE + k]
+    row[TEL_NAV_HEIGHT] = bk[B_ALT_EST] if ekf else np.nan
+    row[TEL_NAV_HEIGHT_SIGMA] = nav[NAV_ALT_SIGMA]
+    row[TEL_NAV_HEIGHT_TRUSTED] = nav[NAV_ALT_TRUSTED]
+    row[TEL_NAV_EVENTS] = bk[B_EVENTS] if ekf else 0.0
+    row[TEL_GUIDANCE_REACTIONS] = fs[FS_NAV_FLAGS]
 
 
 def _run_segment(
-    x: np.ndarray,
-    vp: np.ndarray,
-    moon: np.ndarray,
-    site: np.ndarray,
-    meta: np.ndarray,
-    offsets: np.ndarray,
-    heights: np.ndarray,
-    feet_body: np.ndarray,
-    nav_p: np.ndarray,
-    fs: np.ndarray,
-    fp: np.ndarray,
-    cmd: np.ndarray,
-    nav: np.ndarray,
-    seeds: np.ndarray,
-    done: np.ndarray,
-    td: np.ndarray,
-    steps: np.ndarray,
-    nav_mode: np.ndarray,
-    suite_p: np.ndarray,
-    suite_s: np.ndarray,
-    suite_m: np.ndarray,
-    imu_sub: np.ndarray,
-    kx: np.ndarray,
-    kcov: np.ndarray,
-    kbk: np.ndarray,
-    kp: np.ndarray,
-    map_meta: np.ndarray,
-    map_offsets: np.ndarray,
-    map_heights: np.ndarray,
-    n_steps: int,
-    max_steps: int,
-    dt: float,
-    ctrl_every: int,
-    rec_every: int,
-    tel: np.ndarray,
-    n_rows: np.ndarray,
+    truth: TruthRows,
+    terrain: TerrainRows,
+    sensors: SensorRows,
+    navigation: NavigationRows,
+    onboard_map: TerrainRows,
+    fsw: FlightSoftwareRows,
+    clock: Clock,
+    recorder: Recorder,
 ) -> None:
-    """Advance every running lander by at most ``n_steps`` steps from its own step.
+    """Advance every running lander by at most ``clock.n_steps`` steps from its own step.
 
-    Arrays with a leading lander axis are updated in place: truth state ``x``,
-    flight-software state ``fs``, last commands ``cmd`` and navigation rows
-    ``nav``, ``done`` flags, touchdown records ``td`` and the step counters
-    ``steps``. A lander whose flight software raised a service request
+    Arrays with a leading lander axis are updated in place: truth state and
+    touchdown records, ``done`` flags and step counters (``truth``), sensor
+    states and measurement rows (``sensors``), the navigation filter
+    (``navigation``), flight-software state, commands and navigation rows
+    (``fsw``). A lander whose flight software raised a service request
     (``fs[i, FS_REQUEST] != 0``) stops after the step it is in, so the
-    simulator can answer between two steps. When ``rec_every > 0`` telemetry
-    rows are written to ``tel[i, :n_rows[i]]`` (reset per call).
+    simulator can answer between two steps. A lander flown by a plug-in
+    (``fsw.external[i] == 1``) stops at each flight-software cycle after
+    sensing (``PLUGIN_WAITING``) and resumes that cycle once the simulator
+    has written its commands (``PLUGIN_ANSWERED``). When ``clock.rec_every > 0``
+    telemetry rows are written to ``recorder.tel[i, :recorder.n_rows[i]]``
+    (reset per call). The arguments are :class:`surefoot.sim.kernel_state.KernelState`.
     """
+    # Every field into a local before the parallel loop, by attribute: with
+    # parallel=True, writes inside prange to an array reached through a
+    # NamedTuple (a field, or a local bound by unpacking the tuple) were
+    # silently lost; a local bound by attribute access keeps them (Numba 0.68).
+    x = truth.x
+    vp = truth.vp
+    moon = truth.moon
+    site = truth.site
+    feet_body = truth.feet_body
+    done = truth.done
+    td = truth.td
+    steps = truth.steps
+    meta = terrain.meta
+    offsets = terrain.offsets
+    heights = terrain.heights
+    suite_p = sensors.suite_p
+    suite_s = sensors.suite_s
+    suite_m = sensors.suite_m
+    imu_sub = sensors.imu_sub
+    nav_p = sensors.ideal_nav_p
+    seeds = sensors.seeds
+    nav_mode = navigation.nav_mode
+    kx = navigation.kx
+    kcov = navigation.kcov
+    kbk = navigation.kbk
+    kp = navigation.kp
+    fs = fsw.fs
+    fp = fsw.fp
+    cmd = fsw.cmd
+    nav = fsw.nav
+    external = fsw.external
+    plugin_phase = fsw.plugin_phase
+    n_steps = clock.n_steps
+    max_steps = clock.max_steps
+    dt = clock.dt
+    ctrl_every = clock.ctrl_every
+    rec_every = clock.rec_every
+    tel = recorder.tel
+    n_rows = recorder.n_rows
+    map_meta = onboard_map.meta
+    map_offsets = onboard_map.offsets
+    map_heights = onboard_map.heights
+    capacity = tel.shape[1]
     c_enu_mcmf = site[SITE_C : SITE_C + 9].reshape(3, 3)
     radius = site[SITE_RADIUS]
     omega = site[SITE_OMEGA]
@@ -191,6 +251,7 @@ def _run_segment(
         n_rows[i] = 0
         if done[i] != DONE_RUNNING:
             continue
+        rows = 0  # telemetry rows of this lander in this call
         work = np.empty((5, N_STATE))
         xi = x[i]
         ekf = nav_mode[i] == 1
@@ -200,6 +261,14 @@ def _run_segment(
         imu_p = p_i[SP_IMU : SP_IMU + N_IMU_PARAMS]
         imu_s = s_i[SS_IMU : SS_IMU + N_IMU_STATE]
         imu_row = m_i[SM_IMU : SM_IMU + N_IMU]
+        star_row = m_i[SM_STAR : SM_STAR + N_STAR]
+        lrf_row = m_i[SM_LRF : SM_LRF + N_LRF]
+        dop_row = m_i[SM_DOP : SM_DOP + N_DOPPLER]
+        trn_row = m_i[SM_TRN : SM_TRN + N_TRN]
+        # a plug-in flight software (fsw.plugin) gets every sensor, whatever
+        # fsw.nav.source; the built-in one senses only for its filter
+        plugin = external[i] == 1
+        sense = ekf or plugin
         n_sub = imu_sub[i]
         alt_true = 1e9
         for _ in range(n_steps):
@@ -209,87 +278,100 @@ def _run_segment(
                 done[i] = DONE_TIMEOUT
                 break
             if step % ctrl_every == 0:
-                if ekf:
+                if plugin and plugin_phase[i] == PLUGIN_ANSWERED:
+                    # the plug-in answered this cycle's frame (sim/external_fsw.py):
+                    # act on its commands; the IMU accumulates the next cycle
+                    plugin_phase[i] = PLUGIN_SENSE
                     r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
                     alt_true = altitude_above_terrain(
                         r_now, c_enu_mcmf, radius, meta, offsets, heights
                     )
-                    star_row = m_i[SM_STAR : SM_STAR + N_STAR]
-                    lrf_row = m_i[SM_LRF : SM_LRF + N_LRF]
-                    dop_row = m_i[SM_DOP : SM_DOP + N_DOPPLER]
-                    trn_row = m_i[SM_TRN : SM_TRN + N_TRN]
-                    star_tracker_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        p_i[SP_STAR : SP_STAR + N_STAR_PARAMS],
-                        s_i[SS_STAR : SS_STAR + N_STAR_STATE],
-                        seeds[i],
-                        step,
-                        star_row,
-                    )
-                    rangefinder_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        site,
-                        meta,
-                        offsets,
-                        heights,
-                        p_i[SP_LRF : SP_LRF + N_LRF_PARAMS],
-                        s_i[SS_LRF : SS_LRF + N_LRF_STATE],
-                        seeds[i],
-                        step,
-                        lrf_row,
-                    )
-                    doppler_lidar_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        site,
-                        meta,
-                        offsets,
-                        heights,
-                        p_i[SP_DOP : SP_DOP + N_DOPPLER_PARAMS],
-                        s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE],
-                        seeds[i],
-                        step,
-                        dop_row,
-                    )
-                    trn_camera_measure(
-                        xi,
-                        t,
-                        alt_true,
-                        site,
-                        p_i[SP_TRN : SP_TRN + N_TRN_PARAMS],
-                        s_i[SS_TRN : SS_TRN + N_TRN_STATE],
-                        seeds[i],
-                        step,
-                        trn_row,
-                    )
-                    nav_step(
-                        t,
-                        kx[i],
-                        kcov[i],
-                        kbk[i],
-                        kp[i],
-                        imu_row,
-                        star_row,
-                        lrf_row,
-                        dop_row,
-                        trn_row,
-                        map_meta,
-                        map_offsets,
-                        map_heights,
-                        nav[i],
-                    )
                     imu_reset_row(imu_row, t)
                 else:
-                    ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
-                fsw_step(nav[i], fs[i], fp[i], cmd[i])
-            if rec_every > 0 and step % rec_every == 0 and n_rows[i] < tel.shape[1]:
+                    if sense:
+                        r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
+                        alt_true = altitude_above_terrain(
+                            r_now, c_enu_mcmf, radius, meta, offsets, heights
+                        )
+                        star_tracker_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            p_i[SP_STAR : SP_STAR + N_STAR_PARAMS],
+                            s_i[SS_STAR : SS_STAR + N_STAR_STATE],
+                            seeds[i],
+                            step,
+                            star_row,
+                        )
+                        rangefinder_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            site,
+                            meta,
+                            offsets,
+                            heights,
+                            p_i[SP_LRF : SP_LRF + N_LRF_PARAMS],
+                            s_i[SS_LRF : SS_LRF + N_LRF_STATE],
+                            seeds[i],
+                            step,
+                            lrf_row,
+                        )
+                        doppler_lidar_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            site,
+                            meta,
+                            offsets,
+                            heights,
+                            p_i[SP_DOP : SP_DOP + N_DOPPLER_PARAMS],
+                            s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE],
+                            seeds[i],
+                            step,
+                            dop_row,
+                        )
+                        trn_camera_measure(
+                            xi,
+                            t,
+                            alt_true,
+                            site,
+                            p_i[SP_TRN : SP_TRN + N_TRN_PARAMS],
+                            s_i[SS_TRN : SS_TRN + N_TRN_STATE],
+                            seeds[i],
+                            step,
+                            trn_row,
+                        )
+                    if ekf:
+                        nav_step(
+                            t,
+                            kx[i],
+                            kcov[i],
+                            kbk[i],
+                            kp[i],
+                            imu_row,
+                            star_row,
+                            lrf_row,
+                            dop_row,
+                            trn_row,
+                            map_meta,
+                            map_offsets,
+                            map_heights,
+                            nav[i],
+                        )
+                        if not plugin:
+                            imu_reset_row(imu_row, t)
+                    else:
+                        ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
+                    if plugin:
+                        # stop before any actuator acts: the simulator hands the
+                        # plug-in this cycle's measurements and resumes here
+                        plugin_phase[i] = PLUGIN_WAITING
+                        break
+                    fsw_step(nav[i], fs[i], fp[i], cmd[i])
+            if rec_every > 0 and step % rec_every == 0 and rows < capacity:
                 _record(
-                    tel[i, n_rows[i]],
+                    tel[i, rows],
                     xi,
                     t,
                     site,
@@ -304,16 +386,16 @@ def _run_segment(
                     kbk[i],
                     ekf,
                 )
-                n_rows[i] += 1
+                rows += 1
             # (explicit element loops, no array expressions: inside the parallel
             # loop over landers Numba turns those into nested parfors whose size
             # checks failed at run time for arrays bound in a branch)
             f0 = np.zeros(3)
             w0 = np.zeros(3)
-            if ekf:
+            if sense:
                 f0, w0 = imu_truth_inputs(xi, vp[i])
             rk4_step(xi, cmd[i], vp[i], moon, dt, work)
-            if ekf:
+            if sense:
                 # IMU samples over the step, the truth inputs interpolated linearly
                 f1, w1 = imu_truth_inputs(xi, vp[i])
                 f_a = np.empty(3)
@@ -360,9 +442,9 @@ def _run_segment(
                     td[i],
                 )
                 done[i] = DONE_CONTACT
-                if rec_every > 0 and n_rows[i] < tel.shape[1]:
+                if rec_every > 0 and rows < capacity:
                     _record(
-                        tel[i, n_rows[i]],
+                        tel[i, rows],
                         xi,
                         t_next,
                         site,
@@ -377,10 +459,11 @@ def _run_segment(
                         kbk[i],
                         ekf,
                     )
-                    n_rows[i] += 1
+                    rows += 1
                 break
             if fs[i, FS_REQUEST] != 0.0:
                 break
+        n_rows[i] = rows
 
 
 def _renamed(func: FunctionType, name: str) -> FunctionType:

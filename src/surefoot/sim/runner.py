@@ -36,6 +36,8 @@ from surefoot.fsw.nav.layout import (
     B_VZ_SIGMA,
     NEVER,
 )
+from surefoot.fsw.plugin import PluginError, PluginFactory
+from surefoot.sim.external_fsw import PluginLanders, factory_name, load_plugin
 from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import (
     DONE_CONTACT,
@@ -43,6 +45,7 @@ from surefoot.sim.kernel import (
     run_segment_parallel,
     run_segment_serial,
 )
+from surefoot.sim.kernel_state import PLUGIN_WAITING, kernel_state
 from surefoot.sim.services import convex_summary, serve_requests
 from surefoot.sim.setup import BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
@@ -113,6 +116,8 @@ class BatchResult:
     telemetry: list[np.ndarray] | None = field(default=None, repr=False)
     events: list[list[str]] = field(default_factory=list)
     hda_looks: list[list[LookOutcome]] = field(default_factory=list, repr=False)
+    flight_software: list[str] = field(default_factory=list)
+    """Per lander, ``"built-in"`` or the plug-in (``module:Name``) that flew it."""
 
     def summary(self, i: int = 0) -> dict[str, Any]:
         """Touchdown summary of lander ``i`` (SI units, site frame)."""
@@ -124,6 +129,7 @@ class BatchResult:
         out: dict[str, Any] = {
             "scenario": s.name,
             "seed": int(s.seed),
+            "flight_software": self.flight_software[i] if self.flight_software else "built-in",
             "outcome": str(self.outcome[i]),
             "touchdown_vertical_speed_m_s": float(td[TD_V_VERT]) if contact else float("nan"),
             "touchdown_horizontal_speed_m_s": float(td[TD_V_HORIZ]) if contact else float("nan"),
@@ -224,19 +230,25 @@ def simulate(
     *,
     terrain: TerrainGrids | None = None,
     telemetry: bool = True,
+    fsw: PluginFactory | None = None,
 ) -> BatchResult:
     """Fly one lander or a batch to touchdown (or the time limit).
 
     All scenarios of a batch share terrain, site, Moon and simulation
-    settings (see :func:`surefoot.sim.setup.check_batchable`); vehicle,
+    settings (see :func:`surefoot.sim.batch_fields.check_batchable`); vehicle,
     initial state, sensors, flight software and seed may differ per lander.
+    A lander whose scenario names a plug-in (``fsw.plugin``), or every
+    lander when ``fsw`` (a plug-in factory, ``surefoot.fsw.plugin``) is
+    given, is flown by that plug-in instead of the built-in flight software.
     """
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
     t_wall = time.perf_counter()
+    factories = plugin_factories(scenarios, fsw)
     if terrain is None:
         terrain = terrain_for(scenarios[0])
     b = batch_arrays(scenarios, terrain)
+    plugins = PluginLanders(b, scenarios, factories)
     if not telemetry:
         b.rec_every = 0
     tel_rows: list[list[np.ndarray]] = [[] for _ in scenarios]
@@ -249,6 +261,9 @@ def simulate(
             for i in range(len(scenarios)):
                 if n_rows[i] > 0:
                     tel_rows[i].append(tel[i, : n_rows[i]].copy())
+        waiting = np.nonzero((b.plugin_phase == PLUGIN_WAITING) & (b.done == DONE_RUNNING))[0]
+        if waiting.size:
+            plugins.serve(b, waiting)
         serve_requests(b, terrain, scenarios)
     s0 = scenarios[0]
     legs = s0.vehicle.legs
@@ -274,7 +289,32 @@ def simulate(
         else None,
         events=[list(e) for e in b.events],
         hda_looks=[list(h) for h in b.hda_looks],
+        flight_software=[plugins.names.get(i, "built-in") for i in range(len(scenarios))],
     )
+
+
+def plugin_factories(
+    scenarios: list[Scenario], fsw: PluginFactory | None
+) -> list[tuple[PluginFactory, str] | None]:
+    """Per lander, the plug-in factory that flies it and its name (None: built-in)."""
+    if fsw is not None:
+        if not callable(fsw):
+            raise PluginError(
+                f"fsw: expected a class or function that takes the Design, got "
+                f"{type(fsw).__name__}"
+            )
+        return [(fsw, factory_name(fsw)) for _ in scenarios]
+    loaded: dict[str, PluginFactory] = {}
+    out: list[tuple[PluginFactory, str] | None] = []
+    for s in scenarios:
+        spec = s.fsw.plugin
+        if spec is None:
+            out.append(None)
+            continue
+        if spec not in loaded:
+            loaded[spec] = load_plugin(spec)
+        out.append((loaded[spec], spec.rpartition("/")[2]))  # file name, not the folder
+    return out
 
 
 def _run(
@@ -285,43 +325,9 @@ def _run(
     n_rows: np.ndarray,
 ) -> None:
     n_running = int(np.count_nonzero(b.done == DONE_RUNNING))
-    parallel = n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
+    # plug-in landers stop at every flight-software cycle: too short a call
+    # to pay for the threads
+    parallel = (n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
+                and not np.any(b.external))
     kernel = run_segment_parallel if parallel else run_segment_serial
-    kernel(
-        b.x,
-        b.vp,
-        b.moon,
-        b.site,
-        terrain.meta,
-        terrain.offsets,
-        terrain.heights,
-        b.feet_body,
-        b.nav_p,
-        b.fs,
-        b.fp,
-        b.cmd,
-        b.nav,
-        b.seeds,
-        b.done,
-        b.td,
-        b.steps,
-        b.nav_mode,
-        b.suite_p,
-        b.suite_s,
-        b.suite_m,
-        b.imu_sub,
-        b.kx,
-        b.kcov,
-        b.kbk,
-        b.kp,
-        b.onboard_map.meta,
-        b.onboard_map.offsets,
-        b.onboard_map.heights,
-        n_steps,
-        b.max_steps,
-        b.dt,
-        b.ctrl_every,
-        b.rec_every,
-        tel,
-        n_rows,
-    )
+    kernel(*kernel_state(b, terrain, n_steps, tel, n_rows))

@@ -23,6 +23,7 @@ from surefoot.math.quaternion import dcm_to_quat, quat_from_axis_angle, quat_mul
 from surefoot.math.random_stream import STREAM_INITIAL_ATTITUDE, STREAM_INITIAL_ESTIMATE, normal
 from surefoot.sensors.ideal_nav import ideal_nav_params
 from surefoot.sensors.imu import imu_reset_row, imu_substeps, initial_biases
+from surefoot.sim.batch_fields import check_batchable
 from surefoot.sim.onboard_map import build_onboard_map
 from surefoot.sim.sensor_suite import N_SUITE_M, N_SUITE_S, SM_IMU, suite_params
 from surefoot.world.contact import N_TD, footpad_positions_body
@@ -33,34 +34,6 @@ from surefoot.world.vehicle import N_STATE, S_MPROP, S_Q, S_R, S_V, S_W, vehicle
 
 NAV_MODE_IDEAL = 0
 NAV_MODE_EKF = 1
-
-
-def _batch_key(s: Scenario) -> tuple:
-    """Fields every lander of one batch must share (one terrain, one clock)."""
-    return (
-        s.terrain.model_dump_json(),
-        s.site.model_dump_json(),
-        s.moon.model_dump_json(),
-        s.sim.model_dump_json(),
-        s.initial.uprange_km,
-        s.initial.approach_azimuth_deg,
-        s.vehicle.legs.model_dump_json(),
-        s.fsw.control.rate_hz,
-        s.fsw.nav.map.model_dump_json(),
-    )
-
-
-def check_batchable(scenarios: list[Scenario]) -> None:
-    """Raise ValueError unless the scenarios can fly in one batch."""
-    if not scenarios:
-        raise ValueError("a batch needs at least one scenario")
-    key = _batch_key(scenarios[0])
-    for k, s in enumerate(scenarios[1:], start=1):
-        if _batch_key(s) != key:
-            raise ValueError(
-                f"scenario {k} differs from scenario 0 in terrain, site, Moon, sim, ground track "
-                "or legs; such runs must go in separate batches"
-            )
 
 
 def target_height_m(terrain: TerrainGrids) -> float:
@@ -146,6 +119,10 @@ class BatchArrays:
     kbk: np.ndarray
     kp: np.ndarray
     onboard_map: TerrainGrids
+    external: np.ndarray
+    """(N,) int: 1 where a plug-in flies the lander (set by sim/external_fsw.py)."""
+    plugin_phase: np.ndarray
+    """(N,) int: ``sim/kernel_state.py`` ``PLUGIN_*``."""
     dt: float
     ctrl_every: int
     rec_every: int
@@ -293,6 +270,8 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         kbk=kbk,
         kp=kp,
         onboard_map=onboard,
+        external=np.zeros(n, dtype=np.int64),
+        plugin_phase=np.zeros(n, dtype=np.int64),
         dt=dt,
         ctrl_every=ctrl_every,
         rec_every=rec_every,

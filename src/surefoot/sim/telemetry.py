@@ -52,6 +52,41 @@ N_COLUMNS = len(COLUMNS)
 INDEX = {name: k for k, (name, _, _) in enumerate(COLUMNS)}
 
 
+def _block(*names: str) -> int:
+    """Index of the first of ``names``, which must be consecutive columns."""
+    first = INDEX[names[0]]
+    if [INDEX[n] for n in names] != list(range(first, first + len(names))):
+        raise AssertionError(f"telemetry columns {names} are not consecutive")
+    return first
+
+
+# Column indices the compiled recorder writes (sim/kernel.py _record), all
+# from COLUMNS above: reorder or insert a column there and these follow.
+TEL_T = INDEX["t"]
+TEL_R_ENU = _block("r_east", "r_north", "r_up")
+TEL_V_ENU = _block("v_east", "v_north", "v_up")
+TEL_ALTITUDE = INDEX["altitude"]
+TEL_Q = _block("q_body_to_enu_w", "q_body_to_enu_x", "q_body_to_enu_y", "q_body_to_enu_z")
+TEL_TILT = INDEX["tilt"]
+TEL_OMEGA = _block("omega_body_x", "omega_body_y", "omega_body_z")
+TEL_THRUST = INDEX["thrust"]
+TEL_THRUST_CMD = INDEX["thrust_cmd"]
+TEL_THROTTLE = INDEX["throttle"]
+TEL_MASS = INDEX["mass"]
+TEL_PROPELLANT = INDEX["propellant"]
+TEL_PHASE = INDEX["phase"]
+TEL_TGO = INDEX["tgo"]
+TEL_NAV_R = _block("nav_r_east", "nav_r_north", "nav_r_up")
+TEL_NAV_V = _block("nav_v_east", "nav_v_north", "nav_v_up")
+TEL_ACMD = _block("acmd_east", "acmd_north", "acmd_up")
+TEL_TORQUE = _block("torque_body_x", "torque_body_y", "torque_body_z")
+TEL_NAV_HEIGHT = INDEX["nav_height"]
+TEL_NAV_HEIGHT_SIGMA = INDEX["nav_height_sigma"]
+TEL_NAV_HEIGHT_TRUSTED = INDEX["nav_height_trusted"]
+TEL_NAV_EVENTS = INDEX["nav_events"]
+TEL_GUIDANCE_REACTIONS = INDEX["guidance_reactions"]
+
+
 def schema() -> pa.Schema:
     """Arrow schema with the unit and description of each column as field metadata."""
     fields = [
