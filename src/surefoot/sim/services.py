@@ -1,7 +1,7 @@
 """Between-step services: work the flight software asks for that does not fit a compiled step.
 
 A lander's flight software raises a request bit in ``fs[i, FS_REQUEST]``
-(``surefoot.fsw.executive.REQ_*``); the kernel stops that lander after its
+(``surefoot.fsw.layout.REQ_*``); the kernel stops that lander after its
 current step, and :func:`serve_requests` hands every pending request to the
 handler registered for its bit (a convex guidance solve, a hazard scan). A
 handler answers by writing into the lander's flight-software state row and

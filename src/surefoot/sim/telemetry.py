@@ -46,7 +46,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("nav_height_sigma", "m", "navigation's 1-sigma of the height above the terrain"),
     ("nav_height_trusted", "1", "1 when the navigation monitor lets guidance trust the height"),
     ("nav_events", "1", "navigation event bits of the cycle (surefoot.fsw.nav.layout.EV_*)"),
-    ("guidance_reactions", "1", "guidance reaction bits (surefoot.fsw.executive.RX_*)"),
+    ("guidance_reactions", "1", "guidance reaction bits (surefoot.fsw.layout.RX_*)"),
 )
 N_COLUMNS = len(COLUMNS)
 INDEX = {name: k for k, (name, _, _) in enumerate(COLUMNS)}
