@@ -84,6 +84,10 @@ def altitude_above_terrain(
     return hp - terrain_height(meta, offsets, heights, x, y)
 
 
+# steepest terrain (tan of the slope) a ray march may not step over: ~75 deg
+TAN_SLOPE_MAX = 3.7
+
+
 @njit(cache=True)
 def raycast(
     origin_mcmf: np.ndarray,
@@ -97,38 +101,56 @@ def raycast(
 ) -> float:
     """Distance (m) along a unit ray to its first intersection with the terrain.
 
-    Marches with steps of a fraction of the current clearance (safe for
-    terrain slopes below about 70 degrees against the ray), then bisects the
-    bracket to 1e-5 m. Returns ``-1.0`` when nothing is hit within
-    ``max_range_m``; ``0.0`` when the origin is already below the surface.
+    The march step is the largest that cannot cross terrain sloping less than
+    ~75 deg (:data:`TAN_SLOPE_MAX`), given the ray's angle ``a`` from the local
+    downward vertical: ``clearance / (cos a + sin a tan 75deg)``, at least
+    5 cm (a nadir ray reaches flat ground in one step). The bracket is then
+    refined by regula falsi (Illinois) until the height above the surface is
+    under 1e-5 m or the bracket under 1e-4 m. Returns ``-1.0`` when nothing is
+    hit within ``max_range_m``; ``0.0`` when the origin is already below the
+    surface.
     """
-    s = 0.0
-    p = origin_mcmf.copy()
-    f = altitude_above_terrain(p, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+    f = altitude_above_terrain(origin_mcmf, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
     if f <= 0.0:
         return 0.0
-    min_step = 0.05
+    on = np.sqrt(origin_mcmf[0] ** 2 + origin_mcmf[1] ** 2 + origin_mcmf[2] ** 2)
+    cos_a = -(
+        dir_mcmf[0] * origin_mcmf[0] + dir_mcmf[1] * origin_mcmf[1] + dir_mcmf[2] * origin_mcmf[2]
+    ) / on
+    sin_a = np.sqrt(max(1.0 - cos_a * cos_a, 0.0))
+    den = max(cos_a, 0.0) + sin_a * TAN_SLOPE_MAX
+    if den <= 0.0:
+        return -1.0  # straight up: the height above a height field only grows
+    k = 1.0 / den
+    p = np.empty(3)
+    s = 0.0
     while s < max_range_m:
-        step = max(0.3 * f, min_step)
-        s_next = min(s + step, max_range_m)
-        for k in range(3):
-            p[k] = origin_mcmf[k] + s_next * dir_mcmf[k]
+        s_next = min(s + max(k * f, 0.05), max_range_m)
+        for j in range(3):
+            p[j] = origin_mcmf[j] + s_next * dir_mcmf[j]
         f_next = altitude_above_terrain(p, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
         if f_next <= 0.0:
-            lo = s
-            hi = s_next
+            lo, hi, flo, fhi = s, s_next, f, f_next
+            side = 0
+            sm = hi
             for _ in range(60):
-                mid = 0.5 * (lo + hi)
-                for k in range(3):
-                    p[k] = origin_mcmf[k] + mid * dir_mcmf[k]
+                sm = (lo * fhi - hi * flo) / (fhi - flo)
+                for j in range(3):
+                    p[j] = origin_mcmf[j] + sm * dir_mcmf[j]
                 fm = altitude_above_terrain(p, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
-                if fm > 0.0:
-                    lo = mid
-                else:
-                    hi = mid
-                if hi - lo < 1e-5:
+                if abs(fm) < 1e-5 or hi - lo < 1e-4:
                     break
-            return 0.5 * (lo + hi)
+                if fm > 0.0:
+                    lo, flo = sm, fm
+                    if side == 1:
+                        fhi *= 0.5
+                    side = 1
+                else:
+                    hi, fhi = sm, fm
+                    if side == -1:
+                        flo *= 0.5
+                    side = -1
+            return sm
         if s_next >= max_range_m:
             break
         s = s_next

@@ -34,13 +34,37 @@ def _mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(cache=True)
-def hash_key(seed: int, stream: int, step: int, index: int) -> np.uint64:
+@njit(cache=True, inline="always")
+def key_prefix(seed: int, stream: int, step: int) -> np.uint64:
+    """The part of :func:`hash_key` shared by every index of one (seed, stream, step).
+
+    A sensor sample that draws many numbers hashes its key once and each draw
+    mixes in only its index (:func:`uniform_at`, :func:`normal_at`): the same
+    values as :func:`uniform` and :func:`normal`, bit for bit.
+    """
     z = _mix64(np.uint64(seed) + _GOLDEN)
     z = _mix64(z ^ (np.uint64(stream) * _GOLDEN))
-    z = _mix64(z ^ (np.uint64(step) + _M1))
-    z = _mix64(z ^ (np.uint64(index) * _M2 + _GOLDEN))
-    return z
+    return _mix64(z ^ (np.uint64(step) + _M1))
+
+
+@njit(cache=True)
+def hash_key(seed: int, stream: int, step: int, index: int) -> np.uint64:
+    return _mix64(key_prefix(seed, stream, step) ^ (np.uint64(index) * _M2 + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def uniform_at(prefix: np.uint64, index: int) -> float:
+    """:func:`uniform` of the key whose :func:`key_prefix` is ``prefix``."""
+    z = _mix64(prefix ^ (np.uint64(index) * _M2 + _GOLDEN))
+    return (float(z >> _S11) + 0.5) * _INV53
+
+
+@njit(cache=True)
+def normal_at(prefix: np.uint64, index: int) -> float:
+    """:func:`normal` of the key whose :func:`key_prefix` is ``prefix``."""
+    u1 = uniform_at(prefix, 2 * index)
+    u2 = uniform_at(prefix, 2 * index + 1)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
 @njit(cache=True)

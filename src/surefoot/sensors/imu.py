@@ -37,7 +37,7 @@ from numba import njit
 
 from surefoot.config.sensors import ImuConfig
 from surefoot.fsw.nav.measurements import IMU_DT, IMU_DTHETA, IMU_DV, IMU_T, IMU_VALID
-from surefoot.math.random_stream import normal, uniform
+from surefoot.math.random_stream import key_prefix, normal, normal_at, uniform_at
 from surefoot.sensors.faults import (
     EF_BIAS,
     EF_DISABLED,
@@ -291,45 +291,58 @@ def imu_sample(
     dt = p[P_DT]
     if state[ST_INIT] == 0.0:
         _init_state(p, state, seed)
-    eff = np.empty((6, N_EF))
-    fault_effects(p, P_FAULTS, 6, t, alt_m, seed, STREAM_IMU, sample, eff)
+    # one key hash per sample; every draw below mixes in only its index
+    key = key_prefix(seed, STREAM_IMU, sample)
+    # without scheduled faults every effect is neutral: no table to fill
+    faulty = int(p[P_FAULTS]) > 0
+    eff = np.empty((6 if faulty else 0, N_EF))
     good = True
-    for c in range(6):
-        if eff[c, EF_DISABLED] != 0.0 or eff[c, EF_DROPPED] != 0.0:
-            good = False
-    if p[P_DROPOUT] > 0.0 and uniform(seed, STREAM_IMU, sample, _IX_DROPOUT) < p[P_DROPOUT]:
+    if faulty:
+        fault_effects(p, P_FAULTS, 6, t, alt_m, seed, STREAM_IMU, sample, eff)
+        for c in range(6):
+            if eff[c, EF_DISABLED] != 0.0 or eff[c, EF_DROPPED] != 0.0:
+                good = False
+    if p[P_DROPOUT] > 0.0 and uniform_at(key, _IX_DROPOUT) < p[P_DROPOUT]:
         good = False
 
-    inc = np.empty(6)
     for s in range(2):
         blk = P_ACCEL if s == 0 else P_GYRO
         u = f_body if s == 0 else omega_body
         for a in range(3):
             c = 3 * s + a
+            e_scale, e_bias, e_spike, e_stuck, e_noise = 0.0, 0.0, 0.0, 0.0, 1.0
+            if faulty:
+                e_scale = eff[c, EF_SCALE]
+                e_bias = eff[c, EF_BIAS]
+                e_spike = eff[c, EF_SPIKE]
+                e_stuck = eff[c, EF_STUCK]
+                e_noise = eff[c, EF_NOISE]
             mrow = blk + B_M + 3 * a
             m = p[mrow] * u[0] + p[mrow + 1] * u[1] + p[mrow + 2] * u[2]
-            m *= 1.0 + eff[c, EF_SCALE]
+            m *= 1.0 + e_scale
             m += (
                 p[blk + B_BIAS + a]
                 + state[ST_B_ON + c]
                 + state[ST_B_GM + c]
                 + state[ST_B_RW + c]
-                + eff[c, EF_BIAS]
-                + eff[c, EF_SPIKE]
+                + e_bias
+                + e_spike
             )
             rng = p[blk + B_RANGE]
             m = min(max(m, -rng), rng)
-            if eff[c, EF_STUCK] != 0.0:
+            if e_stuck != 0.0:
                 v = eff[c, EF_STUCK_VALUE]
                 if np.isnan(v):
                     v = state[ST_LAST + c] if state[ST_HAVE_LAST] != 0.0 else m
-                inc[c] = v * dt
+                inc = v * dt
             else:
                 state[ST_LAST + c] = m
-                inc[c] = m * dt
-                wq = p[blk + B_WHITE_Q] * eff[c, EF_NOISE]
+                inc = m * dt
+                wq = p[blk + B_WHITE_Q] * e_noise
                 if wq > 0.0:
-                    inc[c] += wq * normal(seed, STREAM_IMU, sample, _IX_WHITE + c)
+                    inc += wq * normal_at(key, _IX_WHITE + c)
+            if good:
+                row[(IMU_DV if s == 0 else IMU_DTHETA) + a] += inc
     state[ST_HAVE_LAST] = 1.0
 
     # biases move on after the sample
@@ -340,9 +353,9 @@ def imu_sample(
             if p[blk + B_GM_Q] > 0.0:
                 state[ST_B_GM + c] = p[blk + B_GM_A] * state[ST_B_GM + c] + p[
                     blk + B_GM_Q
-                ] * normal(seed, STREAM_IMU, sample, _IX_GM + c)
+                ] * normal_at(key, _IX_GM + c)
             if p[blk + B_RW_Q] > 0.0:
-                state[ST_B_RW + c] += p[blk + B_RW_Q] * normal(seed, STREAM_IMU, sample, _IX_RW + c)
+                state[ST_B_RW + c] += p[blk + B_RW_Q] * normal_at(key, _IX_RW + c)
 
     if row[IMU_DT] == 0.0:
         row[IMU_VALID] = 1.0 if good else 0.0
@@ -350,7 +363,3 @@ def imu_sample(
         row[IMU_VALID] = 0.0
     row[IMU_DT] += dt
     row[IMU_T] = t + dt
-    if good:
-        for k in range(3):
-            row[IMU_DV + k] += inc[k]
-            row[IMU_DTHETA + k] += inc[3 + k]

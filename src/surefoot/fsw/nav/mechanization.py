@@ -194,6 +194,28 @@ def transition(
     return phi
 
 
+def _phi_structure() -> tuple[np.ndarray, np.ndarray]:
+    """Columns (ascending) that :func:`transition` may fill in each row of ``Phi``."""
+    nz = np.eye(N_ERR, dtype=bool)
+    for i in range(3):
+        nz[E_R + i, E_V + i] = True
+        for base in (E_R, E_TH, E_BA, E_BG):
+            nz[E_R + i, base : base + 3] = True
+        for base in (E_R, E_V, E_TH, E_BA, E_BG):
+            nz[E_V + i, base : base + 3] = True
+        nz[E_TH + i, E_BG : E_BG + 3] = True
+    cols = np.zeros((N_ERR, N_ERR), dtype=np.int64)
+    ncols = np.zeros(N_ERR, dtype=np.int64)
+    for i in range(N_ERR):
+        idx = np.flatnonzero(nz[i])
+        cols[i, : idx.size] = idx
+        ncols[i] = idx.size
+    return cols, ncols
+
+
+_PHI_COLS, _PHI_NCOLS = _phi_structure()
+
+
 @njit(cache=True)
 def propagate_covariance(
     cov: np.ndarray,
@@ -203,20 +225,28 @@ def propagate_covariance(
     dtheta_c: np.ndarray,
     dt: float,
 ) -> None:
-    """``P <- Phi P Phi^T + Q`` in place; ``Q`` from the believed IMU errors (module notes)."""
+    """``P <- Phi P Phi^T + Q`` in place; ``Q`` from the believed IMU errors (module notes).
+
+    Only the entries of ``Phi`` that :func:`transition` can fill are visited
+    (:data:`_PHI_COLS`: 102 of 225), each sum in ascending column order and
+    skipping zeros as a dense product would, so the result is the dense
+    product's to the bit.
+    """
     a = np.empty((N_ERR, N_ERR))
     for i in range(N_ERR):
         for j in range(N_ERR):
-            acc = 0.0
-            for k in range(N_ERR):
-                f = phi[i, k]
-                if f != 0.0:
-                    acc += f * cov[k, j]
-            a[i, j] = acc
+            a[i, j] = 0.0
+        for t in range(_PHI_NCOLS[i]):
+            k = _PHI_COLS[i, t]
+            f = phi[i, k]
+            if f != 0.0:
+                for j in range(N_ERR):
+                    a[i, j] += f * cov[k, j]
     for i in range(N_ERR):
         for j in range(i, N_ERR):
             acc = 0.0
-            for k in range(N_ERR):
+            for t in range(_PHI_NCOLS[j]):
+                k = _PHI_COLS[j, t]
                 f = phi[j, k]
                 if f != 0.0:
                     acc += a[i, k] * f

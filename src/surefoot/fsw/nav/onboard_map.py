@@ -18,10 +18,7 @@ import numpy as np
 from numba import njit
 
 from surefoot.math.frames import map_to_mcmf
-from surefoot.math.height_grid import altitude_above_terrain, terrain_height
-
-# steepest terrain (tan of the slope) a beam march may not step over: ~75 deg
-_TAN_SLOPE_MAX = 3.7
+from surefoot.math.height_grid import raycast, terrain_height
 
 
 def check_onboard_map(meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray) -> None:
@@ -150,55 +147,11 @@ def beam_range(
 ) -> float:
     """Distance (m) along a unit ray to the first intersection with the map.
 
-    Same answer as :func:`surefoot.math.height_grid.raycast` (to 1e-4 m) at a
-    fraction of its cost for the beams of a lander: the march step is the
-    largest that cannot cross terrain sloping less than ~75 deg, given the
-    ray's angle ``a`` from the local downward vertical (``clearance / (cos a
-    + sin a tan 75deg)``; a nadir beam reaches flat ground in one step), and
-    the bracket is refined by regula falsi (Illinois) instead of bisection.
-    Returns ``-1.0`` when nothing is hit within ``max_range_m`` and ``0.0``
-    when the origin is below the surface.
+    The shared ray cast :func:`surefoot.math.height_grid.raycast` (the truth
+    sensors use the same march on the truth terrain). Returns ``-1.0`` when
+    nothing is hit within ``max_range_m`` and ``0.0`` when the origin is below
+    the surface.
     """
-    f = altitude_above_terrain(origin_mcmf, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
-    if f <= 0.0:
-        return 0.0
-    on = np.sqrt(origin_mcmf[0] ** 2 + origin_mcmf[1] ** 2 + origin_mcmf[2] ** 2)
-    cos_a = -(
-        dir_mcmf[0] * origin_mcmf[0] + dir_mcmf[1] * origin_mcmf[1] + dir_mcmf[2] * origin_mcmf[2]
-    ) / on
-    sin_a = np.sqrt(max(1.0 - cos_a * cos_a, 0.0))
-    k = 1.0 / (max(cos_a, 0.0) + sin_a * _TAN_SLOPE_MAX)
-    p = np.empty(3)
-    s = 0.0
-    while s < max_range_m:
-        s_next = min(s + max(k * f, 0.05), max_range_m)
-        for j in range(3):
-            p[j] = origin_mcmf[j] + s_next * dir_mcmf[j]
-        f_next = altitude_above_terrain(p, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
-        if f_next <= 0.0:
-            lo, hi, flo, fhi = s, s_next, f, f_next
-            side = 0
-            sm = hi
-            for _ in range(60):
-                sm = (lo * fhi - hi * flo) / (fhi - flo)
-                for j in range(3):
-                    p[j] = origin_mcmf[j] + sm * dir_mcmf[j]
-                fm = altitude_above_terrain(p, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
-                if abs(fm) < 1e-5 or hi - lo < 1e-4:
-                    break
-                if fm > 0.0:
-                    lo, flo = sm, fm
-                    if side == 1:
-                        fhi *= 0.5
-                    side = 1
-                else:
-                    hi, fhi = sm, fm
-                    if side == -1:
-                        flo *= 0.5
-                    side = -1
-            return sm
-        if s_next >= max_range_m:
-            break
-        s = s_next
-        f = f_next
-    return -1.0
+    return raycast(
+        origin_mcmf, dir_mcmf, max_range_m, c_enu_mcmf, radius_ref_m, meta, offsets, heights
+    )
