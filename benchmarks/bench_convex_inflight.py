@@ -62,21 +62,22 @@ def fly(args: tuple[int, bool, list[str]]) -> dict:
     seed, dispersed, extra = args
     import dataclasses
 
-    import surefoot.sim.services as services
+    import surefoot.fsw.guidance.convex.inflight as inflight
     from surefoot.config import load_scenario
     from surefoot.fsw.guidance.convex.gfold import solve_gfold
     from surefoot.sim.runner import simulate
     from surefoot.sim.telemetry import INDEX
 
     captured: list = []
-    original = services.answer_request
+    original = inflight.answer_request
 
     def spy(nav, fs, fp, cfg, cache):  # noqa: ANN001, ANN202
         out = original(nav, fs, fp, cfg, cache)
         captured.append(out)
         return out
 
-    services.answer_request = spy
+    # the simulator imports answer_request from its module on each request
+    inflight.answer_request = spy
     try:
         over = list(extra)
         if dispersed:
@@ -89,7 +90,7 @@ def fly(args: tuple[int, bool, list[str]]) -> dict:
         scenario = load_scenario("default-convex", over, seed=seed)
         res = simulate(scenario, telemetry=True)
     finally:
-        services.answer_request = original
+        inflight.answer_request = original
     s = res.summary(0)
     first = captured[0] if captured else None
     row = {"seed": seed, "outcome": s["outcome"], "plans": s["convex_plans"],
