@@ -515,12 +515,11 @@ def test_window_the_penalised_search_steps_over_is_found_by_the_landing_error() 
              v0_lf=[-75.94242472904428, 7.8205024961716365, 96.87873519132751],
              wet_mass_kg=1908.539259237555, dry_mass_kg=1546.1673874899982)
     cache = SOCPCache()
-    # without the coarse guess: the grid and Brent's steps miss this window
+    # from the grid (no coarse guess, as on 20 nodes by default) the grid and Brent's
+    # steps miss this window
     res = _search_fuel(p, cache, SearchSettings(coarse_nodes=None))
     assert res.stage1 is not None  # the fallback phase ran (what this test is about)
     assert res.sol is not None and res.sol.ok
-    direct = _search_fuel(p, cache, SearchSettings())
-    assert direct.sol is not None and direct.sol.ok
     s = solve_free_time(p, cache)
     check_constraints(p, s)
     ts, fuel = _sweep(p, s.tf_s - 3.0, s.tf_s + 3.0, 0.02, cache)

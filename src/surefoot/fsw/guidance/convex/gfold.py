@@ -135,7 +135,8 @@ class SearchSettings:
         nodes) and starts from its optimal time as from a guess. The optimal time
         moves by well under a second between 12 and 200 nodes (the benchmark's
         table), so the full problem is bracketed in a few solves instead of a grid
-        across the whole bracket. ``None`` (or a problem with no more nodes): off.
+        across the whole bracket. Used on problems of at least twice as many nodes
+        (below that a coarse solve costs more than half a full one); ``None``: off.
     """
 
     n_grid: int = 5
@@ -614,7 +615,7 @@ def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettin
 
     guess, n = search.tf_guess_s, 0
     if guess is None and search.coarse_nodes is not None and (
-            problem.n_nodes > search.coarse_nodes):
+            problem.n_nodes >= 2 * search.coarse_nodes):
         guess, n = _coarse_guess(problem, cache, search, lo, hi)
     phi = _Objective(problem, "relaxed_fuel", cache, _value_fuel)
     _minimise(phi, lo, hi, search, guess)
