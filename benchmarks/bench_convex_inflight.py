@@ -24,9 +24,9 @@ Measured 2026-12-05 (this machine, 2 workers; closed loop / open-loop propellant
 | default-convex | seed 0 | 100 dispersed runs: median | p95 | max |
 |---|---|---|---|---|
 | before: / optimum (plan = optimum) | 1.030 (25.17 / 24.43 kg) | 1.032 * | 1.060 * | 1.103 * |
-| / first plan (attitude-aware) | 1.0085 (25.09 / 24.88 kg) | 1.0076 | 1.0129 | 1.0168 |
-| / optimum, thrust direction free | 1.0264 (24.45 kg) | 1.0259 | 1.0311 | 1.0355 |
-| / attitude-aware, whole engine | 1.0306 (24.35 kg) | 1.0296 | 1.0357 | 1.0394 |
+| / first plan (attitude-aware) | 1.0085 (25.09 / 24.88 kg) | 1.0076 | 1.0127 | 1.0162 |
+| / optimum, thrust direction free | 1.0264 (24.45 kg) | 1.0258 | 1.0304 | 1.0350 |
+| / attitude-aware, whole engine | 1.0306 (24.35 kg) | 1.0296 | 1.0357 | 1.0388 |
 | plan / free: the price of the real attitude | 1.018 | 1.0179 | 1.0184 | 1.0187 |
 | plan / engine: the price of the tracking margins | 1.022 | 1.0220 | 1.0229 | 1.0232 |
 
@@ -44,9 +44,9 @@ takes 0.1 kg off; re-solving every 2 or 5 s, a slower planned slew (0.8) or a
 tighter first-thrust cone (0 deg) change it by under 0.02 kg. In-flight
 free-final-time searches (first solves, re-targets, fallbacks; 30 nodes; a new
 Clarabel solver per solve, for bit-for-bit replay): 107 in the 100 runs, median
-18 conic solves of which ~11 on the 12-node coarse problem (p95 22); wall times
-(median 379 ms) measured with both cores flying landings and the machine shared
-(load average 6-8), not comparable with the 165 ms of the earlier quieter run.
+18 conic solves of which ~11 on the 12-node coarse problem (p95 20), median 134 ms
+wall (p95 229 ms) with both cores flying landings on the shared machine (165 ms and
+13 solves before; a run at load 6-8 gave 379 ms, so the wall figures compare badly).
 """
 
 from __future__ import annotations
