@@ -1,6 +1,6 @@
 """The lossless-convexified powered-descent SOCP, built once per shape and re-solved.
 
-Why one file of ~670 lines: the cvxpy problem (``DescentSOCP``) and the
+Why one file of ~700 lines: the cvxpy problem (``DescentSOCP``) and the
 direct Clarabel path (``_DirectProgram``) are one formulation: the direct path
 re-uses the reduced tensor cvxpy compiled from that very problem and cuts the
 variables out by its layout, so a change to a constraint or a parameter of one
@@ -20,7 +20,8 @@ optimization", JGCD 33(4)). Variables on N nodes, all in the problem frame:
   ``rho_1 e^{-z0} [1 - dz + dz^2 / 2] <= sigma <= rho_2 e^{-z0} [1 - dz]`` with
   ``dz = z - z0(t)`` and ``z0(t) = ln(m_wet - alpha rho_2 t)`` (the Taylor bounds of
   Acikmese & Ploen, eq. 36-37), ``z0(t) <= z <= ln(m_wet - alpha rho_1 t)``.
-* Glide-slope cone about the landing point, thrust-pointing cone about "up",
+* Glide-slope cone about the landing point (stated about the target where the
+  two coincide, :data:`GLIDE_ABOUT_TARGET`), thrust-pointing cone about "up",
   speed bound, final altitude/velocity, final mass above dry mass.
 * Optionally a slew cone about the vehicle's current thrust axis ``e0``:
   ``u_k . e0 >= cos(theta_k) sigma_k`` with ``theta_k = tol + rate t_k`` (imposed while
@@ -92,6 +93,12 @@ length costs about ``acc_u tf / (Isp g0)``, 0.1-0.2 in log-mass for the lunar an
 examples; 100 makes the penalty exact (the relaxed optimum has zero defect whenever the
 exact problem is feasible) except within a sliver of the feasibility boundary, where the
 multipliers of the terminal constraints grow without bound."""
+
+GLIDE_ABOUT_TARGET = ("min_fuel", "relaxed_fuel")
+"""Modes whose glide-slope cone has its apex at the target rather than at the landing
+point: ``min_fuel`` lands there, and ``relaxed_fuel`` is read only where it does (on the
+window, or for the direction towards it). The landing-error modes keep the landing
+point, which is not the target when the target is out of reach."""
 
 PENALTY_TOUCHDOWN = 1000.0
 """Weight of the height and velocity error (scaled units) in both relaxed modes."""
@@ -234,8 +241,18 @@ class DescentSOCP:
         if shape.speed:  # |v_k| <= v_max
             cons.append(cp.SOC(p("v_max") * np.ones(n), v, axis=1))
         if shape.glide_slope:  # |horizontal part of r_k - r_N| <= its height / tan(gs)
-            rel = r[:-1] - r[n - 1]
-            cons.append(cp.SOC(rel @ p("gs_axis", 3), rel @ p("horiz_T", (3, 2)), axis=1))
+            if shape.mode in GLIDE_ABOUT_TARGET:
+                # the cone's apex is the target (a parameter), not the variable r_N: in
+                # min_fuel the same set (r_N = r_t); in relaxed_fuel the same set on the
+                # window, where the search reads it (module docstring). A variable apex
+                # puts r_N in every cone, a dense column of the KKT matrix that cost
+                # about a quarter of a solve.
+                high = r[:-1] @ p("gs_axis", 3) - p("gs_t")
+                side = r[:-1] @ p("horiz_T", (3, 2)) - p("horiz_t", 2)
+            else:
+                rel = r[:-1] - r[n - 1]
+                high, side = rel @ p("gs_axis", 3), rel @ p("horiz_T", (3, 2))
+            cons.append(cp.SOC(high, side, axis=1))
 
         horiz_miss = r[n - 1] @ p("horiz_T", (3, 2)) - p("horiz_t", 2)
         if shape.mode == "min_fuel":
@@ -349,6 +366,8 @@ class DescentSOCP:
             "v_max": problem.max_speed_m_s / vel_u,
             "horiz_T": horiz.T,
             "gs_axis": up / max(math.tan(problem.glide_slope_rad), 1e-12),
+            "gs_t": float(up @ problem.r_target_lf)
+            / max(math.tan(problem.glide_slope_rad), 1e-12) / len_u,
             "r_t": problem.r_target_lf / len_u,
             "horiz_t": horiz @ problem.r_target_lf / len_u,
             "alt_t": float(up @ problem.r_target_lf) / len_u,
