@@ -36,6 +36,11 @@ observations) and say so in their metadata.
 """
 
 
+# the pixel sizes a file's georeference may give (surefoot.analysis.imagery.io)
+MIN_PIXEL_M = 1e-6
+MAX_PIXEL_M = 1e6
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``imagery`` with its ``render`` and ``detect`` subcommands."""
     p = subparsers.add_parser(
@@ -200,10 +205,11 @@ def detect_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.imagery.site import format_report
 
     if args.pixel_scale is not None and not (
-        math.isfinite(args.pixel_scale) and args.pixel_scale > 0.0
+        math.isfinite(args.pixel_scale) and MIN_PIXEL_M <= args.pixel_scale <= MAX_PIXEL_M
     ):
         raise ConfigError(
-            f"--pixel-scale: must be a positive number of metres per pixel (got {args.pixel_scale})"
+            f"--pixel-scale: must be {MIN_PIXEL_M:g} to {MAX_PIXEL_M:g} metres per pixel "
+            f"(got {args.pixel_scale:g})"
         )
     if not (math.isfinite(args.threshold) and args.threshold > 3.0):
         raise ConfigError(f"--threshold: must be a z-score above 3 (got {args.threshold})")
