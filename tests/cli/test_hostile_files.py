@@ -396,3 +396,56 @@ def test_generated_set_overrides_load_or_fail_in_one_line(sets: list[tuple[str, 
         return
     event("accepted")
     assert math.isfinite(s.sim.dt_s)
+
+
+def _deny_writes_to(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """``os.access`` as the check sees it, refusing writes to ``folder`` (the tests run
+    as root, which the permission bits do not stop)."""
+    import os
+
+    import surefoot.cli.safety as safety
+
+    real = os.access
+
+    def access(path: object, mode: int, **kw: object) -> bool:
+        if Path(os.fspath(path)).resolve() == folder.resolve() and mode & os.W_OK:
+            return False
+        return real(path, mode, **kw)
+
+    monkeypatch.setattr(safety.os, "access", access)
+
+
+def test_read_only_out_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    _deny_writes_to(monkeypatch, ro)
+    # the folder itself, a new folder under it, a file under it
+    assert "folder is not writable" in _cli_error(capsys, "run", "--check", "--out", str(ro))
+    assert "is not writable" in _cli_error(capsys, "run", "--check", "--out",
+                                           str(ro / "new" / "deeper"))
+    a = tmp_path / "a.png"
+    a.write_bytes(_good_png({}))
+    assert "is not writable" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
+                                           "--pixel-scale", "1", "--out", str(ro / "r.json"))
+    # the same folder, writable again
+    monkeypatch.undo()
+    rc, out, _ = _cli(capsys, "run", "--check", "--out", str(ro))
+    assert rc == 0 and "usable" in out
+
+
+def test_read_only_out_is_refused_by_the_permission_bits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("run as root: the permission bits do not stop root "
+                    "(test_read_only_out_is_refused checks the same path with access denied)")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        assert "not writable" in _cli_error(capsys, "run", "--check", "--out", str(ro / "x"))
+    finally:
+        ro.chmod(0o755)

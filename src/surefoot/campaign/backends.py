@@ -19,7 +19,6 @@ from typing import Any
 from surefoot.campaign.store import CampaignError
 from surefoot.campaign.worker import init_worker
 
-
 # the LocalCluster of ``--dask local`` listens on the loopback interface only: no
 # other machine can reach its scheduler or workers
 LOCAL_HOST = "127.0.0.1"
