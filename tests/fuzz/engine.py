@@ -244,7 +244,7 @@ class Generator:
             k: yaml.safe_load(p.read_text()) for k, p in builtin_guidance_problems().items()
         }
         self._paths = self._scenario_paths()
-        self._campaign: Path | None = None
+        self.run_template: Path | None = None
 
     def _dir(self) -> Path:
         self.n += 1
@@ -361,9 +361,64 @@ class Generator:
         return Case("guidance", argv, f"problem from {name}", flies=True, json_stdout=True,
                     allowed_exits=(0, 1, 2), reload=lambda: _load_problem(f, argv))
 
+    # a flown run's folder for ``imagery render``
+    def run_folder(self, template: Path) -> Case:
+        rng = self.rng
+        d = self._dir()
+        run = d / "run"
+        run.mkdir()
+        summary = json.loads((template / "summary.json").read_text())
+        shutil.copy(template / "terrain_site.npz", run / "terrain_site.npz")
+        note = []
+        op = rng.randrange(4)
+        if op in (0, 3):
+            keys = ["outcome", "touchdown_east_m", "touchdown_north_m", "scenario",
+                    "touchdown_vertical_speed_m_s", "impact_angle_deg", "touchdown_mass_kg"]
+            for k in rng.sample(keys, rng.randint(1, 3)):
+                summary[k] = copy.deepcopy(rng.choice(HOSTILE_OBJECTS + ["crashed", "safe"]))
+            note.append("summary fields")
+        text = json.dumps(summary, allow_nan=True).replace(f'"{BIG}"', BIG_INT)
+        (run / "summary.json").write_bytes(
+            _damage_text(rng, text) if rng.random() < 0.15 else text.encode())
+        if op in (1, 3):
+            with np.load(template / "terrain_site.npz") as z:
+                arrays = {k: z[k] for k in z.files}
+            key = rng.choice(sorted(arrays))
+            arrays[key] = rng.choice([
+                np.array(math.nan), np.array(-1.0), np.array(0.0), np.array(1e308),
+                np.zeros((0, 0)), np.ones((1, 1)), np.full((801, 801), math.nan),
+                np.array(["x"]), np.ones((3, 3, 3)), np.array(math.inf), np.ones(5),
+            ])
+            if rng.random() < 0.2:
+                del arrays[key]
+            np.savez(run / "terrain_site.npz", **arrays)
+            note.append(f"npz {key}")
+        if op == 2:
+            f = run / "terrain_site.npz"
+            raw = bytearray(f.read_bytes())
+            if rng.random() < 0.5:
+                raw = raw[: rng.randrange(len(raw))]
+            else:
+                for _ in range(rng.randint(1, 6)):
+                    raw[rng.randrange(len(raw))] ^= 1 << rng.randrange(8)
+            f.write_bytes(bytes(raw))
+            note.append("npz bytes")
+        out = d / "img"
+        argv = ["imagery", "render", str(run), "--out", str(out), "--no-figure",
+                "--size", rng.choice(["60", "100", "150"])]
+        if rng.random() < 0.2:
+            argv += ["--geotiff"]
+        if rng.random() < 0.2:
+            argv += [rng.choice(["--sun-elevation", "--emission", "--pointing-error"]),
+                     rng.choice(["0", "45", "89", "90", "nan", "-1", "1e308", "70.1"])]
+        return Case("image", argv, "render: " + ", ".join(note), flies=True,
+                    outputs=[out / "detection.json"])
+
     # images
     def image(self) -> Case:
         rng = self.rng
+        if self.run_template is not None and rng.random() < 0.2:
+            return self.run_folder(self.run_template)
         d = self._dir()
         n = rng.choice([32, 32, 48, 64, 16, 15, 1])
         shape = (n, n) if rng.random() < 0.9 else (n, rng.choice([n + 1, 2 * n]))
@@ -580,6 +635,17 @@ def make_template_campaign(root: Path) -> Path:
     return out
 
 
+def make_template_run(root: Path) -> Path:
+    """A flown run's folder (summary and site terrain) to damage for ``imagery render``."""
+    from surefoot.cli import main
+
+    out = root / "template-run"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        rc = main(["run", "default", "--out", str(out), "--no-figure"])
+    assert rc == 0, f"template run failed ({rc})"
+    return out
+
+
 def make_template_image(root: Path) -> Path:
     from PIL import Image
 
@@ -628,7 +694,8 @@ def _encode_image(rng: random.Random, kind: str, arr: np.ndarray, meta: dict | N
         a = arr.clip(0, 255).astype(np.uint8)
         data = np.stack([a, a, a], -1)
     elif kind == "tiff32":
-        data = arr.astype(np.float32) if rng.random() < 0.5 else arr.astype(np.float64)
+        with np.errstate(over="ignore"):  # 1e308 becomes inf in float32: hostile too
+            data = arr.astype(np.float32) if rng.random() < 0.5 else arr.astype(np.float64)
     else:
         data = arr.clip(0, 65535).astype(np.uint16)
     kwargs: dict[str, Any] = {}
@@ -701,6 +768,8 @@ def generate(root: Path, counts: dict[str, int], seed: int = 0,
     template = make_template_campaign(root) if counts.get("campaign") or counts.get("output") \
         else None
     image = make_template_image(root)
+    if counts.get("image"):
+        gen.run_template = make_template_run(root)
     makers = {
         "scenario": gen.scenario, "set": gen.set_, "problem": gen.problem, "image": gen.image,
         "campaign": lambda: gen.campaign(template), "output": lambda: gen.output(template, image),
@@ -886,6 +955,8 @@ def figures(results: list[Result]) -> str:
             f"{sum(1 for r in results if r.case.kind == k and r.outcome == 'exit1')}/"
             f"{sum(1 for r in results if r.case.kind == k and r.outcome == 'exit2')}"
             for k in KINDS if by_kind[k]),
+        f"exit 0 with a one-line thrust-to-weight or other warning: "
+        f"{sum(1 for r in results if r.outcome == 'exit0' and r.detail)}",
         f"tracebacks: {outcome['traceback']}   hangs: {outcome['hang']}   "
         f"multi-line errors: {outcome['multiline']}   non-finite acceptances: "
         f"{outcome['nonfinite']}   unexpected exits: {outcome['unexpected']}",

@@ -313,7 +313,9 @@ class Touchdown:
             except (TypeError, ValueError):
                 raise ValueError(f"summary.json {key}: must be a number (got {value!r})") from None
             if not math.isfinite(out) or out < lo:
-                raise ValueError(f"summary.json {key}: must be a finite number >= {lo}")
+                bound = f" >= {lo:g}" if math.isfinite(lo) else ""
+                raise ValueError(f"summary.json {key}: must be a finite number{bound} "
+                                 f"(got {value!r:.40})")
             return out
 
         contact = outcome != "no_contact"
