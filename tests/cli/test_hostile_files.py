@@ -449,3 +449,33 @@ def test_read_only_out_is_refused_by_the_permission_bits(
         assert "not writable" in _cli_error(capsys, "run", "--check", "--out", str(ro / "x"))
     finally:
         ro.chmod(0o755)
+
+
+def test_render_of_a_hostile_site_terrain_is_one_line(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the fuzz run: an infinite dx_m crashed the renderer, 2**63 in summary.json
+    was written into detection.json."""
+    run = tmp_path / "run"
+    run.mkdir()
+    summary = {"outcome": "no_contact"}
+    (run / "summary.json").write_text(json.dumps(summary))
+    good = {"height_m": np.zeros((32, 32)), "x0_m": np.array(-16.0), "y0_m": np.array(-16.0),
+            "dx_m": np.array(1.0)}
+    for key, value in [("dx_m", np.inf), ("dx_m", 1e308), ("x0_m", 1e300),
+                       ("height_m", np.full((32, 32), 1e300))]:
+        np.savez(run / "terrain_site.npz", **{**good, key: np.asarray(value)})
+        assert "terrain_site.npz" in _cli_error(capsys, "imagery", "render", str(run))
+    np.savez(run / "terrain_site.npz", **good)
+    (run / "summary.json").write_text(json.dumps({"outcome": "crashed",
+                                                  "touchdown_vertical_speed_m_s": 2**63}))
+    assert "magnitude" in _cli_error(capsys, "imagery", "render", str(run))
+
+
+def test_detect_threshold_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = tmp_path / "a.png"
+    a.write_bytes(_good_png({}))
+    for value in ("1e308", "1001"):
+        assert "--threshold" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
+                                           "--pixel-scale", "1", "--threshold", value)
+    assert "--pixel-scale" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
+                                         "--pixel-scale", "1e308")

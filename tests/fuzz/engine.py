@@ -49,6 +49,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -830,8 +831,13 @@ def _run_here(case: Case, timeout_s: float) -> Result:
     out, err = io.StringIO(), io.StringIO()
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    shown: list[warnings.WarningMessage] = []
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings(record=True) as shown:
+            # every warning recorded: pytest (or an earlier case) would hide the ones a
+            # real process prints on stderr
+            warnings.simplefilter("always")
             try:
                 rc = main(list(case.argv))
             except SystemExit as exc:
@@ -844,7 +850,15 @@ def _run_here(case: Case, timeout_s: float) -> Result:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-    return judge(case, int(rc), out.getvalue(), err.getvalue())
+    printed = [w for w in shown if not issubclass(w.category, _HIDDEN_BY_DEFAULT)]
+    text = "".join(f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n"
+                   for w in printed)
+    return judge(case, int(rc), out.getvalue(), text + err.getvalue())
+
+
+# warning categories Python's default filters do not print outside __main__
+_HIDDEN_BY_DEFAULT = (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                      ResourceWarning)
 
 
 def _run_child(case: Case, timeout_s: float) -> Result:
