@@ -4,7 +4,9 @@ repeated or changed.
 A reference campaign is flown once without interruption. Then the same
 campaign is started in a fresh folder and killed with SIGKILL (the command,
 its forkserver and its workers: the whole process group) at a random moment
-between 0 and ``--span`` times the reference's wall time; the command is
+between 0 and ``--span`` times the reference's wall time (with
+``--after-part``: within two batches' time after the start's first new part
+file, so the kills fall while results are being written); the command is
 started again (it resumes) and killed again, until ``--kills`` kills in all.
 Each campaign is then run to completion and its table compared with the
 reference, row by row, every column. Printed: kills, campaigns, kills that
@@ -58,6 +60,9 @@ def main() -> int:
     ap.add_argument("--span", type=float, default=1.0,
                     help="kill moments uniform in [0, span x reference wall time] (1.0)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the kill moments (0)")
+    ap.add_argument("--after-part", action="store_true",
+                    help="kill each start at a random moment within two batches' time after "
+                         "its first new part file (while parts are being written)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -82,7 +87,14 @@ def main() -> int:
                 proc = subprocess.Popen(_argv(out, args.runs, args.batch_size), env=env,
                                         start_new_session=True, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
-                time.sleep(rng.uniform(0.0, args.span * wall))
+                if args.after_part:  # kill while batches are being written
+                    deadline = time.monotonic() + 10 * wall
+                    while (proc.poll() is None and _parts(out) == before
+                           and time.monotonic() < deadline):
+                        time.sleep(0.005)
+                    time.sleep(rng.uniform(0.0, 2.0 * wall / args.runs * args.batch_size))
+                else:
+                    time.sleep(rng.uniform(0.0, args.span * wall))
                 if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGKILL)
                     kills += 1
