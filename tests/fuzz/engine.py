@@ -863,7 +863,7 @@ _HIDDEN_BY_DEFAULT = (DeprecationWarning, PendingDeprecationWarning, ImportWarni
 
 def _run_child(case: Case, timeout_s: float) -> Result:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in sys.path if p)
     try:
         proc = subprocess.run(SUREFOOT + case.argv, capture_output=True, timeout=timeout_s,
                               env=env, stdin=subprocess.DEVNULL)

@@ -24,7 +24,12 @@ SLOW = {"scenario": 900, "set": 800, "problem": 350, "image": 500, "campaign": 3
 
 
 def _fuzz(tmp_path: Path, counts: dict[str, int], seed: int, max_flights: int,
-          subprocess_every: int, capsys: pytest.CaptureFixture[str]) -> None:
+          subprocess_every: int, capsys: pytest.CaptureFixture[str],
+          monkeypatch: pytest.MonkeyPatch) -> None:
+    # relative hostile outputs ('.', '') land in a scratch folder, not the checkout
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
     cases = generate(tmp_path, counts, seed=seed, max_flights=max_flights,
                      subprocess_every=subprocess_every)
     try:
@@ -39,10 +44,14 @@ def _fuzz(tmp_path: Path, counts: dict[str, int], seed: int, max_flights: int,
     assert not failed, text
 
 
-def test_fuzz_every_kind_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _fuzz(tmp_path, FAST, seed=15, max_flights=3, subprocess_every=0, capsys=capsys)
+def test_fuzz_every_kind_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    _fuzz(tmp_path, FAST, seed=15, max_flights=3, subprocess_every=0, capsys=capsys,
+          monkeypatch=monkeypatch)
 
 
 @pytest.mark.slow
-def test_fuzz_every_kind_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _fuzz(tmp_path, SLOW, seed=1515, max_flights=60, subprocess_every=100, capsys=capsys)
+def test_fuzz_every_kind_all(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _fuzz(tmp_path, SLOW, seed=1515, max_flights=60, subprocess_every=100, capsys=capsys,
+          monkeypatch=monkeypatch)
