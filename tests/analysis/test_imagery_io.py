@@ -103,3 +103,28 @@ def test_bad_files_raise_a_clear_error(tmp_path: Path) -> None:
         read_image(tmp_path / "cut.png")
     with pytest.raises(ImageFormatError, match="suffix"):
         write_image(tmp_path / "x.jpg", _image())
+
+
+def test_float_geotiff_round_trip_is_scaled_once(tmp_path) -> None:
+    """Float data are stored as 16-bit counts with a scale; reading applies it once."""
+    import numpy as np
+
+    from surefoot.analysis.imagery.io import GeoImage, read_image, write_geotiff
+
+    d = np.linspace(10.0, 20.0, 32 * 32).reshape(32, 32)
+    write_geotiff(tmp_path / "f.tif", GeoImage(d, 1.0))
+    np.testing.assert_allclose(read_image(tmp_path / "f.tif").data, d, atol=2e-4)
+
+
+def test_non_finite_pixels_are_refused(tmp_path) -> None:
+    import numpy as np
+    import pytest
+    import tifffile
+
+    from surefoot.analysis.imagery.io import ImageFormatError, read_image
+
+    d = np.ones((32, 32), np.float32)
+    d[3, 4] = np.nan
+    tifffile.imwrite(tmp_path / "n.tif", d)
+    with pytest.raises(ImageFormatError, match="finite"):
+        read_image(tmp_path / "n.tif")

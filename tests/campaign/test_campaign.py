@@ -278,8 +278,28 @@ def test_cli_dask_local(reference, tmp_path: Path, capsys: pytest.CaptureFixture
     out = tmp_path / "c"
     rc, text, _ = cli(["campaign", SCENARIO, "--runs", "3", "--dask", "local", "--workers",
                        "1", "--out", str(out)], capsys)
-    assert rc == 0 and "Dask LocalCluster" in text
+    assert rc == 0 and "Dask LocalCluster on 127.0.0.1" in text
     same_rows(load_campaign(out).table, ref)
+
+
+def test_dask_local_listens_on_loopback_only() -> None:
+    """The scheduler and every worker of ``--dask local`` bind 127.0.0.1; with TLS
+    credentials when ``cryptography`` is installed (README: the limitation without)."""
+    import importlib.util
+
+    from surefoot.campaign.backends import DaskBackend
+
+    backend = DaskBackend("local", workers=1)
+    try:
+        info = backend.client.scheduler_info()
+        addresses = [info["address"], *info["workers"]]
+        scheme = "tls" if importlib.util.find_spec("cryptography") else "tcp"
+        assert len(addresses) == 2
+        for address in addresses:
+            assert address.startswith(f"{scheme}://127.0.0.1:"), address
+        assert backend.description.startswith("Dask LocalCluster on 127.0.0.1")
+    finally:
+        backend.close()
 
 
 # --- bad input: one line, exit status 2 ----------------------------------------------

@@ -396,3 +396,86 @@ def test_generated_set_overrides_load_or_fail_in_one_line(sets: list[tuple[str, 
         return
     event("accepted")
     assert math.isfinite(s.sim.dt_s)
+
+
+def _deny_writes_to(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """``os.access`` as the check sees it, refusing writes to ``folder`` (the tests run
+    as root, which the permission bits do not stop)."""
+    import os
+
+    import surefoot.cli.safety as safety
+
+    real = os.access
+
+    def access(path: object, mode: int, **kw: object) -> bool:
+        if Path(os.fspath(path)).resolve() == folder.resolve() and mode & os.W_OK:
+            return False
+        return real(path, mode, **kw)
+
+    monkeypatch.setattr(safety.os, "access", access)
+
+
+def test_read_only_out_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    _deny_writes_to(monkeypatch, ro)
+    # the folder itself, a new folder under it, a file under it
+    assert "folder is not writable" in _cli_error(capsys, "run", "--check", "--out", str(ro))
+    assert "is not writable" in _cli_error(capsys, "run", "--check", "--out",
+                                           str(ro / "new" / "deeper"))
+    a = tmp_path / "a.png"
+    a.write_bytes(_good_png({}))
+    assert "is not writable" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
+                                           "--pixel-scale", "1", "--out", str(ro / "r.json"))
+    # the same folder, writable again
+    monkeypatch.undo()
+    rc, out, _ = _cli(capsys, "run", "--check", "--out", str(ro))
+    assert rc == 0 and "usable" in out
+
+
+def test_read_only_out_is_refused_by_the_permission_bits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("run as root: the permission bits do not stop root "
+                    "(test_read_only_out_is_refused checks the same path with access denied)")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        assert "not writable" in _cli_error(capsys, "run", "--check", "--out", str(ro / "x"))
+    finally:
+        ro.chmod(0o755)
+
+
+def test_render_of_a_hostile_site_terrain_is_one_line(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the fuzz run: an infinite dx_m crashed the renderer, 2**63 in summary.json
+    was written into detection.json."""
+    run = tmp_path / "run"
+    run.mkdir()
+    summary = {"outcome": "no_contact"}
+    (run / "summary.json").write_text(json.dumps(summary))
+    good = {"height_m": np.zeros((32, 32)), "x0_m": np.array(-16.0), "y0_m": np.array(-16.0),
+            "dx_m": np.array(1.0)}
+    for key, value in [("dx_m", np.inf), ("dx_m", 1e308), ("x0_m", 1e300),
+                       ("height_m", np.full((32, 32), 1e300))]:
+        np.savez(run / "terrain_site.npz", **{**good, key: np.asarray(value)})
+        assert "terrain_site.npz" in _cli_error(capsys, "imagery", "render", str(run))
+    np.savez(run / "terrain_site.npz", **good)
+    (run / "summary.json").write_text(json.dumps({"outcome": "crashed",
+                                                  "touchdown_vertical_speed_m_s": 2**63}))
+    assert "magnitude" in _cli_error(capsys, "imagery", "render", str(run))
+
+
+def test_detect_threshold_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = tmp_path / "a.png"
+    a.write_bytes(_good_png({}))
+    for value in ("1e308", "1001"):
+        assert "--threshold" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
+                                           "--pixel-scale", "1", "--threshold", value)
+    assert "--pixel-scale" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
+                                         "--pixel-scale", "1e308")

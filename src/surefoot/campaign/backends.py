@@ -3,7 +3,9 @@
 A :class:`Backend` wraps a ``concurrent.futures`` executor that can be rebuilt
 after a worker dies (:class:`LocalBackend`: a process pool started with
 forkserver, each worker initialised once; :class:`DaskBackend`: a scheduler
-address, ``'local'`` for a LocalCluster, or a connected Client).
+address, ``'local'`` for a LocalCluster on the loopback interface (with
+temporary TLS credentials when ``cryptography`` is installed), or a
+connected Client).
 :func:`make_backend` picks one from the command-line options.
 """
 
@@ -16,6 +18,28 @@ from typing import Any
 
 from surefoot.campaign.store import CampaignError
 from surefoot.campaign.worker import init_worker
+
+# the LocalCluster of ``--dask local`` listens on the loopback interface only: no
+# other machine can reach its scheduler or workers
+LOCAL_HOST = "127.0.0.1"
+
+
+def local_security() -> Any:
+    """Temporary TLS credentials for a LocalCluster when the ``cryptography`` package
+    is installed (Dask needs it to make them), else None.
+
+    Without it the loopback-only cluster accepts unauthenticated connections from
+    processes of this machine: any local user could submit work to it while a
+    campaign runs. On a shared machine, install ``cryptography`` or use the
+    default local worker processes (no network at all).
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("cryptography") is None:
+        return None
+    from distributed.security import Security
+
+    return Security.temporary()
 
 
 def default_workers() -> int:
@@ -96,10 +120,14 @@ class DaskBackend(Backend):
             self.client = target
         elif target == "local":
             n = workers or default_workers()
+            security = local_security()
             self._cluster = LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
+                host=LOCAL_HOST,
+                protocol="tls://" if security is not None else "tcp://",
+                security=security,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
             )
@@ -118,7 +146,10 @@ class DaskBackend(Backend):
             self.client.wait_for_workers(1, timeout=60)
             nthreads = self.client.nthreads()
         self.slots = max(1, sum(nthreads.values()))
-        where = "LocalCluster" if self._cluster is not None else "cluster"
+        where = "cluster"
+        if self._cluster is not None:
+            tls = self._cluster.scheduler_address.startswith("tls://")
+            where = f"LocalCluster on {LOCAL_HOST}{' with TLS' if tls else ''}"
         self.description = f"Dask {where}, {len(nthreads)} workers, {self.slots} threads"
         self._executor = self.client.get_executor(pure=False)
 

@@ -36,7 +36,9 @@ from surefoot.cli.safety import (
     check_output_dir,
     check_output_file,
     folder_name,
+    preflight,
     term,
+    warn,
 )
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
@@ -201,12 +203,14 @@ def fly_command(args: argparse.Namespace) -> int:
             runs = CampaignStore.open(out).runs
         except CampaignError:
             raise ConfigError("--runs: required to start a campaign") from None
+    warnings = preflight(scenario, show=False)
 
     console = Console()
     slots = workers or default_workers()
     prepared = prepare_campaign(
         scenario, runs, out, campaign_seed=seed, batch_size=batch_size, slots=slots
     )
+    warn(warnings)
     try:
         for note in prepared.notes:
             console.print(f"[yellow]note:[/] {term(note)}")

@@ -36,6 +36,13 @@ observations) and say so in their metadata.
 """
 
 
+# the pixel sizes a file's georeference may give (surefoot.analysis.imagery.io)
+MIN_PIXEL_M = 1e-6
+MAX_PIXEL_M = 1e6
+# a change seeded above this many standard deviations is no threshold at all
+MAX_THRESHOLD = 1000.0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``imagery`` with its ``render`` and ``detect`` subcommands."""
     p = subparsers.add_parser(
@@ -200,13 +207,17 @@ def detect_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.imagery.site import format_report
 
     if args.pixel_scale is not None and not (
-        math.isfinite(args.pixel_scale) and args.pixel_scale > 0.0
+        math.isfinite(args.pixel_scale) and MIN_PIXEL_M <= args.pixel_scale <= MAX_PIXEL_M
     ):
         raise ConfigError(
-            f"--pixel-scale: must be a positive number of metres per pixel (got {args.pixel_scale})"
+            f"--pixel-scale: must be {MIN_PIXEL_M:g} to {MAX_PIXEL_M:g} metres per pixel "
+            f"(got {args.pixel_scale:g})"
         )
-    if not (math.isfinite(args.threshold) and args.threshold > 3.0):
-        raise ConfigError(f"--threshold: must be a z-score above 3 (got {args.threshold})")
+    if not (math.isfinite(args.threshold) and 3.0 < args.threshold <= MAX_THRESHOLD):
+        raise ConfigError(
+            f"--threshold: must be a z-score above 3, at most {MAX_THRESHOLD:g} "
+            f"(got {args.threshold:g})"
+        )
     for flag, pair in (("--target-px", args.target_px), ("--target-m", args.target_m)):
         if pair is not None and not all(math.isfinite(v) and abs(v) <= 1e9 for v in pair):
             raise ConfigError(f"{flag}: must be two finite numbers of magnitude <= 1e9 (got "

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from surefoot.cli.safety import check_output_dir, folder_name, term
+from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
 from surefoot.config.loader import builtin_scenarios, load_scenario
 
 
@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    metavar="dotted.field=value", help="override a scenario field (repeatable)")
     p.add_argument("--seed", type=int, default=None, help="run seed (>= 0)")
     p.add_argument("--no-figure", action="store_true", help="skip the PNG figure")
+    p.add_argument("--check", action="store_true",
+                   help="validate the scenario and --out, print any warnings, do not fly")
     p.set_defaults(func=run_command)
 
     s = sub.add_parser("scenarios", help="list the built-in scenarios")
@@ -42,7 +44,12 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
     out = args.out if args.out is not None else Path("out") / folder_name(scenario.name)
     check_output_dir(out, "--out")
+    preflight(scenario)
     console = Console()
+    if args.check:
+        console.print(f"[bold]{term(scenario.name)}[/] (seed {scenario.seed}): valid; "
+                      f"output folder {term(out)} usable")
+        return 0
     console.print(f"flying [bold]{term(scenario.name)}[/] (seed {scenario.seed}) ...")
     with compile_notice():
         landing = run(scenario)

@@ -9,6 +9,9 @@
   existing file where a folder is wanted (or a device such as /dev/null), a
   path under a file, a folder that is not writable, a figure format
   matplotlib cannot write.
+- :func:`preflight` refuses a vehicle that cannot hold its own weight and
+  prints one warning line each for a poor thrust-to-weight
+  (:mod:`surefoot.config.thrust`).
 """
 
 from __future__ import annotations
@@ -16,11 +19,17 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
 from surefoot.config.base import ConfigError, safe_text
+from surefoot.config.thrust import check_thrust
+
+if TYPE_CHECKING:
+    from surefoot.config.schema import Scenario
 
 NAME_MAX_BYTES = 255
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff",
@@ -118,3 +127,20 @@ def check_output_file(
         raise ConfigError(f"{flag} '{safe_text(path)}': not a regular file")
     _check_parent(path, flag)
     return path
+
+
+def preflight(scenario: Scenario, show: bool = True) -> list[str]:
+    """Refuse an absurd thrust-to-weight (:class:`ConfigError`); with ``show``, print
+    one line on stderr for each poor one. Call it after every other check of the
+    input (or print the returned warnings with :func:`warn` once the rest is
+    checked), so a refused command prints its one error line and nothing else."""
+    warnings = check_thrust(scenario)
+    if show:
+        warn(warnings)
+    return warnings
+
+
+def warn(warnings: list[str]) -> None:
+    """Each warning as one ``surefoot: warning:`` line on stderr."""
+    for warning in warnings:
+        print(f"surefoot: warning: {safe_text(warning, 400)}", file=sys.stderr)

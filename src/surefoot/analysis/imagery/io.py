@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import struct
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import tifffile
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, PngImagePlugin
 
 from surefoot.config.base import ConfigError, check_regular_file, safe_text
 
@@ -211,10 +210,9 @@ def _read_png(path: Path) -> GeoImage:
                 data = np.asarray(im.convert("L"), dtype=float)
             else:
                 data = _luma(np.asarray(im.convert("RGB"), dtype=float))
-    except (
-        UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
-        EOFError, struct.error, MemoryError,
-    ) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to decode a user file is damage
+        # (the decoders raise OSError, SyntaxError, ValueError, EOFError, struct.error,
+        # zlib.error, OverflowError, MemoryError, ... for damaged or hostile files)
         raise ImageFormatError(
             f"'{safe_text(path)}' is not a readable PNG image ({_why(exc)})"
         ) from None
@@ -245,10 +243,7 @@ def _read_tiff(path: Path) -> GeoImage:
             scale = tuple(scale_tag.value) if scale_tag is not None else None
             tie = tuple(tie_tag.value) if tie_tag is not None else None
             keys = tuple(keys_tag.value) if keys_tag is not None else ()
-    except (
-        tifffile.TiffFileError, OSError, ValueError, IndexError, KeyError, TypeError,
-        EOFError, struct.error, MemoryError, NotImplementedError,
-    ) as exc:
+    except Exception as exc:  # noqa: BLE001 - as in _read_png: a damaged file, one line
         raise ImageFormatError(
             f"'{safe_text(path)}' is not a readable TIFF image ({_why(exc)})"
         ) from None
@@ -259,7 +254,7 @@ def _read_tiff(path: Path) -> GeoImage:
         data = data[0]
     if data.ndim != 2:
         raise ImageFormatError(
-            f"'{path}' has shape {data.shape}; a single-band 2-D image is needed"
+            f"'{safe_text(path)}' has shape {data.shape}; a single-band 2-D image is needed"
         )
     data = data.astype(float)
     meta: dict[str, Any] = {}
@@ -268,15 +263,28 @@ def _read_tiff(path: Path) -> GeoImage:
         meta = dict(info.get("meta", {}))
     except (ValueError, TypeError, AttributeError):
         meta = {}
-    data = _apply_count_scale(data, meta)
-    ny = data.shape[0]
+    try:
+        pixel_m, x0, y0 = _tiff_georeference(path, scale, tie, keys, data.shape[0])
+    except (TypeError, ValueError, OverflowError, IndexError):  # tags of the wrong type
+        raise ImageFormatError(
+            f"'{safe_text(path)}': damaged georeference tags (ModelPixelScale, ModelTiepoint)"
+        ) from None
+    return _checked(path, data, pixel_m, x0, y0, meta)
+
+
+def _tiff_georeference(
+    path: Path, scale: tuple | None, tie: tuple | None, keys: tuple, ny: int
+) -> tuple[float | None, float, float]:
+    """Pixel size and south-west pixel centre from the GeoTIFF tags (None, 0, 0 without)."""
     pixel_m, x0, y0 = None, 0.0, 0.0
-    if scale is not None and len(scale) >= 2 and scale[0] > 0.0:
-        if abs(scale[0] - scale[1]) > 1e-9 * scale[0]:
+    if scale is not None and len(scale) >= 2 and float(scale[0]) > 0.0:
+        sx, sy = float(scale[0]), float(scale[1])
+        if abs(sx - sy) > 1e-9 * sx:
             raise ImageFormatError(
-                f"'{path}': pixels are not square ({scale[0]} x {scale[1]}); square pixels needed"
+                f"'{safe_text(path)}': pixels are not square ({sx:g} x {sy:g}); square pixels "
+                "needed"
             )
-        pixel_m = float(scale[0])
+        pixel_m = sx
         if tie is not None and len(tie) >= 6:
             point = _RASTER_PIXEL_IS_POINT in [
                 keys[i + 3] for i in range(4, len(keys) - 3, 4) if keys[i] == _KEY_RASTER_TYPE
@@ -286,7 +294,7 @@ def _read_tiff(path: Path) -> GeoImage:
             x0 = float(tie[3]) + (half - float(tie[0]) * pixel_m)
             y_top = float(tie[4]) - (half - float(tie[1]) * pixel_m)
             y0 = y_top - (ny - 1) * pixel_m
-    return _checked(path, data, pixel_m, x0, y0, meta)
+    return pixel_m, x0, y0
 
 
 def read_image(path: str | Path) -> GeoImage:
@@ -379,6 +387,8 @@ def _checked(
         data = _apply_count_scale(data, meta)
     except (TypeError, ValueError, OverflowError):
         raise ImageFormatError(f"{where}: damaged value_per_count / value_offset") from None
+    if not np.all(np.isfinite(data)):
+        raise ImageFormatError(f"{where}: pixel values must be finite (NaN or infinity found)")
     return GeoImage(np.ascontiguousarray(data[::-1]), pixel_m, x0, y0, meta)
 
 

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from surefoot.config.base import MAX_MAGNITUDE
 from surefoot.config.schema import MoonConfig
 from surefoot.world.terrain.craters import stamp_craters
 
@@ -312,8 +313,10 @@ class Touchdown:
                 out = float(value)
             except (TypeError, ValueError):
                 raise ValueError(f"summary.json {key}: must be a number (got {value!r})") from None
-            if not math.isfinite(out) or out < lo:
-                raise ValueError(f"summary.json {key}: must be a finite number >= {lo}")
+            if not math.isfinite(out) or out < lo or abs(out) > MAX_MAGNITUDE:
+                bound = f" >= {lo:g}" if math.isfinite(lo) else ""
+                raise ValueError(f"summary.json {key}: must be a finite number{bound} of "
+                                 f"magnitude <= {MAX_MAGNITUDE:g} (got {value!r:.40})")
             return out
 
         contact = outcome != "no_contact"

@@ -42,6 +42,12 @@ SYNTHETIC_NOTE = (
 MAX_IMAGE_SIDE_PX = 6000
 # a run's terrain patch is 801 x 801 float64 (5 MB)
 MAX_NPZ_BYTES = 256 * 1024 * 1024
+# what a site terrain patch can hold: grid spacing (m), heights and origin (m) of
+# the site map frame (lunar relief stays within 20 km of the reference)
+MIN_DX_M = 1e-3
+MAX_DX_M = 1e4
+MAX_HEIGHT_M = 1e6
+MAX_ORIGIN_M = 1e9
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ def read_run(run_dir: str | Path) -> tuple[Touchdown, RunTerrain]:
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise ImageryInputError(f"RUN_DIR: {exc}") from None
     npz_path = run_dir / "terrain_site.npz"
-    where = f"RUN_DIR: '{npz_path}'"
+    where = f"RUN_DIR: '{safe_text(npz_path)}'"
     if npz_path.exists() and npz_path.stat().st_size > MAX_NPZ_BYTES:
         raise ImageryInputError(f"{where} is larger than {MAX_NPZ_BYTES} bytes")
     try:
@@ -180,10 +186,17 @@ def read_run(run_dir: str | Path) -> tuple[Touchdown, RunTerrain]:
         raise ImageryInputError(
             f"{where} is not a readable .npz ({safe_text(' '.join(str(exc).split()), 100)})"
         ) from None
-    if height.ndim != 2 or min(height.shape) < 16 or not np.all(np.isfinite(height)):
-        raise ImageryInputError(f"{where}: height_m must be a finite 2-D array, at least 16 x 16")
-    if not (dx > 0.0 and math.isfinite(x0) and math.isfinite(y0)):
-        raise ImageryInputError(f"{where}: dx_m must be > 0 and x0_m, y0_m finite")
+    if (height.ndim != 2 or min(height.shape) < 16 or not np.all(np.isfinite(height))
+            or float(np.abs(height).max()) > MAX_HEIGHT_M):
+        raise ImageryInputError(
+            f"{where}: height_m must be a 2-D array of at least 16 x 16 finite heights "
+            f"within {MAX_HEIGHT_M:g} m"
+        )
+    if not (MIN_DX_M <= dx <= MAX_DX_M and max(abs(x0), abs(y0)) <= MAX_ORIGIN_M):
+        raise ImageryInputError(
+            f"{where}: dx_m must be {MIN_DX_M:g} to {MAX_DX_M:g} m and x0_m, y0_m finite "
+            f"within {MAX_ORIGIN_M:g} m"
+        )
     terrain = RunTerrain(height, x0, y0, dx)
     if touchdown.outcome != "no_contact" and not terrain.contains(
         touchdown.east_m, touchdown.north_m
