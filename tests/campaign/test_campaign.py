@@ -282,10 +282,12 @@ def test_cli_dask_local(reference, tmp_path: Path, capsys: pytest.CaptureFixture
     same_rows(load_campaign(out).table, ref)
 
 
-def test_dask_local_listens_on_loopback_only() -> None:
-    """The scheduler and every worker of ``--dask local`` bind 127.0.0.1; with TLS
-    credentials when ``cryptography`` is installed (README: the limitation without)."""
-    import importlib.util
+def test_dask_local_listens_on_loopback_only_and_refuses_strangers() -> None:
+    """The scheduler and every worker of ``--dask local`` bind 127.0.0.1 with mutual
+    TLS; a client holding its own certificate (another process of the machine)
+    is refused at the handshake."""
+    from distributed import Client
+    from distributed.security import Security
 
     from surefoot.campaign.backends import DaskBackend
 
@@ -293,11 +295,13 @@ def test_dask_local_listens_on_loopback_only() -> None:
     try:
         info = backend.client.scheduler_info()
         addresses = [info["address"], *info["workers"]]
-        scheme = "tls" if importlib.util.find_spec("cryptography") else "tcp"
         assert len(addresses) == 2
         for address in addresses:
-            assert address.startswith(f"{scheme}://127.0.0.1:"), address
-        assert backend.description.startswith("Dask LocalCluster on 127.0.0.1")
+            assert address.startswith("tls://127.0.0.1:"), address
+        assert backend.description.startswith("Dask LocalCluster on 127.0.0.1 with TLS")
+        with pytest.raises((OSError, TimeoutError)):
+            Client(info["address"], timeout="3s", set_as_default=False,
+                   security=Security.temporary())
     finally:
         backend.close()
 

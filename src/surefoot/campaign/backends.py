@@ -3,9 +3,8 @@
 A :class:`Backend` wraps a ``concurrent.futures`` executor that can be rebuilt
 after a worker dies (:class:`LocalBackend`: a process pool started with
 forkserver, each worker initialised once; :class:`DaskBackend`: a scheduler
-address, ``'local'`` for a LocalCluster on the loopback interface (with
-temporary TLS credentials when ``cryptography`` is installed), or a
-connected Client).
+address, ``'local'`` for a LocalCluster on the loopback interface with
+mutual TLS on temporary credentials, or a connected Client).
 :func:`make_backend` picks one from the command-line options.
 """
 
@@ -25,18 +24,13 @@ LOCAL_HOST = "127.0.0.1"
 
 
 def local_security() -> Any:
-    """Temporary TLS credentials for a LocalCluster when the ``cryptography`` package
-    is installed (Dask needs it to make them), else None.
+    """Temporary mutual-TLS credentials for the LocalCluster of ``--dask local``.
 
-    Without it the loopback-only cluster accepts unauthenticated connections from
-    processes of this machine: any local user could submit work to it while a
-    campaign runs. On a shared machine, install ``cryptography`` or use the
-    default local worker processes (no network at all).
+    The scheduler, its workers and the campaign's client share one throw-away
+    certificate made in this process; a connection without it (another user's
+    process on the same machine, with no certificate or its own) fails the
+    TLS handshake, so nobody else can submit work to the cluster.
     """
-    import importlib.util
-
-    if importlib.util.find_spec("cryptography") is None:
-        return None
     from distributed.security import Security
 
     return Security.temporary()
@@ -126,7 +120,7 @@ class DaskBackend(Backend):
                 threads_per_worker=1,
                 processes=True,
                 host=LOCAL_HOST,
-                protocol="tls://" if security is not None else "tcp://",
+                protocol="tls://",
                 security=security,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
