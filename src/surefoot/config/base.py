@@ -170,7 +170,7 @@ def unknown_key_hint(key: str, allowed: list[str]) -> str:
     """``"did you mean 'a' or 'b'?"`` for the allowed keys closest to ``key``, or the
     allowed keys themselves when none is close."""
     close = difflib.get_close_matches(key, allowed, n=3, cutoff=0.6)
-    if not close:  # a prefix of a key is a near miss too ('dry_mass' for 'dry_mass_kg')
+    if not close and key:  # a prefix of a key is a near miss too ('dry_mass' for 'dry_mass_kg')
         close = [a for a in allowed if a.startswith(key) or key.startswith(a)][:3]
     if close:
         quoted = [f"'{c}'" for c in close]
