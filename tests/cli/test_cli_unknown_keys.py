@@ -31,6 +31,9 @@ def _error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         ("site.zzz=1", "site.zzz: unknown key (allowed: lat_deg, lon_deg)"),
         ("dispersions.fields.initial.altitude_m={dist: normal, sigmaa: 5}",
          "unknown key (did you mean 'sigma'?)"),
+        # a dispersed path names a field of the scenario
+        ("dispersions.fields.vehicle.dry_mass={dist: normal, sigma: 1}",
+         "'vehicle' has no field 'dry_mass' (did you mean 'dry_mass_kg'?)"),
     ],
 )
 def test_set_with_a_misspelt_key(capsys: pytest.CaptureFixture[str], override: str,
