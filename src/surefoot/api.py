@@ -179,8 +179,10 @@ class Landing:
     def telemetry(self) -> pa.Table:
         """One row per recorded step, the columns of ``telemetry.parquet`` with
         their unit and description in the schema's field metadata
-        (:data:`surefoot.sim.telemetry.COLUMNS`). ``.to_pandas()`` gives a
-        DataFrame when pandas is installed.
+        (:data:`surefoot.sim.telemetry.COLUMNS`) and, as in the file, the
+        scenario, seed, resolved scenario YAML and provenance in the schema
+        metadata (:func:`surefoot.sim.output.telemetry_table`). ``.to_pandas()``
+        gives a DataFrame when pandas is installed.
 
         Raises
         ------
@@ -188,10 +190,10 @@ class Landing:
             The scenario records no telemetry (``sim.telemetry_rate_hz: 0``).
         """
         if self._telemetry is None:
-            rows = self._telemetry_rows()
-            from surefoot.sim.telemetry import to_table
+            self._telemetry_rows()  # raises when none was recorded
+            from surefoot.sim.output import telemetry_table
 
-            self._telemetry = to_table(rows)
+            self._telemetry = telemetry_table(self.result, self.index)
         return self._telemetry
 
     def _figure_summary(self) -> dict[str, Any]:

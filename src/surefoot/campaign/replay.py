@@ -63,7 +63,7 @@ def campaign_scenario(store: CampaignStore) -> Scenario:
     except ValidationError as exc:
         raise CampaignError(
             f"{store.root}/campaign.json: its scenario is not valid for this surefoot "
-            f"({format_validation_error(exc)})"
+            f"({format_validation_error(exc, model=Scenario)})"
         ) from None
 
 

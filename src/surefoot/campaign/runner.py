@@ -15,7 +15,6 @@ values of those fields; the grouping only decides speed, never results.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import math
 import time
 from collections import Counter, deque
@@ -37,6 +36,7 @@ from surefoot.config.base import ConfigError
 from surefoot.config.dispersions import NumericField, ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
 from surefoot.sim.batch_fields import is_batch_shared
+from surefoot.sim.provenance import provenance
 
 MAX_BATCH_SIZE = 50
 MAX_ATTEMPTS = 3
@@ -98,21 +98,16 @@ class PreparedCampaign:
         return sum(b.size for b in self.batches)
 
 
-def code_fingerprint() -> str:
-    """Digest of the package's source files (results of different code may differ)."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def manifest_for(scenario: Scenario, campaign_seed: int, runs: int,
                  resolved: ResolvedDispersions) -> dict[str, Any]:
-    """The manifest of a campaign (definition, run count, inputs, provenance)."""
-    from surefoot import __version__
+    """The manifest of a campaign (definition, run count, inputs, provenance).
 
+    Only the definition (:func:`surefoot.campaign.store.definition_of`) decides
+    whether a folder holds the same campaign; ``provenance`` records the code
+    of the latest start (and ``provenance_history`` the earlier ones that
+    differ from it, see :meth:`CampaignStore.create_or_resume`).
+    """
+    prov = provenance()
     return {
         "format": FORMAT,
         # the definition: what the scenario sets (defaults left out, so that a
@@ -123,8 +118,9 @@ def manifest_for(scenario: Scenario, campaign_seed: int, runs: int,
         "runs": int(runs),
         "inputs": [{"path": f.path, "integer": f.integer} for f in resolved.fields],
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "surefoot_version": __version__,
-        "code_fingerprint": code_fingerprint(),
+        "surefoot_version": prov["surefoot_version"],
+        "code_fingerprint": prov["code_fingerprint"],
+        "provenance": prov,
     }
 
 

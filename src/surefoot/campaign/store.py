@@ -2,7 +2,8 @@
 
 Layout::
 
-    DIR/campaign.json          manifest: format, the campaign definition, run count
+    DIR/campaign.json          manifest: format, the campaign definition, run count,
+                               provenance (surefoot version, code revision, libraries)
     DIR/results/part-*.parquet one file per finished batch, one row per run
 
 Every file is written to a hidden temporary name in the same folder and
@@ -118,6 +119,20 @@ def _first_difference(a: Any, b: Any, where: str = "") -> str | None:
     return None if a == b else where.rstrip(".") or "(top level)"
 
 
+def _provenance_history(old: dict[str, Any], current: Any) -> list[Any]:
+    """The provenance blocks of earlier starts that differ from ``current``, oldest
+    first: the rows of a resumed campaign may come from each of them."""
+    earlier = old.get("provenance_history")
+    history = list(earlier) if isinstance(earlier, list) else []
+    if "provenance" in old:
+        history.append(old["provenance"])
+    out: list[Any] = []
+    for p in history:
+        if p != current and p not in out:
+            out.append(p)
+    return out
+
+
 class CampaignStore:
     """A campaign folder on disk.
 
@@ -204,6 +219,12 @@ class CampaignStore:
                 for k in ("surefoot_version", "code_fingerprint"):
                     if k in manifest:
                         merged[k] = manifest[k]
+                if "provenance" in manifest:
+                    merged["provenance"] = manifest["provenance"]
+                    history = _provenance_history(old, manifest["provenance"])
+                    merged.pop("provenance_history", None)
+                    if history:
+                        merged["provenance_history"] = history
                 store.manifest = merged
                 store.previous_manifest = old
             else:

@@ -11,12 +11,15 @@ importing each other in a circle.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
 import stat
+import types
+import typing
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 import yaml
 from pydantic import (
@@ -88,14 +91,113 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def format_validation_error(err: ValidationError, prefix: str = "") -> str:
-    """One line for the first error of a pydantic ValidationError."""
-    first = err.errors()[0]
+def _first_error(err: ValidationError) -> dict[str, Any]:
+    """The error to report: the first, unless an unknown key sits beside a missing
+    field (a misspelt required key), whose spelling is then the thing to fix."""
+    errors = err.errors()
+    first = errors[0]
+    if first["type"] == "missing":
+        parent = tuple(first["loc"][:-1])
+        for e in errors:
+            if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == parent:
+                return dict(e)
+    return dict(first)
+
+
+def _members(tp: Any) -> list[Any]:
+    """The non-None members of a union type (``[tp]`` when it is not one)."""
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        return [a for a in typing.get_args(tp) if a is not type(None)]
+    return [tp]
+
+
+def _plain(tp: Any) -> Any:
+    while typing.get_origin(tp) is Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _step(tp: Any, part: Any) -> Any:
+    """The type reached from ``tp`` by one part of a pydantic error location, or None."""
+    members = [_plain(m) for m in _members(_plain(tp))]
+    if len(members) > 1:  # a union: pydantic's location names the member taken
+        for m in members:
+            if not _is_model(m):
+                continue
+            tags = [
+                typing.get_args(_plain(f.annotation))
+                for f in m.model_fields.values()
+                if typing.get_origin(_plain(f.annotation)) is Literal
+            ]
+            if m.__name__ == part or any(part in t for t in tags):
+                return m
+        return None
+    tp = members[0]
+    if _is_model(tp):
+        info = tp.model_fields.get(str(part))
+        return None if info is None else info.annotation
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin is list and args:
+        return args[0]
+    if origin is tuple and args and isinstance(part, int):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+        return args[part] if 0 <= part < len(args) else None
+    return None
+
+
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The keys allowed in the section that holds the key at error location ``loc``
+    (a pydantic ``loc`` from ``model``), or None when the section is not a model."""
+    tp: Any = model
+    for part in loc[:-1]:
+        tp = _step(tp, part)
+        if tp is None:
+            return None
+    members = [_plain(m) for m in _members(_plain(tp))]
+    if len(members) == 1 and _is_model(members[0]):
+        return list(members[0].model_fields)
+    return None
+
+
+def unknown_key_hint(key: str, allowed: list[str]) -> str:
+    """``"did you mean 'a' or 'b'?"`` for the allowed keys closest to ``key``, or the
+    allowed keys themselves when none is close."""
+    close = difflib.get_close_matches(key, allowed, n=3, cutoff=0.6)
+    if not close and key:  # a prefix of a key is a near miss too ('dry_mass' for 'dry_mass_kg')
+        close = [a for a in allowed if a.startswith(key) or key.startswith(a)][:3]
+    if close:
+        quoted = [f"'{c}'" for c in close]
+        return "did you mean " + (
+            quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+        ) + "?"
+    return "allowed: " + ", ".join(allowed) if allowed else "this section takes no keys"
+
+
+def format_validation_error(
+    err: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> str:
+    """One line for the first error of a pydantic ValidationError.
+
+    With ``model`` (the model that raised ``err``) an unknown key names the
+    closest allowed keys of its section.
+    """
+    first = _first_error(err)
     loc = ".".join(str(p) for p in first["loc"] if p != "__root__")
     path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
-        msg = "unknown key (check spelling; see the built-in scenarios for the allowed keys)"
+        allowed = allowed_keys(model, tuple(first["loc"])) if model is not None else None
+        if allowed is None:
+            msg = "unknown key (check spelling; see the built-in scenarios for the allowed keys)"
+        else:
+            msg = f"unknown key ({unknown_key_hint(str(first['loc'][-1]), allowed)})"
     got = first.get("input")
     got_txt = (
         ""

@@ -22,6 +22,8 @@ import numpy as np
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from surefoot.config.base import unknown_key_hint
+
 _NOT_DISPERSIBLE = ("seed", "dispersions")
 
 
@@ -177,8 +179,8 @@ def numeric_field(path: str, root: type[BaseModel] | None = None) -> NumericFiel
         if isinstance(node, type) and issubclass(node, BaseModel):
             info = node.model_fields.get(part)
             if info is None:
-                allowed = ", ".join(node.model_fields)
-                raise ValueError(f"'{where}' has no field '{part}' (fields: {allowed})")
+                hint = unknown_key_hint(part, list(node.model_fields))
+                raise ValueError(f"'{where}' has no field '{part}' ({hint})")
             node, meta = info.annotation, list(info.metadata)
             optional = False
             continue

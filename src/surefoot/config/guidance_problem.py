@@ -169,7 +169,7 @@ def guidance_problem_from_dict(data: dict[str, Any]) -> GuidanceProblemConfig:
     try:
         return GuidanceProblemConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc)) from None
+        raise ConfigError(format_validation_error(exc, model=GuidanceProblemConfig)) from None
 
 
 def load_guidance_problem(name_or_file: str | Path) -> GuidanceProblemConfig:

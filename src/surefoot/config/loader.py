@@ -114,7 +114,7 @@ def load_scenario_dict(data: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc)) from None
+        raise ConfigError(format_validation_error(exc, model=Scenario)) from None
 
 
 def read_scenario_file(name_or_file: str | None = None) -> dict[str, Any]:

@@ -1,5 +1,11 @@
 """Writing a flown run to a folder: telemetry (Parquet), summary (JSON), scenario
-(YAML) and the terrain patch around touchdown (NumPy), each written atomically."""
+(YAML) and the terrain patch around touchdown (NumPy), each written atomically.
+
+The summary and the telemetry file carry the run's provenance
+(:func:`surefoot.sim.provenance.provenance`); the telemetry file's schema
+metadata also names the scenario and seed and holds the resolved scenario as
+YAML, so the file alone says which inputs and which code made it.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from surefoot.config.schema import Scenario
+from surefoot.sim.provenance import provenance
 from surefoot.sim.runner import BatchResult
 from surefoot.sim.telemetry import to_table
 
@@ -54,13 +63,43 @@ def _json_clean(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_summary(result: BatchResult, i: int = 0) -> dict[str, Any]:
-    """What ``summary.json`` holds for lander ``i``: its touchdown summary and events.
+    """What ``summary.json`` holds for lander ``i``: its touchdown summary, events
+    and ``provenance`` (:func:`surefoot.sim.provenance.provenance`).
 
     Non-finite floats stay NaN here; the JSON file writes them as ``null``.
     """
     summary: dict[str, Any] = dict(result.summary(i))
     summary["events"] = list(result.events[i]) if result.events else []
+    summary["provenance"] = provenance()
     return summary
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The resolved scenario as YAML (``scenario.yaml`` of a run folder; it flies the
+    same landing again)."""
+    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)
+
+
+def telemetry_table(result: BatchResult, i: int = 0) -> pa.Table:
+    """Lander ``i``'s telemetry as written to ``telemetry.parquet``.
+
+    The columns and their field metadata (unit, description) are those of
+    :func:`surefoot.sim.telemetry.to_table`; the schema metadata adds
+    ``scenario`` (name), ``seed``, ``scenario_yaml`` (the resolved scenario)
+    and ``provenance`` (JSON) to ``producer`` and ``frame``.
+    """
+    if result.telemetry is None:
+        raise ValueError("no telemetry recorded (sim.telemetry_rate_hz is 0)")
+    table = to_table(result.telemetry[i])
+    scenario = result.scenarios[i]
+    meta = dict(table.schema.metadata or {})
+    meta.update({
+        b"scenario": scenario.name.encode(),
+        b"seed": str(scenario.seed).encode(),
+        b"scenario_yaml": scenario_yaml(scenario).encode(),
+        b"provenance": json.dumps(provenance()).encode(),
+    })
+    return table.replace_schema_metadata(meta)
 
 
 def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]:
@@ -74,7 +113,7 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
     }
     summary = run_summary(result, i)
     if result.telemetry is not None:
-        table = to_table(result.telemetry[i])
+        table = telemetry_table(result, i)
         atomic_write(paths["telemetry"],
                      lambda p: pq.write_table(table, p, write_page_checksum=True))
     else:
@@ -82,8 +121,8 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
     atomic_write(
         paths["summary"], lambda p: p.write_text(json.dumps(_json_clean(summary), indent=2))
     )
-    scen = result.scenarios[i].model_dump(mode="json")
-    atomic_write(paths["scenario"], lambda p: p.write_text(yaml.safe_dump(scen, sort_keys=False)))
+    text = scenario_yaml(result.scenarios[i])
+    atomic_write(paths["scenario"], lambda p: p.write_text(text))
 
     # terrain around the touchdown point (or the target when there was none)
     cx = summary["touchdown_east_m"]
