@@ -54,18 +54,33 @@ def fingerprint(root: Path | None = None) -> str:
     return h.hexdigest()[:16]
 
 
+# set with NUMBA_CACHE_DIR once the folder is keyed, so that child processes
+# (campaign workers) inherit the folder instead of keying it a second time
+_KEYED = "SUREFOOT_NUMBA_CACHE_KEYED"
+
+
 def configure() -> None:
-    if "NUMBA_CACHE_DIR" in os.environ:
-        return
-    base = cache_root()
+    """Point ``NUMBA_CACHE_DIR`` at the folder of this source's fingerprint.
+
+    Under :func:`cache_root`, or under ``NUMBA_CACHE_DIR`` when the user set
+    one (a folder chosen by hand is keyed the same way: without it an edit to
+    a module that a kernel calls left the stale kernel in use, seen here).
+    Only folders under :func:`cache_root` are pruned.
+    """
+    user = os.environ.get("NUMBA_CACHE_DIR")
+    if user is not None and os.environ.get(_KEYED) == user:
+        return  # keyed already, by this process or its parent
+    base = Path(user) if user is not None else cache_root()
     try:
         target = base / fingerprint()
         target.mkdir(parents=True, exist_ok=True)
         os.utime(target)  # in use: not stale for anyone's pruning
-        prune(base, keep=target)
+        if user is None:
+            prune(base, keep=target)
     except OSError:
         return  # read-only home: Numba falls back to its default location
     os.environ["NUMBA_CACHE_DIR"] = str(target)
+    os.environ[_KEYED] = str(target)
 
 
 def prune(

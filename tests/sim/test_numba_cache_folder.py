@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from surefoot import _numba_cache
 
 
@@ -60,3 +62,23 @@ def test_prune_keeps_the_most_recent_even_if_stale(tmp_path: Path) -> None:
         os.utime(tmp_path / name, (t, t))
     _numba_cache.prune(tmp_path, keep=tmp_path / "f", stale_days=3.0, keep_at_least=4, now=now)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c", "f"]
+
+
+def test_a_cache_folder_chosen_by_hand_is_keyed_by_the_source_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NUMBA_CACHE_DIR set by the user gets the same per-source folder (Numba alone
+    would keep a kernel whose callee in another module changed); a child process
+    that inherits the keyed folder keeps it instead of keying it twice."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    monkeypatch.delenv(_numba_cache._KEYED, raising=False)
+    _numba_cache.configure()
+    keyed = tmp_path / "mine" / _numba_cache.fingerprint()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(keyed)
+    assert keyed.is_dir()
+    _numba_cache.configure()  # what a worker process does on import
+    assert os.environ["NUMBA_CACHE_DIR"] == str(keyed)
+    # a new folder chosen by hand in a child is keyed again
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "other"))
+    _numba_cache.configure()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "other" / _numba_cache.fingerprint())
