@@ -1,10 +1,11 @@
-"""Command line: ``surefoot run|scenarios|warmup|schema|guidance|imagery|campaign|replay``.
+"""Command line: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;
 - ``scenarios`` (:mod:`surefoot.cli.run`): list the built-in scenarios;
 - ``warmup`` (:mod:`surefoot.cli.run`): compile the flight kernels into the cache;
 - ``schema`` (:mod:`surefoot.cli.schema`): the JSON Schema of scenario and problem files;
+- ``export`` (:mod:`surefoot.cli.export`): a run's trajectory as CCSDS OEM or CSV;
 - ``guidance solve`` (:mod:`surefoot.cli.guidance`): a fuel-optimal convex descent;
 - ``imagery [render]`` / ``imagery detect`` (:mod:`surefoot.cli.imagery`):
   synthetic orbital images of a run's site, and change detection;
@@ -36,13 +37,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from surefoot.cli import campaign, guidance, imagery, replay, run, schema
+    from surefoot.cli import campaign, export, guidance, imagery, replay, run, schema
 
     parser = _Parser(prog="surefoot", description="Autonomous lunar landing toolkit.")
     parser.add_argument("--version", action="version", version=f"surefoot {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run.register(sub)
     schema.register(sub)
+    export.register(sub)
     guidance.register(sub)
     imagery.register(sub)
     campaign.register(sub)
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(_expand_shorthands(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "func", None):
         print(
-            "surefoot: error: a command is required (run, scenarios, schema, guidance, "
+            "surefoot: error: a command is required (run, scenarios, schema, export, guidance, "
             "imagery, campaign, replay; see 'surefoot --help')",
             file=sys.stderr,
         )
