@@ -176,6 +176,7 @@ def test_small_run_exports_to_standard_output(
         ("no_column", [], "'r_north'"),
         ("ok", ["--epoch", "2000-13-01T00:00:00"], "--epoch"),
         ("ok", ["--epoch", "tomorrow"], "--epoch"),
+        ("ok", ["--epoch", "9999-12-31T23:59:59.9"], "--epoch"),
         ("ok", ["--out", "FILE_AS_FOLDER/x.oem"], "--out"),
         ("ok", ["--out", "x.png"], "--out"),
     ],

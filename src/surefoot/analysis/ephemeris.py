@@ -90,8 +90,13 @@ def parse_epoch(text: str, flag: str = "--epoch") -> datetime:
 
 
 def format_epoch(t0: datetime, t_s: float) -> str:
-    """``t0 + t_s`` as an OEM epoch string, to the microsecond."""
-    when = t0 + timedelta(microseconds=round(t_s * 1e6))
+    """``t0 + t_s`` as an OEM epoch string, to the microsecond (ConfigError past year 9999)."""
+    try:
+        when = t0 + timedelta(microseconds=round(t_s * 1e6))
+    except OverflowError:
+        raise ConfigError(
+            f"--epoch {t0.strftime('%Y-%m-%dT%H:%M:%S')}: epoch + {t_s:g} s is past year 9999"
+        ) from None
     return when.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
