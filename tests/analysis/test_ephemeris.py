@@ -50,7 +50,7 @@ def small_run(tmp_path: Path) -> Path:
         [-1000.0, 20.0, 2000.0], [-990.0, 20.0, 1990.0], [-980.0, 20.0, 1980.0]
     ]
     rows[:, TEL_V_ENU : TEL_V_ENU + 3] = [20.0, 0.0, -20.0]
-    pq.write_table(to_table(rows), run / "telemetry.parquet")
+    pq.write_table(to_table(rows), run / "telemetry.parquet", write_page_checksum=True)
     return run
 
 
@@ -202,6 +202,52 @@ def test_bad_input_is_one_line_and_exit_2(
     assert field in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_bit_flip_in_the_telemetry_is_caught(
+    small_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    n = 500
+    rows = np.zeros((n, N_COLUMNS))
+    rows[:, TEL_T] = np.arange(n) * 0.1
+    r_east = np.random.default_rng(3).random(n) * 1e4  # incompressible: stored as it is
+    rows[:, TEL_R_ENU] = r_east
+    path = small_run / "telemetry.parquet"
+    pq.write_table(to_table(rows), path, write_page_checksum=True)
+    assert main(["export", str(small_run)]) == 0
+    capsys.readouterr()
+    raw = bytearray(path.read_bytes())
+    pos = raw.find(r_east[250:251].tobytes())
+    assert pos > 0
+    raw[pos] ^= 0x01
+    path.write_bytes(bytes(raw))
+    assert main(["export", str(small_run)]) == 2
+    err = capsys.readouterr().err
+    assert "telemetry.parquet" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_read_only_out_folder_is_refused(
+    small_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import os
+
+    from surefoot.cli import safety
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+
+    def access(path: object, mode: int, **kw: object) -> bool:
+        if Path(os.fspath(path)).resolve() == ro.resolve() and mode & os.W_OK:
+            return False
+        return real(path, mode, **kw)
+
+    monkeypatch.setattr(safety.os, "access", access)
+    assert main(["export", str(small_run), "--out", str(ro / "a.oem")]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "not writable" in err
+    assert not (ro / "a.oem").exists()
 
 
 def test_parse_epoch_is_utc_free_iso() -> None:

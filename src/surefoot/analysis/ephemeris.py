@@ -157,7 +157,7 @@ def read_run_states(run_dir: str | Path, frame: str = "mci") -> RunStates:
             raise ConfigError(f"RUN_DIR '{safe_text(run)}': '{p.name}' is missing")
     scenario = load_scenario(str(scen_path))
     try:
-        tab = pq.read_table(tel_path)
+        tab = pq.read_table(tel_path, page_checksum_verification=True)
     except Exception as exc:  # a damaged file: pyarrow raises several types
         raise ConfigError(
             f"'{safe_text(tel_path)}': not a readable telemetry file ({safe_text(exc, 120)})"
