@@ -211,7 +211,8 @@ class Landing:
         speeds, throttle, mass, attitude, ground-track profile and plan views."""
         from surefoot.analysis.descent_report import descent_plot
 
-        return descent_plot(self._telemetry_rows(), self.result.terrain, self._figure_summary())
+        return descent_plot(self._telemetry_rows(), self.result.terrain, self._figure_summary(),
+                            self.scenario.moon.radius_m)
 
     def hazard_figure(self) -> Figure | None:
         """The hazard-avoidance figure (``hazard.png``); None when no look was taken."""
@@ -244,7 +245,7 @@ class Landing:
 
             paths["figure"] = descent_figure(
                 self._telemetry_rows(), self.result.terrain, self._figure_summary(),
-                out / "descent.png",
+                out / "descent.png", self.scenario.moon.radius_m,
             )
             looks = self.result.hda_looks[self.index] if self.result.hda_looks else []
             hda_png = hda_figure(looks, self.result.terrain, self._telemetry_rows(),

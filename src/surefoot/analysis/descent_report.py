@@ -11,6 +11,13 @@ from matplotlib.figure import Figure
 from rich.console import Console
 from rich.table import Table
 
+from surefoot.analysis.local_frame import (
+    height_above_sphere_m,
+    local_horizontal_speed,
+    radial_rate,
+    surface_distance_to_target_m,
+    tilt_from_local_vertical_deg,
+)
 from surefoot.sim.telemetry import INDEX
 from surefoot.world.terrain import TerrainGrids
 
@@ -18,6 +25,8 @@ from surefoot.world.terrain import TerrainGrids
 # column, or image nodes than pixels, only cost drawing time.
 LINE_BUCKETS = 800
 IMAGE_MAX_PX = 400
+# the terrain profile shows the last this many km of the ground track
+PROFILE_KM = 20.0
 
 OUTCOME_STYLE = {
     "safe": "bold green",
@@ -116,28 +125,67 @@ def _thin_image(h: np.ndarray, max_px: int = IMAGE_MAX_PX) -> tuple[np.ndarray, 
     return h[::s, ::s], s
 
 
+DEFAULT_MOON_RADIUS_M = 1_737_400.0  # the reference sphere of the default scenario
+
+
 def descent_figure(
-    telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str, Any], path: Path
+    telemetry: np.ndarray,
+    terrain: TerrainGrids,
+    summary: dict[str, Any],
+    path: Path,
+    moon_radius_m: float = DEFAULT_MOON_RADIUS_M,
 ) -> Path:
     """Write :func:`descent_plot` to ``path`` (PNG); returns the path."""
-    fig = descent_plot(telemetry, terrain, summary)
+    fig = descent_plot(telemetry, terrain, summary, moon_radius_m)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    # zlib level 1: a third of level 6's encoding time for a slightly larger file
+    fig.savefig(path, dpi=90, pil_kwargs={"compress_level": 1})
     return path
 
 
-def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str, Any]) -> Figure:
-    """Figure with altitude, speeds, throttle, mass and attitude against time, the
-    ground-track profile over the terrain and the final approach in plan view.
+def _plain_ticks(ax: Any, log_y: bool = False) -> None:
+    """Few ticks, no minor ticks, and plain-number labels: tick artists and mathtext
+    labels (matplotlib's default on log axes) were most of the figure's drawing time."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_minor_locator(NullLocator())
+    if log_y:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+
+
+def _vectors(tel: np.ndarray, *names: str) -> np.ndarray:
+    return tel[:, [INDEX[n] for n in names]]
+
+
+def descent_plot(
+    telemetry: np.ndarray,
+    terrain: TerrainGrids,
+    summary: dict[str, Any],
+    moon_radius_m: float = DEFAULT_MOON_RADIUS_M,
+) -> Figure:
+    """Figure with altitude, speeds, throttle, mass and attitude against time, the
+    terrain profile under the ground track and the final approach in plan view.
+
+    Speeds and tilt are taken about the lander's own local vertical (the radial
+    from the Moon's centre, sphere of ``moon_radius_m``), not the site frame's,
+    which leans by the angle travelled (:mod:`surefoot.analysis.local_frame`).
     A :class:`matplotlib.figure.Figure` outside pyplot's figure registry (no
     backend needed, nothing to close); a notebook displays it as it is.
     """
     tel = telemetry
     t = tel[:, INDEX["t"]]
     col = lambda name: tel[:, INDEX[name]]  # noqa: E731
-    v_h = np.hypot(col("v_east"), col("v_north"))
+    r_enu = _vectors(tel, "r_east", "r_north", "r_up")
+    v_enu = _vectors(tel, "v_east", "v_north", "v_up")
+    q = _vectors(tel, "q_body_to_enu_w", "q_body_to_enu_x", "q_body_to_enu_y", "q_body_to_enu_z")
+    v_radial = radial_rate(r_enu, v_enu, moon_radius_m)
+    v_h = local_horizontal_speed(r_enu, v_enu, moon_radius_m)
+    tilt = tilt_from_local_vertical_deg(r_enu, q, moon_radius_m)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     def plot(ax, xs, ys, *args, **kwargs):  # noqa: ANN001, ANN202
@@ -158,7 +206,7 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
 
     ax = fig.add_subplot(gs[0, 0])
     plot(ax, t, col("altitude") / 1e3, label="above terrain")
-    ax.set_ylabel("altitude (km)")
+    ax.set_ylabel("altitude above terrain (km)")
     ax.set_xlabel("time (s)")
     ax.grid(alpha=0.3)
     for ph, name in ((1, "approach"), (2, "terminal")):
@@ -168,8 +216,8 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
             ax.text(t[k], ax.get_ylim()[1] * 0.9, name, rotation=90, va="top", fontsize=8)
 
     ax = fig.add_subplot(gs[0, 1])
-    plot(ax, t, v_h, label="horizontal")
-    plot(ax, t, -col("v_up"), label="descent rate (site up)")
+    plot(ax, t, v_h, label="horizontal (local)")
+    plot(ax, t, -v_radial, label="descent rate (radial)")
     ax.set_yscale("symlog", linthresh=10)
     ax.set_ylabel("speed relative to surface (m/s)")
     ax.set_xlabel("time (s)")
@@ -200,38 +248,46 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     ax.grid(alpha=0.3)
 
     ax = fig.add_subplot(gs[1, 1])
-    plot(ax, t, col("tilt"), label="thrust axis from site vertical")
-    ax.set_ylabel("tilt (deg)")
+    plot(ax, t, tilt, label="thrust axis from local vertical")
+    ax.set_ylabel("tilt from local vertical (deg)")
     ax.set_xlabel("time (s)")
     ax2 = ax.twinx()
     plot(
         ax2,
         t,
-        np.linalg.norm(
-            tel[:, [INDEX["omega_body_x"], INDEX["omega_body_y"], INDEX["omega_body_z"]]], axis=1
-        ),
+        np.linalg.norm(_vectors(tel, "omega_body_x", "omega_body_y", "omega_body_z"), axis=1),
         color="C3",
         lw=0.7,
     )
     ax2.set_ylabel("body rate (deg/s)", color="C3")
     ax.grid(alpha=0.3)
 
-    # ground-track profile: distance from target along the track vs height
+    # terrain under the last PROFILE_KM of the ground track at its own scale
+    # (metres), the lander's altitude above it on a log axis: one shared axis,
+    # or the whole 850 km track, would flatten the terrain into a band
     ax = fig.add_subplot(gs[1, 2])
-    x = col("r_east")
-    y = col("r_north")
-    dist = -np.hypot(x, y) / 1e3
-    h_terr = terrain.height(x, y)
-    h_lander = h_terr + col("altitude")
-    ax.fill_between(*envelope(dist, h_terr), h_terr.min() - 200, color="0.6",
-                    label="terrain under track")
-    plot(ax, dist, h_lander, color="C0", label="lander")
-    ax.set_xlabel("distance to target (km)")
-    ax.set_ylabel("height above mean sphere (m)")
-    ax.legend(fontsize=8)
+    dist_all = surface_distance_to_target_m(r_enu, moon_radius_m)
+    near = dist_all <= PROFILE_KM * 1e3
+    if near.sum() < 2:
+        near = np.ones_like(near)
+    dist_km = -dist_all[near] / 1e3
+    h_terr = (height_above_sphere_m(r_enu, moon_radius_m) - col("altitude"))[near]
+    dx_env, h_env = envelope(dist_km, h_terr)
+    lo, hi = float(h_terr.min()), float(h_terr.max())
+    pad = max(0.1 * (hi - lo), 5.0)
+    ax.fill_between(dx_env, h_env, lo - pad, color="0.6", label="terrain under track")
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlabel("distance to target along the surface (km)")
+    ax.set_ylabel("terrain height under the track (m)")
+    ax2 = ax.twinx()
+    plot(ax2, dist_km, np.maximum(col("altitude")[near], 0.1), color="C0", lw=1.0)
+    ax2.set_yscale("log")
+    ax2.set_ylabel("lander altitude above terrain (m)", color="C0")
     ax.grid(alpha=0.3)
 
     # plan views: medium and fine levels with the track
+    x = col("r_east")
+    y = col("r_north")
     for j, (lev, label) in enumerate(
         ((max(terrain.n_levels - 2, 0), "approach"), (terrain.n_levels - 1, "touchdown area"))
     ):
@@ -240,7 +296,7 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
         h, stride = _thin_image(h)
         ny, nx = h.shape
         ext = [x0, x0 + dx * stride * (nx - 1), y0, y0 + dx * stride * (ny - 1)]
-        im = ax.imshow(h, origin="lower", extent=ext, cmap="gray", interpolation="nearest")
+        ax.imshow(h, origin="lower", extent=ext, cmap="gray", interpolation="nearest")
         sel = (x >= ext[0]) & (x <= ext[1]) & (y >= ext[2]) & (y <= ext[3])
         every = max(1, int(sel.sum()) // 2000)  # a smooth path: a stride keeps its shape
         ax.plot(x[sel][::every], y[sel][::every], color="C1", lw=1.2, label="ground track")
@@ -248,11 +304,12 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
         te, tn = summary["touchdown_east_m"], summary["touchdown_north_m"]
         if math.isfinite(te):
             ax.plot(te, tn, "rx", ms=10, mew=2, label="touchdown")
-        ax.set_title(f"{label} ({dx:g} m grid)")
+        # the height range in the title rather than a colorbar: an axes less to draw
+        ax.set_title(f"{label} ({dx:g} m grid, grey {h.min():,.0f} to {h.max():,.0f} m)",
+                     fontsize=10)
         ax.set_xlabel("east (m)")
         ax.set_ylabel("north (m)")
         ax.legend(fontsize=7, loc="upper right")
-        fig.colorbar(im, ax=ax, label="height (m)", shrink=0.8)
 
     ax = fig.add_subplot(gs[2, 2])
     last = t >= t[-1] - 120.0
@@ -260,9 +317,11 @@ def descent_plot(telemetry: np.ndarray, terrain: TerrainGrids, summary: dict[str
     ax.set_xlabel("time (s)")
     ax.set_ylabel("altitude (m), last 2 min")
     ax2 = ax.twinx()
-    plot(ax2, t[last], col("v_up")[last], color="C2", label="vertical speed")
+    plot(ax2, t[last], v_radial[last], color="C2", label="radial speed")
     plot(ax2, t[last], v_h[last], color="C3", label="horizontal speed")
     ax2.set_ylabel("speed (m/s)")
     ax2.legend(fontsize=7, loc="upper right")
     ax.grid(alpha=0.3)
+    for ax in fig.axes:
+        _plain_ticks(ax, log_y=ax.get_yscale() != "linear")
     return fig
