@@ -227,7 +227,9 @@ class Landing:
 
         Files: ``telemetry.parquet``, ``summary.json``, ``scenario.yaml`` (which
         flies the same landing again), ``terrain_site.npz``, and with
-        ``figures`` ``descent.png`` and (after hazard looks) ``hazard.png``.
+        ``figures`` ``descent.png``, (after hazard looks) ``hazard.png`` and
+        (navigation filter) ``nav_error.png``, ``nav_consistency.png`` and
+        ``attitude.png`` (:mod:`surefoot.analysis.nav_plots`).
         Each file is written atomically.
 
         Returns
@@ -252,6 +254,11 @@ class Landing:
                                  self._figure_summary(), out / "hazard.png")
             if hda_png is not None:
                 paths["hazard figure"] = hda_png
+            if self.scenario.fsw.nav.source == "ekf":
+                from surefoot.analysis.nav_plots import write_navigation_figures
+                from surefoot.analysis.run_folder import read_run_folder
+
+                paths.update(write_navigation_figures(read_run_folder(out), out))
         return paths
 
 

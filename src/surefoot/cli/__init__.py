@@ -1,4 +1,5 @@
-"""Command line: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay``.
+"""Command line: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay|
+plot``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;
@@ -12,7 +13,9 @@
 - ``campaign`` / ``campaign report`` / ``campaign rerun``
   (:mod:`surefoot.cli.campaign`): Monte Carlo campaigns;
 - ``replay`` (:mod:`surefoot.cli.replay`): a mission with naive and robust rejection
-  (and the recommended sensors, where the mission has a variant with them).
+  (and the recommended sensors, where the mission has a variant with them);
+- ``plot`` (:mod:`surefoot.cli.plot`): navigation error, filter consistency,
+  attitude and rates of a flown run.
 
 ``run``, ``replay`` and ``campaign rerun`` are shells over the Python API
 (:mod:`surefoot.api`). Every subcommand module offers ``register(subparsers)``;
@@ -37,7 +40,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from surefoot.cli import campaign, export, guidance, imagery, replay, run, schema
+    from surefoot.cli import (
+        campaign,
+        export,
+        guidance,
+        imagery,
+        plot,
+        replay,
+        run,
+        schema,
+    )
 
     parser = _Parser(prog="surefoot", description="Autonomous lunar landing toolkit.")
     parser.add_argument("--version", action="version", version=f"surefoot {__version__}")
@@ -49,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     imagery.register(sub)
     campaign.register(sub)
     replay.register(sub)
+    plot.register(sub)
 
     return parser
 
@@ -70,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         print(
             "surefoot: error: a command is required (run, scenarios, schema, export, guidance, "
-            "imagery, campaign, replay; see 'surefoot --help')",
+            "imagery, campaign, replay, plot; see 'surefoot --help')",
             file=sys.stderr,
         )
         return 2

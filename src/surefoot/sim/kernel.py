@@ -100,6 +100,7 @@ from surefoot.sim.telemetry import (
     TEL_TORQUE,
     TEL_V_ENU,
 )
+from surefoot.sim.telemetry_nav import record_navigation
 from surefoot.world.contact import check_contact, touchdown_metrics
 from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, truth_enu
 from surefoot.world.terrain.grid import altitude_above_terrain
@@ -134,6 +135,8 @@ def _record(
     nav: np.ndarray,
     bk: np.ndarray,
     ekf: bool,
+    kx: np.ndarray,
+    kcov: np.ndarray,
 ) -> None:
     """One telemetry row (columns ``sim/telemetry.py`` ``COLUMNS``, indices ``TEL_*``)."""
     r_enu, v_enu, q, r_mcmf = truth_enu(x, t, site)
@@ -170,6 +173,7 @@ def _record(
     row[TEL_NAV_HEIGHT_TRUSTED] = nav[NAV_ALT_TRUSTED]
     row[TEL_NAV_EVENTS] = bk[B_EVENTS] if ekf else 0.0
     row[TEL_GUIDANCE_REACTIONS] = fs[FS_NAV_FLAGS]
+    record_navigation(row, x, t, site, nav, kx, kcov, bk, ekf)
 
 
 def _run_segment(
@@ -385,6 +389,8 @@ def _run_segment(
                     nav[i],
                     kbk[i],
                     ekf,
+                    kx[i],
+                    kcov[i],
                 )
                 rows += 1
             # (explicit element loops, no array expressions: inside the parallel
@@ -458,6 +464,8 @@ def _run_segment(
                         nav[i],
                         kbk[i],
                         ekf,
+                        kx[i],
+                        kcov[i],
                     )
                     rows += 1
                 break

@@ -47,6 +47,45 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("nav_height_trusted", "1", "1 when the navigation monitor lets guidance trust the height"),
     ("nav_events", "1", "navigation event bits of the cycle (surefoot.fsw.nav.layout.EV_*)"),
     ("guidance_reactions", "1", "guidance reaction bits (surefoot.fsw.layout.RX_*)"),
+    # the filter's own uncertainty and consistency (EKF navigation; NaN with ideal navigation)
+    ("nav_sigma_r_east", "m", "filter 1-sigma of the position error, site ENU axes"),
+    ("nav_sigma_r_north", "m", "filter 1-sigma of the position error, site ENU axes"),
+    ("nav_sigma_r_up", "m", "filter 1-sigma of the position error, site ENU axes"),
+    ("nav_sigma_v_east", "m/s", "filter 1-sigma of the surface-relative velocity error, site ENU"),
+    ("nav_sigma_v_north", "m/s", "filter 1-sigma of the surface-relative velocity error, ENU"),
+    ("nav_sigma_v_up", "m/s", "filter 1-sigma of the surface-relative velocity error, site ENU"),
+    ("nav_sigma_att_east", "deg", "filter 1-sigma of the attitude error about the site east axis"),
+    ("nav_sigma_att_north", "deg", "filter 1-sigma of the attitude error about site north"),
+    ("nav_sigma_att_up", "deg", "filter 1-sigma of the attitude error about the site up axis"),
+    ("nav_q_body_to_enu_w", "1", "navigation attitude estimate, scalar first"),
+    ("nav_q_body_to_enu_x", "1", "navigation attitude estimate"),
+    ("nav_q_body_to_enu_y", "1", "navigation attitude estimate"),
+    ("nav_q_body_to_enu_z", "1", "navigation attitude estimate"),
+    (
+        "nav_nees_rv",
+        "1",
+        "normalised estimation error squared of position and velocity (6 dof: "
+        "truth minus estimate in the filter's frame, its own covariance; NaN off a filter cycle)",
+    ),
+    (
+        "nav_nis_lrf",
+        "1",
+        "mean normalised innovation squared of the cycle's rangefinder beams "
+        "(1 dof each; NaN: none)",
+    ),
+    ("nav_nis_doppler_range", "1", "same, Doppler lidar range beams (1 dof each; NaN: none)"),
+    (
+        "nav_nis_doppler_velocity",
+        "1",
+        "normalised innovation squared of the Doppler velocity "
+        "update (1 dof per valid beam, 3 with all beams; NaN: none)",
+    ),
+    ("nav_nis_trn", "1", "normalised innovation squared of the TRN fix (2 dof; NaN: none)"),
+    (
+        "nav_nis_star",
+        "1",
+        "normalised innovation squared of the star-tracker update (3 dof; NaN: none)",
+    ),
 )
 N_COLUMNS = len(COLUMNS)
 INDEX = {name: k for k, (name, _, _) in enumerate(COLUMNS)}
@@ -85,6 +124,20 @@ TEL_NAV_HEIGHT_SIGMA = INDEX["nav_height_sigma"]
 TEL_NAV_HEIGHT_TRUSTED = INDEX["nav_height_trusted"]
 TEL_NAV_EVENTS = INDEX["nav_events"]
 TEL_GUIDANCE_REACTIONS = INDEX["guidance_reactions"]
+TEL_NAV_SIGMA_R = _block("nav_sigma_r_east", "nav_sigma_r_north", "nav_sigma_r_up")
+TEL_NAV_SIGMA_V = _block("nav_sigma_v_east", "nav_sigma_v_north", "nav_sigma_v_up")
+TEL_NAV_SIGMA_ATT = _block("nav_sigma_att_east", "nav_sigma_att_north", "nav_sigma_att_up")
+TEL_NAV_Q = _block(
+    "nav_q_body_to_enu_w", "nav_q_body_to_enu_x", "nav_q_body_to_enu_y", "nav_q_body_to_enu_z"
+)
+TEL_NAV_NEES_RV = INDEX["nav_nees_rv"]
+TEL_NAV_NIS = _block(
+    "nav_nis_lrf",
+    "nav_nis_doppler_range",
+    "nav_nis_doppler_velocity",
+    "nav_nis_trn",
+    "nav_nis_star",
+)
 
 
 def schema() -> pa.Schema:
