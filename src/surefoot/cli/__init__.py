@@ -1,5 +1,5 @@
 """Command line: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay|
-plot``.
+plot|view``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;
@@ -15,7 +15,9 @@ plot``.
 - ``replay`` (:mod:`surefoot.cli.replay`): a mission with naive and robust rejection
   (and the recommended sensors, where the mission has a variant with them);
 - ``plot`` (:mod:`surefoot.cli.plot`): navigation error, filter consistency,
-  attitude and rates of a flown run.
+  attitude and rates of a flown run;
+- ``view`` (:mod:`surefoot.cli.view`): a run in the browser (3-D and strip charts),
+  served locally or exported as one offline HTML file.
 
 ``run``, ``replay`` and ``campaign rerun`` are shells over the Python API
 (:mod:`surefoot.api`). Every subcommand module offers ``register(subparsers)``;
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         replay,
         run,
         schema,
+        view,
     )
 
     parser = _Parser(prog="surefoot", description="Autonomous lunar landing toolkit.")
@@ -62,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.register(sub)
     replay.register(sub)
     plot.register(sub)
+    view.register(sub)
 
     return parser
 
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         print(
             "surefoot: error: a command is required (run, scenarios, schema, export, guidance, "
-            "imagery, campaign, replay, plot; see 'surefoot --help')",
+            "imagery, campaign, replay, plot, view; see 'surefoot --help')",
             file=sys.stderr,
         )
         return 2

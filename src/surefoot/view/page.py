@@ -1,0 +1,58 @@
+"""One self-contained HTML page of a run: the template, three.js and the run's data
+inlined, so the file opens offline and from anywhere (no network, no server)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from surefoot.view.data import view_data
+
+_PLACEHOLDERS = ("__TITLE__", "__THREE_LICENSE__", "__THREE_JS__", "__RUN_DATA__")
+
+
+def _asset(*parts: str) -> str:
+    return resources.files("surefoot.view").joinpath(*parts).read_text(encoding="utf-8")
+
+
+def _html_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _script_json(data: dict[str, Any]) -> str:
+    """JSON that cannot end its <script> element early: every '<' escaped."""
+    text = json.dumps(data, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c")
+
+
+def render_page(data: dict[str, Any]) -> str:
+    """The page for :func:`surefoot.view.data.view_data` output ``data``."""
+    three = _asset("vendor", "three.min.js")
+    if "</script" in three.lower():
+        raise ValueError("vendored three.min.js contains '</script': cannot inline it")
+    values = {
+        "__TITLE__": _html_text(f"{data['scenario']} seed {data['seed']}"),
+        "__THREE_LICENSE__": _asset("vendor", "three.LICENSE").replace("--", "- -"),
+        "__THREE_JS__": three,
+        "__RUN_DATA__": _script_json(data),
+    }
+    template = _asset("page.html")
+    # one pass over the template: a placeholder inside inserted text stays as it is
+    out = []
+    rest = template
+    while True:
+        hits = [(rest.find(k), k) for k in _PLACEHOLDERS if rest.find(k) >= 0]
+        if not hits:
+            out.append(rest)
+            break
+        pos, key = min(hits)
+        out.append(rest[:pos])
+        out.append(values[key])
+        rest = rest[pos + len(key) :]
+    return "".join(out)
+
+
+def run_page(run: Any) -> str:
+    """The page of a :class:`surefoot.analysis.run_folder.RunFolder`."""
+    return render_page(view_data(run))
