@@ -1,5 +1,4 @@
-"""Command line: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay|
-plot|view``.
+"""Commands: ``run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay|plot|view``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;

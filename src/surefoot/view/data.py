@@ -175,6 +175,11 @@ def view_data(run: RunFolder, max_samples: int = MAX_SAMPLES) -> dict[str, Any]:
         centre_to_lander_enu(r_enu, radius), axis=1
     )
     alt_est = np.where(np.isfinite(nav_h), nav_h, alt + radial_err)
+    # where the lander believes it is: the navigation estimate on the same flattened Moon
+    # (the onboard altitude is above its map, so the believed point is shifted along the
+    # radial by the altitude error, as guidance sees it)
+    nav_pos, _ = flatten(nav_r, q, radius)
+    nav_pos[:, 2] = pos[:, 2] + (alt_est - alt)
     omega = run.vectors("omega_body_x", "omega_body_y", "omega_body_z")
     idx = _stride(len(alt), max_samples)
     series = {
@@ -186,6 +191,9 @@ def view_data(run: RunFolder, max_samples: int = MAX_SAMPLES) -> dict[str, Any]:
         "qx": _rounded(q_local[idx, 1], 5),
         "qy": _rounded(q_local[idx, 2], 5),
         "qz": _rounded(q_local[idx, 3], 5),
+        "nx": _rounded(nav_pos[idx, 0], 2),
+        "ny": _rounded(nav_pos[idx, 1], 2),
+        "nz": _rounded(nav_pos[idx, 2], 2),
         "altitude": _rounded(alt[idx], 2),
         "altitude_est": _rounded(alt_est[idx], 2),
         "speed_h": _rounded(local_horizontal_speed(r_enu, v_enu, radius)[idx], 3),
