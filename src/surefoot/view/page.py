@@ -9,7 +9,7 @@ from typing import Any
 
 from surefoot.view.data import view_data
 
-_PLACEHOLDERS = ("__TITLE__", "__THREE_LICENSE__", "__THREE_JS__", "__RUN_DATA__")
+_PLACEHOLDERS = ("__TITLE__", "__THREE_LICENSE__", "__THREE_JS__", "__SCENE_JS__", "__RUN_DATA__")
 
 
 def _asset(*parts: str) -> str:
@@ -26,21 +26,25 @@ def _script_json(data: dict[str, Any]) -> str:
     return text.replace("<", "\\u003c")
 
 
-def render_page(data: dict[str, Any]) -> str:
-    """The page for :func:`surefoot.view.data.view_data` output ``data``."""
+def render_page(data: dict[str, Any], template: str = "page.html") -> str:
+    """The page for :func:`surefoot.view.data.view_data` output ``data`` (``page.html``),
+    or, with ``template="live.html"``, the live page of a
+    :class:`surefoot.view.live.LiveSession` (``data``: its ``static`` part)."""
     three = _asset("vendor", "three.min.js")
-    if "</script" in three.lower():
-        raise ValueError("vendored three.min.js contains '</script': cannot inline it")
+    scene = _asset("scene.js")
+    for name, text in (("vendor/three.min.js", three), ("scene.js", scene)):
+        if "</script" in text.lower():
+            raise ValueError(f"{name} contains '</script': cannot inline it")
     values = {
         "__TITLE__": _html_text(f"{data['scenario']} seed {data['seed']}"),
         "__THREE_LICENSE__": _asset("vendor", "three.LICENSE").replace("--", "- -"),
         "__THREE_JS__": three,
+        "__SCENE_JS__": scene,
         "__RUN_DATA__": _script_json(data),
     }
-    template = _asset("page.html")
     # one pass over the template: a placeholder inside inserted text stays as it is
     out = []
-    rest = template
+    rest = _asset(template)
     while True:
         hits = [(rest.find(k), k) for k in _PLACEHOLDERS if rest.find(k) >= 0]
         if not hits:
