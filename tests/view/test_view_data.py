@@ -55,7 +55,7 @@ def test_page_escapes_the_data_and_keeps_one_script_per_role(default_run: object
     d = view_data(default_run)
     d["scenario"] = "</script><script>alert(1)</script>"
     html = render_page(d)
-    assert html.count("<script") == 3  # three.js, the data, the page's code
+    assert html.count("<script") == 4  # three.js, the shared scene, the data, the page code
     assert "<script>alert(1)" not in html
 
 
