@@ -106,3 +106,41 @@ def test_served_page_is_the_exported_page(
         page.close()
     finally:
         stop()
+
+
+def test_a_replay_folder_opens_side_by_side_on_one_time_axis(
+    browser: object, default_run_dir: Path, tmp_path: Path
+) -> None:
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    for name in ("robust", "naive"):  # the page orders them as a replay does
+        (replay / name).symlink_to(default_run_dir, target_is_directory=True)
+    out = tmp_path / "compare.html"
+    assert main(["view", str(replay), "--export", str(out)]) == 0
+    assert out.stat().st_size < 10_000_000
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.as_uri())
+    page.wait_for_function("window.surefootCompare && window.surefootCompare.ready", timeout=60_000)
+    assert errors == []
+    assert page.locator("#runs h2").all_inner_texts() == ["naive", "robust"]
+    page.locator("#scrub").fill("250")
+    t = page.evaluate("window.surefootCompare.time")
+    page.wait_for_function(
+        f"window.surefootCompare.childTimes().every(c => c === {t})", timeout=10_000
+    )
+    # a click on a chart inside one run moves every run there
+    inner = page.frame_locator("iframe").first
+    chart = inner.locator(".chart canvas").first
+    box = chart.bounding_box()
+    chart.click(position={"x": box["width"] * 0.8, "y": box["height"] / 2})
+    page.wait_for_function(
+        "Math.abs(window.surefootCompare.time - 0.8 * window.surefootCompare.T1) < 30",
+        timeout=10_000,
+    )
+    t = page.evaluate("window.surefootCompare.time")
+    page.wait_for_function(
+        f"window.surefootCompare.childTimes().every(c => c === {t})", timeout=10_000
+    )
+    page.close()

@@ -175,6 +175,19 @@ def _live_session(args: argparse.Namespace) -> Any:
     return LiveSession(read_run_folder(out), link, args.speed), out
 
 
+REPLAY_ORDER = ("naive", "robust", "robust-recommended")
+
+
+def _compared_runs(folder: Path) -> list[Path]:
+    """The run folders side by side in ``folder`` when it is not a run itself (a
+    ``surefoot replay`` folder: naive, robust, robust-recommended), else []."""
+    if not folder.is_dir() or (folder / "telemetry.parquet").exists():
+        return []
+    subs = [d for d in folder.iterdir() if d.is_dir() and (d / "telemetry.parquet").is_file()]
+    rank = {n: k for k, n in enumerate(REPLAY_ORDER)}
+    return sorted(subs, key=lambda d: (rank.get(d.name, len(rank)), d.name))[:4]
+
+
 def view_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.run_folder import read_run_folder
     from surefoot.sim.output import atomic_write
@@ -194,7 +207,15 @@ def view_command(args: argparse.Namespace) -> int:
     out = None
     if args.export is not None:
         out = check_output_file(args.export, "--export", HTML_SUFFIXES)
-    page = run_page(read_run_folder(args.run_dir))
+    settings = _compared_runs(args.run_dir)
+    if settings:
+        from surefoot.view.data import view_data
+        from surefoot.view.page import render_compare_page
+
+        runs = [(d.name, view_data(read_run_folder(d))) for d in settings]
+        page = render_compare_page(f"{args.run_dir.name}: {', '.join(n for n, _ in runs)}", runs)
+    else:
+        page = run_page(read_run_folder(args.run_dir))
     if out is not None:
         atomic_write(out, lambda p: p.write_text(page, encoding="utf-8"))
         size = out.stat().st_size

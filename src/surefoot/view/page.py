@@ -9,7 +9,14 @@ from typing import Any
 
 from surefoot.view.data import view_data
 
-_PLACEHOLDERS = ("__TITLE__", "__THREE_LICENSE__", "__THREE_JS__", "__SCENE_JS__", "__RUN_DATA__")
+_PLACEHOLDERS = (
+    "__TITLE__",
+    "__THREE_LICENSE__",
+    "__THREE_JS__",
+    "__SCENE_JS__",
+    "__RUN_DATA__",
+    "__RUNS__",
+)
 
 
 def _asset(*parts: str) -> str:
@@ -26,10 +33,15 @@ def _script_json(data: dict[str, Any]) -> str:
     return text.replace("<", "\\u003c")
 
 
-def render_page(data: dict[str, Any], template: str = "page.html") -> str:
+def render_page(
+    data: dict[str, Any], template: str = "page.html", *, embedded: bool = False
+) -> str:
     """The page for :func:`surefoot.view.data.view_data` output ``data`` (``page.html``),
     or, with ``template="live.html"``, the live page of a
-    :class:`surefoot.view.live.LiveSession` (``data``: its ``static`` part)."""
+    :class:`surefoot.view.live.LiveSession` (``data``: its ``static`` part).
+    ``embedded``: a page inside :func:`render_compare_page`, driven by the page
+    around it (each keeps its own three.js: typed arrays of one frame are not
+    those of another, so a library shared across frames refuses them)."""
     three = _asset("vendor", "three.min.js")
     scene = _asset("scene.js")
     for name, text in (("vendor/three.min.js", three), ("scene.js", scene)):
@@ -41,6 +53,7 @@ def render_page(data: dict[str, Any], template: str = "page.html") -> str:
         "__THREE_JS__": three,
         "__SCENE_JS__": scene,
         "__RUN_DATA__": _script_json(data),
+        "__RUNS__": _script_json(data),
     }
     # one pass over the template: a placeholder inside inserted text stays as it is
     out = []
@@ -54,7 +67,28 @@ def render_page(data: dict[str, Any], template: str = "page.html") -> str:
         out.append(rest[:pos])
         out.append(values[key])
         rest = rest[pos + len(key) :]
-    return "".join(out)
+    html = "".join(out)
+    return html.replace("<body>", '<body class="embedded">', 1) if embedded else html
+
+
+def render_compare_page(title: str, runs: list[tuple[str, dict[str, Any]]]) -> str:
+    """Several runs side by side on one time axis: ``runs`` is (label,
+    :func:`surefoot.view.data.view_data`) pairs; each run is its own page inside
+    the comparison, which holds the clock and the controls."""
+    items = [
+        {
+            "label": label,
+            "t0": data["series"]["t"][0],
+            "t1": data["series"]["t"][-1],
+            "html": render_page(data, embedded=True),
+        }
+        for label, data in runs
+    ]
+    first = runs[0][1]
+    return render_page(
+        {"scenario": title, "seed": first["seed"], "title": title, "runs": items},
+        "compare.html",
+    )
 
 
 def run_page(run: Any) -> str:
