@@ -96,9 +96,8 @@ def test_moon_fixed_attitude_gives_the_tilt_from_local_vertical(
     up = states.r_m / np.linalg.norm(states.r_m, axis=1)[:, None]
     tilt = np.degrees(np.arccos(np.clip(np.sum(body_z * up, axis=1), -1.0, 1.0)))
     tab = pq.read_table(run / "telemetry.parquet")
-    t_all = tab.column("t").to_numpy()
-    tilt_col = next(n for n in tab.column_names if n.startswith("tilt"))
-    tel_tilt = tab.column(tilt_col).to_numpy()
+    t_all = tab.column("t_s").to_numpy()
+    tel_tilt = tab.column("tilt_deg").to_numpy()
     keep = np.concatenate([[True], np.diff(t_all) > 0.0])
     # the telemetry's tilt is from the site's up; near the site (last 60 s) the two agree
     late = att.t_s > att.t_s[-1] - 60.0

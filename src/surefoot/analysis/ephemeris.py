@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 from surefoot.math.frames import enu_basis_mcmf
+from surefoot.sim.telemetry import table_columns
 
 DEFAULT_EPOCH = "2000-01-01T12:00:00"
 TIME_SYSTEM = "TDB"
@@ -176,7 +177,7 @@ def load_run(run_dir: str | Path) -> LoadedRun:
         raise ConfigError(
             f"'{safe_text(tel_path)}': not a readable telemetry file ({safe_text(exc, 120)})"
         ) from None
-    cols = {n: tab.column(n).to_numpy().astype(float) for n in tab.column_names}
+    cols = table_columns(tab)
     t = _column(cols, "t", tel_path)
     if len(t) == 0:
         raise ConfigError(f"'{safe_text(tel_path)}': telemetry has no rows")
