@@ -61,6 +61,12 @@ class ConvexGuidanceConfig(StrictModel):
         "fsw.control.max_slew_rate_deg_s (the attitude loop's lag is covered by "
         "thrust_axis_tolerance_deg). None = the plan's first thrust direction is free",
     )
+    rate_feedforward: bool = Field(
+        True,
+        description="feed the rate at which the plan's thrust direction turns forward into "
+        "the attitude steering, so the lander follows a planned slew without the lag of the "
+        "proportional attitude loop (about 7 deg at 6 deg/s with the default gains)",
+    )
     thrust_axis_tolerance_deg: float = Field(
         3.0, ge=0.0, lt=90.0,
         description="cone about the current thrust axis that the plan's first thrust must "
