@@ -120,12 +120,26 @@ def fly(args: tuple[int, bool, list[str]]) -> dict:
         inflight.answer_request = original
     s = res.summary(0)
     first = captured[0] if captured else None
-    row = {"seed": seed, "outcome": s["outcome"], "plans": s["convex_plans"],
-           "failures": s["convex_failures"], "spent": np.nan, "plan": np.nan,
-           "free": np.nan, "engine": np.nan, "walls": [o.solution.solve_time_s for o in captured
-                                     if o.solution is not None and o.solution.n_solves > 1],
-           "solves": [o.solution.n_solves for o in captured
-                      if o.solution is not None and o.solution.n_solves > 1]}
+    row = {
+        "seed": seed,
+        "outcome": s["outcome"],
+        "plans": s["convex_plans"],
+        "failures": s["convex_failures"],
+        "spent": np.nan,
+        "plan": np.nan,
+        "free": np.nan,
+        "engine": np.nan,
+        "walls": [
+            o.solution.solve_time_s
+            for o in captured
+            if o.solution is not None and o.solution.n_solves > 1
+        ],
+        "solves": [
+            o.solution.n_solves
+            for o in captured
+            if o.solution is not None and o.solution.n_solves > 1
+        ],
+    }
     if first is None or not first.ok:
         return row
     m = re.match(r"t=([\d.]+) s convex first solve", first.event)
@@ -142,9 +156,11 @@ def fly(args: tuple[int, bool, list[str]]) -> dict:
     # for the tracking controller), from the lander's attitude
     cfg = scenario.fsw.guidance.convex
     t_max = first.problem.thrust_max_n / cfg.max_thrust_fraction
-    engine = dataclasses.replace(first.problem, thrust_max_n=t_max,
-                                 thrust_min_n=first.problem.thrust_min_n
-                                 - cfg.min_thrust_margin * t_max)
+    engine = dataclasses.replace(
+        first.problem,
+        thrust_max_n=t_max,
+        thrust_min_n=first.problem.thrust_min_n - cfg.min_thrust_margin * t_max,
+    )
     row["engine"] = solve_gfold(engine).propellant_kg
     return row
 
@@ -158,21 +174,34 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                    help="scenario override for every run (e.g. fsw.guidance.convex."
-                    "slew_rate_fraction=null for the plan without the slew cone)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="scenario override for every run (e.g. fsw.guidance.convex."
+        "slew_rate_fraction=null for the plan without the slew cone)",
+    )
     args = ap.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
-          f"{platform.python_version()}, {args.workers} workers; overrides {args.set or '-'}\n")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, {args.workers} workers; overrides {args.set or '-'}\n"
+    )
     seed0 = fly((0, False, args.set))
     print(f"{'default-convex seed 0':<26}{'kg':>8}")
     print(f"{'closed loop, first solve to low gate':<40}{seed0['spent']:>8.2f}")
-    print(f"{'open-loop plan (attitude-aware)':<40}{seed0['plan']:>8.2f}"
-          f"   ratio {seed0['spent'] / seed0['plan']:.4f}")
-    print(f"{'open-loop optimum, thrust direction free':<40}{seed0['free']:>8.2f}"
-          f"   ratio {seed0['spent'] / seed0['free']:.4f}")
-    print(f"{'open-loop, attitude-aware, whole engine':<40}{seed0['engine']:>8.2f}"
-          f"   ratio {seed0['spent'] / seed0['engine']:.4f}")
+    print(
+        f"{'open-loop plan (attitude-aware)':<40}{seed0['plan']:>8.2f}"
+        f"   ratio {seed0['spent'] / seed0['plan']:.4f}"
+    )
+    print(
+        f"{'open-loop optimum, thrust direction free':<40}{seed0['free']:>8.2f}"
+        f"   ratio {seed0['spent'] / seed0['free']:.4f}"
+    )
+    print(
+        f"{'open-loop, attitude-aware, whole engine':<40}{seed0['engine']:>8.2f}"
+        f"   ratio {seed0['spent'] / seed0['engine']:.4f}"
+    )
     print(f"outcome {seed0['outcome']}, {seed0['plans']} plans, {seed0['failures']} failures\n")
     if args.runs <= 0:
         return
@@ -188,25 +217,33 @@ def main() -> None:
     engine = np.array([r["engine"] for r in rows])
     names = sorted({r["outcome"] for r in rows})
     outcomes = {o: sum(r["outcome"] == o for r in rows) for o in names}
-    print(f"dispersed default-convex, {args.runs} runs ({wall:.0f} s wall): outcomes {outcomes}, "
-          f"convex failures {sum(r['failures'] for r in rows)}")
+    print(
+        f"dispersed default-convex, {args.runs} runs ({wall:.0f} s wall): outcomes {outcomes}, "
+        f"convex failures {sum(r['failures'] for r in rows)}"
+    )
     print(f"{'ratio':<40}{'median':>8}{'p95':>8}{'max':>8}")
-    for label, num, ref in (("closed loop / plan (attitude-aware)", spent, plan),
-                            ("closed loop / optimum (direction free)", spent, free),
-                            ("closed loop / attitude-aware, engine", spent, engine),
-                            ("plan / optimum (cost of the cone)", plan, free),
-                            ("plan / engine (cost of the margins)", plan, engine)):
+    for label, num, ref in (
+        ("closed loop / plan (attitude-aware)", spent, plan),
+        ("closed loop / optimum (direction free)", spent, free),
+        ("closed loop / attitude-aware, engine", spent, engine),
+        ("plan / optimum (cost of the cone)", plan, free),
+        ("plan / engine (cost of the margins)", plan, engine),
+    ):
         r = num / ref
         print(f"{label:<40}{pct(r, 50):>8.4f}{pct(r, 95):>8.4f}{np.nanmax(r):>8.4f}")
     worst = sorted(rows, key=lambda r: -(r["spent"] / r["plan"]))[:5]
-    print("worst closed loop / plan: " + ", ".join(
-        f"run {r['seed']} {r['spent']:.2f}/{r['plan']:.2f} kg" for r in worst))
+    print(
+        "worst closed loop / plan: "
+        + ", ".join(f"run {r['seed']} {r['spent']:.2f}/{r['plan']:.2f} kg" for r in worst)
+    )
     walls = np.array([w for r in rows for w in r["walls"]]) * 1e3
     solves = np.array([n for r in rows for n in r["solves"]], dtype=float)
     if walls.size:
-        print(f"in-flight free-final-time searches: {walls.size}, median {pct(walls, 50):.1f} ms, "
-              f"p95 {pct(walls, 95):.1f} ms, median {pct(solves, 50):.0f} conic solves "
-              f"(p95 {pct(solves, 95):.0f})")
+        print(
+            f"in-flight free-final-time searches: {walls.size}, median {pct(walls, 50):.1f} ms, "
+            f"p95 {pct(walls, 95):.1f} ms, median {pct(solves, 50):.0f} conic solves "
+            f"(p95 {pct(solves, 95):.0f})"
+        )
 
 
 if __name__ == "__main__":

@@ -61,12 +61,20 @@ CONVEX_ON = ["fsw.guidance.convex.enabled=true"]
 
 def test_rate_limited_pointing_cone_is_lossless_and_ends_vertical() -> None:
     p = DescentProblem(
-        g_lf=[0.0, 0.0, -1.62], wet_mass_kg=900.0, dry_mass_kg=700.0,
-        thrust_min_n=500.0, thrust_max_n=4000.0, alpha_s_m=1.0 / (300.0 * 9.80665),
-        r0_lf=[-1200.0, 80.0, 900.0], v0_lf=[40.0, -2.0, -20.0],
-        v_target_lf=[0.0, 0.0, -1.0], r_target_lf=[0.0, 0.0, 30.0],
-        glide_slope_rad=math.radians(5.0), max_tilt_rad=math.radians(45.0),
-        vertical_rate_rad_s=math.radians(2.0), n_nodes=30,
+        g_lf=[0.0, 0.0, -1.62],
+        wet_mass_kg=900.0,
+        dry_mass_kg=700.0,
+        thrust_min_n=500.0,
+        thrust_max_n=4000.0,
+        alpha_s_m=1.0 / (300.0 * 9.80665),
+        r0_lf=[-1200.0, 80.0, 900.0],
+        v0_lf=[40.0, -2.0, -20.0],
+        v_target_lf=[0.0, 0.0, -1.0],
+        r_target_lf=[0.0, 0.0, 30.0],
+        glide_slope_rad=math.radians(5.0),
+        max_tilt_rad=math.radians(45.0),
+        vertical_rate_rad_s=math.radians(2.0),
+        n_nodes=30,
     )
     s = solve(p, "min_fuel")
     assert s.ok, s.status
@@ -108,8 +116,11 @@ def _segment_propellant(flight) -> tuple[float, float, float]:  # noqa: ANN001
     """Propellant burnt from the first convex solve to the low gate (kg, telemetry),
     the time of that solve and the first plan's time of flight (s)."""
     first = flight.events[0][0]
-    m = re.match(r"t=([\d.]+) s convex first solve: .*time of flight ([\d.]+) s, "
-                 r"propellant ([\d.]+) kg", first)
+    m = re.match(
+        r"t=([\d.]+) s convex first solve: .*time of flight ([\d.]+) s, "
+        r"propellant ([\d.]+) kg",
+        first,
+    )
     assert m, first
     t0, tf, _ = (float(x) for x in m.groups())
     tel = flight.telemetry[0]
@@ -165,8 +176,9 @@ def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_first) 
     assert free.ok and free.propellant_kg < plan_kg
     assert spent < 1.025 * free.propellant_kg, (spent, free.propellant_kg)
     # the feed-forward is what brings the loss down (measured 25.09 kg without it)
-    off, _, _ = _segment_propellant(_flight(CONVEX_ON + [
-        "fsw.guidance.convex.rate_feedforward=false"]))
+    off, _, _ = _segment_propellant(
+        _flight(CONVEX_ON + ["fsw.guidance.convex.rate_feedforward=false"])
+    )
     assert spent < off - 0.05, (spent, off)
 
 
@@ -222,10 +234,15 @@ def test_convex_batch_equals_single_runs_bit_for_bit() -> None:
     """docs/architecture.md: solves between steps read only the lander's own rows."""
     rng = np.random.default_rng(7)
     scenarios = [
-        load_scenario("default", CONVEX_ON + [
-            f"initial.altitude_m={15000 + 300 * rng.standard_normal():.6f}",
-            f"vehicle.propellant_kg={660 + 5 * rng.standard_normal():.6f}",
-        ], seed=k)
+        load_scenario(
+            "default",
+            CONVEX_ON
+            + [
+                f"initial.altitude_m={15000 + 300 * rng.standard_normal():.6f}",
+                f"vehicle.propellant_kg={660 + 5 * rng.standard_normal():.6f}",
+            ],
+            seed=k,
+        )
         for k in range(3)
     ]
     batch = simulate(scenarios, telemetry=True)
@@ -305,8 +322,9 @@ def test_periodic_resolve_keeps_a_plan_the_margin_can_fly() -> None:
     assert moved_on.ok and "kept" not in moved_on.event, moved_on.event
     fs[:] = saved
     cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
-    again = answer_request(nav, fs, fp, cfg.model_copy(update={"keep_recoverable_plan": False}),
-                           cache)
+    again = answer_request(
+        nav, fs, fp, cfg.model_copy(update={"keep_recoverable_plan": False}), cache
+    )
     assert again.ok and "kept" not in again.event
     assert again.solution is not None and again.solution.tf_s > first.solution.tf_s + 0.5
 
