@@ -264,3 +264,80 @@ def test_bad_combinations_are_one_line_and_exit_2(
     rc = main(["hunt", str(SHORT_DESCENT), "--out", str(tmp_path / "h"), *argv])
     err = capsys.readouterr().err
     assert rc == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+# --- report and the cross-entropy command -------------------------------------------
+
+
+def _offline(page: str) -> None:
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+
+
+def test_report_page_opens_offline(
+    reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "r.html"
+    rc = main(["hunt", "report", str(reference), "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0 and "P(failure) =" in text and str(out) in text
+    page = out.read_text()
+    _offline(page)
+    summary = json.loads((reference / SUMMARY).read_text())
+    assert page.count("data:image/png;base64,") == 2  # convergence, failure region
+    assert f"surefoot campaign rerun {reference} {summary['worst_cases'][0]['run_index']}" in page
+    assert "plain Monte Carlo, same precision" in page
+
+
+def test_cross_entropy_command_and_report(
+    warm_kernel: None, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "ce"
+    argv = [
+        "hunt",
+        str(SHORT_DESCENT),
+        "--method",
+        "cross-entropy",
+        "--budget",
+        "100",
+        "--generation-size",
+        "50",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "worst margin" in text and "cross-entropy, 2 generations" in text
+    summary = json.loads((out / SUMMARY).read_text())
+    gens = summary["search"]["generations"]
+    assert [len(g["run_index"]) for g in gens] == [50, 50]
+    assert gens[1]["mu"] != [0.0] * 5  # the density moved after generation 0
+    table = _table(out)
+    assert table.num_rows == 100
+    # generation 0 is the campaign's own draws
+    camp = tmp_path / "camp"
+    run_campaign(short_descent(), 50, camp, workers=1)
+    assert _table(camp).equals(table.slice(0, 50))
+    assert main(["hunt", "report", str(out)]) == 0
+    _offline((out / "report.html").read_text())
+
+
+def test_report_of_an_unfinished_hunt_or_a_campaign_is_one_line(
+    reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    camp = tmp_path / "camp"
+    run_campaign(short_descent(), 4, camp, workers=1)
+    assert main(["hunt", "report", str(camp)]) == 2
+    assert "not a hunt folder" in capsys.readouterr().err
+    import shutil
+
+    half = tmp_path / "half"
+    shutil.copytree(reference, half)
+    (half / SUMMARY).unlink()
+    assert main(["hunt", "report", str(half)]) == 2
+    assert "has not finished" in capsys.readouterr().err
+    (half / SUMMARY).write_text("{not json")
+    assert main(["hunt", "report", str(half)]) == 2
+    err = capsys.readouterr().err
+    assert "corrupted" in err and len(err.strip().splitlines()) == 1

@@ -5,6 +5,7 @@
     surefoot hunt SCENARIO --budget N [--method subset|cross-entropy] [--workers K]
                   [--dask ADDRESS|local] [--seed S] [--out DIR] [--level-size N]
                   [--generation-size N] [--set field=value]
+    surefoot hunt report DIR [--out FILE]
     surefoot hunt rerun DIR RUN_INDEX [--out DIR] [--no-figure]
 
 ``subset`` estimates P(failure) with a 95 % interval by subset simulation;
@@ -44,8 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Search a scenario's dispersions for the conditions that break a landing: "
             "'--method subset' estimates P(failure) with a 95%% interval from far fewer runs "
             "than plain Monte Carlo, '--method cross-entropy' searches toward the worst "
-            "margin. Rerun the same command to resume; 'hunt rerun DIR RUN_INDEX' re-flies "
-            "one run with telemetry."
+            "margin. Rerun the same command to resume; 'hunt report DIR' writes an HTML "
+            "page; 'hunt rerun DIR RUN_INDEX' re-flies one run with telemetry."
         ),
     )
     p.add_argument(
@@ -117,6 +118,11 @@ def _reject(args: argparse.Namespace, mode: str, allowed: tuple[str, ...]) -> No
 def hunt_command(args: argparse.Namespace) -> int:
     """Dispatch ``hunt SCENARIO`` and ``hunt rerun DIR RUN``."""
     target = args.target
+    if target[0] == "report":
+        if len(target) != 2:
+            raise ConfigError("usage: surefoot hunt report DIR [--out FILE]")
+        _reject(args, "report", ("out",))
+        return report_command(Path(target[1]), args.out)
     if target[0] == "rerun":
         if len(target) != 3:
             raise ConfigError("usage: surefoot hunt rerun DIR RUN_INDEX [--out DIR]")
@@ -128,7 +134,7 @@ def hunt_command(args: argparse.Namespace) -> int:
     if len(target) != 1:
         raise ConfigError(
             f"hunt: expected one scenario, got {safe_text(' '.join(target), 80)!r} "
-            "(or 'rerun DIR RUN_INDEX')"
+            "(or 'report DIR' / 'rerun DIR RUN_INDEX')"
         )
     if args.no_figure:
         raise ConfigError("--no-figure: an option of 'surefoot hunt rerun' only")
@@ -292,3 +298,31 @@ def print_outcome(outcome: HuntOutcome, console: Console) -> None:
         )
     console.print(w)
     console.print(f"summary: {term(outcome.root / 'hunt.json')}")
+
+
+def report_command(root: Path, out: Path | None) -> int:
+    """The hunt's findings on the terminal and as an offline HTML page."""
+    from surefoot.campaign.hunt.report import load_hunt, write_report
+    from surefoot.cli.safety import check_output_file
+
+    if "\x00" in str(root):
+        raise ConfigError("DIR: the path contains a NUL character")
+    data = load_hunt(root)
+    path = out if out is not None else Path(root) / "report.html"
+    check_output_file(path, "--out", (".html", ".htm"))
+    write_report(data, path)
+    console = Console()
+    s = data.summary
+    est = s.get("estimate")
+    if est is not None:
+        lo, hi = est["interval_95"]
+        console.print(
+            f"P(failure) = {_g(est['probability'])}, 95% interval [{_g(lo)}, {_g(hi)}] "
+            f"from {s['runs']} runs"
+        )
+    console.print(
+        f"{s['failures_found']} failing runs; worst margin "
+        f"{_g(s['worst_cases'][0]['margin']) if s['worst_cases'] else '-'}"
+    )
+    console.print(f"report: {term(path)}")
+    return 0

@@ -6,7 +6,9 @@ generation 0 is a campaign's own draws). Each generation draws
 ``generation_size`` points, evaluates their margins and refits the density
 to its elite (the ``elite_fraction`` lowest margins), smoothed with the old
 one (``new = alpha elite + (1 - alpha) old``), so the search moves toward the
-lowest margin: the conditions nearest to, or deepest in, failure.
+lowest margin: the conditions nearest to, or deepest in, failure. Points
+are kept within :data:`MAX_Z` standard deviations of each input's
+distribution (a coordinate beyond is moved onto the bound).
 
 Reference: R. Y. Rubinstein and D. P. Kroese, "The Cross-Entropy Method"
 (Springer, 2004), ch. 4 (continuous optimisation with normal densities and
@@ -30,6 +32,10 @@ from surefoot.campaign.sampling import stream_uniforms
 
 # a density narrower than this (in prior sigmas) has stopped exploring
 MIN_SIGMA = 0.05
+# the search stays within this many sigma of each input's distribution: a failure
+# further out is a condition nobody would believe (and a campaign never draws
+# beyond ~8.3 sigma)
+MAX_Z = 5.0
 
 
 @dataclass
@@ -144,7 +150,7 @@ def cross_entropy_search(
             z = problem.prior_normals(idx)
         else:
             u = stream_uniforms(seed, k, "hunt.cross-entropy", generation_size * d)
-            z = mu + sigma * ndtri(u).reshape(generation_size, d)
+            z = np.clip(mu + sigma * ndtri(u).reshape(generation_size, d), -MAX_Z, MAX_Z)
         g = problem.margins(idx, z)
         runs += generation_size
         ranked = np.where(np.isnan(g), math.inf, g)
