@@ -178,3 +178,29 @@ def test_sign_agrees_with_success_on_flown_rows(warm_kernel: None) -> None:
     assert np.array_equal(m.margin >= 0.0, np.array(cols["success"]))
     # the margin falls as the misalignment grows on the safe side (tilt sets it)
     assert m.margin[0] > m.margin[1] > 0.0
+
+
+def test_soft_minimum_bounds_the_margin_and_moves_with_every_term() -> None:
+    """``min - tau log 9 <= soft <= min`` (9 terms); where the vertical speed sets the
+    margin, a growing tilt still lowers the soft minimum (it guides the search)."""
+    from surefoot.campaign.hunt.margin import SOFT_MIN_TAU, soft_min_margin
+
+    s = load_scenario("default")
+    tilts = [0.0, 1.5, 3.0, 4.5]
+    cols = {
+        "outcome": ["safe"] * 4 + ["no_contact"],
+        "touchdown_vertical_speed_m_s": [1.0] * 4 + [math.nan],
+        "touchdown_horizontal_speed_m_s": [0.0] * 4 + [math.nan],
+        "touchdown_tilt_deg": tilts + [math.nan],
+        "touchdown_slope_deg": [0.0] * 4 + [math.nan],
+        "touchdown_rate_deg_s": [0.0] * 4 + [math.nan],
+        "underbody_clearance_m": [0.5] * 4 + [math.nan],
+        "propellant_left_kg": [s.vehicle.propellant_kg] * 5,
+    }
+    m = safety_margins(cols, s.model_dump(mode="json"))
+    soft = soft_min_margin(m)
+    assert np.all(m.margin[:4] == 0.5)  # flat: the vertical speed sets it
+    assert np.all(np.diff(soft[:4]) < 0.0)  # the soft minimum falls with the tilt
+    assert np.all(soft <= m.margin)
+    assert np.all(soft[:4] >= m.margin[:4] - SOFT_MIN_TAU * math.log(len(MARGIN_TERMS)))
+    assert soft[4] == NO_CONTACT_MARGIN

@@ -50,7 +50,7 @@ class Generation:
     mu, sigma : ndarray, shape (d,)
         The density this generation was drawn from.
     elite_margin : float
-        Largest margin of the elite.
+        Largest score of the elite (the margin, or ``rank_by``'s score).
     """
 
     run_index: np.ndarray
@@ -111,6 +111,7 @@ def cross_entropy_search(
     elite_fraction: float = 0.1,
     smoothing: float = 0.7,
     seed: int = 0,
+    rank_by: Callable[[np.ndarray], np.ndarray] | None = None,
     progress: Callable[[SearchProgress], None] | None = None,
 ) -> SearchResult:
     """Search toward the lowest margin by the cross-entropy method.
@@ -128,6 +129,12 @@ def cross_entropy_search(
         Weight ``alpha`` of the elite fit in the update.
     seed : int
         Keys the draws.
+    rank_by : callable, optional
+        Score of the runs ``run_index`` (already evaluated) that picks the
+        elite instead of the margin, lowest first (NaN: invalid): a smooth
+        score such as :func:`surefoot.campaign.hunt.margin.soft_min_margin`
+        guides the search where the margin is flat. Worst cases and failures
+        are always counted on the margin.
     progress : callable, optional
         Called with a :class:`SearchProgress` after each generation.
 
@@ -153,13 +160,16 @@ def cross_entropy_search(
             z = np.clip(mu + sigma * ndtri(u).reshape(generation_size, d), -MAX_Z, MAX_Z)
         g = problem.margins(idx, z)
         runs += generation_size
-        ranked = np.where(np.isnan(g), math.inf, g)
+        score = g if rank_by is None else np.asarray(rank_by(idx), dtype=np.float64)
+        ranked = np.where(np.isnan(score), math.inf, score)
         order = np.argsort(ranked, kind="stable")
         elite = order[:n_elite]
         gens.append(Generation(idx, g, mu.copy(), sigma.copy(), float(ranked[elite[-1]])))
-        failures += int(np.count_nonzero(ranked < 0.0))
-        if ranked[order[0]] < worst:
-            worst, worst_run = float(ranked[order[0]]), int(idx[order[0]])
+        by_margin = np.where(np.isnan(g), math.inf, g)
+        failures += int(np.count_nonzero(by_margin < 0.0))
+        k_min = int(np.argmin(by_margin))
+        if by_margin[k_min] < worst:
+            worst, worst_run = float(by_margin[k_min]), int(idx[k_min])
         if progress is not None:
             progress(SearchProgress(k, runs, worst))
         valid = elite[np.isfinite(ranked[elite])]

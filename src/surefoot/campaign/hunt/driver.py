@@ -283,6 +283,7 @@ def execute_hunt(
             elite_fraction=settings.elite_fraction,
             smoothing=settings.smoothing,
             seed=settings.seed,
+            rank_by=problem.soft_margins,
             progress=on_gen,
         )
         summary["search"] = _search_summary(c)

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from surefoot.campaign.backends import Backend
-from surefoot.campaign.hunt.margin import safety_margins
+from surefoot.campaign.hunt.margin import safety_margins, soft_min_margin
 from surefoot.campaign.hunt.space import Points, points_at, prior_points
 from surefoot.campaign.rows import result_schema
 from surefoot.campaign.runner import CampaignProgress, PreparedCampaign, execute_campaign
@@ -126,6 +126,17 @@ class FlownProblem:
             rows = [self.rows[int(idx[k])] for k in ok]
             cols = {name: [r[name] for r in rows] for name in self._schema.names}
             out[ok] = safety_margins(cols, self._base).margin
+        return out
+
+    def soft_margins(self, run_index: np.ndarray) -> np.ndarray:
+        """Soft-minimum margins (:func:`soft_min_margin`) of stored runs; NaN if not stored."""
+        idx = np.asarray(run_index, dtype=np.int64).reshape(-1)
+        out = np.full(idx.size, math.nan)
+        ok = [k for k in range(idx.size) if int(idx[k]) in self.rows]
+        if ok:
+            rows = [self.rows[int(idx[k])] for k in ok]
+            cols = {name: [r[name] for r in rows] for name in self._schema.names}
+            out[ok] = soft_min_margin(safety_margins(cols, self._base))
         return out
 
     # -- flying ----------------------------------------------------------------------

@@ -185,3 +185,39 @@ def safety_margins(columns: Mapping[str, Any], scenario: dict[str, Any]) -> Marg
     for name in MARGIN_TERMS:
         terms[name] = np.where(contact, terms[name], np.nan)
     return Margins(margin=margin, terms=terms, limiting=limiting)
+
+
+# temperature of the soft minimum (fractions of a limit): terms within ~0.25 of the
+# smallest still count
+SOFT_MIN_TAU = 0.25
+
+
+def soft_min_margin(m: Margins, tau: float = SOFT_MIN_TAU) -> np.ndarray:
+    """A smooth lower bound of the margin that every term moves: ``-tau log sum exp(-m_i/tau)``.
+
+    The hard minimum is flat wherever one term (say the vertical speed a
+    guidance law always lands at) sets it, so a search ranked by it cannot
+    tell a landing whose tilt grows toward its limit from one that is far
+    from it. The soft minimum is at most the margin (``<= min_i m_i``, within
+    ``tau log 9`` of it) and falls as any term falls. Runs without a
+    touchdown, or with a failure the terms cannot see, keep their margin.
+
+    Parameters
+    ----------
+    m : Margins
+    tau : float
+        Temperature, in fractions of a limit.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
+    stack = np.stack([m.terms[k] for k in MARGIN_TERMS], axis=1)
+    finite = np.where(np.isfinite(stack), stack, np.inf)
+    low = np.min(finite, axis=1)
+    out = m.margin.copy()
+    ok = np.isfinite(low) & (m.limiting != "no_contact") & (m.limiting != "unseen")
+    if np.any(ok):
+        shifted = np.exp(-(finite[ok] - low[ok, None]) / tau)
+        out[ok] = low[ok] - tau * np.log(np.sum(shifted, axis=1))
+    return out
