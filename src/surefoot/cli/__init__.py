@@ -1,5 +1,4 @@
-"""Command line: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|hunt|
-replay``.
+"""CLI: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|hunt|replay``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;

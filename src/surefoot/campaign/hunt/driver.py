@@ -165,7 +165,7 @@ def _subset_summary(r: subset.SubsetResult, s: HuntSettings) -> dict[str, Any]:
         "complete": r.complete,
         "probability": p,
         "interval_95": [_finite(r.interval[0]), _finite(r.interval[1])],
-        "interval_method": "log-normal with Au & Beck (2001) coefficient of variation",
+        "interval_method": "log-normal, Au & Beck (2001) cov summed over levels",
         "cov": _finite(cov),
         "event": "margin < 0" if r.complete else f"margin <= {r.last_threshold:.6g}",
         "runs": r.runs,

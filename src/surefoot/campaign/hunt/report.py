@@ -130,7 +130,7 @@ def figure_convergence(data: HuntData) -> str:
         worst = np.minimum.accumulate(
             [min((m for m in g["margins"] if m is not None), default=np.nan) for g in gens]
         )
-        ax.plot(elite, "o-", label="elite's largest margin")
+        ax.plot(elite, "o-", label="elite's largest score (soft minimum)")
         ax.plot(worst, "s-", label="worst margin so far")
         ax.axhline(0.0, color="#b00020", lw=1, ls="--", label="failure (margin 0)")
         ax.set_yscale("symlog", linthresh=0.1)
