@@ -236,6 +236,11 @@ def fly_command(args: argparse.Namespace) -> int:
                     outcome = execute_hunt(
                         scenario, settings, store, resolved, backend, progress=update
                     )
+                bar.update(
+                    task,
+                    completed=outcome.summary["runs"],
+                    stage="done",
+                )
         except KeyboardInterrupt:
             backend.close(abort=True)
             console.print(
