@@ -341,3 +341,10 @@ def test_report_of_an_unfinished_hunt_or_a_campaign_is_one_line(
     assert main(["hunt", "report", str(half)]) == 2
     err = capsys.readouterr().err
     assert "corrupted" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_dask_local_cluster_gives_the_same_hunt(warm_kernel: None, tmp_path: Path) -> None:
+    settings = HuntSettings(method="cross-entropy", budget=60, generation_size=30, seed=2)
+    run_hunt(short_descent(), settings, tmp_path / "pool", workers=1)
+    run_hunt(short_descent(), settings, tmp_path / "dask", workers=2, dask="local")
+    assert _table(tmp_path / "dask").equals(_table(tmp_path / "pool"))

@@ -291,17 +291,20 @@ def print_outcome(outcome: HuntOutcome, console: Console) -> None:
             f"(cross-entropy, {len(search['generations'])} generations)"
         )
     w = Table(title="worst cases (margin < 0: failed)", header_style="bold")
-    for h in ("run", "margin", "limit", "outcome", "re-fly with"):
+    for h in ("run", "margin", "limit", "outcome", "reason"):
         w.add_column(h)
-    for c in s["worst_cases"][:5]:
+    worst = s["worst_cases"][:5]
+    for c in worst:
         w.add_row(
             str(c["run_index"]),
             _g(c["margin"]),
             term(c["limiting"]),
             term(c["outcome"]),
-            term(c["command"]),
+            term(c["failure_reason"] or "-"),
         )
     console.print(w)
+    for c in worst:
+        console.print(f"re-fly run {c['run_index']}: {term(c['command'])}", soft_wrap=True)
     console.print(f"summary: {term(outcome.root / 'hunt.json')}")
 
 
