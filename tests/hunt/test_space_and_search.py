@@ -130,3 +130,18 @@ def test_first_generation_is_the_prior() -> None:
 def test_bad_search_settings_are_refused(n: int, elite: float, alpha: float, what: str) -> None:
     with pytest.raises(ValueError, match=what):
         check_settings(n, elite, alpha)
+
+
+def test_report_boundary_recovers_a_known_failure_circle() -> None:
+    """Labels from x^2 + y^2 > 4: the fitted 50 % line passes near radius 2."""
+    from surefoot.campaign.hunt.report import failure_boundary
+
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-3, 3, 2000), rng.uniform(-3, 3, 2000)
+    fit = failure_boundary(x, y, x * x + y * y > 4.0)
+    assert fit is not None
+    for angle in np.linspace(0.0, 2.0 * np.pi, 8, endpoint=False):
+        inside = fit(1.7 * np.cos(angle), 1.7 * np.sin(angle))
+        outside = fit(2.3 * np.cos(angle), 2.3 * np.sin(angle))
+        assert inside < 0.5 < outside
+    assert failure_boundary(x, y, np.zeros(2000, dtype=bool)) is None

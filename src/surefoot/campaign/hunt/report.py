@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit
 from scipy.stats import ks_2samp
 
 from surefoot.campaign.hunt.driver import SUMMARY
@@ -142,9 +144,41 @@ def figure_convergence(data: HuntData) -> str:
     return _png(fig)
 
 
+def failure_boundary(x: np.ndarray, y: np.ndarray, failed: np.ndarray):
+    """A quadratic logistic fit of failure on two inputs: ``P(fail | x, y)`` as a function,
+    or None when one class is missing or the fit fails.
+
+    The features are scaled to unit spread; the fit maximises the Bernoulli
+    likelihood with a small ridge (1e-3) so a separable sample still has a
+    finite boundary.
+    """
+    if failed.all() or not failed.any():
+        return None
+    mx, sx = float(np.mean(x)), float(np.std(x)) or 1.0
+    my, sy = float(np.mean(y)), float(np.std(y)) or 1.0
+
+    def features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        u, v = (a - mx) / sx, (b - my) / sy
+        return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=-1)
+
+    f = features(x, y)
+    t = failed.astype(float)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = f @ w
+        p = expit(z)
+        nll = float(np.sum(np.logaddexp(0.0, z) - t * z)) + 1e-3 * float(w @ w)
+        return nll, f.T @ (p - t) + 2e-3 * w
+
+    res = minimize(loss, np.zeros(6), jac=True, method="L-BFGS-B")
+    if not np.all(np.isfinite(res.x)):
+        return None
+    return lambda a, b: expit(features(a, b) @ res.x)
+
+
 def figure_region(data: HuntData, pair: list[tuple[str, float]]) -> str | None:
-    """Runs in the two most influential inputs, safe and failed, with the margin-0 line
-    of a linear fit of the margin in those two inputs (base64 PNG)."""
+    """Runs in the two most influential inputs, safe and failed, with the line where a
+    quadratic logistic fit of failure on those two inputs gives 50 % (base64 PNG)."""
     if len(pair) < 2:
         return None
     (a, _), (b, _) = pair
@@ -162,6 +196,11 @@ def figure_region(data: HuntData, pair: list[tuple[str, float]]) -> str | None:
         label="safe (colour: margin)",
     )
     ax.scatter(x[fail], y[fail], c="#b00020", marker="x", s=22, label="failed")
+    fit = failure_boundary(x, y, fail)
+    if fit is not None:
+        gx, gy = np.meshgrid(np.linspace(x.min(), x.max(), 120), np.linspace(y.min(), y.max(), 120))
+        ax.contour(gx, gy, fit(gx, gy), levels=[0.5], colors="k", linewidths=1.2)
+        ax.plot([], [], "k-", lw=1.2, label="P(fail) = 0.5 (quadratic logistic fit)")
     fig.colorbar(sc, ax=ax, label="margin (safe runs)")
     ax.set_xlabel(a)
     ax.set_ylabel(b)
