@@ -132,7 +132,7 @@ def _worst_cases(problem: FlownProblem, root: Path, k: int) -> tuple[list[dict],
     if table.num_rows == 0:
         return [], 0
     cols = table.to_pydict()
-    m = safety_margins(cols, problem._base)
+    m = safety_margins(cols, problem.base)
     order = np.argsort(m.margin, kind="stable")[:k]
     out = []
     for j in order.tolist():

@@ -76,7 +76,8 @@ class FlownProblem:
 
     def __post_init__(self) -> None:
         self.dimension = len(self.resolved.paths)
-        self._base = base_dict(self.scenario)
+        # the scenario as plain data without dispersions: what every run starts from
+        self.base = base_dict(self.scenario)
         self._schema = result_schema(self.resolved.fields)
         self._prior: dict[int, Points] = {}
         table = self.store.read_table(self._schema)
@@ -109,7 +110,7 @@ class FlownProblem:
         integer = [f.integer for f in self.resolved.fields]
         for k in range(idx.size):
             try:
-                run_scenario(self._base, paths, integer, values[k], int(pts.seed[k]), int(idx[k]))
+                run_scenario(self.base, paths, integer, values[k], int(pts.seed[k]), int(idx[k]))
             except ConfigError:
                 if int(idx[k]) in self._prior:
                     raise  # a campaign would refuse this draw too
@@ -125,7 +126,7 @@ class FlownProblem:
         if ok.size:
             rows = [self.rows[int(idx[k])] for k in ok]
             cols = {name: [r[name] for r in rows] for name in self._schema.names}
-            out[ok] = safety_margins(cols, self._base).margin
+            out[ok] = safety_margins(cols, self.base).margin
         return out
 
     def soft_margins(self, run_index: np.ndarray) -> np.ndarray:
@@ -136,7 +137,7 @@ class FlownProblem:
         if ok:
             rows = [self.rows[int(idx[k])] for k in ok]
             cols = {name: [r[name] for r in rows] for name in self._schema.names}
-            out[ok] = soft_min_margin(safety_margins(cols, self._base))
+            out[ok] = soft_min_margin(safety_margins(cols, self.base))
         return out
 
     # -- flying ----------------------------------------------------------------------
@@ -165,7 +166,7 @@ class FlownProblem:
                 batches.append(
                     BatchTask(
                         batch_id=batch_id_for(idx[sel]),
-                        base=self._base,
+                        base=self.base,
                         fields=self.resolved.fields,
                         run_index=tuple(int(i) for i in idx[sel]),
                         seed=tuple(int(s) for s in seeds[sel]),
