@@ -1,4 +1,4 @@
-"""Command line: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay``.
+"""CLI: ``surefoot run|scenarios|warmup|schema|export|guidance|imagery|campaign|hunt|replay``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;
@@ -11,6 +11,8 @@
   synthetic orbital images of a run's site, and change detection;
 - ``campaign`` / ``campaign report`` / ``campaign rerun``
   (:mod:`surefoot.cli.campaign`): Monte Carlo campaigns;
+- ``hunt`` / ``hunt rerun`` (:mod:`surefoot.cli.hunt`): failure hunting (subset
+  simulation, cross-entropy search);
 - ``replay`` (:mod:`surefoot.cli.replay`): a mission with naive and robust rejection
   (and the recommended sensors, where the mission has a variant with them).
 
@@ -37,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from surefoot.cli import campaign, export, guidance, imagery, replay, run, schema
+    from surefoot.cli import campaign, export, guidance, hunt, imagery, replay, run, schema
 
     parser = _Parser(prog="surefoot", description="Autonomous lunar landing toolkit.")
     parser.add_argument("--version", action="version", version=f"surefoot {__version__}")
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     guidance.register(sub)
     imagery.register(sub)
     campaign.register(sub)
+    hunt.register(sub)
     replay.register(sub)
 
     return parser
@@ -70,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         print(
             "surefoot: error: a command is required (run, scenarios, schema, export, guidance, "
-            "imagery, campaign, replay; see 'surefoot --help')",
+            "imagery, campaign, hunt, replay; see 'surefoot --help')",
             file=sys.stderr,
         )
         return 2
