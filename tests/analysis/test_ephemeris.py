@@ -191,7 +191,7 @@ def test_bad_input_is_one_line_and_exit_2(
     elif make == "damaged":
         (run / "telemetry.parquet").write_bytes(b"PAR1 not really")
     elif make == "no_column":
-        tab = pq.read_table(run / "telemetry.parquet").drop_columns(["r_north"])
+        tab = pq.read_table(run / "telemetry.parquet").drop_columns(["r_north_m"])
         pq.write_table(tab, run / "telemetry.parquet")
     (tmp_path / "FILE_AS_FOLDER").write_text("a file", encoding="utf-8")
     argv = [a.replace("FILE_AS_FOLDER", str(tmp_path / "FILE_AS_FOLDER"))

@@ -60,6 +60,24 @@ def test_render_writes_images_and_a_report_that_finds_the_site(
     assert "SYNTHETIC" in stdout
     for name in ("before.png", "after.png", "before.tif", "after.tif", "overview.png"):
         assert (out / name).is_file(), name
+    # the 16-bit science images fill a sliver of their range (a viewer shows black);
+    # the 8-bit previews use the full grey scale with one stretch for both
+    from PIL import Image
+
+    with Image.open(out / "before.png") as im:
+        assert im.mode.startswith("I") and np.asarray(im).max() < 65535 * 0.1
+    grey = {}
+    for label in ("before", "after"):
+        with Image.open(out / f"{label}_preview.png") as im:
+            assert im.mode == "L"
+            grey[label] = np.asarray(im)
+            meta = json.loads(im.text["surefoot"])["meta"]
+        assert meta["preview"] is True
+        assert 40 < grey[label].mean() < 215
+        assert np.percentile(grey[label], 99) - np.percentile(grey[label], 1) > 100
+    with Image.open(out / "before_preview.png") as a, Image.open(out / "after_preview.png") as b:
+        assert json.loads(a.text["surefoot"])["meta"]["stretch"] == json.loads(
+            b.text["surefoot"])["meta"]["stretch"]
     report = json.loads((out / "detection.json").read_text())
     assert report["synthetic"] is True
     assert report["mark"]["kind"] == "impact"

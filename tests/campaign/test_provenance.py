@@ -87,7 +87,7 @@ def test_run_outputs_carry_provenance_and_the_scenario(tmp_path: Path,
     assert resolved == load_scenario(None, SHORT, seed=4)
     # the units of the columns are still there
     schema = pq.read_schema(tmp_path / "telemetry.parquet")
-    assert schema.field("t").metadata[b"unit"] == b"s"
+    assert schema.field("t_s").metadata[b"unit"] == b"s"
 
 
 def test_campaign_manifest_provenance_and_resume(tmp_path: Path) -> None:

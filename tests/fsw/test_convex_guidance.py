@@ -35,11 +35,19 @@ G_MOON = 1.625
 
 def lunar(n_nodes: int = 40, **kw: object) -> DescentProblem:
     base: dict[str, object] = dict(
-        g_lf=[0.0, 0.0, -G_MOON], wet_mass_kg=1050.0, dry_mass_kg=850.0,
-        thrust_min_n=1320.0, thrust_max_n=4400.0, alpha_s_m=1.0 / (320.0 * 9.80665),
-        r0_lf=[-1600.0, 150.0, 1800.0], v0_lf=[45.0, 0.0, -25.0],
-        v_target_lf=[0.0, 0.0, -1.0], glide_slope_rad=math.radians(15.0),
-        max_tilt_rad=math.radians(40.0), max_speed_m_s=80.0, n_nodes=n_nodes,
+        g_lf=[0.0, 0.0, -G_MOON],
+        wet_mass_kg=1050.0,
+        dry_mass_kg=850.0,
+        thrust_min_n=1320.0,
+        thrust_max_n=4400.0,
+        alpha_s_m=1.0 / (320.0 * 9.80665),
+        r0_lf=[-1600.0, 150.0, 1800.0],
+        v0_lf=[45.0, 0.0, -25.0],
+        v_target_lf=[0.0, 0.0, -1.0],
+        glide_slope_rad=math.radians(15.0),
+        max_tilt_rad=math.radians(40.0),
+        max_speed_m_s=80.0,
+        n_nodes=n_nodes,
     )
     base.update(kw)
     return DescentProblem(**base)  # type: ignore[arg-type]
@@ -48,10 +56,16 @@ def lunar(n_nodes: int = 40, **kw: object) -> DescentProblem:
 def mars(n_nodes: int = 50, **kw: object) -> DescentProblem:
     """Acikmese & Ploen (2007) / Blackmore et al. (2010) Mars lander, x up."""
     base: dict[str, object] = dict(
-        g_lf=[-3.7114, 0.0, 0.0], wet_mass_kg=1905.0, dry_mass_kg=1505.0,
-        thrust_min_n=4972.0, thrust_max_n=13260.0, alpha_s_m=4.53e-4,
-        r0_lf=[1500.0, 0.0, 2000.0], v0_lf=[-75.0, 0.0, 100.0],
-        glide_slope_rad=math.radians(4.0), n_nodes=n_nodes,
+        g_lf=[-3.7114, 0.0, 0.0],
+        wet_mass_kg=1905.0,
+        dry_mass_kg=1505.0,
+        thrust_min_n=4972.0,
+        thrust_max_n=13260.0,
+        alpha_s_m=4.53e-4,
+        r0_lf=[1500.0, 0.0, 2000.0],
+        v0_lf=[-75.0, 0.0, 100.0],
+        glide_slope_rad=math.radians(4.0),
+        n_nodes=n_nodes,
     )
     base.update(kw)
     return DescentProblem(**base)  # type: ignore[arg-type]
@@ -99,8 +113,9 @@ def check_constraints(p: DescentProblem, s: Solution, at_target: bool = True) ->
 
 
 # ------------------------------------------------------------------------------------
-def _vertical_analytic(g: float, m0: float, rho1: float, rho2: float, alpha: float,
-                       h0: float, v0: float) -> tuple[float, float, float]:
+def _vertical_analytic(
+    g: float, m0: float, rho1: float, rho2: float, alpha: float, h0: float, v0: float
+) -> tuple[float, float, float]:
     """Closed-form min-thrust / max-thrust vertical landing (Meditch 1964 structure).
 
     With constant thrust ``rho`` from (h, v, m) for a time tau and k = alpha rho / m:
@@ -138,12 +153,28 @@ def test_vertical_landing_matches_meditch_bang_bang() -> None:
     pointing limit the optimum fires the engine *downward* at minimum throttle to fall
     faster, which a 1-D analysis does not allow.
     """
-    g, m0, rho1, rho2, alpha, h0, v0 = G_MOON, 1000.0, 1000.0, 4000.0, 1 / (300 * 9.80665), \
-        1000.0, -20.0
+    g, m0, rho1, rho2, alpha, h0, v0 = (
+        G_MOON,
+        1000.0,
+        1000.0,
+        4000.0,
+        1 / (300 * 9.80665),
+        1000.0,
+        -20.0,
+    )
     t_switch, tf_ref, fuel_ref = _vertical_analytic(g, m0, rho1, rho2, alpha, h0, v0)
-    p = DescentProblem(g_lf=[0, 0, -g], wet_mass_kg=m0, dry_mass_kg=700.0, thrust_min_n=rho1,
-                       thrust_max_n=rho2, alpha_s_m=alpha, r0_lf=[0, 0, h0], v0_lf=[0, 0, v0],
-                       max_tilt_rad=math.radians(0.5), n_nodes=40)
+    p = DescentProblem(
+        g_lf=[0, 0, -g],
+        wet_mass_kg=m0,
+        dry_mass_kg=700.0,
+        thrust_min_n=rho1,
+        thrust_max_n=rho2,
+        alpha_s_m=alpha,
+        r0_lf=[0, 0, h0],
+        v0_lf=[0, 0, v0],
+        max_tilt_rad=math.radians(0.5),
+        n_nodes=40,
+    )
     s = solve_free_time(p, search=SearchSettings(tf_tol_s=0.01))
     check_constraints(p, s)
     assert s.propellant_kg == pytest.approx(fuel_ref, rel=1e-3)
@@ -159,15 +190,30 @@ def test_vertical_landing_matches_meditch_bang_bang() -> None:
 
 def test_vertical_landing_converges_with_nodes() -> None:
     """Reference: Meditch (1964); the error falls as the node count grows."""
-    g, m0, rho1, rho2, alpha, h0, v0 = G_MOON, 1000.0, 1000.0, 4000.0, 1 / (300 * 9.80665), \
-        1000.0, -20.0
+    g, m0, rho1, rho2, alpha, h0, v0 = (
+        G_MOON,
+        1000.0,
+        1000.0,
+        4000.0,
+        1 / (300 * 9.80665),
+        1000.0,
+        -20.0,
+    )
     _, _, fuel_ref = _vertical_analytic(g, m0, rho1, rho2, alpha, h0, v0)
     errs = []
     for n in (20, 40, 80):
-        p = DescentProblem(g_lf=[0, 0, -g], wet_mass_kg=m0, dry_mass_kg=700.0,
-                           thrust_min_n=rho1, thrust_max_n=rho2, alpha_s_m=alpha,
-                           r0_lf=[0, 0, h0], v0_lf=[0, 0, v0],
-                           max_tilt_rad=math.radians(0.5), n_nodes=n)
+        p = DescentProblem(
+            g_lf=[0, 0, -g],
+            wet_mass_kg=m0,
+            dry_mass_kg=700.0,
+            thrust_min_n=rho1,
+            thrust_max_n=rho2,
+            alpha_s_m=alpha,
+            r0_lf=[0, 0, h0],
+            v0_lf=[0, 0, v0],
+            max_tilt_rad=math.radians(0.5),
+            n_nodes=n,
+        )
         s = solve_free_time(p, search=SearchSettings(tf_tol_s=0.005))
         errs.append(abs(s.propellant_kg - fuel_ref) / fuel_ref)
     assert errs[0] > errs[1] > errs[2]
@@ -221,6 +267,13 @@ def test_two_stage_reaches_closest_point_when_target_out_of_reach() -> None:
     # stage-1 answer at the same time of flight: nothing lands closer
     stage1 = solve(p, "min_landing_error", tf_s=s.tf_s)
     assert stage1.landing_error_m >= s.landing_error_m - 0.05
+    # issue 16: the answer is the stage-2 optimum at the stage-1 final time, not the
+    # stage-1 trajectory marked "inaccurate"; stage 2 at that fixed time agrees
+    assert s.status == "optimal" and s.objective == "two_stage"
+    again = solve_gfold(p, tf_s=s.tf_s)
+    assert again.status == "optimal"
+    assert again.propellant_kg == pytest.approx(s.propellant_kg, rel=1e-5)
+    assert again.propellant_kg <= stage1.propellant_kg + 1e-6
 
 
 def test_two_stage_equals_min_fuel_when_reachable() -> None:
@@ -262,9 +315,9 @@ def _nlp_reference(p: DescentProblem, tf: float) -> float:
 
     def unpack(x: np.ndarray) -> tuple[np.ndarray, ...]:
         r = x[: 3 * n].reshape(n, 3) * r_s
-        v = x[3 * n: 6 * n].reshape(n, 3) * v_s
-        u = x[6 * n: 9 * n].reshape(n, 3) * u_s
-        return r, v, u, x[9 * n:]
+        v = x[3 * n : 6 * n].reshape(n, 3) * v_s
+        u = x[6 * n : 9 * n].reshape(n, 3) * u_s
+        return r, v, u, x[9 * n :]
 
     def norm(u: np.ndarray) -> np.ndarray:
         return np.sqrt(np.sum(u * u, axis=1) + 1e-12)
@@ -272,41 +325,60 @@ def _nlp_reference(p: DescentProblem, tf: float) -> float:
     def eq(x: np.ndarray) -> np.ndarray:
         r, v, u, z = unpack(x)
         dv = v[1:] - v[:-1] - 0.5 * dt * (u[:-1] + u[1:]) - g * dt
-        dr = (r[1:] - r[:-1] - dt * v[:-1] - dt * dt / 3 * u[:-1] - dt * dt / 6 * u[1:]
-              - 0.5 * g * dt * dt)
+        dr = (
+            r[1:]
+            - r[:-1]
+            - dt * v[:-1]
+            - dt * dt / 3 * u[:-1]
+            - dt * dt / 6 * u[1:]
+            - 0.5 * g * dt * dt
+        )
         s = norm(u)
         dz = z[1:] - z[:-1] + p.alpha_s_m * 0.5 * dt * (s[:-1] + s[1:])
-        return np.concatenate([dv.ravel() / v_s, dr.ravel() / r_s, dz * 100,
-                               (r[0] - p.r0_lf) / r_s, (v[0] - p.v0_lf) / v_s,
-                               [z[0] - math.log(p.wet_mass_kg)],
-                               (r[-1] - p.r_target_lf) / r_s, (v[-1] - p.v_target_lf) / v_s])
+        return np.concatenate(
+            [
+                dv.ravel() / v_s,
+                dr.ravel() / r_s,
+                dz * 100,
+                (r[0] - p.r0_lf) / r_s,
+                (v[0] - p.v0_lf) / v_s,
+                [z[0] - math.log(p.wet_mass_kg)],
+                (r[-1] - p.r_target_lf) / r_s,
+                (v[-1] - p.v_target_lf) / v_s,
+            ]
+        )
 
     def ineq(x: np.ndarray) -> np.ndarray:
         r, v, u, z = unpack(x)
         thrust = norm(u) * np.exp(z)
         rel = r[:-1] - r[-1]
         horiz = np.linalg.norm(rel @ p.horizontal_basis_lf.T, axis=1)
-        return np.concatenate([
-            (thrust - p.thrust_min_n) / p.thrust_max_n,
-            (p.thrust_max_n - thrust) / p.thrust_max_n,
-            (u @ up - math.cos(p.max_tilt_rad) * norm(u)) / u_s,
-            (p.max_speed_m_s - np.linalg.norm(v, axis=1)) / v_s,
-            (rel @ up - math.tan(p.glide_slope_rad) * horiz) / r_s,
-            [z[-1] - math.log(p.dry_mass_kg)],
-        ])
+        return np.concatenate(
+            [
+                (thrust - p.thrust_min_n) / p.thrust_max_n,
+                (p.thrust_max_n - thrust) / p.thrust_max_n,
+                (u @ up - math.cos(p.max_tilt_rad) * norm(u)) / u_s,
+                (p.max_speed_m_s - np.linalg.norm(v, axis=1)) / v_s,
+                (rel @ up - math.tan(p.glide_slope_rad) * horiz) / r_s,
+                [z[-1] - math.log(p.dry_mass_kg)],
+            ]
+        )
 
     s = np.linspace(0.0, 1.0, n)
     shape = 3 * s**2 - 2 * s**3
     r0 = p.r0_lf + np.outer(shape, p.r_target_lf - p.r0_lf)
     v0 = np.outer(6 * s - 6 * s**2, p.r_target_lf - p.r0_lf) / tf
     u0 = np.tile(-g, (n, 1)) * 1.2
-    z0 = np.linspace(math.log(p.wet_mass_kg), math.log(p.wet_mass_kg - 0.3 * p.propellant_kg),
-                     n)
+    z0 = np.linspace(math.log(p.wet_mass_kg), math.log(p.wet_mass_kg - 0.3 * p.propellant_kg), n)
     x0 = np.concatenate([r0.ravel() / r_s, v0.ravel() / v_s, u0.ravel() / u_s, z0])
     assert x0.size == nv
-    res = minimize(lambda x: -x[-1] * 100.0, x0, method="SLSQP",
-                   constraints=[{"type": "eq", "fun": eq}, {"type": "ineq", "fun": ineq}],
-                   options={"maxiter": 500, "ftol": 1e-12})
+    res = minimize(
+        lambda x: -x[-1] * 100.0,
+        x0,
+        method="SLSQP",
+        constraints=[{"type": "eq", "fun": eq}, {"type": "ineq", "fun": ineq}],
+        options={"maxiter": 500, "ftol": 1e-12},
+    )
     assert res.success, res.message
     assert np.max(np.abs(eq(res.x))) < 1e-6
     assert np.min(ineq(res.x)) > -1e-6
@@ -377,20 +449,21 @@ def _narrowed(p: DescentProblem, margin: float, cache: SOCPCache) -> tuple[Desce
     s = solve_free_time(p, cache, SearchSettings(tf_tol_s=0.01))
     assert s.ok
     return (
-        DescentProblem(**{**p.__dict__, "dry_mass_kg": p.wet_mass_kg - s.propellant_kg
-                          * (1.0 + margin)}),
+        DescentProblem(
+            **{**p.__dict__, "dry_mass_kg": p.wet_mass_kg - s.propellant_kg * (1.0 + margin)}
+        ),
         s.tf_s,
     )
 
 
-def _sweep(p: DescentProblem, lo: float, hi: float, step: float, cache: SOCPCache
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _sweep(
+    p: DescentProblem, lo: float, hi: float, step: float, cache: SOCPCache
+) -> tuple[np.ndarray, np.ndarray]:
     ts = np.arange(lo, hi, step)
     return ts, np.array([solve_min_fuel(p, float(t), cache).propellant_kg for t in ts])
 
 
-@pytest.mark.parametrize(("case", "margin"), [("lunar", 1e-3), ("lunar", 1e-4),
-                                              ("mars", 1e-3)])
+@pytest.mark.parametrize(("case", "margin"), [("lunar", 1e-3), ("lunar", 1e-4), ("mars", 1e-3)])
 def test_narrow_window_is_found_where_a_coarse_grid_sees_none(case: str, margin: float) -> None:
     """Reference: a dense fixed-final-time sweep (0.02 s) of the same problem.
 
@@ -461,8 +534,14 @@ def test_slew_cone_starts_from_the_current_thrust_axis_and_is_lossless() -> None
     axis = np.array([math.sin(tilt_back), 0.0, math.cos(tilt_back)])
     rate, tol = math.radians(6.0), math.radians(2.0)
     free = lunar(n_nodes=30)
-    p = DescentProblem(**{**free.__dict__, "thrust_axis0_lf": axis, "slew_rate_rad_s": rate,
-                          "thrust_axis_tol_rad": tol})
+    p = DescentProblem(
+        **{
+            **free.__dict__,
+            "thrust_axis0_lf": axis,
+            "slew_rate_rad_s": rate,
+            "thrust_axis_tol_rad": tol,
+        }
+    )
     s_free = solve_free_time(free)
     s = solve_free_time(p)
     check_constraints(p, s)
@@ -496,9 +575,14 @@ def test_axis_tilted_past_the_pointing_limit_still_plans() -> None:
     tilt = math.radians(40.0) + math.radians(5.0)  # the limit is 40 deg
     axis = np.array([math.sin(tilt), 0.0, math.cos(tilt)])
     base = lunar(n_nodes=20)
-    p = DescentProblem(**{**base.__dict__, "thrust_axis0_lf": axis,
-                          "slew_rate_rad_s": math.radians(6.0),
-                          "thrust_axis_tol_rad": math.radians(2.0)})
+    p = DescentProblem(
+        **{
+            **base.__dict__,
+            "thrust_axis0_lf": axis,
+            "slew_rate_rad_s": math.radians(6.0),
+            "thrust_axis_tol_rad": math.radians(2.0),
+        }
+    )
     s = solve_free_time(p)
     check_constraints(p, s)
     first = _angle_from(axis, s.thrust_n_lf[:1])[0]
@@ -511,9 +595,13 @@ def test_window_the_penalised_search_steps_over_is_found_by_the_landing_error() 
     the bracket's grid, does not land in: the search then minimises the terminal
     defect D over the whole grid, finds the window and its fuel optimum. Reference:
     dense fixed-final-time sweep (0.02 s)."""
-    p = mars(n_nodes=20, r0_lf=[1436.048195846149, 160.7432195360104, 1940.7583421614404],
-             v0_lf=[-75.94242472904428, 7.8205024961716365, 96.87873519132751],
-             wet_mass_kg=1908.539259237555, dry_mass_kg=1546.1673874899982)
+    p = mars(
+        n_nodes=20,
+        r0_lf=[1436.048195846149, 160.7432195360104, 1940.7583421614404],
+        v0_lf=[-75.94242472904428, 7.8205024961716365, 96.87873519132751],
+        wet_mass_kg=1908.539259237555,
+        dry_mass_kg=1546.1673874899982,
+    )
     cache = SOCPCache()
     # from the grid (no coarse guess, as on 20 nodes by default) the grid and Brent's
     # steps miss this window

@@ -13,6 +13,7 @@ References:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
@@ -60,12 +61,20 @@ CONVEX_ON = ["fsw.guidance.convex.enabled=true"]
 
 def test_rate_limited_pointing_cone_is_lossless_and_ends_vertical() -> None:
     p = DescentProblem(
-        g_lf=[0.0, 0.0, -1.62], wet_mass_kg=900.0, dry_mass_kg=700.0,
-        thrust_min_n=500.0, thrust_max_n=4000.0, alpha_s_m=1.0 / (300.0 * 9.80665),
-        r0_lf=[-1200.0, 80.0, 900.0], v0_lf=[40.0, -2.0, -20.0],
-        v_target_lf=[0.0, 0.0, -1.0], r_target_lf=[0.0, 0.0, 30.0],
-        glide_slope_rad=math.radians(5.0), max_tilt_rad=math.radians(45.0),
-        vertical_rate_rad_s=math.radians(2.0), n_nodes=30,
+        g_lf=[0.0, 0.0, -1.62],
+        wet_mass_kg=900.0,
+        dry_mass_kg=700.0,
+        thrust_min_n=500.0,
+        thrust_max_n=4000.0,
+        alpha_s_m=1.0 / (300.0 * 9.80665),
+        r0_lf=[-1200.0, 80.0, 900.0],
+        v0_lf=[40.0, -2.0, -20.0],
+        v_target_lf=[0.0, 0.0, -1.0],
+        r_target_lf=[0.0, 0.0, 30.0],
+        glide_slope_rad=math.radians(5.0),
+        max_tilt_rad=math.radians(45.0),
+        vertical_rate_rad_s=math.radians(2.0),
+        n_nodes=30,
     )
     s = solve(p, "min_fuel")
     assert s.ok, s.status
@@ -84,8 +93,13 @@ def _flight(overrides: list[str], seed: int = 0):
 
 
 @pytest.fixture(scope="module")
-def convex_flight():
-    return _flight(CONVEX_ON)
+def convex_first():
+    return _first_problem(CONVEX_ON)
+
+
+@pytest.fixture(scope="module")
+def convex_flight(convex_first):  # noqa: ANN001
+    return convex_first[2]
 
 
 def test_convex_default_lands_safely_and_spends_less_than_polynomial(convex_flight) -> None:
@@ -98,26 +112,74 @@ def test_convex_default_lands_safely_and_spends_less_than_polynomial(convex_flig
     assert sc["propellant_used_kg"] < sp["propellant_used_kg"]
 
 
-def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_flight) -> None:
-    """Issue 16: the closed loop burns within 2 % of the first plan from the same state.
-
-    The first plan starts from the lander's thrust axis and turns at the attitude
-    control's slew limit, so it can be flown: measured 25.10 kg flown against a
-    24.88 kg plan (1.009). Before issue 16 the plan asked for an instant 55 deg slew:
-    25.17 kg flown against 24.43 kg (1.031), the loss in the first 10 s.
-    """
-    first = convex_flight.events[0][0]
-    m = re.match(r"t=([\d.]+) s convex first solve: .*time of flight ([\d.]+) s, "
-                 r"propellant ([\d.]+) kg", first)
+def _segment_propellant(flight) -> tuple[float, float, float]:  # noqa: ANN001
+    """Propellant burnt from the first convex solve to the low gate (kg, telemetry),
+    the time of that solve and the first plan's time of flight (s)."""
+    first = flight.events[0][0]
+    m = re.match(
+        r"t=([\d.]+) s convex first solve: .*time of flight ([\d.]+) s, "
+        r"propellant ([\d.]+) kg",
+        first,
+    )
     assert m, first
-    t0, tf, plan_kg = (float(x) for x in m.groups())
-    tel = convex_flight.telemetry[0]
+    t0, tf, _ = (float(x) for x in m.groups())
+    tel = flight.telemetry[0]
     t, prop = tel[:, INDEX["t"]], tel[:, INDEX["propellant"]]
     low_gate = int(np.argmax(tel[:, INDEX["phase"]] >= 2))  # the plans end at the low gate
     assert t[low_gate] > t0 + 0.5 * tf
-    spent = float(np.interp(t0, t, prop) - prop[low_gate])
-    # the optimum is a lower bound up to model error (curvature, engine lag, navigation)
+    return float(np.interp(t0, t, prop) - prop[low_gate]), t0, tf
+
+
+def _first_problem(overrides: list[str]):  # noqa: ANN202
+    """A flight, with its first convex request's problem (the flight software's state,
+    attitude and mass at the guidance start) and the first plan's propellant (kg)."""
+    import surefoot.fsw.guidance.convex.inflight as inflight
+
+    seen: list = []
+    original = inflight.answer_request
+
+    def spy(nav, fs, fp, cfg, cache):  # noqa: ANN001, ANN202
+        out = original(nav, fs, fp, cfg, cache)
+        seen.append(out)
+        return out
+
+    inflight.answer_request = spy  # the simulator looks it up in its module per request
+    try:
+        flight = _flight(overrides)
+    finally:
+        inflight.answer_request = original
+    assert seen and seen[0].ok and seen[0].problem is not None
+    return seen[0].problem, seen[0].solution.propellant_kg, flight
+
+
+def test_closed_loop_propellant_is_close_to_the_open_loop_optimum(convex_first) -> None:
+    """Issue 16: the closed loop burns within 2 % of the open-loop optimum from the
+    guidance-start state (position, velocity, mass and the attitude it has).
+
+    That optimum is the first plan: it starts from the lander's thrust axis and turns
+    no faster than the attitude control's slew limit (a relaxation of every thrust
+    history a 6 deg/s vehicle can fly, so a lower bound up to model error: curvature,
+    engine lag, navigation). Measured (default-convex, seed 0): 24.98 kg flown against
+    a 24.88 kg plan (1.004) with the plan's turn rate fed forward into the steering,
+    25.09 kg (1.0085) without it; before issue 16 the plan asked for an instant 55 deg
+    slew: 25.17 kg against 24.43 kg (1.031).
+
+    Against the optimum with the first thrust direction free (24.45 kg, a bound no
+    vehicle with a slew limit can fly: the plan itself costs 1.8 % more) the closed
+    loop is at 1.022; bounded here at 1.025 so a loss in tracking shows.
+    """
+    problem, plan_kg, flight = convex_first
+    spent, _, _ = _segment_propellant(flight)
     assert plan_kg * 0.995 < spent < plan_kg * 1.02, (spent, plan_kg)
+    assert spent < plan_kg * 1.007, (spent, plan_kg)  # measured 1.004
+    free = solve(dataclasses.replace(problem, thrust_axis0_lf=None), "two_stage")
+    assert free.ok and free.propellant_kg < plan_kg
+    assert spent < 1.025 * free.propellant_kg, (spent, free.propellant_kg)
+    # the feed-forward is what brings the loss down (measured 25.09 kg without it)
+    off, _, _ = _segment_propellant(
+        _flight(CONVEX_ON + ["fsw.guidance.convex.rate_feedforward=false"])
+    )
+    assert spent < off - 0.05, (spent, off)
 
 
 def test_first_plan_starts_from_the_thrust_axis_the_lander_has() -> None:
@@ -172,10 +234,15 @@ def test_convex_batch_equals_single_runs_bit_for_bit() -> None:
     """docs/architecture.md: solves between steps read only the lander's own rows."""
     rng = np.random.default_rng(7)
     scenarios = [
-        load_scenario("default", CONVEX_ON + [
-            f"initial.altitude_m={15000 + 300 * rng.standard_normal():.6f}",
-            f"vehicle.propellant_kg={660 + 5 * rng.standard_normal():.6f}",
-        ], seed=k)
+        load_scenario(
+            "default",
+            CONVEX_ON
+            + [
+                f"initial.altitude_m={15000 + 300 * rng.standard_normal():.6f}",
+                f"vehicle.propellant_kg={660 + 5 * rng.standard_normal():.6f}",
+            ],
+            seed=k,
+        )
         for k in range(3)
     ]
     batch = simulate(scenarios, telemetry=True)
@@ -255,8 +322,9 @@ def test_periodic_resolve_keeps_a_plan_the_margin_can_fly() -> None:
     assert moved_on.ok and "kept" not in moved_on.event, moved_on.event
     fs[:] = saved
     cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
-    again = answer_request(nav, fs, fp, cfg.model_copy(update={"keep_recoverable_plan": False}),
-                           cache)
+    again = answer_request(
+        nav, fs, fp, cfg.model_copy(update={"keep_recoverable_plan": False}), cache
+    )
     assert again.ok and "kept" not in again.event
     assert again.solution is not None and again.solution.tf_s > first.solution.tf_s + 0.5
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -80,16 +81,41 @@ def test_run_outputs_have_units_and_one_row_per_record(tmp_path) -> None:
     r = simulate(s)
     paths = write_run(r, tmp_path)
     table = pq.read_table(paths["telemetry"])
-    assert table.column_names == [c[0] for c in COLUMNS]
-    for name, unit, _ in COLUMNS:
-        assert table.schema.field(name).metadata[b"unit"].decode() == unit
-    t = table.column("t").to_numpy()
+    # the unit is in the name (one convention) and in the field metadata
+    assert table.column_names[:8] == ["t_s", "r_east_m", "r_north_m", "r_up_m", "v_east_m_s",
+                                      "v_north_m_s", "v_up_m_s", "altitude_m"]
+    for (name, unit, _), field in zip(COLUMNS, table.schema, strict=True):
+        assert field.name == (name if unit == "1" else f"{name}_" + unit.replace("/", "_")
+                              .replace("^", "").replace(" ", ""))
+        assert field.metadata[b"unit"].decode() == unit
+        assert field.metadata[b"name"].decode() == name
+    assert table.schema.field("omega_body_x_deg_s").type == pa.float64()
+    assert table.schema.field("nav_events").type == pa.uint32()
+    assert table.schema.field("nav_height_trusted").type == pa.bool_()
+    assert pa.types.is_dictionary(table.schema.field("phase").type)
+    assert set(table.column("phase").to_pylist()) == {"braking", "approach", "terminal"}
+    t = table.column("t_s").to_numpy()
     assert np.allclose(np.diff(t)[:-1], 0.1)  # 10 Hz recording, last row at contact
     assert table.num_rows == len(r.telemetry[0])
-    alt = table.column("altitude").to_numpy()
+    alt = table.column("altitude_m").to_numpy()
     assert alt[0] == pytest.approx(15000.0, abs=50.0)
     assert alt[-1] < 3.0
     site = np.load(paths["terrain_site"])
     assert site["height_m"].shape == (801, 801)
     assert float(site["dx_m"]) == 1.0
     assert INDEX["phase"] > 0
+
+
+def test_pandas_reads_the_units_in_the_names_and_the_types_of_codes(tmp_path) -> None:
+    """What a flight-dynamics engineer sees with ``pandas.read_parquet``: units in the
+    column names, a categorical phase, a nullable boolean and integer event bits."""
+    import pandas as pd
+
+    paths = write_run(simulate(load_scenario("default")), tmp_path)
+    df = pd.read_parquet(paths["telemetry"])
+    for col in ("t_s", "altitude_m", "omega_body_x_deg_s", "thrust_N", "acmd_up_m_s2"):
+        assert col in df.columns
+    assert isinstance(df["phase"].dtype, pd.CategoricalDtype)
+    assert list(df["phase"].cat.categories) == ["braking", "approach", "terminal"]
+    assert df["phase"].iloc[0] == "braking" and df["phase"].iloc[-1] == "terminal"
+    assert df["nav_events"].dtype == np.uint32

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -36,6 +37,7 @@ import pyarrow.parquet as pq
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 from surefoot.math.frames import enu_basis_mcmf
+from surefoot.sim.telemetry import table_columns
 
 DEFAULT_EPOCH = "2000-01-01T12:00:00"
 TIME_SYSTEM = "TDB"
@@ -145,8 +147,21 @@ def _column(table: dict[str, np.ndarray], name: str, path: Path) -> np.ndarray:
     raise ConfigError(f"'{safe_text(path)}': telemetry column '{name}' is missing")
 
 
-def read_run_states(run_dir: str | Path, frame: str = "mci") -> RunStates:
-    """The truth states of the run folder ``run_dir`` in ``frame``; ConfigError on bad input."""
+@dataclass(frozen=True)
+class LoadedRun:
+    """A run folder's scenario, seed and telemetry columns (float64, by file column name),
+    rows with a repeated time dropped (the first is kept)."""
+
+    scenario: Any
+    seed: int
+    tel_path: Path
+    columns: dict[str, np.ndarray]
+    t_s: np.ndarray
+
+
+def load_run(run_dir: str | Path) -> LoadedRun:
+    """Read the run folder ``run_dir`` (``scenario.yaml``, ``telemetry.parquet``, optional
+    ``summary.json``); ConfigError naming the file on bad input."""
     run = Path(run_dir)
     if not run.is_dir():
         raise ConfigError(f"RUN_DIR '{safe_text(run)}': not a folder")
@@ -162,25 +177,18 @@ def read_run_states(run_dir: str | Path, frame: str = "mci") -> RunStates:
         raise ConfigError(
             f"'{safe_text(tel_path)}': not a readable telemetry file ({safe_text(exc, 120)})"
         ) from None
-    cols = {n: tab.column(n).to_numpy().astype(float) for n in tab.column_names}
+    cols = table_columns(tab)
     t = _column(cols, "t", tel_path)
-    r_enu = np.stack([_column(cols, n, tel_path) for n in _R_COLS], axis=1)
-    v_enu = np.stack([_column(cols, n, tel_path) for n in _V_COLS], axis=1)
     if len(t) == 0:
         raise ConfigError(f"'{safe_text(tel_path)}': telemetry has no rows")
-    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(r_enu)) and np.all(np.isfinite(v_enu))):
-        raise ConfigError(f"'{safe_text(tel_path)}': column 't', 'r_*' or 'v_*' is not finite")
-    # OEM epochs must increase: keep the first row of a repeated time
+    if not np.all(np.isfinite(t)):
+        raise ConfigError(f"'{safe_text(tel_path)}': column 't' is not finite")
+    # epochs must increase: keep the first row of a repeated time
     keep = np.concatenate([[True], np.diff(t) > 0.0])
     if not np.all(np.diff(t[keep]) > 0.0):
         raise ConfigError(f"'{safe_text(tel_path)}': column 't' does not increase")
-    t, r_enu, v_enu = t[keep], r_enu[keep], v_enu[keep]
-    r, v = enu_to_moon_centred(
-        t, r_enu, v_enu,
-        math.radians(scenario.site.lat_deg), math.radians(scenario.site.lon_deg),
-        scenario.moon.radius_m, scenario.moon.rotation_rate_rad_s, frame,
-    )
-    name, seed = scenario.name, scenario.seed
+    cols = {n: c[keep] for n, c in cols.items()}
+    seed = scenario.seed
     summary = run / "summary.json"
     if summary.is_file():
         try:
@@ -188,7 +196,28 @@ def read_run_states(run_dir: str | Path, frame: str = "mci") -> RunStates:
             seed = int(data.get("seed", seed)) if isinstance(data, dict) else seed
         except (ValueError, TypeError, OSError):
             raise ConfigError(f"'{safe_text(summary)}': not a readable summary") from None
-    return RunStates(name=name, seed=seed, frame=frame, t_s=t, r_m=r, v_m_s=v)
+    return LoadedRun(scenario=scenario, seed=seed, tel_path=tel_path, columns=cols, t_s=t[keep])
+
+
+def column(run: LoadedRun, name: str) -> np.ndarray:
+    """Telemetry column ``name`` (with or without its unit suffix), else ConfigError."""
+    return _column(run.columns, name, run.tel_path)
+
+
+def read_run_states(run_dir: str | Path, frame: str = "mci") -> RunStates:
+    """The truth states of the run folder ``run_dir`` in ``frame``; ConfigError on bad input."""
+    run = load_run(run_dir)
+    r_enu = np.stack([column(run, n) for n in _R_COLS], axis=1)
+    v_enu = np.stack([column(run, n) for n in _V_COLS], axis=1)
+    if not (np.all(np.isfinite(r_enu)) and np.all(np.isfinite(v_enu))):
+        raise ConfigError(f"'{safe_text(run.tel_path)}': column 'r_*' or 'v_*' is not finite")
+    sc = run.scenario
+    r, v = enu_to_moon_centred(
+        run.t_s, r_enu, v_enu,
+        math.radians(sc.site.lat_deg), math.radians(sc.site.lon_deg),
+        sc.moon.radius_m, sc.moon.rotation_rate_rad_s, frame,
+    )
+    return RunStates(name=sc.name, seed=run.seed, frame=frame, t_s=run.t_s, r_m=r, v_m_s=v)
 
 
 def oem_text(
@@ -266,11 +295,15 @@ _META_OPTIONAL = ("REF_FRAME_EPOCH", "USEABLE_START_TIME", "USEABLE_STOP_TIME",
 _EPOCH_RE = re.compile(r"\d{4}-(\d{2}-\d{2}|\d{3})T\d{2}:\d{2}:\d{2}(\.\d+)?Z?")
 
 
-def _epoch_time(text: str, where: str) -> datetime:
+def parse_ccsds_epoch(text: str, where: str) -> datetime:
+    """A CCSDS calendar epoch (``YYYY-MM-DDThh:mm:ss[.f]``) as a datetime, else ValueError."""
     if not _EPOCH_RE.fullmatch(text):
         raise ValueError(f"{where}: '{text}' is not a CCSDS epoch")
     base, _, frac = text.rstrip("Z").partition(".")
-    when = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S")
+    try:
+        when = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise ValueError(f"{where}: '{text}' is not a calendar epoch") from None
     return when + timedelta(microseconds=round(float(f"0.{frac or 0}") * 1e6))
 
 
@@ -327,7 +360,7 @@ def read_oem(text: str) -> Oem:
         fields = line.split()
         if len(fields) != 7:
             raise ValueError(f"{where}: a state line has 7 fields (epoch, x y z, vx vy vz)")
-        _epoch_time(fields[0], where)
+        parse_ccsds_epoch(fields[0], where)
         try:
             rows.append([float(x) for x in fields[1:]])
         except ValueError:
@@ -340,11 +373,11 @@ def read_oem(text: str) -> Oem:
             raise ValueError(f"header lacks {k}")
     if stage != "data" or not epochs:
         raise ValueError("no data: a metadata block followed by state lines is required")
-    times = [_epoch_time(e, "epoch") for e in epochs]
+    times = [parse_ccsds_epoch(e, "epoch") for e in epochs]
     if any(b <= a for a, b in zip(times, times[1:], strict=False)):
         raise ValueError("state epochs do not increase")
-    start = _epoch_time(meta["START_TIME"], "START_TIME")
-    stop = _epoch_time(meta["STOP_TIME"], "STOP_TIME")
+    start = parse_ccsds_epoch(meta["START_TIME"], "START_TIME")
+    stop = parse_ccsds_epoch(meta["STOP_TIME"], "STOP_TIME")
     if times[0] < start or times[-1] > stop:
         raise ValueError("a state epoch lies outside START_TIME .. STOP_TIME")
     arr = np.array(rows)

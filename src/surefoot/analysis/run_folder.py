@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 from surefoot.config.schema import Scenario
+from surefoot.sim.telemetry import table_columns
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def read_run_folder(run_dir: str | Path) -> RunFolder:
         raise ConfigError(
             f"'{safe_text(tel_path)}': not a readable telemetry file ({safe_text(exc, 120)})"
         ) from None
-    cols = {n: tab.column(n).to_numpy().astype(float) for n in tab.column_names}
+    cols = table_columns(tab)  # by quantity name (the file names carry units)
     if "t" not in cols or len(cols["t"]) == 0:
         raise ConfigError(f"'{safe_text(tel_path)}': telemetry has no rows")
     try:

@@ -1,4 +1,5 @@
-"""Re-fly one run of a stored campaign alone, with telemetry, and check it against its row."""
+"""Re-fly one run of a stored campaign (or failure hunt) alone, with telemetry, and check it
+against its row."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from surefoot.campaign.rows import batch_table, result_schema
@@ -91,16 +93,26 @@ def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
     stored = table.slice(idx.index(run_index), 1).to_pylist()[0] if run_index in idx else None
 
     draws = draw_runs(resolved, int(store.manifest["campaign_seed"]), [run_index])
+    values = draws.values
+    if "hunt" in store.manifest:
+        # a failure hunt put its runs where its search went: the row holds the inputs
+        # (its run seed is the campaign's, drawn above)
+        if stored is None:
+            raise CampaignError(
+                f"RUN_INDEX: run {run_index} of this hunt is not stored (a hunt's inputs "
+                "are known only once it has flown them)"
+            )
+        values = np.array([[stored[p] for p in resolved.paths]], dtype=np.float64)
     s = run_scenario(
         base_dict(scenario),
         list(resolved.paths),
         [f.integer for f in resolved.fields],
-        draws.values[0],
+        values[0],
         int(draws.seed[0]),
         run_index,
     )
     result = simulate([s], telemetry=telemetry)
-    row = batch_table(result, [run_index], draws.values, resolved.fields).to_pylist()[0]
+    row = batch_table(result, [run_index], values, resolved.fields).to_pylist()[0]
     mismatches = (
         [] if stored is None else [c for c in schema.names if not _same(row[c], stored[c])]
     )

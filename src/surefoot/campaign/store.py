@@ -90,8 +90,12 @@ def _check_manifest(manifest: Any, path: Path) -> None:
 
 
 def definition_of(manifest: dict[str, Any]) -> dict[str, Any]:
-    """What makes two campaigns the same: the scenario (with dispersions) and the seed."""
-    return {"scenario": manifest["scenario"], "campaign_seed": manifest["campaign_seed"]}
+    """What makes two campaigns the same: the scenario (with dispersions) and the seed
+    (and, for a failure hunt, its ``hunt`` settings: a hunt is never a campaign)."""
+    out = {"scenario": manifest["scenario"], "campaign_seed": manifest["campaign_seed"]}
+    if "hunt" in manifest:
+        out["hunt"] = manifest["hunt"]
+    return out
 
 
 def _first_leaf(v: Any, where: str) -> str:
@@ -338,6 +342,10 @@ class CampaignStore:
             return schema.empty_table()
         t = pa.concat_tables(tables)
         return t.take(pc.sort_indices(t, sort_keys=[("run_index", "ascending")]))
+
+    def read_part(self, batch_id: str, schema: pa.Schema) -> pa.Table:
+        """The rows of one stored batch (its columns checked against ``schema``)."""
+        return self._read_part(self.results_dir / f"part-{batch_id}.parquet", schema)
 
     def write_part(self, batch_id: str, table: pa.Table) -> Path:
         """Write one finished batch as a part file, atomically."""

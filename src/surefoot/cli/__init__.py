@@ -1,4 +1,4 @@
-"""Commands: ``run|scenarios|warmup|schema|export|guidance|imagery|campaign|replay|plot|view``.
+"""Commands: ``run|scenarios|warmup|schema|export|guidance|imagery|campaign|hunt|replay|plot|view``.
 
 - ``run`` (:mod:`surefoot.cli.run`): fly one landing, write its telemetry,
   summary, scenario and figures;
@@ -11,6 +11,8 @@
   synthetic orbital images of a run's site, and change detection;
 - ``campaign`` / ``campaign report`` / ``campaign rerun``
   (:mod:`surefoot.cli.campaign`): Monte Carlo campaigns;
+- ``hunt`` / ``hunt rerun`` (:mod:`surefoot.cli.hunt`): failure hunting (subset
+  simulation, cross-entropy search);
 - ``replay`` (:mod:`surefoot.cli.replay`): a mission with naive and robust rejection
   (and the recommended sensors, where the mission has a variant with them);
 - ``plot`` (:mod:`surefoot.cli.plot`): navigation error, filter consistency,
@@ -45,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         campaign,
         export,
         guidance,
+        hunt,
         imagery,
         plot,
         replay,
@@ -62,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     guidance.register(sub)
     imagery.register(sub)
     campaign.register(sub)
+    hunt.register(sub)
     replay.register(sub)
     plot.register(sub)
     view.register(sub)
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         print(
             "surefoot: error: a command is required (run, scenarios, schema, export, guidance, "
-            "imagery, campaign, replay, plot, view; see 'surefoot --help')",
+            "imagery, campaign, hunt, replay, plot, view; see 'surefoot --help')",
             file=sys.stderr,
         )
         return 2

@@ -23,7 +23,8 @@ Orbital imagery of a landing site.
       Synthetic before/after images of a flown run's touchdown site (the
       crater, dark zone and bright halo of a crash, or the blast zone and
       lander of a soft landing), then the change detection on them. Writes
-      before.png, after.png, detection.json and overview.png to --out
+      before.png, after.png (16-bit), their 8-bit display previews
+      (before_preview.png, after_preview.png), detection.json and overview.png to --out
       (default RUN_DIR/imagery) and prints a table.
 
   surefoot imagery detect BEFORE AFTER [--pixel-scale M] [--target-px X Y]
@@ -196,7 +197,7 @@ def render_command(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc)) from None
     print(format_report(result.report))
     for label, path in result.paths.items():
-        print(f"{label:>13}: {path}")
+        print(f"{label:>14}: {path}")
     return 0
 
 

@@ -20,7 +20,12 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.schema import FswConfig
-from surefoot.fsw.control.attitude import shortest_arc_error, steering_torque
+from surefoot.fsw.control.attitude import (
+    shortest_arc_error,
+    steering_torque,
+    steering_torque_feedforward,
+)
+from surefoot.fsw.guidance.convex.table import CV_RATE
 from surefoot.fsw.guidance.coordinates import approach_axes_enu
 from surefoot.fsw.guidance.phases import guidance_cycle
 from surefoot.fsw.interfaces import (
@@ -73,6 +78,7 @@ from surefoot.fsw.layout import (
     FP_WN,
     FP_ZETA,
     FS_ATHRUST,
+    FS_CONVEX,
     FS_CYCLE,
     FS_INIT,
     FS_MPROP,
@@ -185,15 +191,29 @@ def fsw_step(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray) -
     inertia = np.empty(3)
     for k in range(3):
         inertia[k] = fp[FP_I_DRY + k] + fill * fp[FP_I_PROP + k]
-    tau = steering_torque(
-        q_err,
-        w,
-        inertia,
-        fp[FP_WN],
-        fp[FP_ZETA],
-        fp[FP_MAX_SLEW],
-        fp[FP_MAX_TORQUE : FP_MAX_TORQUE + 3],
-    )
+    rate = fs[FS_CONVEX + CV_RATE : FS_CONVEX + CV_RATE + 3]
+    if rate[0] != 0.0 or rate[1] != 0.0 or rate[2] != 0.0:
+        # a convex plan turns the thrust direction: follow its rate without lag
+        tau = steering_torque_feedforward(
+            q_err,
+            w,
+            inertia,
+            fp[FP_WN],
+            fp[FP_ZETA],
+            fp[FP_MAX_SLEW],
+            fp[FP_MAX_TORQUE : FP_MAX_TORQUE + 3],
+            quat_rotate_inv(q, rate),
+        )
+    else:
+        tau = steering_torque(
+            q_err,
+            w,
+            inertia,
+            fp[FP_WN],
+            fp[FP_ZETA],
+            fp[FP_MAX_SLEW],
+            fp[FP_MAX_TORQUE : FP_MAX_TORQUE + 3],
+        )
     # throttle: the part of the wanted acceleration along the current thrust axis
     z_enu = quat_rotate(q, ez)
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)

@@ -1,9 +1,26 @@
-"""Telemetry columns: one row per recorded step, names carry frames, units in the schema."""
+"""Telemetry columns: one row per recorded step, names carry frames, units in the schema.
+
+In memory (the compiled recorder, :data:`COLUMNS`, the ``TEL_*`` indices) a
+column has a quantity name (``altitude``, ``omega_body_x``) and every value
+is a float64. In ``telemetry.parquet`` (:func:`to_table`) the name carries
+the unit too, one convention everywhere: ``<name>_<unit>`` with ``/`` written
+``_``, ``^`` and spaces dropped (``altitude_m``, ``v_east_m_s``,
+``omega_body_x_deg_s``, ``acmd_up_m_s2``, ``torque_body_x_Nm``, ``t_s``);
+dimensionless columns keep their bare name (``throttle``,
+``q_body_to_enu_w``). Codes and flags are typed: ``phase`` is a categorical
+(dictionary) of the phase names, ``nav_height_trusted`` a boolean, the event
+bit-fields unsigned 32-bit integers, each null where the column does not
+apply. Every field keeps its ``unit``, ``description`` and quantity ``name``
+in its Arrow metadata; :func:`table_columns` reads a file's columns back by
+quantity name.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+
+from surefoot.fsw.interfaces import PHASE_NAMES
 
 # (name, unit, description)
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -140,15 +157,80 @@ TEL_NAV_NIS = _block(
 )
 
 
+def file_name(name: str, unit: str) -> str:
+    """The column's name in ``telemetry.parquet``: ``<name>_<unit>`` (see the module notes)."""
+    if unit == "1":
+        return name
+    return f"{name}_{unit.replace('/', '_').replace('^', '').replace(' ', '')}"
+
+
+FILE_NAMES: tuple[str, ...] = tuple(file_name(n, u) for n, u, _ in COLUMNS)
+_BY_FILE_NAME = {f: k for k, f in enumerate(FILE_NAMES)}
+_CODES = ("nav_events", "guidance_reactions")
+_FLAGS = ("nav_height_trusted",)
+_CATEGORIES = {"phase": PHASE_NAMES}
+
+
+def _arrow_type(name: str) -> pa.DataType:
+    if name in _CODES:
+        return pa.uint32()
+    if name in _FLAGS:
+        return pa.bool_()
+    if name in _CATEGORIES:
+        return pa.dictionary(pa.int8(), pa.string())
+    return pa.float64()
+
+
 def schema() -> pa.Schema:
-    """Arrow schema with the unit and description of each column as field metadata."""
+    """Arrow schema of ``telemetry.parquet``: unit-named columns, typed codes and flags, and
+    the unit, description and quantity name of each column as field metadata."""
     fields = [
-        pa.field(name, pa.float64(), metadata={"unit": unit, "description": desc})
+        pa.field(file_name(name, unit), _arrow_type(name),
+                 metadata={"unit": unit, "description": desc, "name": name})
         for name, unit, desc in COLUMNS
     ]
     return pa.schema(fields, metadata={"producer": "surefoot", "frame": "site ENU"})
 
 
+def _column_array(name: str, values: np.ndarray) -> pa.Array:
+    if name not in _CODES and name not in _FLAGS and name not in _CATEGORIES:
+        return pa.array(values, type=pa.float64())
+    missing = ~np.isfinite(values)
+    clean = np.where(missing, 0.0, values)
+    if name in _CODES:
+        return pa.array(clean.astype(np.uint32), type=pa.uint32(), mask=missing)
+    if name in _FLAGS:
+        return pa.array(clean != 0.0, type=pa.bool_(), mask=missing)
+    labels = _CATEGORIES[name]
+    code = clean.astype(np.int64)
+    missing |= (code < 0) | (code >= len(labels))
+    indices = pa.array(np.where(missing, 0, code).astype(np.int8), type=pa.int8(), mask=missing)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, type=pa.string()))
+
+
 def to_table(rows: np.ndarray) -> pa.Table:
-    """Arrow table from a (n_rows, N_COLUMNS) telemetry array."""
-    return pa.Table.from_arrays([pa.array(rows[:, k]) for k in range(N_COLUMNS)], schema=schema())
+    """Arrow table (the ``telemetry.parquet`` layout) from a (n_rows, N_COLUMNS) array."""
+    return pa.Table.from_arrays(
+        [_column_array(name, rows[:, k]) for k, (name, _, _) in enumerate(COLUMNS)],
+        schema=schema(),
+    )
+
+
+def table_columns(table: pa.Table) -> dict[str, np.ndarray]:
+    """The columns of a telemetry table as float64 arrays keyed by quantity name
+    (``altitude``, not ``altitude_m``); codes, flags and phases as numbers, null as NaN.
+    Columns this version does not know keep their file name."""
+    out: dict[str, np.ndarray] = {}
+    for field, col in zip(table.schema, table.columns, strict=True):
+        meta = field.metadata or {}
+        name = meta.get(b"name", b"").decode() or field.name
+        if pa.types.is_dictionary(field.type):
+            labels = _CATEGORIES.get(name, ())
+            out[name] = np.array(
+                [labels.index(v) if v in labels else np.nan for v in col.to_pylist()], dtype=float
+            )
+            continue
+        if pa.types.is_boolean(field.type):
+            col = col.cast(pa.uint8())
+        out[name] = np.array(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    return out

@@ -11,7 +11,9 @@ file = northern edge); the readers and writers flip the rows.
   16-bit greyscale and keeps the georeference and the metadata as JSON in a
   ``surefoot`` text chunk, so any viewer opens the file and surefoot reads
   the scale back. Floating-point data are stored as 16-bit counts with the
-  scale in ``value_per_count``.
+  scale in ``value_per_count``. Such counts fill a small part of the 16-bit
+  range, so a viewer shows them nearly black: :func:`write_preview_png` writes
+  an 8-bit display preview beside them, stretched between percentiles.
 - GeoTIFF: any single-band TIFF; the georeference is taken from the
   ``ModelPixelScale`` and ``ModelTiepoint`` tags when present (pixel-is-area
   or pixel-is-point), and written with them in a user-defined projected frame
@@ -132,6 +134,47 @@ def write_png(path: str | Path, image: GeoImage) -> Path:
     if meta.get("synthetic"):
         info.add_text("Description", "SYNTHETIC image rendered by surefoot (not an observation)")
     Image.fromarray(counts).save(path, format="PNG", pnginfo=info)
+    return path
+
+
+def display_stretch(
+    images: list[GeoImage], low_percentile: float = 0.5, high_percentile: float = 99.5
+) -> tuple[float, float]:
+    """One linear display stretch ``(lo, hi)`` for several images: the given percentiles
+    of all their finite values together, so that previews of a before/after pair are
+    comparable (the same value is the same grey in both)."""
+    values = np.concatenate([np.asarray(im.data, dtype=float).ravel() for im in images])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise ImageFormatError("image data: no finite values to stretch")
+    lo, hi = np.percentile(values, [low_percentile, high_percentile])
+    if not hi > lo:
+        hi = lo + 1.0
+    return float(lo), float(hi)
+
+
+def write_preview_png(path: str | Path, image: GeoImage, stretch: tuple[float, float]) -> Path:
+    """Write an 8-bit greyscale display preview (north up), values ``stretch[0]`` ..
+    ``stretch[1]`` mapped linearly to 0 .. 255 and clipped.
+
+    A preview is for eyes, not for measurement: the science image is the
+    16-bit file of :func:`write_png`. The text chunk keeps the georeference and
+    says ``"preview": true`` with the stretch.
+    """
+    path = Path(path)
+    lo, hi = stretch
+    values = np.asarray(image.data, dtype=float)
+    grey = np.clip(np.round((values - lo) / (hi - lo) * 255.0), 0, 255)
+    grey = np.where(np.isfinite(grey), grey, 0).astype(np.uint8)
+    meta = {**image.meta, "preview": True, "stretch": [lo, hi]}
+    info = PngImagePlugin.PngInfo()
+    info.add_text(_PNG_KEY, json.dumps({**image.georef(), "meta": meta}))
+    note = "8-bit display preview"
+    if image.meta.get("synthetic"):
+        note += " of a SYNTHETIC image rendered by surefoot (not an observation)"
+    info.add_text("Description", note)
+    Image.fromarray(np.ascontiguousarray(grey[::-1]), mode="L").save(path, format="PNG",
+                                                                    pnginfo=info)
     return path
 
 

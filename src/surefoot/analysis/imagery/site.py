@@ -27,7 +27,14 @@ import numpy as np
 
 from surefoot.analysis.imagery.detect import Detection, DetectionSettings, detect_change
 from surefoot.analysis.imagery.figure import overview_figure
-from surefoot.analysis.imagery.io import GeoImage, ImageryInputError, write_geotiff, write_png
+from surefoot.analysis.imagery.io import (
+    GeoImage,
+    ImageryInputError,
+    display_stretch,
+    write_geotiff,
+    write_png,
+    write_preview_png,
+)
 from surefoot.analysis.imagery.render import Camera, ImageGrid, render_image
 from surefoot.analysis.imagery.scars import LandingMark, Touchdown, landing_mark
 from surefoot.analysis.imagery.synthetic import albedo_field
@@ -238,7 +245,8 @@ def image_run(
         Run folder with ``summary.json`` and ``terrain_site.npz``.
     out_dir : str or Path, optional
         Output folder (default ``RUN_DIR/imagery``); receives ``before.png``,
-        ``after.png`` (16-bit, georeferenced), ``detection.json`` and
+        ``after.png`` (16-bit, georeferenced), their 8-bit display previews
+        ``before_preview.png`` and ``after_preview.png``, ``detection.json`` and
         ``overview.png`` (and ``.tif`` copies with ``geotiff``).
     options : ImagingOptions, optional
         Lighting, camera, footprint and seed.
@@ -322,6 +330,9 @@ def image_run(
     out.mkdir(parents=True, exist_ok=True)
     paths = {"before": write_png(out / "before.png", before)}
     paths["after"] = write_png(out / "after.png", after)
+    stretch = display_stretch([before, after])
+    paths["before_preview"] = write_preview_png(out / "before_preview.png", before, stretch)
+    paths["after_preview"] = write_preview_png(out / "after_preview.png", after, stretch)
     if geotiff:
         paths["before_tif"] = write_geotiff(out / "before.tif", before)
         paths["after_tif"] = write_geotiff(out / "after.tif", after)

@@ -7,6 +7,10 @@ a rate command limited to a maximum slew rate; the inner loop drives the rate
 error with ``tau = I (2 zeta w_n) (w_cmd - w) + w x I w``. For small errors
 this is the PD law ``tau = I (w_n^2 theta - 2 zeta w_n w)`` (Wie, Space Vehicle
 Dynamics and Control, ch. 7 quaternion feedback).
+
+When the commanded direction turns at a known rate (a convex plan's thrust
+acceleration), :func:`steering_torque_feedforward` adds that rate to the
+outer loop's command.
 """
 
 from __future__ import annotations
@@ -39,6 +43,22 @@ def shortest_arc_error(axis_body: np.ndarray, target_body: np.ndarray) -> np.nda
 
 
 @njit(cache=True)
+def turn_rate(a: np.ndarray, a_dot: np.ndarray) -> np.ndarray:
+    """Angular velocity (rad/s) at which the direction of ``a`` turns when ``a``
+    changes at ``a_dot``: ``a x a_dot / |a|^2`` (the part of ``d(a/|a|)/dt`` across
+    ``a``, as a rotation vector). Same right-handed frame as the inputs; zero for
+    ``a`` = 0."""
+    out = np.zeros(3)
+    a2 = a[0] * a[0] + a[1] * a[1] + a[2] * a[2]
+    if a2 <= 1e-18:
+        return out
+    out[0] = (a[1] * a_dot[2] - a[2] * a_dot[1]) / a2
+    out[1] = (a[2] * a_dot[0] - a[0] * a_dot[2]) / a2
+    out[2] = (a[0] * a_dot[1] - a[1] * a_dot[0]) / a2
+    return out
+
+
+@njit(cache=True)
 def steering_torque(
     q_err: np.ndarray,
     omega_body: np.ndarray,
@@ -49,12 +69,75 @@ def steering_torque(
     max_torque: np.ndarray,
 ) -> np.ndarray:
     """Body torque (N m) from the error quaternion and the body rate (rad/s)."""
+    return _torque(
+        q_err,
+        omega_body,
+        inertia_body,
+        bandwidth_rad_s,
+        damping,
+        max_rate_rad_s,
+        max_torque,
+        np.zeros(3),
+        False,
+    )
+
+
+@njit(cache=True)
+def steering_torque_feedforward(
+    q_err: np.ndarray,
+    omega_body: np.ndarray,
+    inertia_body: np.ndarray,
+    bandwidth_rad_s: float,
+    damping: float,
+    max_rate_rad_s: float,
+    max_torque: np.ndarray,
+    rate_ff_body: np.ndarray,
+) -> np.ndarray:
+    """:func:`steering_torque` with the commanded direction's own turn rate fed forward.
+
+    ``rate_ff_body`` (rad/s, body frame) is the angular velocity at which the commanded
+    thrust direction turns (for a plan's thrust acceleration ``a(t)``,
+    ``a x a_dot / |a|^2``). It is added to the outer loop's rate command before the
+    slew-rate limit, so a turning command is followed without the steady lag
+    ``|rate| / k_outer`` a proportional outer loop leaves (``k_outer = w_n / 2 zeta``:
+    a 6 deg/s turn at ``w_n = 1.5``, ``zeta = 0.9`` lags by about 7 deg). Type-1
+    tracking of a ramp by rate feed-forward: Wie, Space Vehicle Dynamics and Control,
+    ch. 7.
+    """
+    return _torque(
+        q_err,
+        omega_body,
+        inertia_body,
+        bandwidth_rad_s,
+        damping,
+        max_rate_rad_s,
+        max_torque,
+        rate_ff_body,
+        True,
+    )
+
+
+@njit(cache=True)
+def _torque(
+    q_err: np.ndarray,
+    omega_body: np.ndarray,
+    inertia_body: np.ndarray,
+    bandwidth_rad_s: float,
+    damping: float,
+    max_rate_rad_s: float,
+    max_torque: np.ndarray,
+    rate_ff_body: np.ndarray,
+    feedforward: bool,
+) -> np.ndarray:
     sgn = 1.0 if q_err[0] >= 0.0 else -1.0
     k_outer = bandwidth_rad_s / (2.0 * damping)
     k_inner = 2.0 * damping * bandwidth_rad_s
     w_cmd = np.empty(3)
     for k in range(3):
         w_cmd[k] = k_outer * 2.0 * sgn * q_err[k + 1]
+    if feedforward:
+        for k in range(3):
+            w_cmd[k] += rate_ff_body[k]
     n = np.sqrt(w_cmd[0] ** 2 + w_cmd[1] ** 2 + w_cmd[2] ** 2)
     if n > max_rate_rad_s:
         for k in range(3):

@@ -23,12 +23,15 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.hda import MAX_LOOKS
+from surefoot.fsw.control.attitude import turn_rate
 from surefoot.fsw.guidance.apollo import quartic_acceleration, tgo_from_jerk
 from surefoot.fsw.guidance.convex.table import (
+    CV_FF_ON,
     CV_G,
     CV_MODE,
     CV_NEXT_T,
     CV_PENDING,
+    CV_RATE,
     CV_RETARGET,
     CV_T0,
     CV_TARGET,
@@ -37,6 +40,7 @@ from surefoot.fsw.guidance.convex.table import (
     CVM_IDLE,
     CVM_WAITING,
     plan_reference,
+    plan_thrust_slope,
 )
 from surefoot.fsw.guidance.coordinates import curvilinear, gravity_effective_enu
 from surefoot.fsw.guidance.height_policy import height_policy, retimed_approach_tgo
@@ -174,6 +178,9 @@ def guidance_cycle(
         if scan_due(hd, fp[FP_HDA_H : FP_HDA_H + MAX_LOOKS], int(fp[FP_HDA_N_LOOKS]), rg[2]):
             request_service(fs, REQ_HAZARD_SCAN, t)
     cv = fs[FS_CONVEX : FS_CONVEX + N_FS_CONVEX]
+    if fp[FP_CVX_ON] > 0.0:
+        for k in range(3):  # set below while a plan flies
+            cv[CV_RATE + k] = 0.0
     if convex and phase == PHASE_BRAKING:
         # the convex plan replaces the rest of braking and the approach
         phase = PHASE_APPROACH
@@ -255,6 +262,16 @@ def guidance_cycle(
                 + fp[FP_CVX_KV] * (v_ref[k] - vg[k])
             )
         a_g[2] -= cv[CV_G]
+        if cv[CV_FF_ON] > 0.0:
+            # the plan's thrust-direction rate, for the steering's feed-forward; the
+            # cross product in ENU (downrange, crossrange-right, up is left-handed)
+            a_p, da_p = plan_thrust_slope(cv, t)
+            w = turn_rate(
+                a_p[0] * d_loc + a_p[1] * c_loc + a_p[2] * up_loc,
+                da_p[0] * d_loc + da_p[1] * c_loc + da_p[2] * up_loc,
+            )
+            for k in range(3):
+                cv[CV_RATE + k] = w[k]
     else:
         base = FP_HG if phase == PHASE_BRAKING else FP_LG
         a_g = quartic_acceleration(

@@ -37,7 +37,9 @@ CV_PENDING = 11  # 1.0 while a request is outstanding
 CV_TARGET = 12  # 3: target offset (FS_TARGET) the plan was solved for, site ENU, m
 CV_MISS = 15  # horizontal miss of the latest plan from the low gate, m
 CV_WALL = 16  # wall time of the latest request, s (diagnostic only)
-CV_TABLE = 20
+CV_FF_ON = 17  # 1.0: feed the plan's thrust-direction rate forward into the steering
+CV_RATE = 18  # 3: that rate this guidance cycle, ENU, rad/s (zero when no plan flies)
+CV_TABLE = 21
 CV_NODE = 9  # r 3, v 3, a 3
 
 
@@ -92,3 +94,27 @@ def plan_reference(cv: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray, np
         v[j] = cv[b0 + 3 + j] + (u0 + gj) * s + 0.5 * du * s * s
         r[j] = cv[b0 + j] + cv[b0 + 3 + j] * s + 0.5 * (u0 + gj) * s * s + du * s * s * s / 6.0
     return r, v, a
+
+
+@njit(cache=True)
+def plan_thrust_slope(cv: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """The plan's thrust acceleration (m/s^2) and its time derivative (m/s^3) at
+    flight-software time ``t``, guidance coordinates; linear between nodes, so the
+    derivative is the slope of the current interval. Both zero outside the plan's span."""
+    a = np.zeros(3)
+    da = np.zeros(3)
+    n = int(cv[CV_N])
+    tf = cv[CV_TF]
+    tau = t - cv[CV_T0]
+    if n < 2 or tf <= 0.0 or tau < 0.0 or tau >= tf:
+        return a, da
+    h = tf / (n - 1)
+    k = min(int(tau / h), n - 2)
+    s = tau - k * h
+    b0 = CV_TABLE + CV_NODE * k
+    b1 = b0 + CV_NODE
+    for j in range(3):
+        u0 = cv[b0 + 6 + j]
+        da[j] = (cv[b1 + 6 + j] - u0) / h
+        a[j] = u0 + da[j] * s
+    return a, da
