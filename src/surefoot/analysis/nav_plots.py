@@ -94,6 +94,11 @@ def _error_with_bounds(
         )
         if lim > 0:
             ax.set_ylim(-lim, lim)
+            # the bound shrinks by orders of magnitude once ranges and fixes arrive: a
+            # symmetric log axis, linear inside the smallest bound, keeps both ends readable
+            small = float(np.nanmin(3.0 * sigma[finite]))
+            if 0.0 < small < lim / 20.0:
+                ax.set_yscale("symlog", linthresh=small)
 
 
 def navigation_error_plot(run: RunFolder) -> Figure:
