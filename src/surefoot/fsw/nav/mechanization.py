@@ -335,9 +335,15 @@ def propagate_sensitivity(x: np.ndarray, phi: np.ndarray) -> None:
     applied blind-arc correction ``x[X_C:X_C+6]`` (position and velocity parts;
     neither feeds attitude or biases)."""
     for base in (X_S, X_C):
-        s = x[base : base + 6].copy()
+        # the old values as scalars (no copy of the slice): the same sums in the same order
+        s0, s1, s2 = x[base], x[base + 1], x[base + 2]
+        s3, s4, s5 = x[base + 3], x[base + 4], x[base + 5]
         for i in range(6):
             acc = 0.0
-            for j in range(6):
-                acc += phi[i, j] * s[j]
+            acc += phi[i, 0] * s0
+            acc += phi[i, 1] * s1
+            acc += phi[i, 2] * s2
+            acc += phi[i, 3] * s3
+            acc += phi[i, 4] * s4
+            acc += phi[i, 5] * s5
             x[base + i] = acc
