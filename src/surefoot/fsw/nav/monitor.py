@@ -142,10 +142,9 @@ def nav_output(x: np.ndarray, p: np.ndarray, nav_out: np.ndarray) -> None:
         nav_out[NAV_V + i] = c0 * vf0 + c1 * vf1 + c2 * vf2
         nav_out[NAV_W + i] = x[X_W + i]
     nav_out[NAV_R + 2] -= p[P_RADIUS]
-    m0, m1, m2, m3 = quat_mul_xyz(
-        np.cos(-0.5 * theta), 0.0, 0.0, np.sin(-0.5 * theta),
-        x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3],
-    )
+    # q_mci_to_mcmf = [cos(-theta/2), 0, 0, sin(-theta/2)] times q_body_to_mci
+    c_h, s_h = np.cos(-0.5 * theta), np.sin(-0.5 * theta)
+    m0, m1, m2, m3 = quat_mul_xyz(c_h, 0.0, 0.0, s_h, x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3])
     q0, q1, q2, q3 = quat_mul_xyz(
         p[P_QENU], p[P_QENU + 1], p[P_QENU + 2], p[P_QENU + 3], m0, m1, m2, m3
     )
