@@ -51,3 +51,24 @@ def test_notice_only_when_compiling(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert f"about {cn.DEFAULT_COMPILE_S:.0f} s" in text
     # the next notice quotes what this machine measured
     assert cn.expected_compile_s() < 5.0
+
+
+def test_a_terminal_sees_the_seconds_of_the_compile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On a terminal a spinner counts the seconds under the notice; a log gets the line only."""
+    import time
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "surefoot" / "numba").mkdir(parents=True)
+    monkeypatch.setattr(cn, "kernels_cached", lambda parallel=False: False)
+    tty = Console(record=True, width=200, force_terminal=True)
+    with cn.compile_notice(console=tty):
+        time.sleep(1.3)  # the spinner updates once a second
+    assert "compiling: 1 s of about" in tty.export_text()
+    log = Console(record=True, width=200, force_terminal=False)
+    with cn.compile_notice(console=log):
+        time.sleep(1.3)
+    text = log.export_text()
+    assert "compiling flight kernels once" in text
+    assert "s of about" not in text

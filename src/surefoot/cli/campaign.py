@@ -235,7 +235,8 @@ def fly_command(args: argparse.Namespace) -> int:
             # the workers compile (they fly on the serial kernel); this process only says
             # so, and knows nothing of a remote cluster's cache
             local = args.dask is None or args.dask == "local"
-            with compile_notice(record=False) if local else contextlib.nullcontext():
+            # (no spinner: the progress bar is this block's live display)
+            with compile_notice(record=False, spinner=False) if local else contextlib.nullcontext():
                 result = _fly_with_progress(prepared, backend, console, execute_campaign)
         except KeyboardInterrupt:
             backend.close(abort=True)

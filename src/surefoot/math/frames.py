@@ -45,6 +45,16 @@ def rot_mci_to_mcmf(v_mci: np.ndarray, angle_rad: float) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
+def rot_mci_to_mcmf_xyz(
+    x: float, y: float, z: float, angle_rad: float
+) -> tuple[float, float, float]:
+    """:func:`rot_mci_to_mcmf` of ``(x, y, z)`` as a tuple (no array allocated)."""
+    c = np.cos(angle_rad)
+    s = np.sin(angle_rad)
+    return c * x + s * y, -s * x + c * y, z
+
+
+@njit(cache=True, inline="always")
 def rot_mcmf_to_mci(v_mcmf: np.ndarray, angle_rad: float) -> np.ndarray:
     """Inverse of :func:`rot_mci_to_mcmf`."""
     c = np.cos(angle_rad)

@@ -24,6 +24,19 @@ def quat_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
+def quat_mul_xyz(
+    p0: float, p1: float, p2: float, p3: float, q0: float, q1: float, q2: float, q3: float
+) -> tuple[float, float, float, float]:
+    """:func:`quat_mul` on scalars (no array allocated): ``p ⊗ q``."""
+    return (
+        p0 * q0 - p1 * q1 - p2 * q2 - p3 * q3,
+        p0 * q1 + p1 * q0 + p2 * q3 - p3 * q2,
+        p0 * q2 - p1 * q3 + p2 * q0 + p3 * q1,
+        p0 * q3 + p1 * q2 - p2 * q1 + p3 * q0,
+    )
+
+
+@njit(cache=True, inline="always")
 def quat_conj(q: np.ndarray) -> np.ndarray:
     """Conjugate (the inverse of a unit quaternion)."""
     return np.array([q[0], -q[1], -q[2], -q[3]])
@@ -38,19 +51,28 @@ def quat_normalize(q: np.ndarray) -> np.ndarray:
 @njit(cache=True, inline="always")
 def quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Rotate vector ``v`` (frame b) by unit quaternion ``q_b_to_f`` into frame f."""
-    w = q[0]
-    x = q[1]
-    y = q[2]
-    z = q[3]
-    # t = 2 * (q_vec x v)
-    tx = 2.0 * (y * v[2] - z * v[1])
-    ty = 2.0 * (z * v[0] - x * v[2])
-    tz = 2.0 * (x * v[1] - y * v[0])
     out = np.empty(3)
-    out[0] = v[0] + w * tx + (y * tz - z * ty)
-    out[1] = v[1] + w * ty + (z * tx - x * tz)
-    out[2] = v[2] + w * tz + (x * ty - y * tx)
+    out[0], out[1], out[2] = quat_rotate_xyz(q[0], q[1], q[2], q[3], v[0], v[1], v[2])
     return out
+
+
+@njit(cache=True, inline="always")
+def quat_rotate_xyz(
+    w: float, x: float, y: float, z: float, v0: float, v1: float, v2: float
+) -> tuple[float, float, float]:
+    """:func:`quat_rotate` on scalars (no array allocated).
+
+    ``q = [w, x, y, z]``, ``v = [v0, v1, v2]``.
+    """
+    # t = 2 * (q_vec x v)
+    tx = 2.0 * (y * v2 - z * v1)
+    ty = 2.0 * (z * v0 - x * v2)
+    tz = 2.0 * (x * v1 - y * v0)
+    return (
+        v0 + w * tx + (y * tz - z * ty),
+        v1 + w * ty + (z * tx - x * tz),
+        v2 + w * tz + (x * ty - y * tx),
+    )
 
 
 @njit(cache=True, inline="always")
@@ -120,11 +142,21 @@ def quat_from_axis_angle(axis: np.ndarray, angle_rad: float) -> np.ndarray:
 @njit(cache=True, inline="always")
 def quat_derivative(q: np.ndarray, omega_b: np.ndarray) -> np.ndarray:
     """Time derivative of ``q_b_to_f`` for body rate ``omega_b`` (rad/s, body frame)."""
-    w, x, y, z = q[0], q[1], q[2], q[3]
-    ox, oy, oz = omega_b[0], omega_b[1], omega_b[2]
     out = np.empty(4)
-    out[0] = 0.5 * (-x * ox - y * oy - z * oz)
-    out[1] = 0.5 * (w * ox + y * oz - z * oy)
-    out[2] = 0.5 * (w * oy + z * ox - x * oz)
-    out[3] = 0.5 * (w * oz + x * oy - y * ox)
+    out[0], out[1], out[2], out[3] = quat_derivative_xyz(
+        q[0], q[1], q[2], q[3], omega_b[0], omega_b[1], omega_b[2]
+    )
     return out
+
+
+@njit(cache=True, inline="always")
+def quat_derivative_xyz(
+    w: float, x: float, y: float, z: float, ox: float, oy: float, oz: float
+) -> tuple[float, float, float, float]:
+    """:func:`quat_derivative` on scalars (no array allocated)."""
+    return (
+        0.5 * (-x * ox - y * oy - z * oz),
+        0.5 * (w * ox + y * oz - z * oy),
+        0.5 * (w * oy + z * ox - x * oz),
+        0.5 * (w * oz + x * oy - y * ox),
+    )

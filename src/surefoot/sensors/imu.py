@@ -53,7 +53,7 @@ from surefoot.sensors.faults import (
     fault_effects,
 )
 from surefoot.sensors.streams import STREAM_IMU, STREAM_IMU_TURN_ON
-from surefoot.world.vehicle import P_THRUST_DIR, S_MPROP, S_THRUST, S_W, mass_properties
+from surefoot.world.vehicle import P_THRUST_DIR, S_MPROP, S_THRUST, S_W, total_mass
 
 # per-triad block of the parameter row (SI)
 B_BIAS = 0  # 3, fixed bias (m/s^2 or rad/s)
@@ -197,16 +197,22 @@ def imu_truth_inputs(x: np.ndarray, vp: np.ndarray) -> tuple[np.ndarray, np.ndar
     vp : (N_PARAMS,) float64
         Vehicle parameter row of that lander.
     """
-    m, _, _ = mass_properties(x[S_MPROP], vp)
+    f = np.empty(3)
+    w = np.empty(3)
+    imu_truth_inputs_into(x, vp, f, w)
+    return f, w
+
+
+@njit(cache=True)
+def imu_truth_inputs_into(x: np.ndarray, vp: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
+    """:func:`imu_truth_inputs` written into ``f`` and ``w`` (3,) (the step's scratch)."""
+    m = total_mass(x[S_MPROP], vp)
     thrust = x[S_THRUST] if x[S_MPROP] > 0.0 else 0.0
     if thrust < 0.0:
         thrust = 0.0
-    f = np.empty(3)
-    w = np.empty(3)
     for k in range(3):
         f[k] = thrust * vp[P_THRUST_DIR + k] / m
         w[k] = x[S_W + k]
-    return f, w
 
 
 @njit(cache=True)
@@ -288,6 +294,26 @@ def imu_sample(
         IMU measurement row, updated in place; ``row[IMU_T]`` becomes the end
         of this sample period.
     """
+    eff = np.empty((6 if int(p[P_FAULTS]) > 0 else 0, N_EF))
+    imu_sample_into(f_body, omega_body, t, alt_m, p, state, seed, sample, row, eff)
+
+
+@njit(cache=True)
+def imu_sample_into(
+    f_body: np.ndarray,
+    omega_body: np.ndarray,
+    t: float,
+    alt_m: float,
+    p: np.ndarray,
+    state: np.ndarray,
+    seed: int,
+    sample: int,
+    row: np.ndarray,
+    eff: np.ndarray,
+) -> None:
+    """:func:`imu_sample` with the fault-effect table ``eff`` (>= 6, N_EF) given as
+    scratch, so that the per-step loop allocates nothing (only read when the IMU
+    has scheduled faults, and then rewritten whole by :func:`fault_effects`)."""
     dt = p[P_DT]
     if state[ST_INIT] == 0.0:
         _init_state(p, state, seed)
@@ -295,7 +321,6 @@ def imu_sample(
     key = key_prefix(seed, STREAM_IMU, sample)
     # without scheduled faults every effect is neutral: no table to fill
     faulty = int(p[P_FAULTS]) > 0
-    eff = np.empty((6 if faulty else 0, N_EF))
     good = True
     if faulty:
         fault_effects(p, P_FAULTS, 6, t, alt_m, seed, STREAM_IMU, sample, eff)

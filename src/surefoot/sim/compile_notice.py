@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,13 +79,18 @@ def _record(parallel: bool, seconds: float) -> None:
 
 @contextlib.contextmanager
 def compile_notice(
-    parallel: bool = False, console: Console | None = None, record: bool = True
+    parallel: bool = False,
+    console: Console | None = None,
+    record: bool = True,
+    spinner: bool = True,
 ) -> Iterator[bool]:
     """Around the first landing of a process: announce a compile if one is coming.
 
     Yields whether the kernels had to be compiled. With ``record`` the elapsed
     time of the block is kept as the next estimate, so keep such a block to
     the run whose first call compiles (a landing flies in about a second).
+    With ``spinner`` a terminal also sees the seconds spent so far (pass False
+    around a block that shows its own live display, such as a progress bar).
     """
     if kernels_cached(parallel):
         yield False
@@ -97,6 +103,34 @@ def compile_notice(
         highlight=False,
     )
     t0 = time.perf_counter()
-    yield True
+    with _elapsed_spinner(console, t0, est) if spinner else contextlib.nullcontext():
+        yield True
     if record:
         _record(parallel, time.perf_counter() - t0)
+
+
+@contextlib.contextmanager
+def _elapsed_spinner(console: Console, t0: float, est: float) -> Iterator[None]:
+    """On a terminal, a spinner with the seconds spent so far under the notice line
+    (erased when the block ends); elsewhere (a log, a pipe) nothing more."""
+    if not console.is_terminal:
+        yield
+        return
+
+    def text() -> str:
+        return f"compiling: {time.perf_counter() - t0:.0f} s of about {est:.0f} s"
+
+    stop = threading.Event()
+    with console.status(text(), spinner="dots") as status:
+
+        def tick() -> None:  # LLVM runs outside the GIL, so this keeps ticking
+            while not stop.wait(1.0):
+                status.update(text())
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()

@@ -35,13 +35,14 @@ from surefoot.sensors.doppler_lidar import (
     N_DOPPLER_STATE,
     doppler_lidar_measure,
 )
+from surefoot.sensors.faults import N_EF
 from surefoot.sensors.ideal_nav import ideal_nav_measure
 from surefoot.sensors.imu import (
     N_IMU_PARAMS,
     N_IMU_STATE,
     imu_reset_row,
-    imu_sample,
-    imu_truth_inputs,
+    imu_sample_into,
+    imu_truth_inputs_into,
 )
 from surefoot.sensors.rangefinder import N_LRF_PARAMS, N_LRF_STATE, rangefinder_measure
 from surefoot.sensors.star_tracker import N_STAR_PARAMS, N_STAR_STATE, star_tracker_measure
@@ -257,6 +258,16 @@ def _run_segment(
             continue
         rows = 0  # telemetry rows of this lander in this call
         work = np.empty((5, N_STATE))
+        # scratch of the IMU sampling, allocated once per lander and call: the
+        # step loop itself allocates nothing (an allocation costs about as much
+        # as a scalar Kalman update, and this loop runs 10^4-10^5 times a landing)
+        f0 = np.empty(3)
+        w0 = np.empty(3)
+        f1 = np.empty(3)
+        w1 = np.empty(3)
+        f_a = np.empty(3)
+        w_a = np.empty(3)
+        imu_eff = np.empty((6, N_EF))
         xi = x[i]
         ekf = nav_mode[i] == 1
         p_i = suite_p[i]
@@ -269,6 +280,27 @@ def _run_segment(
         lrf_row = m_i[SM_LRF : SM_LRF + N_LRF]
         dop_row = m_i[SM_DOP : SM_DOP + N_DOPPLER]
         trn_row = m_i[SM_TRN : SM_TRN + N_TRN]
+        # every per-lander view bound once, not per step (each view of an array
+        # costs a reference count in and out)
+        star_p = p_i[SP_STAR : SP_STAR + N_STAR_PARAMS]
+        star_s = s_i[SS_STAR : SS_STAR + N_STAR_STATE]
+        lrf_p = p_i[SP_LRF : SP_LRF + N_LRF_PARAMS]
+        lrf_s = s_i[SS_LRF : SS_LRF + N_LRF_STATE]
+        dop_p = p_i[SP_DOP : SP_DOP + N_DOPPLER_PARAMS]
+        dop_s = s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE]
+        trn_p = p_i[SP_TRN : SP_TRN + N_TRN_PARAMS]
+        trn_s = s_i[SS_TRN : SS_TRN + N_TRN_STATE]
+        vp_i = vp[i]
+        cmd_i = cmd[i]
+        nav_i = nav[i]
+        fs_i = fs[i]
+        fp_i = fp[i]
+        kx_i = kx[i]
+        kcov_i = kcov[i]
+        kbk_i = kbk[i]
+        kp_i = kp[i]
+        nav_p_i = nav_p[i]
+        seed_i = seeds[i]
         # a plug-in flight software (fsw.plugin) gets every sensor, whatever
         # fsw.nav.source; the built-in one senses only for its filter
         plugin = external[i] == 1
@@ -301,9 +333,9 @@ def _run_segment(
                             xi,
                             t,
                             alt_true,
-                            p_i[SP_STAR : SP_STAR + N_STAR_PARAMS],
-                            s_i[SS_STAR : SS_STAR + N_STAR_STATE],
-                            seeds[i],
+                            star_p,
+                            star_s,
+                            seed_i,
                             step,
                             star_row,
                         )
@@ -315,9 +347,9 @@ def _run_segment(
                             meta,
                             offsets,
                             heights,
-                            p_i[SP_LRF : SP_LRF + N_LRF_PARAMS],
-                            s_i[SS_LRF : SS_LRF + N_LRF_STATE],
-                            seeds[i],
+                            lrf_p,
+                            lrf_s,
+                            seed_i,
                             step,
                             lrf_row,
                         )
@@ -329,9 +361,9 @@ def _run_segment(
                             meta,
                             offsets,
                             heights,
-                            p_i[SP_DOP : SP_DOP + N_DOPPLER_PARAMS],
-                            s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE],
-                            seeds[i],
+                            dop_p,
+                            dop_s,
+                            seed_i,
                             step,
                             dop_row,
                         )
@@ -340,19 +372,19 @@ def _run_segment(
                             t,
                             alt_true,
                             site,
-                            p_i[SP_TRN : SP_TRN + N_TRN_PARAMS],
-                            s_i[SS_TRN : SS_TRN + N_TRN_STATE],
-                            seeds[i],
+                            trn_p,
+                            trn_s,
+                            seed_i,
                             step,
                             trn_row,
                         )
                     if ekf:
                         nav_step(
                             t,
-                            kx[i],
-                            kcov[i],
-                            kbk[i],
-                            kp[i],
+                            kx_i,
+                            kcov_i,
+                            kbk_i,
+                            kp_i,
                             imu_row,
                             star_row,
                             lrf_row,
@@ -361,18 +393,18 @@ def _run_segment(
                             map_meta,
                             map_offsets,
                             map_heights,
-                            nav[i],
+                            nav_i,
                         )
                         if not plugin:
                             imu_reset_row(imu_row, t)
                     else:
-                        ideal_nav_measure(xi, t, site, nav_p[i], seeds[i], step, nav[i])
+                        ideal_nav_measure(xi, t, site, nav_p_i, seed_i, step, nav_i)
                     if plugin:
                         # stop before any actuator acts: the simulator hands the
                         # plug-in this cycle's measurements and resumes here
                         plugin_phase[i] = PLUGIN_WAITING
                         break
-                    fsw_step(nav[i], fs[i], fp[i], cmd[i])
+                    fsw_step(nav_i, fs_i, fp_i, cmd_i)
             if rec_every > 0 and step % rec_every == 0 and rows < capacity:
                 _record(
                     tel[i, rows],
@@ -383,11 +415,11 @@ def _run_segment(
                     meta,
                     offsets,
                     heights,
-                    vp[i],
-                    fs[i],
-                    fp[i],
-                    nav[i],
-                    kbk[i],
+                    vp_i,
+                    fs_i,
+                    fp_i,
+                    nav_i,
+                    kbk_i,
                     ekf,
                     kx[i],
                     kcov[i],
@@ -396,31 +428,28 @@ def _run_segment(
             # (explicit element loops, no array expressions: inside the parallel
             # loop over landers Numba turns those into nested parfors whose size
             # checks failed at run time for arrays bound in a branch)
-            f0 = np.zeros(3)
-            w0 = np.zeros(3)
             if sense:
-                f0, w0 = imu_truth_inputs(xi, vp[i])
-            rk4_step(xi, cmd[i], vp[i], moon, dt, work)
+                imu_truth_inputs_into(xi, vp_i, f0, w0)
+            rk4_step(xi, cmd_i, vp_i, moon, dt, work)
             if sense:
                 # IMU samples over the step, the truth inputs interpolated linearly
-                f1, w1 = imu_truth_inputs(xi, vp[i])
-                f_a = np.empty(3)
-                w_a = np.empty(3)
+                imu_truth_inputs_into(xi, vp_i, f1, w1)
                 for j in range(n_sub):
                     a = (j + 0.5) / n_sub
                     for k in range(3):
                         f_a[k] = f0[k] + a * (f1[k] - f0[k])
                         w_a[k] = w0[k] + a * (w1[k] - w0[k])
-                    imu_sample(
+                    imu_sample_into(
                         f_a,
                         w_a,
                         t + j * dt / n_sub,
                         alt_true,
                         imu_p,
                         imu_s,
-                        seeds[i],
+                        seed_i,
                         step * n_sub + j,
                         imu_row,
+                        imu_eff,
                     )
             steps[i] = step + 1
             t_next = (step + 1) * dt
@@ -458,18 +487,18 @@ def _run_segment(
                         meta,
                         offsets,
                         heights,
-                        vp[i],
-                        fs[i],
-                        fp[i],
-                        nav[i],
-                        kbk[i],
+                        vp_i,
+                        fs_i,
+                        fp_i,
+                        nav_i,
+                        kbk_i,
                         ekf,
                         kx[i],
                         kcov[i],
                     )
                     rows += 1
                 break
-            if fs[i, FS_REQUEST] != 0.0:
+            if fs_i[FS_REQUEST] != 0.0:
                 break
         n_rows[i] = rows
 

@@ -44,18 +44,25 @@ def gravity_mci(r: np.ndarray, moon: np.ndarray) -> np.ndarray:
     ``a = -mu r / |r|^3 + J2 term`` (e.g. Vallado, Fundamentals of
     Astrodynamics, eq. 8-31).
     """
+    out = np.empty(3)
+    out[0], out[1], out[2] = gravity_mci_xyz(r[0], r[1], r[2], moon)
+    return out
+
+
+@njit(cache=True, inline="always")
+def gravity_mci_xyz(x: float, y: float, z: float, moon: np.ndarray) -> tuple[float, float, float]:
+    """:func:`gravity_mci` at position ``(x, y, z)`` (m) as a tuple (no array allocated)."""
     mu = moon[MOON_GM]
-    x, y, z = r[0], r[1], r[2]
     r2 = x * x + y * y + z * z
     rn = np.sqrt(r2)
     r3 = r2 * rn
     k = 1.5 * moon[MOON_J2] * mu * moon[MOON_J2_RADIUS] ** 2 / (r2 * r2 * rn)
     zz = 5.0 * z * z / r2
-    out = np.empty(3)
-    out[0] = -mu * x / r3 + k * x * (zz - 1.0)
-    out[1] = -mu * y / r3 + k * y * (zz - 1.0)
-    out[2] = -mu * z / r3 + k * z * (zz - 3.0)
-    return out
+    return (
+        -mu * x / r3 + k * x * (zz - 1.0),
+        -mu * y / r3 + k * y * (zz - 1.0),
+        -mu * z / r3 + k * z * (zz - 3.0),
+    )
 
 
 @njit(cache=True)

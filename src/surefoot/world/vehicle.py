@@ -26,8 +26,8 @@ from numba import njit
 
 from surefoot.config.schema import VehicleConfig
 from surefoot.fsw.interfaces import CMD_THRUST, CMD_TORQUE, N_CMD  # noqa: F401  (re-exported)
-from surefoot.math.quaternion import quat_derivative, quat_rotate
-from surefoot.world.moon import G0_M_S2, gravity_mci
+from surefoot.math.quaternion import quat_derivative_xyz, quat_rotate_xyz
+from surefoot.world.moon import G0_M_S2, gravity_mci_xyz
 
 # State layout
 S_R = 0
@@ -91,57 +91,85 @@ def vehicle_params(cfg: VehicleConfig) -> np.ndarray:
 @njit(cache=True)
 def mass_properties(m_prop: float, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Total mass (kg), CoM (m, body) and diagonal inertia about the CoM (kg m^2)."""
+    m, c0, c1, c2, i0, i1, i2 = mass_properties_xyz(m_prop, p)
+    com = np.empty(3)
+    inertia = np.empty(3)
+    com[0], com[1], com[2] = c0, c1, c2
+    inertia[0], inertia[1], inertia[2] = i0, i1, i2
+    return m, com, inertia
+
+
+@njit(cache=True, inline="always")
+def mass_properties_xyz(
+    m_prop: float, p: np.ndarray
+) -> tuple[float, float, float, float, float, float, float]:
+    """:func:`mass_properties` as scalars (no array allocated): ``(m, com_x, com_y,
+    com_z, I_x, I_y, I_z)`` in kg, m (body) and kg m^2."""
     mp = max(m_prop, 0.0)
     m = p[P_DRY_MASS] + mp
     fill = mp / p[P_PROP0] if p[P_PROP0] > 0.0 else 0.0
-    com = np.empty(3)
-    inertia = np.empty(3)
-    for k in range(3):
-        com[k] = (p[P_DRY_MASS] * p[P_COM_DRY + k] + mp * p[P_COM_PROP + k]) / m
-        inertia[k] = p[P_I_DRY + k] + fill * p[P_I_PROP + k]
-    return m, com, inertia
+    return (
+        m,
+        (p[P_DRY_MASS] * p[P_COM_DRY] + mp * p[P_COM_PROP]) / m,
+        (p[P_DRY_MASS] * p[P_COM_DRY + 1] + mp * p[P_COM_PROP + 1]) / m,
+        (p[P_DRY_MASS] * p[P_COM_DRY + 2] + mp * p[P_COM_PROP + 2]) / m,
+        p[P_I_DRY] + fill * p[P_I_PROP],
+        p[P_I_DRY + 1] + fill * p[P_I_PROP + 1],
+        p[P_I_DRY + 2] + fill * p[P_I_PROP + 2],
+    )
+
+
+@njit(cache=True, inline="always")
+def total_mass(m_prop: float, p: np.ndarray) -> float:
+    """Total mass (kg) with ``m_prop`` kg of propellant left (as :func:`mass_properties`)."""
+    return p[P_DRY_MASS] + max(m_prop, 0.0)
 
 
 @njit(cache=True)
 def derivative(
     x: np.ndarray, cmd: np.ndarray, p: np.ndarray, moon: np.ndarray, out: np.ndarray
 ) -> None:
-    """Time derivative of one lander's state, written into ``out`` (N_STATE,)."""
+    """Time derivative of one lander's state, written into ``out`` (N_STATE,).
+
+    Scalars throughout (no temporary arrays): this runs four times per step.
+    """
     m_prop = x[S_MPROP]
     has_prop = m_prop > 0.0
     thrust = x[S_THRUST] if has_prop else 0.0
     if thrust < 0.0:
         thrust = 0.0
-    m, com, inertia = mass_properties(m_prop, p)
-    q = x[S_Q : S_Q + 4]
-    w = x[S_W : S_W + 3]
+    m, com0, com1, com2, i0, i1, i2 = mass_properties_xyz(m_prop, p)
+    q0, q1, q2, q3 = x[S_Q], x[S_Q + 1], x[S_Q + 2], x[S_Q + 3]
+    w0, w1, w2 = x[S_W], x[S_W + 1], x[S_W + 2]
 
-    g = gravity_mci(x[S_R : S_R + 3], moon)
-    f_body = np.empty(3)
-    for k in range(3):
-        f_body[k] = thrust * p[P_THRUST_DIR + k]
-    f_mci = quat_rotate(q, f_body)
+    g0, g1, g2 = gravity_mci_xyz(x[S_R], x[S_R + 1], x[S_R + 2], moon)
+    fb0 = thrust * p[P_THRUST_DIR]
+    fb1 = thrust * p[P_THRUST_DIR + 1]
+    fb2 = thrust * p[P_THRUST_DIR + 2]
+    fm0, fm1, fm2 = quat_rotate_xyz(q0, q1, q2, q3, fb0, fb1, fb2)
     for k in range(3):
         out[S_R + k] = x[S_V + k]
-        out[S_V + k] = g[k] + f_mci[k] / m
+    out[S_V] = g0 + fm0 / m
+    out[S_V + 1] = g1 + fm1 / m
+    out[S_V + 2] = g2 + fm2 / m
 
-    qd = quat_derivative(q, w)
-    for k in range(4):
-        out[S_Q + k] = qd[k]
+    out[S_Q], out[S_Q + 1], out[S_Q + 2], out[S_Q + 3] = quat_derivative_xyz(
+        q0, q1, q2, q3, w0, w1, w2
+    )
 
     # torque: actuator + engine force acting at an arm from the CoM
-    arm0 = p[P_ENGINE_POS] - com[0]
-    arm1 = p[P_ENGINE_POS + 1] - com[1]
-    arm2 = p[P_ENGINE_POS + 2] - com[2]
-    tx = x[S_TORQUE] + arm1 * f_body[2] - arm2 * f_body[1]
-    ty = x[S_TORQUE + 1] + arm2 * f_body[0] - arm0 * f_body[2]
-    tz = x[S_TORQUE + 2] + arm0 * f_body[1] - arm1 * f_body[0]
-    hx = inertia[0] * w[0]
-    hy = inertia[1] * w[1]
-    hz = inertia[2] * w[2]
-    out[S_W] = (tx - (w[1] * hz - w[2] * hy)) / inertia[0]
-    out[S_W + 1] = (ty - (w[2] * hx - w[0] * hz)) / inertia[1]
-    out[S_W + 2] = (tz - (w[0] * hy - w[1] * hx)) / inertia[2]
+    arm0 = p[P_ENGINE_POS] - com0
+    arm1 = p[P_ENGINE_POS + 1] - com1
+    arm2 = p[P_ENGINE_POS + 2] - com2
+    tx = x[S_TORQUE] + arm1 * fb2 - arm2 * fb1
+    ty = x[S_TORQUE + 1] + arm2 * fb0 - arm0 * fb2
+    tz = x[S_TORQUE + 2] + arm0 * fb1 - arm1 * fb0
+    hx = i0 * w0
+    hy = i1 * w1
+    hz = i2 * w2
+    out[S_W] = (tx - (w1 * hz - w2 * hy)) / i0
+    out[S_W + 1] = (ty - (w2 * hx - w0 * hz)) / i1
+    out[S_W + 2] = (tz - (w0 * hy - w1 * hx)) / i2
 
     out[S_MPROP] = -thrust / (p[P_ISP] * G0_M_S2) if has_prop else 0.0
 

@@ -55,7 +55,7 @@ from surefoot.fsw.nav.layout import (
     X_V,
     X_W,
 )
-from surefoot.math.quaternion import quat_mul, quat_rotate, quat_to_dcm
+from surefoot.math.quaternion import quat_mul_xyz, quat_rotate_xyz, quat_to_dcm
 
 
 @njit(cache=True)
@@ -66,36 +66,47 @@ def gravity_mci(r: np.ndarray, gm: float, j2: float = 0.0, r_j2: float = 1.0) ->
     holds in MCI and MCMF (Vallado, Fundamentals of Astrodynamics, eq. 8-31);
     ``j2 = 0`` gives the point mass.
     """
-    rn2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2]
+    out = np.empty(3)
+    out[0], out[1], out[2] = gravity_mci_xyz(r[0], r[1], r[2], gm, j2, r_j2)
+    return out
+
+
+@njit(cache=True, inline="always")
+def gravity_mci_xyz(
+    x: float, y: float, z: float, gm: float, j2: float, r_j2: float
+) -> tuple[float, float, float]:
+    """:func:`gravity_mci` at ``(x, y, z)`` (m, MCI) as a tuple (no array allocated)."""
+    rn2 = x * x + y * y + z * z
     rn = np.sqrt(rn2)
     k = -gm / (rn2 * rn)
-    out = np.empty(3)
-    for i in range(3):
-        out[i] = k * r[i]
+    g0 = k * x
+    g1 = k * y
+    g2 = k * z
     if j2 != 0.0:
         kj = 1.5 * j2 * gm * r_j2 * r_j2 / (rn2 * rn2 * rn)
-        zz = 5.0 * r[2] * r[2] / rn2
-        out[0] += kj * r[0] * (zz - 1.0)
-        out[1] += kj * r[1] * (zz - 1.0)
-        out[2] += kj * r[2] * (zz - 3.0)
-    return out
+        zz = 5.0 * z * z / rn2
+        g0 += kj * x * (zz - 1.0)
+        g1 += kj * y * (zz - 1.0)
+        g2 += kj * z * (zz - 3.0)
+    return g0, g1, g2
 
 
 @njit(cache=True)
 def _rotvec_quat(phi: np.ndarray) -> np.ndarray:
     """Unit quaternion of rotation vector ``phi`` (rad)."""
-    a = np.sqrt(phi[0] * phi[0] + phi[1] * phi[1] + phi[2] * phi[2])
     out = np.empty(4)
-    if a < 1e-8:
-        out[0] = 1.0 - a * a / 8.0
-        for k in range(3):
-            out[1 + k] = 0.5 * phi[k]
-    else:
-        s = np.sin(0.5 * a) / a
-        out[0] = np.cos(0.5 * a)
-        for k in range(3):
-            out[1 + k] = s * phi[k]
+    out[0], out[1], out[2], out[3] = _rotvec_quat_xyz(phi[0], phi[1], phi[2])
     return out
+
+
+@njit(cache=True, inline="always")
+def _rotvec_quat_xyz(p0: float, p1: float, p2: float) -> tuple[float, float, float, float]:
+    """:func:`_rotvec_quat` of ``(p0, p1, p2)`` (rad) as a tuple (no array allocated)."""
+    a = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2)
+    if a < 1e-8:
+        return 1.0 - a * a / 8.0, 0.5 * p0, 0.5 * p1, 0.5 * p2
+    s = np.sin(0.5 * a) / a
+    return np.cos(0.5 * a), s * p0, s * p1, s * p2
 
 
 @njit(cache=True)
@@ -114,37 +125,51 @@ def propagate_nominal(
     velocity increment in MCI (m/s), the mid-cycle attitude and position used
     to linearise the error dynamics, and the bias-corrected body increments.
     """
+    # scalars where the old code built temporary arrays (this runs every cycle);
+    # the same operations in the same order, so the same bits
     dth = np.empty(3)
     dvb = np.empty(3)
     for k in range(3):
         dth[k] = dtheta_body[k] - x[X_BG + k] * dt
         dvb[k] = dv_body[k] - x[X_BA + k] * dt
     # velocity increment: first-order rotation compensation over the cycle
-    comp = np.empty(3)
-    comp[0] = dvb[0] + 0.5 * (dth[1] * dvb[2] - dth[2] * dvb[1])
-    comp[1] = dvb[1] + 0.5 * (dth[2] * dvb[0] - dth[0] * dvb[2])
-    comp[2] = dvb[2] + 0.5 * (dth[0] * dvb[1] - dth[1] * dvb[0])
-    q0 = x[X_Q : X_Q + 4].copy()
-    dv_mci = quat_rotate(q0, comp)
-    q1 = quat_mul(q0, _rotvec_quat(dth))
-    qn = np.sqrt(q1[0] ** 2 + q1[1] ** 2 + q1[2] ** 2 + q1[3] ** 2)
-    if q1[0] < 0.0:
+    comp0 = dvb[0] + 0.5 * (dth[1] * dvb[2] - dth[2] * dvb[1])
+    comp1 = dvb[1] + 0.5 * (dth[2] * dvb[0] - dth[0] * dvb[2])
+    comp2 = dvb[2] + 0.5 * (dth[0] * dvb[1] - dth[1] * dvb[0])
+    qa0, qa1, qa2, qa3 = x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3]
+    dv_mci = np.empty(3)
+    dv_mci[0], dv_mci[1], dv_mci[2] = quat_rotate_xyz(qa0, qa1, qa2, qa3, comp0, comp1, comp2)
+    e0, e1, e2, e3 = _rotvec_quat_xyz(dth[0], dth[1], dth[2])
+    q10, q11, q12, q13 = quat_mul_xyz(qa0, qa1, qa2, qa3, e0, e1, e2, e3)
+    qn = np.sqrt(q10**2 + q11**2 + q12**2 + q13**2)
+    if q10 < 0.0:
         qn = -qn
-    for k in range(4):
-        x[X_Q + k] = q1[k] / qn
-    q_mid = quat_mul(q0, _rotvec_quat(0.5 * dth))
+    x[X_Q] = q10 / qn
+    x[X_Q + 1] = q11 / qn
+    x[X_Q + 2] = q12 / qn
+    x[X_Q + 3] = q13 / qn
+    h0, h1, h2, h3 = _rotvec_quat_xyz(0.5 * dth[0], 0.5 * dth[1], 0.5 * dth[2])
+    q_mid = np.empty(4)
+    q_mid[0], q_mid[1], q_mid[2], q_mid[3] = quat_mul_xyz(qa0, qa1, qa2, qa3, h0, h1, h2, h3)
 
-    r0 = x[X_R : X_R + 3].copy()
-    v0 = x[X_V : X_V + 3].copy()
-    g0 = gravity_mci(r0, gm, j2, r_j2)
+    r00, r01, r02 = x[X_R], x[X_R + 1], x[X_R + 2]
+    v00, v01, v02 = x[X_V], x[X_V + 1], x[X_V + 2]
+    g00, g01, g02 = gravity_mci_xyz(r00, r01, r02, gm, j2, r_j2)
     r_mid = np.empty(3)
+    r_mid[0] = r00 + 0.5 * dt * v00 + 0.125 * dt * (dv_mci[0] + g00 * dt)
+    r_mid[1] = r01 + 0.5 * dt * v01 + 0.125 * dt * (dv_mci[1] + g01 * dt)
+    r_mid[2] = r02 + 0.5 * dt * v02 + 0.125 * dt * (dv_mci[2] + g02 * dt)
+    gm0, gm1, gm2 = gravity_mci_xyz(r_mid[0], r_mid[1], r_mid[2], gm, j2, r_j2)
+    v1 = v00 + dv_mci[0] + gm0 * dt
+    x[X_V] = v1
+    x[X_R] = r00 + 0.5 * dt * (v00 + v1)
+    v1 = v01 + dv_mci[1] + gm1 * dt
+    x[X_V + 1] = v1
+    x[X_R + 1] = r01 + 0.5 * dt * (v01 + v1)
+    v1 = v02 + dv_mci[2] + gm2 * dt
+    x[X_V + 2] = v1
+    x[X_R + 2] = r02 + 0.5 * dt * (v02 + v1)
     for k in range(3):
-        r_mid[k] = r0[k] + 0.5 * dt * v0[k] + 0.125 * dt * (dv_mci[k] + g0[k] * dt)
-    g_mid = gravity_mci(r_mid, gm, j2, r_j2)
-    for k in range(3):
-        v1 = v0[k] + dv_mci[k] + g_mid[k] * dt
-        x[X_V + k] = v1
-        x[X_R + k] = r0[k] + 0.5 * dt * (v0[k] + v1)
         x[X_W + k] = dth[k] / dt
         x[X_F + k] = dvb[k] / dt
     return dv_mci, q_mid, r_mid, dvb, dth
@@ -310,9 +335,15 @@ def propagate_sensitivity(x: np.ndarray, phi: np.ndarray) -> None:
     applied blind-arc correction ``x[X_C:X_C+6]`` (position and velocity parts;
     neither feeds attitude or biases)."""
     for base in (X_S, X_C):
-        s = x[base : base + 6].copy()
+        # the old values as scalars (no copy of the slice): the same sums in the same order
+        s0, s1, s2 = x[base], x[base + 1], x[base + 2]
+        s3, s4, s5 = x[base + 3], x[base + 4], x[base + 5]
         for i in range(6):
             acc = 0.0
-            for j in range(6):
-                acc += phi[i, j] * s[j]
+            acc += phi[i, 0] * s0
+            acc += phi[i, 1] * s1
+            acc += phi[i, 2] * s2
+            acc += phi[i, 3] * s3
+            acc += phi[i, 4] * s4
+            acc += phi[i, 5] * s5
             x[base + i] = acc

@@ -61,9 +61,10 @@ from surefoot.fsw.nav.layout import (
 )
 from surefoot.math.frames import (
     rot_mci_to_mcmf,
+    rot_mci_to_mcmf_xyz,
 )
 from surefoot.math.height_grid import altitude_above_terrain
-from surefoot.math.quaternion import quat_mul
+from surefoot.math.quaternion import quat_mul_xyz
 
 
 @njit(cache=True)
@@ -127,29 +128,32 @@ def nav_output(x: np.ndarray, p: np.ndarray, nav_out: np.ndarray) -> None:
     ``v_enu``: velocity relative to the rotating surface, m/s;
     ``q_body_to_enu``; ``omega_body``: bias-corrected inertial rate, rad/s.
     """
+    # scalars, no temporary arrays (every cycle); the same operations in the same order
     t = x[X_T]
     theta = p[P_OMEGA] * t
-    c = p[P_C : P_C + 9].reshape(3, 3)
-    r = x[X_R : X_R + 3]
     om = p[P_OMEGA]
-    r_f = rot_mci_to_mcmf(r, theta)
-    vrel = np.empty(3)
-    vrel[0] = x[X_V] + om * r[1]
-    vrel[1] = x[X_V + 1] - om * r[0]
-    vrel[2] = x[X_V + 2]
-    v_f = rot_mci_to_mcmf(vrel, theta)
+    r0, r1, r2 = x[X_R], x[X_R + 1], x[X_R + 2]
+    rf0, rf1, rf2 = rot_mci_to_mcmf_xyz(r0, r1, r2, theta)
+    vf0, vf1, vf2 = rot_mci_to_mcmf_xyz(x[X_V] + om * r1, x[X_V + 1] - om * r0, x[X_V + 2], theta)
     nav_out[NAV_T] = t
     for i in range(3):
-        nav_out[NAV_R + i] = c[i, 0] * r_f[0] + c[i, 1] * r_f[1] + c[i, 2] * r_f[2]
-        nav_out[NAV_V + i] = c[i, 0] * v_f[0] + c[i, 1] * v_f[1] + c[i, 2] * v_f[2]
+        c0, c1, c2 = p[P_C + 3 * i], p[P_C + 3 * i + 1], p[P_C + 3 * i + 2]
+        nav_out[NAV_R + i] = c0 * rf0 + c1 * rf1 + c2 * rf2
+        nav_out[NAV_V + i] = c0 * vf0 + c1 * vf1 + c2 * vf2
         nav_out[NAV_W + i] = x[X_W + i]
     nav_out[NAV_R + 2] -= p[P_RADIUS]
-    q_mci_to_mcmf = np.array([np.cos(-0.5 * theta), 0.0, 0.0, np.sin(-0.5 * theta)])
-    q = quat_mul(p[P_QENU : P_QENU + 4], quat_mul(q_mci_to_mcmf, x[X_Q : X_Q + 4]))
-    if q[0] < 0.0:
-        q = -q
-    for k in range(4):
-        nav_out[NAV_Q + k] = q[k]
+    # q_mci_to_mcmf = [cos(-theta/2), 0, 0, sin(-theta/2)] times q_body_to_mci
+    c_h, s_h = np.cos(-0.5 * theta), np.sin(-0.5 * theta)
+    m0, m1, m2, m3 = quat_mul_xyz(c_h, 0.0, 0.0, s_h, x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3])
+    q0, q1, q2, q3 = quat_mul_xyz(
+        p[P_QENU], p[P_QENU + 1], p[P_QENU + 2], p[P_QENU + 3], m0, m1, m2, m3
+    )
+    if q0 < 0.0:
+        q0, q1, q2, q3 = -q0, -q1, -q2, -q3
+    nav_out[NAV_Q] = q0
+    nav_out[NAV_Q + 1] = q1
+    nav_out[NAV_Q + 2] = q2
+    nav_out[NAV_Q + 3] = q3
     ok = x[X_INIT] > 0.5
     for k in range(N_NAV):
         if not np.isfinite(nav_out[k]):
