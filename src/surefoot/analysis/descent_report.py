@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 from rich.console import Console
 from rich.table import Table
 
@@ -20,6 +19,9 @@ from surefoot.analysis.local_frame import (
 )
 from surefoot.sim.telemetry import INDEX
 from surefoot.world.terrain import TerrainGrids
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn, not for the summary
+    from matplotlib.figure import Figure
 
 # A panel of the descent figure is ~400 px wide: more points than a few per pixel
 # column, or image nodes than pixels, only cost drawing time.
@@ -192,6 +194,8 @@ def descent_plot(
         return ax.plot(*envelope(xs, ys), *args, **kwargs)
 
     # a fixed layout: a constrained-layout pass measures every tick label twice
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(15, 10))
     FigureCanvasAgg(fig)
     gs = fig.add_gridspec(3, 3, left=0.05, right=0.95, bottom=0.055, top=0.93,

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import distance_transform_edt
 from scipy.special import ndtr
 
 from surefoot.config.hda import HdaConfig
@@ -78,6 +77,8 @@ def safety_map(fp: FootprintMaps, cfg: HdaConfig, cell_m: float) -> SafetyMap:
         covered = np.nan_to_num(fp.coverage) >= cfg.min_coverage
     safe = (p_safe >= cfg.safe_probability) & covered
     # pad with unsafe cells so that the edge of the map bounds the margin
+    from scipy.ndimage import distance_transform_edt  # 0.2 s to import: only when a map is made
+
     dist = distance_transform_edt(np.pad(safe, 1, constant_values=False))[1:-1, 1:-1]
     return SafetyMap(
         p_safe=p_safe,
