@@ -24,9 +24,11 @@ Each leg, from body point ``f_k`` (the nominal footpad, relative to the CoM):
   shortening, and an overshoot past the crush force relaxes within two
   steps); once ``c = stroke_m`` the stroke is exhausted and the strut
   bottoms out.
-- Normal force ``max(0, k e + b de/dt)`` along ``n`` when ``e > 0`` (the strut
-  pushes, never pulls; a foot lifting off faster than its spring extends
-  loses the stored energy in the damper, as a massless foot would).
+- Normal force ``max(0, k e + b dd/dt)`` along ``n`` when ``e > 0``: the
+  damper ``b`` acts across the whole leg (on the penetration rate), the crush
+  test is on the spring force alone. The strut pushes, never pulls; a foot
+  lifting off faster than its spring extends loses the stored energy in the
+  damper, as a massless foot would.
 - Coulomb friction on the facet, stick-slip by an anchor point: a tangential
   spring (``k``) and damper (critical on a leg's share of the mass) tie the
   footpad to its anchor, the force
