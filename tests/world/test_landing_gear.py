@@ -29,13 +29,14 @@ import numpy as np
 import pytest
 
 from surefoot.config.schema import LegConfig, TouchdownLimits, VehicleConfig
-from surefoot.math.quaternion import dcm_to_quat
+from surefoot.math.quaternion import dcm_to_quat, quat_to_dcm
 from surefoot.world.contact import (
     N_TD,
     TD_CONTACT,
     TD_V_HORIZ,
     classify_touchdown,
     footpad_positions_body,
+    resting_plane,
 )
 from surefoot.world.landing_gear import (
     GEAR_SETTLED,
@@ -53,10 +54,13 @@ from surefoot.world.landing_gear import (
     O_SLIDE_M,
     O_STROKE_MAX_M,
     O_TILT_DEG,
+    Y_P,
+    Y_Q,
     Y_V,
     gear_params,
     touchdown_dynamics,
 )
+from surefoot.world.terrain.grid import TerrainGrids
 from surefoot.world.vehicle import N_STATE, S_MPROP, S_Q, S_R, S_V, S_W, vehicle_params
 
 from .gear_cases import (
@@ -162,6 +166,37 @@ def test_settled_attitude_on_a_slope_is_the_slope(slope_deg: float) -> None:
     out, _ = run(y0, plane(slope_deg), legs=STIFF)
     assert out[O_OUTCOME] == GEAR_SETTLED
     assert out[O_TILT_DEG] == pytest.approx(slope_deg, abs=0.01)
+
+
+def _rock_under_footpad_0(h_m: float) -> TerrainGrids:
+    """Flat ground with a flat-topped rock of height ``h_m`` under footpad 0 (0.7 m square)."""
+    a = LEGS.radius_m / math.sqrt(2.0)
+    dx = 0.05
+    xs = np.arange(-4.0, 4.0 + 1e-9, dx)
+    x, y = np.meshgrid(xs, xs)
+    h = np.where((abs(x - a) <= 0.35) & (abs(y - a) <= 0.35), h_m, 0.0)
+    return TerrainGrids.from_levels([(-4.0, -4.0, dx, h)], 0.0, 0.0, R_MOON)
+
+
+@pytest.mark.parametrize("roll_rad_s", [0.02, -0.02])
+def test_with_a_rock_under_one_footpad_it_rests_on_the_support_plane(roll_rad_s: float) -> None:
+    """Dropped with a little roll (either way), the lander rocks off the diagonal through
+    the raised foot onto a third one: tilt atan(h / (sqrt(2) r)), the support plane that
+    resting_plane finds for the footpad ground points (test_contact.py)."""
+    h = 0.1
+    terrain = _rock_under_footpad_0(h)
+    y0 = state(v=(0.0, 0.0, -0.2), w_body=(roll_rad_s, -0.3 * roll_rad_s, 0.0))
+    out, yf = run(y0, terrain, legs=STIFF)
+    assert out[O_OUTCOME] == GEAR_SETTLED
+    expected = math.degrees(math.atan(h / (math.sqrt(2.0) * LEGS.radius_m)))  # 2.89 deg
+    assert out[O_TILT_DEG] == pytest.approx(expected, abs=0.01)
+    # the same angle from the support plane of the ground points under the settled feet
+    c = quat_to_dcm(yf[Y_Q : Y_Q + 4])
+    feet = yf[Y_P : Y_P + 3] + footpad_positions_body(LEGS) @ c.T
+    pz = terrain.height(feet[:, 0], feet[:, 1])
+    found, _, gx, gy = resting_plane(feet[:, 0], feet[:, 1], pz, yf[Y_P], yf[Y_P + 1])
+    assert found
+    assert math.degrees(math.atan(math.hypot(gx, gy))) == pytest.approx(expected, abs=0.01)
 
 
 @pytest.mark.parametrize(("delta_deg", "tips"), [(-0.5, False), (0.5, True)])
