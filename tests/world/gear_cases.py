@@ -27,11 +27,14 @@ LEGS = LegConfig()  # 4 legs, radius 1.4 m, 1.2 m below the CoM
 COM_HEIGHT_M = LEGS.height_m
 
 
-def plane(slope_deg: float = 0.0, half_m: float = 200.0) -> TerrainGrids:
-    """Terrain z = tan(slope) x over a square (bilinear on a plane is exact)."""
-    gx = np.tan(np.radians(slope_deg))
+def plane(slope_deg: float = 0.0, half_m: float = 200.0, uphill_deg: float = 0.0) -> TerrainGrids:
+    """Terrain rising at ``slope_deg`` toward the map direction ``uphill_deg`` (from +x
+    toward +y) over a square (bilinear on a plane is exact)."""
+    g = np.tan(np.radians(slope_deg))
+    gx, gy = g * np.cos(np.radians(uphill_deg)), g * np.sin(np.radians(uphill_deg))
     xs = np.array([-half_m, half_m])
-    h = np.tile(gx * xs, (2, 1))
+    x, y = np.meshgrid(xs, xs)
+    h = gx * x + gy * y
     return TerrainGrids.from_levels([(-half_m, -half_m, 2 * half_m, h)], 0.0, 0.0, 1_737_400.0)
 
 

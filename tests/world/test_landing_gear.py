@@ -15,8 +15,8 @@ References:
 - Settled attitude: on a plane the footpad plane is the terrain plane, so the
   body z axis rests at the slope angle from the vertical (stiff legs: the
   elastic difference between the legs is below 0.001 deg).
-- Tip-over: the static criterion atan(r / h) of tilt (CoM over the pivot
-  footpad) and the energy criterion (kinetic energy about the pivot enough to
+- Tip-over: the static criterion atan(r / h) of tilt plus slope (CoM over the
+  pivot footpad) and the energy criterion (kinetic energy about the pivot enough to
   lift the CoM by sqrt(r^2 + h^2) - h), both applied by
   surefoot.world.contact.classify_touchdown and tested in test_contact.py.
 """
@@ -206,6 +206,19 @@ def test_static_tip_over_at_atan_r_over_h(delta_deg: float, tips: bool) -> None:
     assert out[O_OUTCOME] == (GEAR_TIPPED if tips else GEAR_SETTLED)
     if not tips:
         assert out[O_TILT_DEG] < 0.01  # fell back onto its four feet
+
+
+@pytest.mark.parametrize(("delta_deg", "tips"), [(-0.5, False), (0.5, True)])
+def test_static_tip_over_on_a_slope_at_tilt_plus_slope(delta_deg: float, tips: bool) -> None:
+    # a 15 deg slope falling toward footpad 2 (225 deg); tilted further toward that foot
+    # by phi, the lander tips when phi + slope passes atan(r / h)
+    slope = 15.0
+    downhill = -TOWARD_FOOT  # footpad 2
+    axis = np.cross([0.0, 0.0, 1.0], downhill)
+    out, _ = run(state(axis, TIP_DEG + delta_deg), plane(slope, uphill_deg=45.0), legs=STIFF)
+    assert out[O_OUTCOME] == (GEAR_TIPPED if tips else GEAR_SETTLED)
+    if not tips:
+        assert out[O_TILT_DEG] == pytest.approx(slope, abs=0.01)  # back on its four feet
 
 
 @pytest.mark.parametrize(("factor", "tips"), [(0.97, False), (1.03, True)])
