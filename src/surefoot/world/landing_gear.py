@@ -184,24 +184,11 @@ def _leg_kinematics(
 
 
 @njit(cache=True)
-def _derivative(
-    y: np.ndarray,
-    mass_kg: float,
-    inertia: np.ndarray,
-    feet: np.ndarray,
-    anchor: np.ndarray,
-    gp: np.ndarray,
-    g: float,
-    meta: np.ndarray,
-    offsets: np.ndarray,
-    heights: np.ndarray,
-    tau_crush_s: float,
-    c_stick: float,
-    dy: np.ndarray,
-    loads: np.ndarray,
-) -> None:
+def _derivative(y: np.ndarray, ctx: tuple, dy: np.ndarray, loads: np.ndarray) -> None:
     """Time derivative of the integrated state ``y`` (N_Y,) into ``dy``; leg normal loads
-    (N) into ``loads``."""
+    (N) into ``loads``. ``ctx``: ``(mass_kg, inertia, feet, anchor, gp, g, meta, offsets,
+    heights, tau_crush_s, c_stick)``, see :func:`settle`."""
+    mass_kg, inertia, feet, anchor, gp, g, meta, offsets, heights, tau_crush_s, c_stick = ctx
     k = gp[G_K]
     b = gp[G_B]
     mu = gp[G_MU]
@@ -281,7 +268,9 @@ def _derivative(
 
 
 @njit(cache=True)
-def _mechanical_energy(y: np.ndarray, mass_kg: float, inertia: np.ndarray, g: float, z0: float):
+def _mechanical_energy(
+    y: np.ndarray, mass_kg: float, inertia: np.ndarray, g: float, z0: float
+) -> tuple[float, float]:
     """Kinetic and potential energy (J), potential relative to height ``z0``."""
     v2 = y[Y_V] ** 2 + y[Y_V + 1] ** 2 + y[Y_V + 2] ** 2
     w = y[Y_W : Y_W + 3]
@@ -289,6 +278,36 @@ def _mechanical_energy(y: np.ndarray, mass_kg: float, inertia: np.ndarray, g: fl
         inertia[0] * w[0] ** 2 + inertia[1] * w[1] ** 2 + inertia[2] * w[2] ** 2
     )
     return kin, mass_kg * g * (y[Y_P + 2] - z0)
+
+
+@njit(cache=True)
+def _rk4_step(
+    y: np.ndarray,
+    dt: float,
+    ctx: tuple,
+    k1: np.ndarray,
+    k2: np.ndarray,
+    k3: np.ndarray,
+    k4: np.ndarray,
+    tmp: np.ndarray,
+    loads: np.ndarray,
+) -> None:
+    """One RK4 step of ``dt`` (s) of the integrated state, in place; quaternion renormalised."""
+    _derivative(y, ctx, k1, loads)
+    for j in range(N_Y):
+        tmp[j] = y[j] + 0.5 * dt * k1[j]
+    _derivative(tmp, ctx, k2, loads)
+    for j in range(N_Y):
+        tmp[j] = y[j] + 0.5 * dt * k2[j]
+    _derivative(tmp, ctx, k3, loads)
+    for j in range(N_Y):
+        tmp[j] = y[j] + dt * k3[j]
+    _derivative(tmp, ctx, k4, loads)
+    for j in range(N_Y):
+        y[j] += dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+    qn = quat_normalize(y[Y_Q : Y_Q + 4])
+    for j in range(4):
+        y[Y_Q + j] = qn[j]
 
 
 @njit(cache=True)
@@ -349,100 +368,12 @@ def settle(
     t = 0.0
     t_quiet = -1.0
     rate_settle = np.radians(SETTLE_RATE_DEG_S)
+    ctx = (mass_kg, inertia, feet, anchor, gp, g, meta, offsets, heights, tau_crush, c_stick)
     for _ in range(n_steps):
-        _derivative(
-            y,
-            mass_kg,
-            inertia,
-            feet,
-            anchor,
-            gp,
-            g,
-            meta,
-            offsets,
-            heights,
-            tau_crush,
-            c_stick,
-            k1,
-            loads,
-        )
-        for j in range(N_Y):
-            tmp[j] = y[j] + 0.5 * dt * k1[j]
-        _derivative(
-            tmp,
-            mass_kg,
-            inertia,
-            feet,
-            anchor,
-            gp,
-            g,
-            meta,
-            offsets,
-            heights,
-            tau_crush,
-            c_stick,
-            k2,
-            loads,
-        )
-        for j in range(N_Y):
-            tmp[j] = y[j] + 0.5 * dt * k2[j]
-        _derivative(
-            tmp,
-            mass_kg,
-            inertia,
-            feet,
-            anchor,
-            gp,
-            g,
-            meta,
-            offsets,
-            heights,
-            tau_crush,
-            c_stick,
-            k3,
-            loads,
-        )
-        for j in range(N_Y):
-            tmp[j] = y[j] + dt * k3[j]
-        _derivative(
-            tmp,
-            mass_kg,
-            inertia,
-            feet,
-            anchor,
-            gp,
-            g,
-            meta,
-            offsets,
-            heights,
-            tau_crush,
-            c_stick,
-            k4,
-            loads,
-        )
-        for j in range(N_Y):
-            y[j] += dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
-        qn = quat_normalize(y[Y_Q : Y_Q + 4])
-        for j in range(4):
-            y[Y_Q + j] = qn[j]
+        _rk4_step(y, dt, ctx, k1, k2, k3, k4, tmp, loads)
         t += dt
         # loads at the end of the step, then slip by return mapping
-        _derivative(
-            y,
-            mass_kg,
-            inertia,
-            feet,
-            anchor,
-            gp,
-            g,
-            meta,
-            offsets,
-            heights,
-            tau_crush,
-            c_stick,
-            k1,
-            loads,
-        )
+        _derivative(y, ctx, k1, loads)
         broken = False
         n_loaded = 0
         for leg in range(n):
