@@ -56,3 +56,19 @@ def test_summary_json_carries_the_gear_fields(flights, tmp_path: Path) -> None: 
     for k in GEAR_SUMMARY_FIELDS:
         assert k in written
     assert math.isclose(written["leg_stroke_used_m"], on["leg_stroke_used_m"])
+
+
+def test_rigid_legs_rest_on_the_support_plane_of_the_footpad_ground_points() -> None:
+    """Legs that neither crush nor give: the tilt at rest is the slope of the support
+    plane that world/contact.py computes at first contact (to the few centimetres the
+    feet move on the bilinear terrain while settling)."""
+    rigid = [
+        "sim.touchdown_dynamics=true",
+        "vehicle.legs.crush_force_n=1e6",
+        "vehicle.legs.structural_load_n=1e7",
+        "vehicle.legs.spring_n_m=1e7",
+    ]
+    s = simulate(load_scenario("default", rigid, seed=0), telemetry=False).summary(0)
+    assert s["touchdown_dynamics_outcome"] == "settled"
+    assert s["leg_stroke_used_m"] == 0.0
+    assert s["settled_tilt_deg"] == pytest.approx(s["touchdown_slope_deg"], abs=0.03)
