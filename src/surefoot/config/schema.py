@@ -134,11 +134,40 @@ class LegConfig(_Strict):
     radius_m: float = Field(1.4, gt=0.0, le=10.0)
     height_m: float = Field(1.2, gt=0.0, le=10.0)
     body_clearance_m: float = Field(0.5, gt=0.0, le=10.0)
+    # touchdown dynamics (surefoot.world.landing_gear), used when sim.touchdown_dynamics is on:
+    # an elastic strut in series with a crushable core, Coulomb friction at the footpad
+    spring_n_m: float = Field(
+        2.0e5, ge=1e3, le=1e8, description="axial stiffness of each leg strut, N/m"
+    )
+    damping_n_s_m: float = Field(
+        3000.0, ge=0.0, le=1e6, description="axial damping across each leg, N s/m"
+    )
+    crush_force_n: float = Field(
+        4000.0, gt=0.0, le=1e7, description="force at which a leg's crushable core yields, N"
+    )
+    stroke_m: float = Field(
+        0.15, gt=0.0, le=2.0, description="crushable stroke of each leg, m"
+    )
+    structural_load_n: float = Field(
+        12000.0, gt=0.0, le=1e8,
+        description="leg load that breaks the structure once the stroke is used up, N",
+    )
+    friction_coefficient: float = Field(
+        0.5, ge=0.0, le=2.0, description="Coulomb friction coefficient footpad / regolith"
+    )
 
     @model_validator(mode="after")
     def _clearance_within_leg(self) -> LegConfig:
         if self.body_clearance_m > self.height_m:
             raise ValueError("body_clearance_m must be <= height_m (structure above the footpads)")
+        return self
+
+    @model_validator(mode="after")
+    def _crush_below_structure(self) -> LegConfig:
+        if self.structural_load_n < self.crush_force_n:
+            raise ValueError(
+                "structural_load_n must be >= crush_force_n (the core crushes before a leg breaks)"
+            )
         return self
 
 
@@ -323,6 +352,14 @@ class SimConfig(_Strict):
     dt_s: float = Field(0.05, ge=1e-4, le=1.0)
     max_time_s: float = Field(2500.0, gt=0.0, le=20_000.0)
     telemetry_rate_hz: float = Field(10.0, ge=0.0, le=1000.0)
+    touchdown_dynamics: bool = Field(
+        False,
+        description="after first contact, simulate the legs (crush, springs, friction) until "
+        "the lander settles, tips or breaks a leg, and add the outcome to the summary",
+    )
+    touchdown_max_time_s: float = Field(
+        30.0, gt=0.0, le=600.0, description="longest post-contact simulation, s"
+    )
 
     @field_validator("telemetry_rate_hz")
     @classmethod

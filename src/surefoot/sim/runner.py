@@ -49,6 +49,7 @@ from surefoot.sim.kernel_state import PLUGIN_WAITING, kernel_state
 from surefoot.sim.services import convex_summary, serve_requests
 from surefoot.sim.setup import BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
+from surefoot.sim.touchdown_stage import gear_summary, post_contact
 from surefoot.world.contact import (
     TD_EAST,
     TD_MPROP,
@@ -118,6 +119,8 @@ class BatchResult:
     hda_looks: list[list[LookOutcome]] = field(default_factory=list, repr=False)
     flight_software: list[str] = field(default_factory=list)
     """Per lander, ``"built-in"`` or the plug-in (``module:Name``) that flew it."""
+    gear: np.ndarray | None = field(default=None, repr=False)
+    """(N, N_OUT) landing-gear rows (``sim.touchdown_dynamics``), else None."""
 
     def summary(self, i: int = 0) -> dict[str, Any]:
         """Touchdown summary of lander ``i`` (SI units, site frame)."""
@@ -174,6 +177,8 @@ class BatchResult:
             else float("nan"),
             **nav_summary(self.nav_state[i], s),
         }
+        if self.gear is not None:
+            out.update(gear_summary(self.gear[i]))
         out["failure_reason"] = failure_reason(out, s)
         out["failure_class"] = failure_class(out, s)
         return out
@@ -271,6 +276,11 @@ def simulate(
     g_surface = s0.moon.gm_m3_s2 / s0.moon.radius_m**2
     outcome = classify_touchdown(b.td, s0.touchdown, legs, com_h, g_surface)
     flight_time = np.where(b.done == DONE_CONTACT, b.td[:, TD_T], b.max_steps * b.dt)
+    gear = (
+        post_contact(b.x, b.td, b.done == DONE_CONTACT, b.vp, b.feet_body, s0, terrain)
+        if s0.sim.touchdown_dynamics
+        else None
+    )
     wall = time.perf_counter() - t_wall
     return BatchResult(
         scenarios=list(scenarios),
@@ -290,6 +300,7 @@ def simulate(
         events=[list(e) for e in b.events],
         hda_looks=[list(h) for h in b.hda_looks],
         flight_software=[plugins.names.get(i, "built-in") for i in range(len(scenarios))],
+        gear=gear,
     )
 
 
