@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from surefoot.config.base import MIN_MAGNITUDE
@@ -27,13 +27,14 @@ def _load(path: str, value: float):  # noqa: ANN202
     # structural_load_n must stay >= crush_force_n: move the partner out of the way
     extra = {
         "crush_force_n": [f"vehicle.legs.structural_load_n={1e8!r}"],
-        "structural_load_n": [f"vehicle.legs.crush_force_n={1e-9!r}"],
+        "structural_load_n": [f"vehicle.legs.crush_force_n={MIN_MAGNITUDE!r}"],
     }.get(path, [])
     return load_scenario("default", [f"vehicle.legs.{path}={value!r}", *extra])
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(sorted(GEAR_FIELDS)), st.floats(allow_nan=True, allow_infinity=True))
+@example("structural_load_n", 1.1434602692976506e-26)  # below the partner's old 1e-9 crush force
 def test_gear_field_in_range_loads_out_of_range_is_one_line(path: str, value: float) -> None:
     lo, hi, lo_open = GEAR_FIELDS[path]
     inside = (
