@@ -273,6 +273,28 @@ def test_report_page_opens_offline(reference, tmp_path: Path,
     assert f"P(safe) = {k}/{REFERENCE_RUNS}" in html
 
 
+def test_report_links_the_worst_runs_to_their_3d_view(reference, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    import shutil
+
+    src, _ = reference
+    root = tmp_path / "campaign"
+    shutil.copytree(src, root)
+    page = tmp_path / "r.html"
+    rc, text, _ = cli(["campaign", "report", str(root), "--out", str(page), "--views", "1"],
+                      capsys)
+    assert rc == 0 and "re-flying run" in text and "differently" not in text
+    html = page.read_text()
+    links = [part.split("'")[0] for part in html.split("href='")[1:]]
+    assert len(links) == 1 and links[0].endswith("/view.html")
+    view = (page.parent / links[0]).resolve()
+    assert view.is_file() and view.stat().st_size > 100_000
+    assert "three" in view.read_text()[:2_000_000].lower()
+    # a second report links the same view without flying again
+    rc, text, _ = cli(["campaign", "report", str(root), "--out", str(page)], capsys)
+    assert rc == 0 and "re-flying" not in text and page.read_text().count("href='") == 1
+
+
 def test_cli_dask_local(reference, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     _, ref = reference
     out = tmp_path / "c"
@@ -327,6 +349,9 @@ def test_dask_local_listens_on_loopback_only_and_refuses_strangers() -> None:
         ([SCENARIO, "extra", "--runs", "5"], "expected one scenario"),
         (["report"], "usage: surefoot campaign report"),
         (["rerun", "x"], "usage: surefoot campaign rerun"),
+        (["report", "x", "--views", "-1"], "--views: must be >= 0"),
+        (["report", "x", "--views", "21"], "--views: at most 20"),
+        (["rerun", "x", "1", "--views", "2"], "--views: not an option"),
         (["rerun", "x", "-1"], "RUN_INDEX: must be >= 0"),
         ([SCENARIO, "--runs", "2", "--dask", "tcp://127.0.0.1:9", "--workers", "2"],
          "--workers: the cluster"),

@@ -214,10 +214,15 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return html.escape(str(v))
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], last_html: Sequence[str] | None = None
+) -> str:
+    """An HTML table of escaped cells; ``last_html`` adds one cell of ready HTML per row."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    extra = [f"<td>{x}</td>" for x in last_html] if last_html is not None else [""] * len(rows)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_fmt(c)}</td>" for c in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{_fmt(c)}</td>" for c in row) + x + "</tr>"
+        for row, x in zip(rows, extra, strict=True)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -246,8 +251,12 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 """
 
 
-def render_html(data: CampaignData, stats: CampaignStats) -> str:
-    """The report page as a string."""
+def render_html(
+    data: CampaignData, stats: CampaignStats, views: dict[int, str] | None = None
+) -> str:
+    """The report page as a string; ``views`` maps a run index to the address (relative to
+    the report) of that run's 3-D view page, linked from the worst-runs table."""
+    views = views or {}
     m = data.store.manifest
     cols = data.columns()
     limits = data.store.manifest["scenario"].get("touchdown", {})
@@ -333,11 +342,18 @@ def render_html(data: CampaignData, stats: CampaignStats) -> str:
         ]
         for r in stats.worst
     ]
-    parts.append(_table(
-        ["run", "seed", "outcome", "class", "reason", "v vert (m/s)", "v horiz (m/s)", "tilt (deg)",
-         "error (m)", "margin (kg)"],
-        rows,
-    ))
+    headers = ["run", "seed", "outcome", "class", "reason", "v vert (m/s)", "v horiz (m/s)",
+               "tilt (deg)", "error (m)", "margin (kg)"]
+    links = None
+    if views:
+        links = [
+            (f"<a href='{html.escape(views[int(r['run_index'])], quote=True)}'>3-D view</a>"
+             if int(r["run_index"]) in views else "-")
+            for r in stats.worst
+        ]
+        headers.append("view")
+    table = _table(headers, rows, links)
+    parts.append(table)
     parts.append(
         "<p class='note'>Ordered by outcome class, then by the largest ratio of a touchdown "
         "figure to its safe limit. Re-fly one with telemetry: "
@@ -347,9 +363,11 @@ def render_html(data: CampaignData, stats: CampaignStats) -> str:
     return "\n".join(parts)
 
 
-def write_report(data: CampaignData, stats: CampaignStats, out: Path) -> Path:
+def write_report(
+    data: CampaignData, stats: CampaignStats, out: Path, views: dict[int, str] | None = None
+) -> Path:
     """Write the HTML report atomically; returns its path."""
-    text = render_html(data, stats)
+    text = render_html(data, stats, views)
     out = Path(out)
     atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
     return out

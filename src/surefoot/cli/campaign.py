@@ -80,6 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="dotted.field=value", help="override a scenario field (repeatable)")
     p.add_argument("--no-figure", action="store_true", help="rerun: skip the descent figure")
+    p.add_argument("--views", metavar="N",
+                   help=f"report: re-fly the N worst runs (0-{MAX_VIEWS}) into DIR/reruns and "
+                        "link a 3-D view of each from the report")
     p.set_defaults(func=campaign_command)
 
 
@@ -87,6 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 # is years of flying on any cluster and more memory than a machine has
 MAX_RUNS = 100_000_000
 MAX_WORKERS = 4096
+# re-flown worst runs a report links to (each is one landing and a ~1-5 MB page)
+MAX_VIEWS = 20
 # the schemes a Dask scheduler address can take that need no extra set-up here
 # (tls:// needs certificates, ucx:// an extra package: neither is configured)
 DASK_SCHEMES = ("tcp", "inproc", "ws")
@@ -138,6 +143,7 @@ def _reject(args: argparse.Namespace, mode: str, allowed: tuple[str, ...]) -> No
     flags = {
         "runs": "--runs", "workers": "--workers", "dask": "--dask", "batch_size": "--batch-size",
         "seed": "--seed", "overrides": "--set", "no_figure": "--no-figure", "out": "--out",
+        "views": "--views",
     }
     for attr, flag in flags.items():
         if attr in allowed:
@@ -152,9 +158,12 @@ def campaign_command(args: argparse.Namespace) -> int:
     target = args.target
     if target[0] == "report":
         if len(target) != 2:
-            raise ConfigError("usage: surefoot campaign report DIR [--out FILE]")
-        _reject(args, "report", ("out",))
-        return report_command(Path(target[1]), args.out)
+            raise ConfigError("usage: surefoot campaign report DIR [--out FILE] [--views N]")
+        _reject(args, "report", ("out", "views"))
+        views = _int(args.views, "--views", 0) or 0
+        if views > MAX_VIEWS:
+            raise ConfigError(f"--views: at most {MAX_VIEWS} re-flown runs (got {views})")
+        return report_command(Path(target[1]), args.out, views)
     if target[0] == "rerun":
         if len(target) != 3:
             raise ConfigError("usage: surefoot campaign rerun DIR RUN_INDEX [--out DIR]")
@@ -308,8 +317,46 @@ def _success_text(k: int, n: int) -> str:
     return f"safe {k / n:.1%}" if n else "safe -"
 
 
-def report_command(root: Path, out: Path | None) -> int:
-    """Statistics of a stored campaign on the terminal and as an HTML page."""
+def _worst_run_views(root: Path, report_path: Path, worst: list[dict], n_new: int,
+                     console: Console) -> dict[int, str]:
+    """Views of the worst runs for the report: re-fly the first ``n_new`` that have none
+    into ``root/reruns/run-NNNNNN`` (as ``campaign rerun`` does) and write its
+    ``view.html``; link every worst run that has one. Addresses relative to the report."""
+    import os
+
+    from surefoot.analysis.run_folder import read_run_folder
+    from surefoot.api import Landing
+    from surefoot.campaign.replay import rerun
+    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.sim.output import atomic_write
+    from surefoot.view.page import run_page
+
+    links: dict[int, str] = {}
+    made = 0
+    for row in worst:
+        idx = int(row["run_index"])
+        folder = Path(root) / "reruns" / f"run-{idx:06d}"
+        page = folder / "view.html"
+        if not page.is_file() and made < n_new:
+            console.print(f"re-flying run {idx} for its view ...")
+            with compile_notice():
+                r = rerun(root, idx)
+            Landing(r.scenario, r.result).save(folder, figures=False)
+            text = run_page(read_run_folder(folder))
+            atomic_write(page, lambda p, t=text: p.write_text(t, encoding="utf-8"))
+            if r.stored is not None and not r.identical:
+                console.print(f"[red]run {idx} re-flew differently[/] from its stored row: "
+                              f"{term(', '.join(r.mismatches))}")
+            made += 1
+        if page.is_file():
+            rel = os.path.relpath(page.resolve(), Path(report_path).resolve().parent)
+            links[idx] = Path(rel).as_posix()
+    return links
+
+
+def report_command(root: Path, out: Path | None, views: int = 0) -> int:
+    """Statistics of a stored campaign on the terminal and as an HTML page; with ``views``,
+    the worst runs re-flown and linked as 3-D views."""
     from surefoot.campaign.report import compute_stats, load_campaign, write_report
     from surefoot.campaign.stats import PERCENTILE_COLUMNS
     from surefoot.campaign.store import CampaignError
@@ -321,8 +368,9 @@ def report_command(root: Path, out: Path | None) -> int:
     if data.table.num_rows == 0:
         raise CampaignError(f"{safe_text(root)}: no runs stored yet")
     stats = compute_stats(data)
-    path = write_report(data, stats, report_path)
     console = Console()
+    links = _worst_run_views(root, report_path, list(stats.worst), views, console)
+    path = write_report(data, stats, report_path, links)
     lo, hi = stats.success_ci
     console.print(
         f"[bold]{term(_manifest_name(data.store.manifest))}[/]: {stats.n} of "
