@@ -8,6 +8,7 @@ folder or file, a damaged file) is a one-line :class:`ConfigError`.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,30 @@ class RunFolder:
 
     def has(self, name: str) -> bool:
         return name in self.columns
+
+    def hazard_looks(self) -> list[dict[str, Any]]:
+        """``hazard_looks.json`` of the folder (site ENU, m), or [] when no look was taken;
+        ConfigError (one line) when the file is not a list of looks."""
+        p = self.path / "hazard_looks.json"
+        if not p.is_file():
+            return []
+        try:
+            looks = json.loads(p.read_text(encoding="utf-8"))
+            ok = isinstance(looks, list) and all(
+                isinstance(lk, dict)
+                and isinstance(lk.get("t_s"), (int, float))
+                and all(
+                    isinstance(lk.get(k), list) and len(lk[k]) == 3
+                    and all(isinstance(v, (int, float)) and math.isfinite(v) for v in lk[k])
+                    for k in ("sensor_enu_m", "target_before_enu_m", "target_after_enu_m")
+                )
+                for lk in looks
+            )
+        except (ValueError, OSError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"'{safe_text(p)}': not a list of hazard looks")
+        return looks
 
     def vectors(self, *names: str) -> np.ndarray:
         """``(n, len(names))`` stack of columns."""

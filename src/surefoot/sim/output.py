@@ -140,4 +140,30 @@ def write_run(result: BatchResult, out_dir: Path, i: int = 0) -> dict[str, Path]
             np.savez(f, height_m=h, x0_m=x0, y0_m=y0, dx_m=SITE_PATCH_SPACING_M)
 
     atomic_write(paths["terrain_site"], _save)
+
+    looks = result.hda_looks[i] if result.hda_looks else []
+    if looks:
+        paths["hazard_looks"] = out_dir / "hazard_looks.json"
+        text_looks = json.dumps(hazard_looks_json(looks), indent=1)
+        atomic_write(paths["hazard_looks"], lambda p: p.write_text(text_looks))
     return paths
+
+
+def hazard_looks_json(looks: list) -> list[dict]:
+    """The hazard looks of a run as written to ``hazard_looks.json`` (site ENU, m): when
+    each look was taken, where the sensor was (the flight software's estimate), the
+    target before and after it, and what it decided."""
+    def num(v: float) -> float | None:
+        return float(v) if math.isfinite(float(v)) else None
+
+    return [
+        {
+            "look": int(lk.look),
+            "t_s": num(lk.t_s),
+            "sensor_enu_m": [num(v) for v in lk.sensor_enu_m[:3]],
+            "target_before_enu_m": [num(v) for v in lk.target_before_enu_m[:3]],
+            "target_after_enu_m": [num(v) for v in lk.target_after_enu_m[:3]],
+            "event": str(lk.event),
+        }
+        for lk in looks
+    ]

@@ -160,7 +160,8 @@ def _terrain(run: RunFolder) -> dict[str, Any]:
 
 def view_data(run: RunFolder, max_samples: int = MAX_SAMPLES) -> dict[str, Any]:
     """Everything the page needs: series at up to ``max_samples`` times, terrain patch,
-    phase spans, event log, target and touchdown."""
+    phase spans, event log, target, touchdown and the hazard looks (where the sensor
+    looked from and the site each look chose)."""
     radius = run.scenario.moon.radius_m
     r_enu = run.vectors("r_east", "r_north", "r_up")
     v_enu = run.vectors("v_east", "v_north", "v_up")
@@ -223,6 +224,16 @@ def view_data(run: RunFolder, max_samples: int = MAX_SAMPLES) -> dict[str, Any]:
         "events": event_log(run),
         "target": target,
         "touchdown": touchdown,
+        "looks": [
+            {
+                "t": round(float(lk["t_s"]), 2),
+                "sensor": [round(float(v), 2) for v in lk["sensor_enu_m"]],
+                "before": [round(float(v), 2) for v in lk["target_before_enu_m"][:2]],
+                "after": [round(float(v), 2) for v in lk["target_after_enu_m"][:2]],
+                "event": str(lk.get("event", "")),
+            }
+            for lk in run.hazard_looks()
+        ],
         "summary": {
             k: s.get(k)
             for k in (

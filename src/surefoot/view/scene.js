@@ -1,7 +1,7 @@
 // The 3-D scene of the view, shared by the replay page and the live page.
 // Site ENU (east, north, up) maps to three.js (x, y, z) = (east, up, -north).
 "use strict";
-window.SurefootScene = function (canvas, terrainData, target, touchdown) {
+window.SurefootScene = function (canvas, terrainData, target, touchdown, looks) {
   const renderer = new THREE.WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
   renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
   const scene = new THREE.Scene();
@@ -52,6 +52,17 @@ window.SurefootScene = function (canvas, terrainData, target, touchdown) {
   }
   mark(target[0], target[1], 0x20e0e0, 6);
   if (touchdown) mark(touchdown[0], touchdown[1], 0xff4040, 3);
+  // hazard looks: a line from where the sensor looked (the flight software's estimate)
+  // to the site the look chose, a yellow ring there and a grey one at the site it left
+  for (const lk of (looks || [])) {
+    const to = new THREE.Vector3(lk.after[0], terrainHeight(lk.after[0], lk.after[1]) + 0.3, -lk.after[1]);
+    const from = new THREE.Vector3(lk.sensor[0], lk.sensor[2], -lk.sensor[1]);
+    scene.add(new THREE.Line(new THREE.BufferGeometry().setFromPoints([from, to]),
+      new THREE.LineBasicMaterial({ color: 0xffd040 })));
+    mark(lk.after[0], lk.after[1], 0xffd040, 4);
+    if (Math.hypot(lk.after[0] - lk.before[0], lk.after[1] - lk.before[1]) > 0.5)
+      mark(lk.before[0], lk.before[1], 0x8a8a8a, 4);
+  }
 
   // the lander. The quaternion (body -> local ENU) is carried into three.js axes as
   // P q P^T, so the model is built in those axes: body z, the thrust axis, along the
