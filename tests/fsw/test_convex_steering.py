@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from surefoot.fsw.control.attitude import (
@@ -40,11 +40,15 @@ vec3 = st.tuples(finite, finite, finite).map(np.array)
 
 @settings(max_examples=60, deadline=None)
 @given(a=vec3, a_dot=vec3)
+@example(a=np.array([0.0, 1e-5, 0.0]), a_dot=np.array([0.0, 0.0, 1.0]))  # found in CI
 def test_turn_rate_is_the_rotation_of_the_direction(a: np.ndarray, a_dot: np.ndarray) -> None:
-    if np.linalg.norm(a) < 0.1:
-        assert np.linalg.norm(turn_rate(a, a_dot)) < 1e3 * (np.linalg.norm(a_dot) + 1.0)
-        return
     w = turn_rate(a, a_dot)
+    assert np.all(np.isfinite(w))
+    if np.linalg.norm(a) < 0.1:
+        # a short vector may turn very fast (|w| = |a_dot| / |a| across it: 1e5 rad/s for
+        # |a| = 1e-5), so only the direction of w is checked here, not its size
+        assert abs(w @ a) <= 1e-9 * (1.0 + np.linalg.norm(w) * np.linalg.norm(a))
+        return
     h = 1e-6
     e_dot = (
         (a + h * a_dot) / np.linalg.norm(a + h * a_dot)
