@@ -67,15 +67,27 @@ def set_field(data: dict[str, Any], parts: list[str], value: Any, where: str) ->
     raised when a part of the path is a value rather than a section.
     """
     node = data
-    for p in parts[:-1]:
-        child = node.get(p)
+    i = 0
+    while True:
+        # a key written with dots (a dispersion field: 'initial.altitude_m') takes as
+        # many parts of the path as it has; the longest such key wins
+        for j in range(len(parts), i + 1, -1):
+            key = ".".join(parts[i:j])
+            if key in node:
+                break
+        else:
+            j, key = i + 1, parts[i]
+        if j == len(parts):
+            node[key] = value
+            return
+        child = node.get(key)
         if child is None:
             child = {}
-            node[p] = child
+            node[key] = child
         if not isinstance(child, dict):
-            raise ConfigError(f"{where}: '{p}' is a value, not a section")
+            raise ConfigError(f"{where}: '{key}' is a value, not a section")
         node = child
-    node[parts[-1]] = value
+        i = j
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
