@@ -14,12 +14,12 @@ import pytest
 import surefoot
 from surefoot.analysis.attitude_ephemeris import (
     enu_to_moon_centred_attitude,
-    quat_mul_rows,
     read_aem,
     read_run_attitude,
 )
 from surefoot.analysis.ephemeris import read_run_states
 from surefoot.cli import main
+from surefoot.math.quaternion import quat_mul_rows
 from surefoot.world.site_frame import site_params, truth_enu
 from surefoot.world.vehicle import N_STATE, S_Q, S_R, S_V
 

@@ -31,15 +31,18 @@ import numpy as np
 from surefoot.analysis.ephemeris import (
     REF_FRAME_NAME,
     TIME_SYSTEM,
+    check_kvn_epochs,
+    check_kvn_header,
     column,
     format_epoch,
+    kvn_keyword,
     load_run,
     parse_ccsds_epoch,
 )
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError
 from surefoot.math.frames import enu_basis_mcmf
-from surefoot.math.quaternion import dcm_to_quat
+from surefoot.math.quaternion import dcm_to_quat, quat_mul_rows
 
 _Q_COLS = ("q_body_to_enu_w", "q_body_to_enu_x", "q_body_to_enu_y", "q_body_to_enu_z")
 
@@ -64,19 +67,6 @@ class Aem:
     comments: list[str]
     epochs: list[str]
     q: np.ndarray
-
-
-def quat_mul_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Hamilton product ``p ⊗ q`` row by row, scalar first; ``p`` (4,) or (n, 4), ``q`` (n, 4)."""
-    p = np.broadcast_to(p, q.shape)
-    w1, x1, y1, z1 = p[:, 0], p[:, 1], p[:, 2], p[:, 3]
-    w2, x2, y2, z2 = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    return np.stack([
-        w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
-        w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-        w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
-        w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
-    ], axis=1)
 
 
 def enu_to_moon_centred_attitude(
@@ -239,18 +229,11 @@ def read_aem(text: str) -> Aem:
                 raise ValueError(f"{where}: DATA_STOP without DATA_START")
             stage = "done"
             continue
-        if stage in ("header", "meta"):
-            key, eq, value = line.partition("=")
-            key, value = key.strip(), value.strip()
-            allowed = _HEADER_KEYS if stage == "header" else _META_REQUIRED + _META_OPTIONAL
-            if not eq or key not in allowed:
-                raise ValueError(f"{where}: '{key}' is not a {stage} keyword")
-            target = header if stage == "header" else meta
-            if key in target:
-                raise ValueError(f"{where}: '{key}' given twice")
-            if stage == "header" and not header and key != "CCSDS_AEM_VERS":
-                raise ValueError(f"{where}: the file must start with CCSDS_AEM_VERS")
-            target[key] = value
+        if stage == "header":
+            kvn_keyword(line, where, header, _HEADER_KEYS, stage, _HEADER_KEYS[0])
+            continue
+        if stage == "meta":
+            kvn_keyword(line, where, meta, _META_REQUIRED + _META_OPTIONAL, stage)
             continue
         if stage != "data":
             raise ValueError(f"{where}: an attitude line outside DATA_START .. DATA_STOP")
@@ -266,18 +249,8 @@ def read_aem(text: str) -> Aem:
             raise ValueError(f"{where}: not a unit quaternion")
         rows.append(vals if meta["QUATERNION_TYPE"] == "FIRST" else [vals[3], *vals[:3]])
         epochs.append(fields[0])
-    if header.get("CCSDS_AEM_VERS") != "1.0":
-        raise ValueError("CCSDS_AEM_VERS must be 1.0")
-    for k in _HEADER_KEYS:
-        if k not in header:
-            raise ValueError(f"header lacks {k}")
+    check_kvn_header(header, _HEADER_KEYS, "1.0")
     if stage != "done" or not epochs:
         raise ValueError("no data: a metadata block and DATA_START .. DATA_STOP are required")
-    times = [parse_ccsds_epoch(e, "epoch") for e in epochs]
-    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
-        raise ValueError("attitude epochs do not increase")
-    start = parse_ccsds_epoch(meta["START_TIME"], "START_TIME")
-    stop = parse_ccsds_epoch(meta["STOP_TIME"], "STOP_TIME")
-    if times[0] < start or times[-1] > stop:
-        raise ValueError("an attitude epoch lies outside START_TIME .. STOP_TIME")
+    check_kvn_epochs(epochs, meta, "attitude")
     return Aem(header=header, meta=meta, comments=comments, epochs=epochs, q=np.array(rows))

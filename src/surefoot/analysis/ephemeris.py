@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
+from surefoot.analysis.run_folder import read_telemetry_columns
 from surefoot.config.base import safe_text
 from surefoot.config.loader import ConfigError, load_scenario
 from surefoot.math.frames import enu_basis_mcmf
-from surefoot.sim.telemetry import table_columns
 
 DEFAULT_EPOCH = "2000-01-01T12:00:00"
 TIME_SYSTEM = "TDB"
@@ -171,13 +170,7 @@ def load_run(run_dir: str | Path) -> LoadedRun:
         if not p.is_file():
             raise ConfigError(f"RUN_DIR '{safe_text(run)}': '{p.name}' is missing")
     scenario = load_scenario(str(scen_path))
-    try:
-        tab = pq.read_table(tel_path, page_checksum_verification=True)
-    except Exception as exc:  # a damaged file: pyarrow raises several types
-        raise ConfigError(
-            f"'{safe_text(tel_path)}': not a readable telemetry file ({safe_text(exc, 120)})"
-        ) from None
-    cols = table_columns(tab)
+    cols = read_telemetry_columns(tel_path)
     t = _column(cols, "t", tel_path)
     if len(t) == 0:
         raise ConfigError(f"'{safe_text(tel_path)}': telemetry has no rows")
@@ -307,6 +300,44 @@ def parse_ccsds_epoch(text: str, where: str) -> datetime:
     return when + timedelta(microseconds=round(float(f"0.{frac or 0}") * 1e6))
 
 
+def kvn_keyword(
+    line: str, where: str, target: dict[str, str], allowed: tuple[str, ...], section: str,
+    first_key: str | None = None,
+) -> None:
+    """Store one ``KEY = value`` line of a CCSDS KVN header or metadata block in
+    ``target``; ValueError naming the line for an unknown or repeated keyword, or
+    (``first_key``) a block that does not start with it."""
+    key, eq, value = line.partition("=")
+    key, value = key.strip(), value.strip()
+    if not eq or key not in allowed:
+        raise ValueError(f"{where}: '{key}' is not a {section} keyword")
+    if key in target:
+        raise ValueError(f"{where}: '{key}' given twice")
+    if first_key is not None and not target and key != first_key:
+        raise ValueError(f"{where}: the file must start with {first_key}")
+    target[key] = value
+
+
+def check_kvn_header(header: dict[str, str], keys: tuple[str, ...], version: str) -> None:
+    """The header holds every keyword of ``keys``, the first of them equal to ``version``."""
+    if header.get(keys[0]) != version:
+        raise ValueError(f"{keys[0]} must be {version}")
+    for k in keys:
+        if k not in header:
+            raise ValueError(f"header lacks {k}")
+
+
+def check_kvn_epochs(epochs: list[str], meta: dict[str, str], what: str) -> None:
+    """Epochs increase and lie inside the metadata's START_TIME .. STOP_TIME."""
+    times = [parse_ccsds_epoch(e, "epoch") for e in epochs]
+    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+        raise ValueError(f"{what} epochs do not increase")
+    start = parse_ccsds_epoch(meta["START_TIME"], "START_TIME")
+    stop = parse_ccsds_epoch(meta["STOP_TIME"], "STOP_TIME")
+    if times[0] < start or times[-1] > stop:
+        raise ValueError(f"a {what} epoch lies outside START_TIME .. STOP_TIME")
+
+
 def read_oem(text: str) -> Oem:
     """Parse a single-segment OEM 2.0 KVN text (no covariance), strictly.
 
@@ -344,18 +375,11 @@ def read_oem(text: str) -> Oem:
                 raise ValueError(f"{where}: metadata lacks {', '.join(missing)}")
             stage = "data"
             continue
-        if stage in ("header", "meta"):
-            key, eq, value = line.partition("=")
-            key, value = key.strip(), value.strip()
-            allowed = _HEADER_KEYS if stage == "header" else _META_REQUIRED + _META_OPTIONAL
-            if not eq or key not in allowed:
-                raise ValueError(f"{where}: '{key}' is not a {stage} keyword")
-            target = header if stage == "header" else meta
-            if key in target:
-                raise ValueError(f"{where}: '{key}' given twice")
-            if stage == "header" and not header and key != "CCSDS_OEM_VERS":
-                raise ValueError(f"{where}: the file must start with CCSDS_OEM_VERS")
-            target[key] = value
+        if stage == "header":
+            kvn_keyword(line, where, header, _HEADER_KEYS, stage, _HEADER_KEYS[0])
+            continue
+        if stage == "meta":
+            kvn_keyword(line, where, meta, _META_REQUIRED + _META_OPTIONAL, stage)
             continue
         fields = line.split()
         if len(fields) != 7:
@@ -366,20 +390,10 @@ def read_oem(text: str) -> Oem:
         except ValueError:
             raise ValueError(f"{where}: a state value is not a number") from None
         epochs.append(fields[0])
-    if header.get("CCSDS_OEM_VERS") != "2.0":
-        raise ValueError("CCSDS_OEM_VERS must be 2.0")
-    for k in _HEADER_KEYS:
-        if k not in header:
-            raise ValueError(f"header lacks {k}")
+    check_kvn_header(header, _HEADER_KEYS, "2.0")
     if stage != "data" or not epochs:
         raise ValueError("no data: a metadata block followed by state lines is required")
-    times = [parse_ccsds_epoch(e, "epoch") for e in epochs]
-    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
-        raise ValueError("state epochs do not increase")
-    start = parse_ccsds_epoch(meta["START_TIME"], "START_TIME")
-    stop = parse_ccsds_epoch(meta["STOP_TIME"], "STOP_TIME")
-    if times[0] < start or times[-1] > stop:
-        raise ValueError("a state epoch lies outside START_TIME .. STOP_TIME")
+    check_kvn_epochs(epochs, meta, "state")
     arr = np.array(rows)
     if not np.all(np.isfinite(arr)):
         raise ValueError("a state value is not finite")

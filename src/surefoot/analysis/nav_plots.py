@@ -33,6 +33,7 @@ from surefoot.fsw.nav.layout import (
     EV_STAR_REJECT,
     EV_TRN_REJECT,
 )
+from surefoot.math.quaternion import quat_conj_rows, quat_mul_rows
 
 AXES_ENU = ("east", "north", "up")
 NEES_DOF = 6
@@ -184,28 +185,10 @@ def consistency_plot(run: RunFolder) -> Figure:
     return fig
 
 
-def _quat_conj(q: np.ndarray) -> np.ndarray:
-    return q * np.array([1.0, -1.0, -1.0, -1.0])
-
-
-def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    w1, x1, y1, z1 = a.T
-    w2, x2, y2, z2 = b.T
-    return np.stack(
-        (
-            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
-            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
-            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
-        ),
-        axis=1,
-    )
-
-
 def attitude_error_deg(q_true: np.ndarray, q_est: np.ndarray) -> np.ndarray:
     """``(n, 3)`` small rotation (deg, about the ENU axes) taking the estimated attitude
     to the true one: q_true = dq * q_est, the filter's error convention."""
-    dq = _quat_mul(q_true, _quat_conj(q_est))
+    dq = quat_mul_rows(q_true, quat_conj_rows(q_est))
     dq *= np.where(dq[:, :1] < 0.0, -1.0, 1.0)
     return np.degrees(2.0 * dq[:, 1:])
 

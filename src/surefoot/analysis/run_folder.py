@@ -101,6 +101,18 @@ class RunFolder:
         return SiteTerrain(h, x0, y0, dx)
 
 
+def read_telemetry_columns(tel_path: Path) -> dict[str, np.ndarray]:
+    """The columns of a ``telemetry.parquet`` by quantity name (the file's names carry
+    units), page checksums verified; ConfigError (one line) for a damaged file."""
+    try:
+        tab = pq.read_table(tel_path, page_checksum_verification=True)
+    except Exception as exc:  # a damaged file: pyarrow raises several types
+        raise ConfigError(
+            f"'{safe_text(tel_path)}': not a readable telemetry file ({safe_text(exc, 120)})"
+        ) from None
+    return table_columns(tab)
+
+
 def read_run_folder(run_dir: str | Path) -> RunFolder:
     """Read ``run_dir``; ConfigError (one line) when it is not a readable run folder."""
     run = Path(run_dir)
@@ -111,13 +123,7 @@ def read_run_folder(run_dir: str | Path) -> RunFolder:
         if not (run / name).is_file():
             raise ConfigError(f"RUN_DIR '{safe_text(run)}': '{name}' is missing")
     scenario = load_scenario(str(run / "scenario.yaml"))
-    try:
-        tab = pq.read_table(tel_path, page_checksum_verification=True)
-    except Exception as exc:  # a damaged file: pyarrow raises several types
-        raise ConfigError(
-            f"'{safe_text(tel_path)}': not a readable telemetry file ({safe_text(exc, 120)})"
-        ) from None
-    cols = table_columns(tab)  # by quantity name (the file names carry units)
+    cols = read_telemetry_columns(tel_path)
     if "t" not in cols or len(cols["t"]) == 0:
         raise ConfigError(f"'{safe_text(tel_path)}': telemetry has no rows")
     try:

@@ -1,9 +1,10 @@
 """Quaternion helpers, scalar first ``[w, x, y, z]``, Hamilton product.
 
 ``q_b_to_f`` rotates a vector from frame b to frame f:
-``v_f = q ⊗ [0, v_b] ⊗ q*``. All functions are Numba-compiled and work on a
-single quaternion (shape ``(4,)``) so they can be called inside the per-lander
-loops of the batch kernels.
+``v_f = q ⊗ [0, v_b] ⊗ q*``. The Numba-compiled functions work on a single
+quaternion (shape ``(4,)``) so they can be called inside the per-lander loops
+of the batch kernels; :func:`quat_mul_rows` and :func:`quat_conj_rows` are
+their NumPy forms for whole time series (analysis, exports, the view).
 """
 
 from __future__ import annotations
@@ -160,3 +161,24 @@ def quat_derivative_xyz(
         0.5 * (w * oy + z * ox - x * oz),
         0.5 * (w * oz + x * oy - y * ox),
     )
+
+
+def quat_mul_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Hamilton product ``p ⊗ q`` row by row: ``p`` (4,) or (n, 4), ``q`` (n, 4)."""
+    p = np.broadcast_to(p, np.shape(q))
+    w1, x1, y1, z1 = p[:, 0], p[:, 1], p[:, 2], p[:, 3]
+    w2, x2, y2, z2 = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    return np.stack(
+        (
+            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+        ),
+        axis=1,
+    )
+
+
+def quat_conj_rows(q: np.ndarray) -> np.ndarray:
+    """Conjugates of the rows of ``q`` (n, 4)."""
+    return q * np.array([1.0, -1.0, -1.0, -1.0])

@@ -26,6 +26,7 @@ from surefoot.analysis.run_folder import RunFolder
 from surefoot.fsw.interfaces import PHASE_NAMES
 from surefoot.fsw.layout import RX_ALT_UNTRUSTED, RX_COMMIT, RX_HEIGHT_LOST, RX_RECOVERY, RX_REJOIN
 from surefoot.fsw.nav.layout import EVENT_NAMES
+from surefoot.math.quaternion import quat_mul_rows
 
 MAX_SAMPLES = 3000  # playback samples: a 1,400 s landing at ~2 Hz
 TERRAIN_MAX_NODES = 201  # per side of the terrain mesh
@@ -47,20 +48,6 @@ REACTION_NAMES = {
 }
 
 
-def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    w1, x1, y1, z1 = a.T
-    w2, x2, y2, z2 = b.T
-    return np.stack(
-        (
-            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
-            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
-            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
-        ),
-        axis=1,
-    )
-
-
 def flatten(
     r_enu: np.ndarray, q_body_to_enu: np.ndarray, radius_m: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +67,7 @@ def flatten(
     axis = np.stack((-az_n, az_e, np.zeros_like(az_e)), axis=1)
     half = -0.5 * angle  # the inverse turn takes site-ENU components to local ones
     q_turn = np.concatenate((np.cos(half)[:, None], np.sin(half)[:, None] * axis), axis=1)
-    q = _quat_mul(q_turn, q_body_to_enu)
+    q = quat_mul_rows(q_turn, q_body_to_enu)
     q *= np.where(q[:, :1] < 0.0, -1.0, 1.0)
     return pos, q
 
