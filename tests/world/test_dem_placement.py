@@ -15,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from surefoot.config.loader import ConfigError, load_scenario
 from surefoot.config.terrain import BoulderPopulation, CraterPopulation, TerrainConfig
 from surefoot.math.geotiff_georef import SITE_FRAME_CITATION
 from surefoot.world.terrain.dem_file import DemSite, load_dem
+from surefoot.world.terrain.dem_projection import MoonProjection
 from surefoot.world.terrain.synthetic import generate_terrain
 
 from .dem_tiffs import (
@@ -165,6 +166,8 @@ def _bad(tmp: Path) -> list[tuple[str, Path, DemSite | None, str]]:
         keys=geokey_tags({1024: 1, 3072: 32767, 3075: 15}))
     add("true scale and k0", _site(), "one only", scale=(PIXEL, PIXEL), tie_xy=corner,
         keys=polar_stereographic_keys(lat_deg=-80.0, k0=0.99))
+    add("site metres on a degree tile", _site(), "apply to projected frames", scale=(1e-3, 1e-3),
+        tie_xy=(44.0, 47.0), keys=geographic_keys())
     add("misses the track", _latlon, "does not reach", scale=(1e-3, 1e-3),
         tie_xy=(math.degrees(SITE_LON) + 30.0, math.degrees(SITE_LAT)), keys=geographic_keys())
     return cases
@@ -190,12 +193,19 @@ _numbers = st.floats(allow_nan=True, allow_infinity=True, width=64)
 _scales = st.one_of(_numbers, st.floats(1e-9, 1e9), st.sampled_from([0.0, -20.0, 20.0]))
 
 
+_offsets = st.one_of(st.floats(-3e4, 3e4), _numbers)  # near the site, or anything
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE)
-@given(sx=_scales, sy=_scales, tx=_numbers, ty=_numbers,
-       east=st.floats(-1e8, 1e8), north=st.floats(-1e8, 1e8))
-def test_any_numbers_in_a_metric_georeference(tmp_path: Path, sx: float, sy: float, tx: float,
-                                              ty: float, east: float, north: float) -> None:
-    """Whatever the numbers, the DEM is placed where the tags say or refused in one line."""
+@given(sx=st.one_of(st.floats(0.5, 500.0), _scales), sy=st.one_of(st.none(), _scales),
+       dx=_offsets, dy=_offsets, east=st.floats(-1e8, 1e8), north=st.floats(-1e8, 1e8))
+def test_any_numbers_in_a_metric_georeference(tmp_path: Path, sx: float, sy: float | None,
+                                              dx: float, dy: float, east: float,
+                                              north: float) -> None:
+    """Whatever the numbers, the DEM is placed where the tags say or refused in one line.
+    (``sy`` None: square pixels.)"""
+    sy = sx if sy is None else sy
+    tx, ty = east + dx, north + dy
     p = write_dem_tiff(tmp_path / "h.tif", np.zeros((6, 6)), scale=(sx, sy), tie_xy=(tx, ty),
                        keys=metric_keys())
     site = _site(easting_m=east, northing_m=north)
@@ -204,27 +214,45 @@ def test_any_numbers_in_a_metric_georeference(tmp_path: Path, sx: float, sy: flo
     except ConfigError as exc:
         msg = str(exc)
         assert msg.startswith("terrain.dem_file: ") and "\n" not in msg, msg
+        event("refused")
         return
+    event("placed")
     assert dem.pixel_m == pytest.approx(abs(sx))
     assert dem.x0_m == pytest.approx(tx + 0.5 * sx - east, rel=1e-9, abs=1e-6)
     assert dem.y0_m == pytest.approx(ty - 5.5 * sy - north, rel=1e-9, abs=1e-6)
 
 
+_KEYS = {"geo": geographic_keys, "eqc": equirectangular_keys, "stere": polar_stereographic_keys}
+_PROJ = {
+    "geo": MoonProjection("geographic", R_MOON),
+    "eqc": MoonProjection("equirectangular", R_MOON),
+    "stere": MoonProjection("polar_stereographic", R_MOON, south=True),
+}
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE)
-@given(lon=_numbers, lat=_numbers, deg=_scales, kind=st.sampled_from(["geo", "eqc", "stere"]))
-def test_any_numbers_in_a_projected_georeference(tmp_path: Path, lon: float, lat: float,
-                                                 deg: float, kind: str) -> None:
-    """Latitude/longitude tiles with any tie point and scale: a placed DEM or one line."""
-    keys = {"geo": geographic_keys, "eqc": equirectangular_keys,
-            "stere": polar_stereographic_keys}[kind]()
-    p = write_dem_tiff(tmp_path / "h.tif", np.zeros((8, 8)), scale=(deg, deg),
-                       tie_xy=(lon, lat), keys=keys)
+@given(kind=st.sampled_from(sorted(_KEYS)), scale=st.one_of(st.floats(0.05, 2.0), _scales),
+       oc=st.one_of(st.floats(-20.0, 30.0), _numbers), orow=st.floats(-20.0, 30.0),
+       south=st.booleans())
+def test_any_numbers_in_a_projected_georeference(tmp_path: Path, kind: str, scale: float,
+                                                 oc: float, orow: float, south: bool) -> None:
+    """Latitude/longitude tiles with any tie point and scale: a placed DEM or one line.
+    The tie point is ``oc``, ``orow`` pixels (of ``scale`` km, or ``scale`` / 30 deg)
+    north-west of the site, or anywhere."""
+    lat = math.radians(-85.0 if south or kind == "stere" else 46.7)
+    base = _PROJ[kind].forward(np.array(lat), np.array(SITE_LON))
+    step = scale / 30.0 if kind == "geo" else scale * 1e3
+    tie = (float(base[0]) - oc * step, float(base[1]) + orow * step)
+    p = write_dem_tiff(tmp_path / "h.tif", np.zeros((24, 24)), scale=(step, step),
+                       tie_xy=tie, keys=_KEYS[kind]())
     try:
-        dem = load_dem(p, site=_site(easting_m=None, northing_m=None))
+        dem = load_dem(p, site=DemSite(lat, SITE_LON, R_MOON, region_m=REGION))
     except ConfigError as exc:
         msg = str(exc)
         assert msg.startswith("terrain.dem_file: ") and "\n" not in msg, msg
+        event("refused")
         return
-    assert np.all(np.isfinite(dem.heights_m)) and dem.heights_m.shape[0] >= 4
+    event("placed")
+    assert np.all(np.isfinite(dem.heights_m)) and min(dem.heights_m.shape) >= 4
     x0, x1, y0, y1 = dem.bounds
     assert x1 >= REGION[0] and x0 <= REGION[1] and y1 >= REGION[2] and y0 <= REGION[3]

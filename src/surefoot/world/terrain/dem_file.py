@@ -372,6 +372,12 @@ def _reproject(
     mapping = site_frame_mapping(
         affine, proj, heights.shape, site.lat_rad, site.lon_rad, site.radius_ref_m
     )
+    if site.easting_m is not None and proj.kind == "geographic":
+        raise _fail(
+            path,
+            "is in degrees of longitude/latitude; terrain.dem_site_easting_m/northing_m apply "
+            "to projected frames in metres (remove them: the site's latitude/longitude place it)",
+        )
     if site.easting_m is not None and site.northing_m is not None:
         px, py = proj.forward(np.array(site.lat_rad), np.array(site.lon_rad),
                               mapping.lon_centre_rad)
