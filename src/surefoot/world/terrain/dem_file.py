@@ -121,7 +121,6 @@ class DemGrid:
         Node spacing, m.
     x0_m, y0_m : float
         Map position of node ``[0, 0]`` (south-west corner), m east and north of the site.
-
     placement : str
         How the DEM was placed (one line, for the run's summary).
     """
