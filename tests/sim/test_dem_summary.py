@@ -57,22 +57,34 @@ def test_a_flight_over_a_dem_reports_it_and_one_without_does_not(tmp_path: Path)
     corner = (east - 20_000.0 - 0.5 * pixel, north + 5_000.0 + 0.5 * pixel)
     p = tmp_path / "dem.tif"
     keys = (1, 1, 0, 3, 1024, 0, 1, 1, 3072, 0, 1, 32767, 3076, 0, 1, 9001)  # user frame, m
-    tifffile.imwrite(p, h.astype(np.float32), extratags=[
-        (33550, "d", 3, (pixel, pixel, 0.0), False),  # ModelPixelScale
-        (33922, "d", 6, (0.0, 0.0, 0.0, *corner, 0.0), False),  # ModelTiepoint
-        (34735, "H", len(keys), keys, False),  # GeoKeyDirectory
-    ])
+    tifffile.imwrite(
+        p,
+        h.astype(np.float32),
+        extratags=[
+            (33550, "d", 3, (pixel, pixel, 0.0), False),  # ModelPixelScale
+            (33922, "d", 6, (0.0, 0.0, 0.0, *corner, 0.0), False),  # ModelTiepoint
+            (34735, "H", len(keys), keys, False),  # GeoKeyDirectory
+        ],
+    )
     short = ["initial.altitude_m=3000", "initial.uprange_km=20"]
-    s = load_scenario("default", [*short, "terrain.source=file", f"terrain.dem_file={p}",
-                                  f"terrain.dem_site_easting_m={east}",
-                                  f"terrain.dem_site_northing_m={north}"])
+    s = load_scenario(
+        "default",
+        [
+            *short,
+            "terrain.source=file",
+            f"terrain.dem_file={p}",
+            f"terrain.dem_site_easting_m={east}",
+            f"terrain.dem_site_northing_m={north}",
+        ],
+    )
     result = simulate(s)
     summary = run_summary(result)
     assert (summary["dem_east_min_m"], summary["dem_east_max_m"]) == pytest.approx((-20e3, -10e3))
     assert (summary["dem_north_min_m"], summary["dem_north_max_m"]) == pytest.approx((-5e3, 5e3))
     assert "easting 100000 m" in summary["dem_placement"]
     assert summary["ground_track_over_dem_m"] + summary["ground_track_over_synthetic_m"] == (
-        pytest.approx(summary["ground_track_m"]))
+        pytest.approx(summary["ground_track_m"])
+    )
     assert 0.0 < summary["ground_track_over_dem_m"] <= math.hypot(10e3, 10e3) + 100.0
     console = Console(record=True, width=200)
     console.print(summary_table(summary))

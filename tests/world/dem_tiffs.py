@@ -17,7 +17,8 @@ SCALE, TIE, TRANSFORM, KEYS, DOUBLES, ASCII = 33550, 33922, 34264, 34735, 34736,
 
 
 def geokey_tags(
-    short: dict[int, int], doubles: dict[int, float] | None = None,
+    short: dict[int, int],
+    doubles: dict[int, float] | None = None,
     text: dict[int, str] | None = None,
 ) -> list[tuple]:
     """Extra tags (tifffile's form) for a GeoKey directory with its value stores."""
@@ -82,8 +83,15 @@ def equirectangular_keys(lon0_deg: float = 0.0, lat_ts_deg: float = 0.0) -> list
     """LOLA-style simple cylindrical on the Moon sphere."""
     return geokey_tags(
         {1024: 1, 1025: 1, 2048: 32767, 3072: 32767, 3074: 32767, 3075: 17, 3076: 9001},
-        {2057: R_MOON, 2058: R_MOON, 3078: lat_ts_deg, 3088: lon0_deg, 3089: 0.0,
-         3082: 0.0, 3083: 0.0},
+        {
+            2057: R_MOON,
+            2058: R_MOON,
+            3078: lat_ts_deg,
+            3088: lon0_deg,
+            3089: 0.0,
+            3082: 0.0,
+            3083: 0.0,
+        },
         {1026: "Equirectangular Moon", 2049: "GCS_Moon_2000"},
     )
 

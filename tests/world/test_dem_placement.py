@@ -70,11 +70,22 @@ def test_a_ridge_15_km_uprange_of_the_site_lands_15_km_uprange(tmp_path: Path) -
     not centred on the site (where today's loader put it) nor past it."""
     centre_e = SITE_E + 15_000.0
     corner = (centre_e - (N / 2) * PIXEL, SITE_N + (N / 2) * PIXEL)
-    p = write_dem_tiff(tmp_path / "ridge.tif", _ridge_file_order(), scale=(PIXEL, PIXEL),
-                       tie_xy=corner, keys=metric_keys())
+    p = write_dem_tiff(
+        tmp_path / "ridge.tif",
+        _ridge_file_order(),
+        scale=(PIXEL, PIXEL),
+        tie_xy=corner,
+        keys=metric_keys(),
+    )
     cfg = _flat(dem_file=str(p), dem_site_easting_m=SITE_E, dem_site_northing_m=SITE_N)
-    b = generate_terrain(cfg, site_lat_rad=SITE_LAT, site_lon_rad=SITE_LON, radius_ref_m=R_MOON,
-                         approach_azimuth_rad=math.radians(270.0), uprange_length_m=50e3)
+    b = generate_terrain(
+        cfg,
+        site_lat_rad=SITE_LAT,
+        site_lon_rad=SITE_LON,
+        radius_ref_m=R_MOON,
+        approach_azimuth_rad=math.radians(270.0),
+        uprange_length_m=50e3,
+    )
     dem = b.levels[1]
     assert dem.name == "dem"
     assert dem.bounds == pytest.approx((14_000.0, 16_000.0, -1_000.0, 1_000.0), abs=1e-6)
@@ -92,10 +103,31 @@ def test_a_ridge_15_km_uprange_of_the_site_lands_15_km_uprange(tmp_path: Path) -
 def test_transformation_matrix_places_as_tie_point(tmp_path: Path) -> None:
     """ModelTransformation ``X = Sx I + X0, Y = -Sy J + Y0`` is the same placement."""
     corner = (SITE_E - 7_000.0, SITE_N + 3_000.0)
-    a = write_dem_tiff(tmp_path / "tie.tif", _ridge_file_order(), scale=(PIXEL, PIXEL),
-                       tie_xy=corner, keys=metric_keys())
-    m = (PIXEL, 0.0, 0.0, corner[0], 0.0, -PIXEL, 0.0, corner[1],
-         0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    a = write_dem_tiff(
+        tmp_path / "tie.tif",
+        _ridge_file_order(),
+        scale=(PIXEL, PIXEL),
+        tie_xy=corner,
+        keys=metric_keys(),
+    )
+    m = (
+        PIXEL,
+        0.0,
+        0.0,
+        corner[0],
+        0.0,
+        -PIXEL,
+        0.0,
+        corner[1],
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        1.0,
+    )
     b = write_dem_tiff(tmp_path / "mat.tif", _ridge_file_order(), transform=m, keys=metric_keys())
     da, db = load_dem(a, site=_site()), load_dem(b, site=_site())
     assert da.bounds == pytest.approx((-6_990.0, -4_990.0, 990.0, 2_990.0))
@@ -103,16 +135,21 @@ def test_transformation_matrix_places_as_tie_point(tmp_path: Path) -> None:
     np.testing.assert_array_equal(da.heights_m, db.heights_m)
     # pixel-is-point: the tie point is the first pixel's centre, half a pixel away
     keys = geokey_tags({1024: 1, 1025: 2, 3072: 32767})
-    c = write_dem_tiff(tmp_path / "pt.tif", _ridge_file_order(), scale=(PIXEL, PIXEL),
-                       tie_xy=corner, keys=keys)
-    assert load_dem(c, site=_site()).bounds == pytest.approx(
-        (-7_000.0, -5_000.0, 1_000.0, 3_000.0))
+    c = write_dem_tiff(
+        tmp_path / "pt.tif", _ridge_file_order(), scale=(PIXEL, PIXEL), tie_xy=corner, keys=keys
+    )
+    assert load_dem(c, site=_site()).bounds == pytest.approx((-7_000.0, -5_000.0, 1_000.0, 3_000.0))
 
 
 def test_site_frame_file_needs_no_site_coordinates(tmp_path: Path) -> None:
     keys = geokey_tags({1024: 1, 1025: 1, 3072: 32767}, text={1026: SITE_FRAME_CITATION})
-    p = write_dem_tiff(tmp_path / "site.tif", _ridge_file_order(), scale=(PIXEL, PIXEL),
-                       tie_xy=(-3_010.0, 2_510.0), keys=keys)
+    p = write_dem_tiff(
+        tmp_path / "site.tif",
+        _ridge_file_order(),
+        scale=(PIXEL, PIXEL),
+        tie_xy=(-3_010.0, 2_510.0),
+        keys=keys,
+    )
     dem = load_dem(p, site=DemSite(SITE_LAT, SITE_LON, R_MOON))
     assert dem.bounds == pytest.approx((-3_000.0, -1_000.0, 500.0, 2_500.0))
     assert "site map frame" in dem.placement
@@ -134,42 +171,139 @@ def _bad(tmp: Path) -> list[tuple[str, Path, DemSite | None, str]]:
     def add(name: str, site: DemSite | None, expect: str, **kw: object) -> None:
         cases.append((name, write_dem_tiff(tmp / f"{name}.tif", h, **kw), site, expect))
 
-    add("no site coordinates", DemSite(SITE_LAT, SITE_LON, R_MOON), "dem_site_easting_m",
-        scale=(PIXEL, PIXEL), tie_xy=corner, keys=metric_keys())
-    add("far away", _site(), "outside the area the landing needs",
-        scale=(PIXEL, PIXEL), tie_xy=(corner[0] + 400e3, corner[1]), keys=metric_keys())
-    add("beyond the far side", _site(region_m=None), "half a Moon circumference",
-        scale=(PIXEL, PIXEL), tie_xy=(corner[0] + 9e6, corner[1]), keys=metric_keys())
+    add(
+        "no site coordinates",
+        DemSite(SITE_LAT, SITE_LON, R_MOON),
+        "dem_site_easting_m",
+        scale=(PIXEL, PIXEL),
+        tie_xy=corner,
+        keys=metric_keys(),
+    )
+    add(
+        "far away",
+        _site(),
+        "outside the area the landing needs",
+        scale=(PIXEL, PIXEL),
+        tie_xy=(corner[0] + 400e3, corner[1]),
+        keys=metric_keys(),
+    )
+    add(
+        "beyond the far side",
+        _site(region_m=None),
+        "half a Moon circumference",
+        scale=(PIXEL, PIXEL),
+        tie_xy=(corner[0] + 9e6, corner[1]),
+        keys=metric_keys(),
+    )
     rot = math.radians(10.0)
-    m = (PIXEL * math.cos(rot), PIXEL * math.sin(rot), 0.0, corner[0],
-         PIXEL * math.sin(rot), -PIXEL * math.cos(rot), 0.0, corner[1],
-         0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    m = (
+        PIXEL * math.cos(rot),
+        PIXEL * math.sin(rot),
+        0.0,
+        corner[0],
+        PIXEL * math.sin(rot),
+        -PIXEL * math.cos(rot),
+        0.0,
+        corner[1],
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        1.0,
+    )
     add("rotated", _site(), "rotated or sheared", transform=m, keys=metric_keys())
-    add("two tie points", _site(), "tie points", scale=(PIXEL, PIXEL),
+    add(
+        "two tie points",
+        _site(),
+        "tie points",
+        scale=(PIXEL, PIXEL),
         tie_values=(0.0, 0.0, 0.0, *corner, 0.0, 10.0, 10.0, 0.0, *corner, 0.0),
-        keys=metric_keys())
-    add("non-square", _site(), "non-square", scale=(PIXEL, 2 * PIXEL), tie_xy=corner,
-        keys=metric_keys())
-    add("earth datum", _latlon, "Earth", scale=(1e-3, 1e-3), tie_xy=(44.0, 47.0),
-        keys=geokey_tags({1024: 2, 2048: 4326}))
-    add("earth projection", _site(), "Earth", scale=(PIXEL, PIXEL), tie_xy=corner,
-        keys=geokey_tags({1024: 1, 3072: 32633}))
-    add("feet", _site(), "linear units", scale=(PIXEL, PIXEL), tie_xy=corner,
-        keys=geokey_tags({1024: 1, 3072: 32767, 3076: 9002}))
-    add("degrees without tie point", _latlon, "degrees", scale=(1e-3, 1e-3),
-        keys=geographic_keys())
-    add("earth sphere", _latlon, "not the Moon's", scale=(1e-3, 1e-3), tie_xy=(44.0, 47.0),
-        keys=geokey_tags({1024: 2, 2048: 32767}, {2057: 6_378_137.0}))
-    add("beyond the pole", _latlon, "beyond a pole", scale=(1.0, 1.0), tie_xy=(40.0, 95.0),
-        keys=geographic_keys())
-    add("polar without pole", _site(), "without a pole", scale=(PIXEL, PIXEL), tie_xy=corner,
-        keys=geokey_tags({1024: 1, 3072: 32767, 3075: 15}))
-    add("true scale and k0", _site(), "one only", scale=(PIXEL, PIXEL), tie_xy=corner,
-        keys=polar_stereographic_keys(lat_deg=-80.0, k0=0.99))
-    add("site metres on a degree tile", _site(), "apply to projected frames", scale=(1e-3, 1e-3),
-        tie_xy=(44.0, 47.0), keys=geographic_keys())
-    add("misses the track", _latlon, "does not reach", scale=(1e-3, 1e-3),
-        tie_xy=(math.degrees(SITE_LON) + 30.0, math.degrees(SITE_LAT)), keys=geographic_keys())
+        keys=metric_keys(),
+    )
+    add(
+        "non-square",
+        _site(),
+        "non-square",
+        scale=(PIXEL, 2 * PIXEL),
+        tie_xy=corner,
+        keys=metric_keys(),
+    )
+    add(
+        "earth datum",
+        _latlon,
+        "Earth",
+        scale=(1e-3, 1e-3),
+        tie_xy=(44.0, 47.0),
+        keys=geokey_tags({1024: 2, 2048: 4326}),
+    )
+    add(
+        "earth projection",
+        _site(),
+        "Earth",
+        scale=(PIXEL, PIXEL),
+        tie_xy=corner,
+        keys=geokey_tags({1024: 1, 3072: 32633}),
+    )
+    add(
+        "feet",
+        _site(),
+        "linear units",
+        scale=(PIXEL, PIXEL),
+        tie_xy=corner,
+        keys=geokey_tags({1024: 1, 3072: 32767, 3076: 9002}),
+    )
+    add("degrees without tie point", _latlon, "degrees", scale=(1e-3, 1e-3), keys=geographic_keys())
+    add(
+        "earth sphere",
+        _latlon,
+        "not the Moon's",
+        scale=(1e-3, 1e-3),
+        tie_xy=(44.0, 47.0),
+        keys=geokey_tags({1024: 2, 2048: 32767}, {2057: 6_378_137.0}),
+    )
+    add(
+        "beyond the pole",
+        _latlon,
+        "beyond a pole",
+        scale=(1.0, 1.0),
+        tie_xy=(40.0, 95.0),
+        keys=geographic_keys(),
+    )
+    add(
+        "polar without pole",
+        _site(),
+        "without a pole",
+        scale=(PIXEL, PIXEL),
+        tie_xy=corner,
+        keys=geokey_tags({1024: 1, 3072: 32767, 3075: 15}),
+    )
+    add(
+        "true scale and k0",
+        _site(),
+        "one only",
+        scale=(PIXEL, PIXEL),
+        tie_xy=corner,
+        keys=polar_stereographic_keys(lat_deg=-80.0, k0=0.99),
+    )
+    add(
+        "site metres on a degree tile",
+        _site(),
+        "apply to projected frames",
+        scale=(1e-3, 1e-3),
+        tie_xy=(44.0, 47.0),
+        keys=geographic_keys(),
+    )
+    add(
+        "misses the track",
+        _latlon,
+        "does not reach",
+        scale=(1e-3, 1e-3),
+        tie_xy=(math.degrees(SITE_LON) + 30.0, math.degrees(SITE_LAT)),
+        keys=geographic_keys(),
+    )
     return cases
 
 
@@ -197,17 +331,24 @@ _offsets = st.one_of(st.floats(-3e4, 3e4), _numbers)  # near the site, or anythi
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE)
-@given(sx=st.one_of(st.floats(0.5, 500.0), _scales), sy=st.one_of(st.none(), _scales),
-       dx=_offsets, dy=_offsets, east=st.floats(-1e8, 1e8), north=st.floats(-1e8, 1e8))
-def test_any_numbers_in_a_metric_georeference(tmp_path: Path, sx: float, sy: float | None,
-                                              dx: float, dy: float, east: float,
-                                              north: float) -> None:
+@given(
+    sx=st.one_of(st.floats(0.5, 500.0), _scales),
+    sy=st.one_of(st.none(), _scales),
+    dx=_offsets,
+    dy=_offsets,
+    east=st.floats(-1e8, 1e8),
+    north=st.floats(-1e8, 1e8),
+)
+def test_any_numbers_in_a_metric_georeference(
+    tmp_path: Path, sx: float, sy: float | None, dx: float, dy: float, east: float, north: float
+) -> None:
     """Whatever the numbers, the DEM is placed where the tags say or refused in one line.
     (``sy`` None: square pixels.)"""
     sy = sx if sy is None else sy
     tx, ty = east + dx, north + dy
-    p = write_dem_tiff(tmp_path / "h.tif", np.zeros((6, 6)), scale=(sx, sy), tie_xy=(tx, ty),
-                       keys=metric_keys())
+    p = write_dem_tiff(
+        tmp_path / "h.tif", np.zeros((6, 6)), scale=(sx, sy), tie_xy=(tx, ty), keys=metric_keys()
+    )
     site = _site(easting_m=east, northing_m=north)
     try:
         dem = load_dem(p, site=site)
@@ -231,11 +372,16 @@ _PROJ = {
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE)
-@given(kind=st.sampled_from(sorted(_KEYS)), scale=st.one_of(st.floats(0.05, 2.0), _scales),
-       oc=st.one_of(st.floats(-20.0, 30.0), _numbers), orow=st.floats(-20.0, 30.0),
-       south=st.booleans())
-def test_any_numbers_in_a_projected_georeference(tmp_path: Path, kind: str, scale: float,
-                                                 oc: float, orow: float, south: bool) -> None:
+@given(
+    kind=st.sampled_from(sorted(_KEYS)),
+    scale=st.one_of(st.floats(0.05, 2.0), _scales),
+    oc=st.one_of(st.floats(-20.0, 30.0), _numbers),
+    orow=st.floats(-20.0, 30.0),
+    south=st.booleans(),
+)
+def test_any_numbers_in_a_projected_georeference(
+    tmp_path: Path, kind: str, scale: float, oc: float, orow: float, south: bool
+) -> None:
     """Latitude/longitude tiles with any tie point and scale: a placed DEM or one line.
     The tie point is ``oc``, ``orow`` pixels (of ``scale`` km, or ``scale`` / 30 deg)
     north-west of the site, or anywhere."""
@@ -243,8 +389,9 @@ def test_any_numbers_in_a_projected_georeference(tmp_path: Path, kind: str, scal
     base = _PROJ[kind].forward(np.array(lat), np.array(SITE_LON))
     step = scale / 30.0 if kind == "geo" else scale * 1e3
     tie = (float(base[0]) - oc * step, float(base[1]) + orow * step)
-    p = write_dem_tiff(tmp_path / "h.tif", np.zeros((24, 24)), scale=(step, step),
-                       tie_xy=tie, keys=_KEYS[kind]())
+    p = write_dem_tiff(
+        tmp_path / "h.tif", np.zeros((24, 24)), scale=(step, step), tie_xy=tie, keys=_KEYS[kind]()
+    )
     try:
         dem = load_dem(p, site=DemSite(lat, SITE_LON, R_MOON, region_m=REGION))
     except ConfigError as exc:

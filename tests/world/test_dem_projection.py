@@ -66,8 +66,13 @@ def test_site_map_formulas_agree_with_the_simulators_map_frame() -> None:
     lon = lon0 + rng.uniform(-0.5, 0.5, 200)
     x, y = site_map_forward(lat, lon, lat0, lon0, R_MOON)
     for k in range(0, 200, 7):
-        r = R_MOON * np.array([math.cos(lat[k]) * math.cos(lon[k]),
-                               math.cos(lat[k]) * math.sin(lon[k]), math.sin(lat[k])])
+        r = R_MOON * np.array(
+            [
+                math.cos(lat[k]) * math.cos(lon[k]),
+                math.cos(lat[k]) * math.sin(lon[k]),
+                math.sin(lat[k]),
+            ]
+        )
         xr, yr, _ = mcmf_to_map(r, c, R_MOON)
         assert (x[k], y[k]) == pytest.approx((xr, yr), abs=1e-6)
     lat_b, lon_b = site_map_inverse(x, y, lat0, lon0, R_MOON)
@@ -78,14 +83,28 @@ def test_site_map_formulas_agree_with_the_simulators_map_frame() -> None:
 @pytest.mark.parametrize(
     ("projection", "proj4"),
     [
-        (MoonProjection("equirectangular", R_MOON, math.radians(180.0), 0.0, math.radians(30.0),
-                        false_easting_m=1e3, false_northing_m=-2e3),
-         f"+proj=eqc +lon_0=180 +lat_ts=30 +x_0=1000 +y_0=-2000 +R={R_MOON} +units=m"),
-        (MoonProjection("polar_stereographic", R_MOON, math.radians(45.0), k0=0.994, south=True),
-         f"+proj=stere +lat_0=-90 +lon_0=45 +k=0.994 +R={R_MOON} +units=m"),
-        (MoonProjection("polar_stereographic", R_MOON, 0.0, k0=0.5 * (1 + math.sin(1.4)),
-                        south=False),
-         f"+proj=stere +lat_0=90 +lat_ts={math.degrees(1.4)} +lon_0=0 +R={R_MOON} +units=m"),
+        (
+            MoonProjection(
+                "equirectangular",
+                R_MOON,
+                math.radians(180.0),
+                0.0,
+                math.radians(30.0),
+                false_easting_m=1e3,
+                false_northing_m=-2e3,
+            ),
+            f"+proj=eqc +lon_0=180 +lat_ts=30 +x_0=1000 +y_0=-2000 +R={R_MOON} +units=m",
+        ),
+        (
+            MoonProjection("polar_stereographic", R_MOON, math.radians(45.0), k0=0.994, south=True),
+            f"+proj=stere +lat_0=-90 +lon_0=45 +k=0.994 +R={R_MOON} +units=m",
+        ),
+        (
+            MoonProjection(
+                "polar_stereographic", R_MOON, 0.0, k0=0.5 * (1 + math.sin(1.4)), south=False
+            ),
+            f"+proj=stere +lat_0=90 +lat_ts={math.degrees(1.4)} +lon_0=0 +R={R_MOON} +units=m",
+        ),
     ],
 )
 def test_projection_formulas_against_proj(projection: MoonProjection, proj4: str) -> None:
@@ -115,8 +134,15 @@ def _tiles(tmp: Path, name: str, shape: tuple[int, int], **kw: object) -> tuple[
 
 
 def _check_against_proj(
-    tmp: Path, name: str, proj4: str, site_deg: tuple[float, float], shape: tuple[int, int],
-    scale: float, corner: tuple[float, float], keys: list, region: tuple | None = None,
+    tmp: Path,
+    name: str,
+    proj4: str,
+    site_deg: tuple[float, float],
+    shape: tuple[int, int],
+    scale: float,
+    corner: tuple[float, float],
+    keys: list,
+    region: tuple | None = None,
 ) -> None:
     lat_s, lon_s = site_deg
     site = DemSite(math.radians(lat_s), math.radians(lon_s), R_MOON, region_m=region)
@@ -151,8 +177,9 @@ def test_equirectangular_tile_against_proj(tmp_path: Path) -> None:
     xs, ys = _transformer(LONGLAT, proj4).transform(lon_s, lat_s)
     scale = 59.225
     corner = (xs - 120 * scale, ys + 70 * scale)  # the site off the tile's centre
-    _check_against_proj(tmp_path, "eqc", proj4, (lat_s, lon_s), (200, 260), scale, corner,
-                        equirectangular_keys())
+    _check_against_proj(
+        tmp_path, "eqc", proj4, (lat_s, lon_s), (200, 260), scale, corner, equirectangular_keys()
+    )
 
 
 def test_polar_stereographic_tile_against_proj(tmp_path: Path) -> None:
@@ -164,8 +191,16 @@ def test_polar_stereographic_tile_against_proj(tmp_path: Path) -> None:
     xs, ys = _transformer(LONGLAT, proj4).transform(lon_s, lat_s)
     scale = 40.0
     corner = (xs - 150 * scale, ys + 110 * scale)
-    _check_against_proj(tmp_path, "ps", proj4, (lat_s, lon_s), (240, 260), scale, corner,
-                        polar_stereographic_keys(-90.0, 0.0, 1.0))
+    _check_against_proj(
+        tmp_path,
+        "ps",
+        proj4,
+        (lat_s, lon_s),
+        (240, 260),
+        scale,
+        corner,
+        polar_stereographic_keys(-90.0, 0.0, 1.0),
+    )
 
 
 def test_polar_stereographic_with_latitude_of_true_scale(tmp_path: Path) -> None:
@@ -174,8 +209,16 @@ def test_polar_stereographic_with_latitude_of_true_scale(tmp_path: Path) -> None
     xs, ys = _transformer(LONGLAT, proj4).transform(lon_s, lat_s)
     scale = 30.0
     corner = (xs - 100 * scale, ys + 100 * scale)
-    _check_against_proj(tmp_path, "ps_ts", proj4, (lat_s, lon_s), (200, 200), scale, corner,
-                        polar_stereographic_keys(80.0, -60.0, 1.0))
+    _check_against_proj(
+        tmp_path,
+        "ps_ts",
+        proj4,
+        (lat_s, lon_s),
+        (200, 200),
+        scale,
+        corner,
+        polar_stereographic_keys(80.0, -60.0, 1.0),
+    )
 
 
 def test_geographic_tile_against_proj_cut_to_the_region(tmp_path: Path) -> None:
@@ -185,11 +228,21 @@ def test_geographic_tile_against_proj_cut_to_the_region(tmp_path: Path) -> None:
     scale = 1.0 / 512.0
     corner = (lon_s - 200 * scale, lat_s + 150 * scale)
     region = (-3e3, 2e3, -2e3, 4e3)
-    _check_against_proj(tmp_path, "geo", LONGLAT, (lat_s, lon_s), (400, 400), scale, corner,
-                        geographic_keys(), region)
-    dem = load_dem(tmp_path / "geo_col.tif",
-                   site=DemSite(math.radians(lat_s), math.radians(lon_s), R_MOON,
-                                region_m=region))
+    _check_against_proj(
+        tmp_path,
+        "geo",
+        LONGLAT,
+        (lat_s, lon_s),
+        (400, 400),
+        scale,
+        corner,
+        geographic_keys(),
+        region,
+    )
+    dem = load_dem(
+        tmp_path / "geo_col.tif",
+        site=DemSite(math.radians(lat_s), math.radians(lon_s), R_MOON, region_m=region),
+    )
     x0, x1, y0, y1 = dem.bounds
     assert x0 >= region[0] - dem.pixel_m and x1 <= region[1] + dem.pixel_m
     assert y0 >= region[2] - dem.pixel_m and y1 <= region[3] + dem.pixel_m
@@ -206,13 +259,16 @@ def test_a_peak_lands_where_proj_puts_its_latitude_and_longitude(tmp_path: Path)
     corner = (xs - 100 * scale, ys + 100 * scale)
     h = np.zeros((200, 200))
     h[60, 140] = 100.0
-    p = write_dem_tiff(tmp_path / "peak.tif", h, scale=(scale, scale), tie_xy=corner,
-                       keys=polar_stereographic_keys())
-    dem = load_dem(p, site=DemSite(math.radians(lat_s), math.radians(lon_s), R_MOON,
-                                   region_m=None))
+    p = write_dem_tiff(
+        tmp_path / "peak.tif",
+        h,
+        scale=(scale, scale),
+        tie_xy=corner,
+        keys=polar_stereographic_keys(),
+    )
+    dem = load_dem(p, site=DemSite(math.radians(lat_s), math.radians(lon_s), R_MOON, region_m=None))
     j, i = np.unravel_index(np.argmax(dem.heights_m), dem.heights_m.shape)
     got = (dem.x0_m + i * dem.pixel_m, dem.y0_m + j * dem.pixel_m)
-    ps = _transformer(proj4, LONGLAT).transform(corner[0] + 140.5 * scale,
-                                                   corner[1] - 60.5 * scale)
+    ps = _transformer(proj4, LONGLAT).transform(corner[0] + 140.5 * scale, corner[1] - 60.5 * scale)
     ref = _transformer(LONGLAT, _aeqd(lat_s, lon_s)).transform(*ps)
     assert math.dist(got, ref) < dem.pixel_m

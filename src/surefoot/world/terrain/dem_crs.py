@@ -169,8 +169,15 @@ def dem_crs(keys: dict) -> DemCrs:
         lat_ts = _angle(keys, KEY_STD_PARALLEL_1, "ProjStdParallel1", 0.0, 89.0)
         return DemCrs(
             "projection",
-            MoonProjection("equirectangular", r, lon0 or 0.0, lat0 or 0.0, lat_ts or 0.0,
-                           false_easting_m=fe, false_northing_m=fn),
+            MoonProjection(
+                "equirectangular",
+                r,
+                lon0 or 0.0,
+                lat0 or 0.0,
+                lat_ts or 0.0,
+                false_easting_m=fe,
+                false_northing_m=fn,
+            ),
         )
     lon0 = _angle(keys, KEY_STRAIGHT_VERT_POLE_LONG, "ProjStraightVertPoleLong", None, 360.0)
     if lon0 is None:
@@ -194,6 +201,13 @@ def dem_crs(keys: dict) -> DemCrs:
         k0 = 0.5 * (1.0 + abs(math.sin(lat_ts)))
     return DemCrs(
         "projection",
-        MoonProjection("polar_stereographic", r, lon0 or 0.0, k0=k0, south=lat_ts < 0.0,
-                       false_easting_m=fe, false_northing_m=fn),
+        MoonProjection(
+            "polar_stereographic",
+            r,
+            lon0 or 0.0,
+            k0=k0,
+            south=lat_ts < 0.0,
+            false_easting_m=fe,
+            false_northing_m=fn,
+        ),
     )

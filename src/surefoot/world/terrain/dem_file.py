@@ -360,8 +360,12 @@ def _check_reach(path: Path, dem: DemGrid, site: DemSite | None) -> DemGrid:
 
 
 def _reproject(
-    path: Path, heights: np.ndarray, affine: RasterAffine, crs: DemCrs,
-    pixel_m: float | None, site: DemSite | None,
+    path: Path,
+    heights: np.ndarray,
+    affine: RasterAffine,
+    crs: DemCrs,
+    pixel_m: float | None,
+    site: DemSite | None,
 ) -> DemGrid:
     proj = crs.projection
     if proj is None:  # dem_crs sets it for kind "projection"
@@ -378,8 +382,9 @@ def _reproject(
             "to projected frames in metres (remove them: the site's latitude/longitude place it)",
         )
     if site.easting_m is not None and site.northing_m is not None:
-        px, py = proj.forward(np.array(site.lat_rad), np.array(site.lon_rad),
-                              mapping.lon_centre_rad)
+        px, py = proj.forward(
+            np.array(site.lat_rad), np.array(site.lon_rad), mapping.lon_centre_rad
+        )
         c, r = affine.raster_colrow(px, py)
         c_given, r_given = affine.raster_colrow(site.easting_m, site.northing_m)
         off = float(np.hypot(c - c_given, r - r_given))
@@ -394,9 +399,7 @@ def _reproject(
     return DemGrid(h, d, x0, y0, note)
 
 
-def _place_tiff(
-    path: Path, tiff: _Tiff, pixel_m: float | None, site: DemSite | None
-) -> DemGrid:
+def _place_tiff(path: Path, tiff: _Tiff, pixel_m: float | None, site: DemSite | None) -> DemGrid:
     heights = _check_heights(path, tiff.image)  # file order: row 0 north
     try:
         crs = dem_crs(tiff.keys)
@@ -423,13 +426,14 @@ def _place_tiff(
             "is rotated or sheared (ModelTransformation); only north-up pixels can be placed "
             "by translation: resample it north-up first",
         )
-    pix = _pixel_size(path, _square_pixel(path, (affine.col_step[0], -affine.row_step[1])),
-                      pixel_m)
+    pix = _pixel_size(path, _square_pixel(path, (affine.col_step[0], -affine.row_step[1])), pixel_m)
     x_sw, y_sw = affine.model_xy(0.0, heights.shape[0] - 1.0)
     if site is not None and site.easting_m is not None and site.northing_m is not None:
         e, n = site.easting_m, site.northing_m
-        note = (f"by its tie point, the site at easting {e:.6g} m, northing {n:.6g} m "
-                "of the file's frame")
+        note = (
+            f"by its tie point, the site at easting {e:.6g} m, northing {n:.6g} m "
+            "of the file's frame"
+        )
     elif crs.kind == "site_frame":
         e, n = 0.0, 0.0
         note = "by its tie point in surefoot's site map frame"

@@ -151,7 +151,10 @@ class MoonProjection:
 
 
 def site_map_forward(
-    lat_rad: np.ndarray, lon_rad: np.ndarray, site_lat_rad: float, site_lon_rad: float,
+    lat_rad: np.ndarray,
+    lon_rad: np.ndarray,
+    site_lat_rad: float,
+    site_lon_rad: float,
     radius_m: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Site map ``(x_east_m, y_north_m)`` of points on the sphere (azimuthal
@@ -171,7 +174,10 @@ def site_map_forward(
 
 
 def site_map_inverse(
-    x_east_m: np.ndarray, y_north_m: np.ndarray, site_lat_rad: float, site_lon_rad: float,
+    x_east_m: np.ndarray,
+    y_north_m: np.ndarray,
+    site_lat_rad: float,
+    site_lon_rad: float,
     radius_m: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(lat_rad, lon_rad)`` of site map points (Snyder eqs. 20-14, 20-15, 25-15)."""
@@ -335,8 +341,10 @@ def resample_to_site_frame(
     box = (float(fx.min()), float(fx.max()), float(fy.min()), float(fy.max()))
     if region_m is not None:
         box = (
-            max(box[0], region_m[0]), min(box[1], region_m[1]),
-            max(box[2], region_m[2]), min(box[3], region_m[3]),
+            max(box[0], region_m[0]),
+            min(box[1], region_m[1]),
+            max(box[2], region_m[2]),
+            min(box[3], region_m[3]),
         )
         if box[1] <= box[0] or box[3] <= box[2]:
             raise DemProjectionError(
@@ -390,8 +398,10 @@ def resample_to_site_frame(
     a, b, c, d = 0, ny - 1, 0, nx - 1
     while a < b and c < d and not inside[a : b + 1, c : d + 1].all():
         edges = (
-            (~inside[a, c : d + 1]).sum(), (~inside[b, c : d + 1]).sum(),
-            (~inside[a : b + 1, c]).sum(), (~inside[a : b + 1, d]).sum(),
+            (~inside[a, c : d + 1]).sum(),
+            (~inside[b, c : d + 1]).sum(),
+            (~inside[a : b + 1, c]).sum(),
+            (~inside[a : b + 1, d]).sum(),
         )
         k = int(np.argmax(edges))
         a, b, c, d = a + (k == 0), b - (k == 1), c + (k == 2), d - (k == 3)
