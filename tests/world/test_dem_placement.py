@@ -403,3 +403,28 @@ def test_any_numbers_in_a_projected_georeference(
     assert np.all(np.isfinite(dem.heights_m)) and min(dem.heights_m.shape) >= 4
     x0, x1, y0, y1 = dem.bounds
     assert x1 >= REGION[0] and x0 <= REGION[1] and y1 >= REGION[2] and y0 <= REGION[3]
+
+
+def test_cli_refuses_a_dem_that_misses_the_track_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from surefoot.cli import main
+
+    p = write_dem_tiff(
+        tmp_path / "far.tif",
+        _ridge_file_order(),
+        scale=(PIXEL, PIXEL),
+        tie_xy=(SITE_E + 400e3, SITE_N),
+        keys=metric_keys(),
+    )
+    sets = [
+        "terrain.source=file",
+        f"terrain.dem_file={p}",
+        f"terrain.dem_site_easting_m={SITE_E}",
+        f"terrain.dem_site_northing_m={SITE_N}",
+    ]
+    args = ["run", "--out", str(tmp_path / "out"), "--no-figure"]
+    assert main(args + [a for s in sets for a in ("--set", s)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("surefoot: error: terrain.dem_file: "), err
+    assert "outside the area the landing needs" in err[0]
