@@ -191,9 +191,14 @@ def braking_profile(
                 f"runs out while braking from {speed_m_s:.5g} m/s at {throttle:.0%} "
                 "throttle; must be a vehicle with more propellant"
             )
-        if h < _STEP_S and v - end_speed_m_s < 1e-6:
+        if h < _STEP_S:
             break
-    v = min(v, end_speed_m_s)
+    # the last step was cut on a linear guess: move its end onto the end speed
+    fix = (v - end_speed_m_s) / decel(v, m)
+    t += fix
+    s += 0.5 * (v + end_speed_m_s) * fix
+    m -= fix * mdot
+    v = end_speed_m_s
     return BrakingProfile(t, s, m, decel(v, m))
 
 
