@@ -7,8 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from surefoot.cli.safety import check_output_dir, folder_name, term
-from surefoot.config.guidance_gates import check_gates
+from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
 from surefoot.config.loader import load_scenario
 
 REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1", "apollo-11")
@@ -31,9 +30,9 @@ def replay_command(args: argparse.Namespace) -> int:
     from surefoot.sim.compile_notice import compile_notice
 
     base = load_scenario(args.name, [], args.seed)
-    check_gates(base)
     out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
     check_output_dir(out, "--out")
+    preflight(base)
     console = Console()
     console.print(f"replaying [bold]{term(base.name)}[/] ...")
     with compile_notice():

@@ -131,13 +131,12 @@ def check_output_file(
 
 
 def preflight(scenario: Scenario, show: bool = True) -> list[str]:
-    """Refuse an absurd thrust-to-weight or gates the vehicle cannot fly
-    (:class:`ConfigError`); with ``show``, print
+    """Refuse an absurd thrust-to-weight, a braking time or a propellant load the
+    vehicle cannot fly (:class:`ConfigError`); with ``show``, print
     one line on stderr for each poor one. Call it after every other check of the
     input (or print the returned warnings with :func:`warn` once the rest is
     checked), so a refused command prints its one error line and nothing else."""
-    warnings = check_thrust(scenario)
-    check_gates(scenario)
+    warnings = check_thrust(scenario) + check_gates(scenario)
     if show:
         warn(warnings)
     return warnings
