@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from surefoot.cli import main
+from surefoot.config.loader import builtin_scenarios
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -58,7 +59,8 @@ def test_version_and_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
     assert "surefoot" in capsys.readouterr().out
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("default")
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names == list(builtin_scenarios()) and "default" in names
 
 
 def test_run_writes_telemetry_summary_and_figure(tmp_path: Path,
