@@ -174,7 +174,9 @@ def time_fixed(problems: list[DescentProblem], tf: float) -> dict[str, list[floa
         times["warm"].append(time.perf_counter() - t0)
         times["warm_cpu"].append(time.process_time() - c0)
         status["warm"].append(s.status)
+        times.setdefault("warm_n_solves", []).append(float(s.n_solves))
     status["warm_cpu"] = status["warm"]
+    status.pop("warm_n_solves", None)
     for k, st in status.items():
         bad = [x for x in st if x != "optimal"]
         if bad:
@@ -392,6 +394,8 @@ def part1(
     ):
         med = statistics.median(times[key])
         print(f"{label:<34}{med * 1e3:>10.2f}{pct(times[key], 95) * 1e3:>10.2f}{ref / med:>11.1f}x")
+    n2 = sum(1 for n in times.get("warm_n_solves", []) if n > 1)
+    print(f"  (warm: {n2} of {len(problems)} solved the full problem after the lean one)")
 
     for label, guess in (("free-final-time search", None), ("  warm-started from nominal tf", tf)):
         search_t, search_c, search_n = [], [], []
