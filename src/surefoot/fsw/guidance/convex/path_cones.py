@@ -56,12 +56,12 @@ def glide_slope_holds(
     else:
         rel = r[:-1] - r[-1]
         high, side = rel @ gs_axis, rel @ horiz_t_mat
-    return bool(np.all(np.linalg.norm(side, axis=1) - high <= tol))
+    return bool(np.all(np.sqrt(np.einsum("ij,ij->i", side, side)) - high <= tol))
 
 
 def speed_holds(v: np.ndarray, vals: dict[str, object], tol: float = CHECK_TOL) -> bool:
     """True when every node's speed is within the limit (scaled velocity ``v``, (N, 3))."""
-    return bool(np.all(np.linalg.norm(v, axis=1) <= float(vals["v_max"]) + tol))  # type: ignore[arg-type]
+    return bool(np.all(np.sqrt(np.einsum("ij,ij->i", v, v)) <= float(vals["v_max"]) + tol))  # type: ignore[arg-type]
 
 
 __all__ = ["CHECK_TOL", "LEAN_AGAIN_MARGIN", "glide_slope_holds", "speed_holds"]

@@ -635,13 +635,15 @@ class _DirectProgram:
 
         # parameter vector layout
         name_of = {par.id: name for name, par in socp._p.items()}
-        self._slots: list[tuple[str, int, int]] = []
+        self._slots: list[tuple[str, int, int, bool]] = []
         self._const_col = -1
         for pid, col in prog.param_id_to_col.items():
             if pid == lo.CONSTANT_ID:
                 self._const_col = int(col)
             else:
-                self._slots.append((name_of[pid], int(col), int(prog.param_id_to_size[pid])))
+                name = name_of[pid]
+                matrix = len(socp._p[name].shape) > 1
+                self._slots.append((name, int(col), int(prog.param_id_to_size[pid]), matrix))
         self._n_pvec = int(prog.total_param_size) + 1
 
         # [A | b] = T @ p on the fixed sparsity; the A rows negated in T (exact)
@@ -681,12 +683,14 @@ class _DirectProgram:
     def parameter_vector(self, vals: dict[str, object]) -> np.ndarray:
         """cvxpy's parameter vector of the values ``vals`` (by parameter name)."""
         p = np.zeros(self._n_pvec)
-        for name, col, size in self._slots:
-            p[col : col + size] = np.ravel(vals[name], order="F")
+        for name, col, size, matrix in self._slots:
+            value = vals[name]
+            # column-major flattening matters only for the matrix parameters
+            p[col : col + size] = np.ravel(value, order="F") if matrix else value  # type: ignore[assignment]
         if self._const_col >= 0:
             p[self._const_col] = 1.0
         if np.isnan(p).any():  # cvxpy refuses NaN parameter values too
-            bad = [name for name, col, size in self._slots if np.isnan(p[col : col + size]).any()]
+            bad = [n for n, col, size, _ in self._slots if np.isnan(p[col : col + size]).any()]
             raise ValueError(f"parameter value is NaN: {', '.join(bad)}")
         return p
 
