@@ -117,6 +117,29 @@ def test_both_branches_are_taken_on_the_lunar_problem() -> None:
     assert any(s.ok and s.n_solves == 2 for s in low)
 
 
+def test_cold_solves_do_not_depend_on_what_was_solved_before() -> None:
+    """Flight solves cold (bit-for-bit replay, one problem cache per process): after a
+    solve where a path cone bound, a cold solve equals the same solve on a fresh object
+    bit for bit; a warm one solves the full problem first."""
+    p = base_problem("lunar_high_gate", 20)
+    low = random_states(p, 3, 3, low=True)
+    high = p  # the nominal state: the lean answer holds
+    used = DescentSOCP(shape_of(p, "min_fuel"))
+    bound = [q for q in low if used.solve(q, 57.0, warm=False).n_solves == 2]
+    assert bound  # a path cone bound in one of them
+    assert used._lean_first  # cold solves leave the choice alone
+    a = used.solve(high, 57.0, warm=False)
+    b = DescentSOCP(shape_of(p, "min_fuel")).solve(high, 57.0, warm=False)
+    assert a.ok and a.n_solves == b.n_solves == 1
+    np.testing.assert_array_equal(a.r_lf, b.r_lf)
+    assert a.propellant_kg == b.propellant_kg
+    used.solve(bound[0], 57.0, warm=True)
+    assert not used._lean_first  # warm: the full problem first next time
+    again = used.solve(high, 57.0, warm=True)
+    assert again.n_solves == 1 and again.propellant_kg == pytest.approx(a.propellant_kg)
+    assert used._lean_first  # its cones were clear: lean first again
+
+
 def elevation_deg(r: np.ndarray, apex: np.ndarray, up: np.ndarray) -> np.ndarray:
     """Elevation (deg) of the points ``r`` seen from ``apex``, another way than the cone."""
     rel = r - apex

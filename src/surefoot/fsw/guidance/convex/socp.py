@@ -60,8 +60,9 @@ glide-slope and speed cones are a quarter of the rows and rarely bind, so
 :meth:`DescentSOCP.solve` first solves the same problem without them and keeps that
 answer when it satisfies them (then it is the full problem's optimum, see
 :mod:`~surefoot.fsw.guidance.convex.path_cones`); otherwise, or when the lean solve is
-not "optimal", it solves the full problem too. After a cone bound, the full problem is
-solved first until one of its optima has every path cone clear of binding.
+not "optimal", it solves the full problem too. In warm solves, after a cone bound, the
+full problem is solved first until one of its optima has every path cone clear of
+binding; a cold solve always starts lean, so its answer depends on its problem alone.
 
 Measured against leaner formulations of the same problem (50 nodes, lunar high gate,
 warm, CPU): condensing the dynamics (position and velocity as affine maps of the
@@ -456,7 +457,9 @@ class DescentSOCP:
         t0 = time.perf_counter()
         n_solves = 0
         lean = self._lean_problem()
-        if lean is not None and self._lean_first:
+        # A cold solve is a function of its problem alone (replays bit for bit whatever
+        # was solved before): only warm solves let the last one choose what to try first.
+        if lean is not None and (self._lean_first or not warm):
             status, x = lean._solve_direct(vals, warm)
             n_solves += 1
             if status == "infeasible":  # a relaxation of this problem: so is this one
@@ -468,7 +471,7 @@ class DescentSOCP:
                 if self._path_cones_hold(arrays, vals, CHECK_TOL):
                     elapsed = time.perf_counter() - t0
                     return self._extract(problem, tf_s, status, label, elapsed, arrays, n_solves)
-                self._lean_first = False
+                self._lean_first = self._lean_first and not warm
         status, x = self._solve_direct(vals, warm)
         n_solves += 1
         if status in ("infeasible", "error") or x is None:
@@ -476,7 +479,7 @@ class DescentSOCP:
             return Solution.failed(status, label, problem.g_lf, elapsed, n_solves, tf_s)
         assert self._direct is not None
         arrays = self._direct.split(x)
-        if lean is not None:
+        if lean is not None and warm:
             # Which problem to try first next time (speed only: both give this optimum).
             # A path cone that binds here will likely bind in the next, similar solve
             # (the free-time search, a re-plan); once none is within a margin of binding,
