@@ -52,9 +52,13 @@ def case(request: pytest.FixtureRequest) -> tuple[DescentProblem, float]:
     return p, solve_free_time(p).tf_s
 
 
-def assert_same(a: Solution, b: Solution, rel: float = 1e-9, atol: float = 1e-7,
-                names: tuple[str, ...] = ("t_s", "r_lf", "v_lf", "accel_thrust_lf", "mass_kg",
-                                          "gamma_n")) -> None:
+def assert_same(
+    a: Solution,
+    b: Solution,
+    rel: float = 1e-9,
+    atol: float = 1e-7,
+    names: tuple[str, ...] = ("t_s", "r_lf", "v_lf", "accel_thrust_lf", "mass_kg", "gamma_n"),
+) -> None:
     assert a.status == b.status
     assert a.objective == b.objective
     if a.status in ("infeasible", "error"):
@@ -64,13 +68,15 @@ def assert_same(a: Solution, b: Solution, rel: float = 1e-9, atol: float = 1e-7,
     assert a.propellant_kg == pytest.approx(b.propellant_kg, abs=max(rel * a.mass_kg[-1], 1e-9))
     assert a.landing_error_m == pytest.approx(b.landing_error_m, rel=rel, abs=atol)
     for name in names:
-        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=rel, atol=atol,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            getattr(a, name), getattr(b, name), rtol=rel, atol=atol, err_msg=name
+        )
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_direct_data_equals_cvxpy_problem_data(case: tuple[DescentProblem, float],
-                                               mode: str) -> None:
+def test_direct_data_equals_cvxpy_problem_data(
+    case: tuple[DescentProblem, float], mode: str
+) -> None:
     """q, A (data array on the same sparsity) and b equal cvxpy's get_problem_data."""
     p, tf = case
     socp = DescentSOCP(shape_of(p, mode), EXACT)  # type: ignore[arg-type]
@@ -80,8 +86,9 @@ def test_direct_data_equals_cvxpy_problem_data(case: tuple[DescentProblem, float
         vals = socp._values(q_prob, 0.97 * tf, 25.0)
         q, a_data, b = socp._direct.data(vals)
         socp.set_values(q_prob, 0.97 * tf, 25.0)
-        data, _, _ = socp.problem.get_problem_data(cp.CLARABEL,
-                                                   canon_backend=cp.SCIPY_CANON_BACKEND)
+        data, _, _ = socp.problem.get_problem_data(
+            cp.CLARABEL, canon_backend=cp.SCIPY_CANON_BACKEND
+        )
         a_ref = data[cp.settings.A]
         a = socp._direct.matrix(a_data)
         np.testing.assert_array_equal(a.indptr, a_ref.indptr)
@@ -93,8 +100,9 @@ def test_direct_data_equals_cvxpy_problem_data(case: tuple[DescentProblem, float
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("warm", [True, False])
-def test_direct_solve_equals_cvxpy_solve(case: tuple[DescentProblem, float], mode: str,
-                                         warm: bool) -> None:
+def test_direct_solve_equals_cvxpy_solve(
+    case: tuple[DescentProblem, float], mode: str, warm: bool
+) -> None:
     """Same statuses and trajectories over dispersed states and times of flight."""
     p, tf = case
     direct = DescentSOCP(shape_of(p, mode), EXACT)  # type: ignore[arg-type]

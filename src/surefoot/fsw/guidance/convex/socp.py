@@ -98,9 +98,7 @@ from surefoot.fsw.guidance.convex.path_cones import (
 )
 from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution, Status
 
-Mode = Literal[
-    "min_fuel", "min_landing_error", "min_fuel_within", "relaxed_fuel", "relaxed_error"
-]
+Mode = Literal["min_fuel", "min_landing_error", "min_fuel_within", "relaxed_fuel", "relaxed_error"]
 """``min_fuel``: land at the target; ``min_landing_error``: minimise the horizontal miss;
 ``min_fuel_within``: minimum fuel with the horizontal miss bounded (G-FOLD stage 2);
 ``relaxed_fuel``: minimum fuel plus a penalty on the terminal defect (horizontal miss,
@@ -252,8 +250,8 @@ class DescentSOCP:
             v[0] == p("v0", 3),
             z[0] == p("z_wet"),
             v[1:] == v[:-1] + (0.5 * dt) * (u[:-1] + u[1:]) + p("g_dt", 3),
-            r[1:] == r[:-1] + dt * v[:-1] + p("dt2_3") * u[:-1] + p("dt2_6") * u[1:]
-            + p("g_dt2_2", 3),
+            r[1:]
+            == r[:-1] + dt * v[:-1] + p("dt2_3") * u[:-1] + p("dt2_6") * u[1:] + p("g_dt2_2", 3),
             z[1:] == z[:-1] - p("alpha_dt_2") * (sigma[:-1] + sigma[1:]),
             cp.SOC(sigma, u, axis=1),  # |u_k| <= sigma_k
             cp.SOC(taylor + 1.0, cp.vstack([2.0 * w, taylor - 1.0]), axis=0),
@@ -295,8 +293,9 @@ class DescentSOCP:
             cons.append(cp.SOC(s_v, touchdown))
             cons.append(cp.SOC(s_h, horiz_miss))
             if shape.mode == "relaxed_fuel":
-                objective = cp.Minimize(-z[n - 1] + PENALTY_HORIZONTAL * s_h
-                                        + PENALTY_TOUCHDOWN * s_v)
+                objective = cp.Minimize(
+                    -z[n - 1] + PENALTY_HORIZONTAL * s_h + PENALTY_TOUCHDOWN * s_v
+                )
             else:
                 objective = cp.Minimize(s_h + PENALTY_TOUCHDOWN * s_v)
         else:
@@ -360,8 +359,9 @@ class DescentSOCP:
             assert problem.thrust_axis0_lf is not None
             axis0 = _into_cone(problem.thrust_axis0_lf, up, float(tilt[0]))
             theta = problem.slew_half_angles(t)
-            cos_slew = np.where(theta < 0.5 * math.pi, np.cos(np.minimum(theta, 0.5 * math.pi)),
-                                -1.0)
+            cos_slew = np.where(
+                theta < 0.5 * math.pi, np.cos(np.minimum(theta, 0.5 * math.pi)), -1.0
+            )
         # Scaled variables keep the interior-point iterations well conditioned: time in
         # units of tf, acceleration in units of the largest thrust acceleration.
         time_u, acc_u = self._units(problem, tf_s)
@@ -399,7 +399,8 @@ class DescentSOCP:
             "horiz_T": horiz.T,
             "gs_axis": up / max(math.tan(problem.glide_slope_rad), 1e-12),
             "gs_t": float(up @ problem.r_target_lf)
-            / max(math.tan(problem.glide_slope_rad), 1e-12) / len_u,
+            / max(math.tan(problem.glide_slope_rad), 1e-12)
+            / len_u,
             "r_t": problem.r_target_lf / len_u,
             "horiz_t": horiz @ problem.r_target_lf / len_u,
             "alt_t": float(up @ problem.r_target_lf) / len_u,
@@ -708,9 +709,7 @@ class _DirectProgram:
 
     def matrix(self, a_data: np.ndarray) -> sp.csc_array:
         """``A`` with the data array ``a_data`` on the fixed sparsity."""
-        return sp.csc_array(
-            (a_data, self._a_indices, self._a_indptr), shape=(self._m, self._n)
-        )
+        return sp.csc_array((a_data, self._a_indices, self._a_indptr), shape=(self._m, self._n))
 
     def solve(self, vals: dict[str, object], warm: bool) -> tuple[Status, np.ndarray | None]:
         """Status and primal solution ``x`` (``None`` when infeasible or failed)."""
