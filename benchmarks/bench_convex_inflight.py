@@ -67,7 +67,8 @@ bind, ``socp.SolverSettings.lazy_path_cones``), same command, load ~8: seed 0 bu
 24.98 kg (1.0040 of the plan, 1.0219 of the direction-free optimum); 100 dispersed
 runs 100/100 safe, no convex failures, closed loop / plan median 1.0042, p95 1.0062,
 max 1.0080; / direction-free optimum median 1.0222, p95 1.0246, max 1.0266 (234 s
-wall): the same figures as before to round-off, as the optimum is the same.
+wall; again on the final code, where a cold solve always starts lean: the same
+figures, 183 s): the same figures as before to round-off, as the optimum is the same.
 ``default-convex`` seed 0 summary against the previous commit: propellant used
 590.3957 -> 590.3951 kg, touchdown point moved 0.02 mm, touchdown speeds by < 1e-5 m/s.
 """
