@@ -99,6 +99,40 @@ in all, 3.91 without the speed cones, 3.93 without the glide slope, 4.20 without
 pointing cone), so no re-use of matrices gets there;
 Clarabel's settings (faer, no equilibration, no static regularisation, step fraction)
 change it by under 5 %.
+
+Leaner program (issue 16, later on 2026-12-05): each fixed-time solve first solves the
+problem without its glide-slope and speed cones and keeps that answer when it satisfies
+them (``socp.SolverSettings.lazy_path_cones``; it is then the full optimum), and the
+warm update hands Clarabel only the data entries that changed. Same command, the code
+before (``PYTHONPATH=/work/main/src``) and after alternated, two pairs, load average
+7.4-9.1 from other sessions (and the test suite running during the second pair),
+medians over 100 states, CPU ms:
+
+| lunar_high_gate, 100 states, CPU ms | before | after |
+|---|---|---|
+| 50 nodes, fixed-time solve, warm | 4.72 / 4.64 | 3.27 / 3.55 |
+| 50 nodes, free-final-time search | 48.1 / 46.5 | 41.2 / 40.4 |
+| 50 nodes, same, warm-started from the nominal tf | 47.5 / 48.5 | 44.1 / 43.4 |
+| 30 nodes, fixed-time solve, warm | 2.71 / 2.67 | 2.18 / 2.09 |
+| 30 nodes, free-final-time search | 36.6 / 35.7 | 31.0 / 32.0 |
+
+(The first pair of an earlier run of the same comparison, load 6-9.6: 4.80 / 4.61 ms
+before, 3.65 / 3.46 after at 50 nodes; 2.73 / 2.63 and 1.94 / 1.90 at 30.) In all
+these runs the lean answer was kept in 100 of 100 warm solves at 50 nodes (99 of 100
+at 30). The warm solve at 50 nodes is 25-30 % cheaper; whether it is under 3 ms on an
+idle machine was not measured (the machine was never idle): at the load of the earlier
+4.29 ms measurement (2.5) the same ratio gives ~3.1 ms. What is left is Clarabel's
+~13 iterations on the lean program (about 0.23 ms each) and ~0.3 ms of Python per
+solve (forming the data 0.15, reading the solution 0.1, the path-cone checks 0.05).
+Measured and not taken: Clarabel tolerance 1e-7 (-6 %; but the search's window test
+relies on terminal defects of ~1e-7 m, which a looser feasibility tolerance would
+blur), the mass bounds made lazy as well (-5 %, and the upper one binds on some states),
+condensing the dynamics (a dense map: 13x slower, see ``socp.py``).
+
+Narrow windows after it (``--states 5 --also-nodes --accuracy-states 0 --skip-gfold
+--narrow 210``, load ~8): 204 problems, 166 with a window in the 0.1 s sweep, 0 missed,
+0 found that the sweep stepped over, 16 seen by a 12-point grid; propellant against the
+sweep's best median -6.4e-8, max +2.8e-5.
 """
 
 from __future__ import annotations
@@ -174,7 +208,9 @@ def time_fixed(problems: list[DescentProblem], tf: float) -> dict[str, list[floa
         times["warm"].append(time.perf_counter() - t0)
         times["warm_cpu"].append(time.process_time() - c0)
         status["warm"].append(s.status)
+        times.setdefault("warm_n_solves", []).append(float(s.n_solves))
     status["warm_cpu"] = status["warm"]
+    status.pop("warm_n_solves", None)
     for k, st in status.items():
         bad = [x for x in st if x != "optimal"]
         if bad:
@@ -392,6 +428,8 @@ def part1(
     ):
         med = statistics.median(times[key])
         print(f"{label:<34}{med * 1e3:>10.2f}{pct(times[key], 95) * 1e3:>10.2f}{ref / med:>11.1f}x")
+    n2 = sum(1 for n in times.get("warm_n_solves", []) if n > 1)
+    print(f"  (warm: {n2} of {len(problems)} solved the full problem after the lean one)")
 
     for label, guess in (("free-final-time search", None), ("  warm-started from nominal tf", tf)):
         search_t, search_c, search_n = [], [], []
