@@ -26,7 +26,7 @@ from surefoot.fsw.layout import (
     RX_ALT_UNTRUSTED,
     RX_RECOVERY,
 )
-from surefoot.fsw.nav.layout import EV_BLIND_ARC, EV_BLIND_ARC_WITHDRAWN
+from surefoot.fsw.nav.layout import EV_BLIND_ARC, EV_BLIND_ARC_WITHDRAWN, EV_HEIGHT_REINIT
 from surefoot.sim.runner import simulate
 from surefoot.sim.telemetry import INDEX
 
@@ -56,10 +56,15 @@ def test_m1_robust_keeps_the_height_and_lands_safely(m1: dict) -> None:
     assert abs(tel[-1, INDEX["nav_height"]] - tel[-1, INDEX["altitude"]]) < 20.0
     assert summary["outcome"] == "safe"
     assert summary["propellant_left_kg"] > 20.0
-    # the first ranges over the plain moved the height against the flat map; the
-    # horizontal consequences drawn from that were taken back at the rim
+    # the first ranges over the plain came 50 km out, where the flat map's
+    # unmodelled relief (fsw.nav.map.unmodelled_relief_1km_m) makes each one
+    # weak: the blind arc's consequences are drawn once, and the rim's 3 km
+    # step is weighed as ground the map does not hold, not rejected, so the
+    # height needs no re-initialisation (with the term at 0 it did: rejections
+    # at the rim, a re-initialisation and the blind arc withdrawn at 1,029 s)
     ev = tel[:, INDEX["nav_events"]].astype(np.int64)
-    assert np.any(ev & EV_BLIND_ARC) and np.any(ev & EV_BLIND_ARC_WITHDRAWN)
+    assert np.any(ev & EV_BLIND_ARC)
+    assert not np.any(ev & (EV_HEIGHT_REINIT | EV_BLIND_ARC_WITHDRAWN))
 
 
 @pytest.fixture(scope="module")
