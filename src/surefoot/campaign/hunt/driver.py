@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from surefoot.campaign.backends import Backend, make_backend
-from surefoot.campaign.hunt import cross_entropy, subset
+from surefoot.campaign.hunt import cmaes, cross_entropy, subset
 from surefoot.campaign.hunt.flight import FlightTally, FlownProblem
 from surefoot.campaign.hunt.margin import safety_margins
 from surefoot.campaign.runner import manifest_for
@@ -31,7 +31,10 @@ from surefoot.config.dispersions import ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
 from surefoot.sim.output import atomic_write
 
-METHODS = ("subset", "cross-entropy")
+METHODS = ("subset", "cross-entropy", "cmaes")
+# runs per generation when none is given: the cross-entropy fit needs a large elite,
+# CMA-ES learns from many small generations
+DEFAULT_GENERATION_SIZE = {"cross-entropy": 100, "cmaes": 20}
 SUMMARY = "hunt.json"
 WORST_CASES = 10
 MAX_BUDGET = 10_000_000
@@ -44,7 +47,8 @@ class HuntSettings:
     Attributes
     ----------
     method : str
-        ``'subset'`` (probability of failure) or ``'cross-entropy'`` (worst cases).
+        ``'subset'`` (probability of failure), ``'cross-entropy'`` or ``'cmaes'``
+        (worst cases).
     budget : int
         Most runs to fly.
     seed : int
@@ -53,8 +57,9 @@ class HuntSettings:
         Subset simulation: samples per level.
     p0 : float
         Subset simulation: level probability.
-    generation_size : int
-        Cross-entropy: runs per generation.
+    generation_size : int or None
+        Cross-entropy and CMA-ES: runs per generation (None: the method's
+        :data:`DEFAULT_GENERATION_SIZE`).
     elite_fraction : float
         Cross-entropy: fraction of a generation that refits the density.
     smoothing : float
@@ -66,14 +71,23 @@ class HuntSettings:
     seed: int = 0
     level_size: int = 200
     p0: float = 0.1
-    generation_size: int = 100
+    generation_size: int | None = None
     elite_fraction: float = 0.1
     smoothing: float = 0.7
+
+    def __post_init__(self) -> None:
+        if self.generation_size is None:
+            size = DEFAULT_GENERATION_SIZE.get(
+                self.method, DEFAULT_GENERATION_SIZE["cross-entropy"]
+            )
+            object.__setattr__(self, "generation_size", size)
 
     def definition(self) -> dict[str, Any]:
         """The settings that make two hunts the same (stored in the manifest)."""
         if self.method == "subset":
             return {"method": self.method, "level_size": self.level_size, "p0": self.p0}
+        if self.method == "cmaes":
+            return {"method": self.method, "generation_size": self.generation_size}
         return {
             "method": self.method,
             "generation_size": self.generation_size,
@@ -96,6 +110,10 @@ class HuntSettings:
                 subset.check_settings(self.level_size, self.p0)
                 first = self.level_size
                 what = "--level-size"
+            elif self.method == "cmaes":
+                cmaes.check_settings(self.generation_size)
+                first = self.generation_size
+                what = "--generation-size"
             else:
                 cross_entropy.check_settings(
                     self.generation_size, self.elite_fraction, self.smoothing
@@ -276,16 +294,26 @@ def execute_hunt(
             stage[0] = f"generation {p.generation + 1}, worst margin {p.worst_margin:.3g}"
             report(problem.tally)
 
-        c = cross_entropy.cross_entropy_search(
-            problem,
-            budget=settings.budget,
-            generation_size=settings.generation_size,
-            elite_fraction=settings.elite_fraction,
-            smoothing=settings.smoothing,
-            seed=settings.seed,
-            rank_by=problem.soft_margins,
-            progress=on_gen,
-        )
+        if settings.method == "cmaes":
+            c = cmaes.cmaes_search(
+                problem,
+                budget=settings.budget,
+                generation_size=settings.generation_size,
+                seed=settings.seed,
+                rank_by=problem.soft_margins,
+                progress=on_gen,
+            )
+        else:
+            c = cross_entropy.cross_entropy_search(
+                problem,
+                budget=settings.budget,
+                generation_size=settings.generation_size,
+                elite_fraction=settings.elite_fraction,
+                smoothing=settings.smoothing,
+                seed=settings.seed,
+                rank_by=problem.soft_margins,
+                progress=on_gen,
+            )
         summary["search"] = _search_summary(c)
         runs = c.runs
     worst, failures = _worst_cases(problem, store.root, WORST_CASES)
