@@ -4,7 +4,7 @@
 
     surefoot hunt SCENARIO --budget N [--method subset|cross-entropy|cmaes] [--workers K]
                   [--dask ADDRESS|local] [--seed S] [--out DIR] [--level-size N]
-                  [--generation-size N] [--set field=value]
+                  [--generation-size N] [--nav-height-limit F] [--set field=value]
     surefoot hunt report DIR [--out FILE]
     surefoot hunt rerun DIR RUN_INDEX [--out DIR] [--no-figure]
 
@@ -89,6 +89,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="cross-entropy, cmaes: runs per generation (default 100 and 20)",
     )
     p.add_argument(
+        "--nav-height-limit",
+        metavar="F",
+        help=(
+            "add the navigation's height gap to the margin: a run whose navigated height "
+            "strayed from the true one by more than F times the true height (floor 50 m) "
+            "counts as failed (e.g. 0.5)"
+        ),
+    )
+    p.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -108,6 +117,7 @@ _FLAGS = {
     "seed": "--seed",
     "level_size": "--level-size",
     "generation_size": "--generation-size",
+    "nav_height_limit": "--nav-height-limit",
     "overrides": "--set",
     "no_figure": "--no-figure",
     "out": "--out",
@@ -146,6 +156,18 @@ def hunt_command(args: argparse.Namespace) -> int:
     return fly_command(args)
 
 
+def _float(value: str | None, flag: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except ValueError:
+        raise ConfigError(f"{flag}: must be a number (got {safe_text(repr(value), 40)})") from None
+    if not math.isfinite(v) or v <= 0.0:
+        raise ConfigError(f"{flag}: must be a finite number > 0 (got {safe_text(value, 40)})")
+    return v
+
+
 def settings_from(args: argparse.Namespace, default_seed: int, stored_budget: int | None):
     """The :class:`HuntSettings` of the command line (one-line errors naming the flag)."""
     from surefoot.campaign.hunt.driver import HuntSettings
@@ -170,6 +192,7 @@ def settings_from(args: argparse.Namespace, default_seed: int, stored_budget: in
         seed=default_seed if seed is None else seed,
         level_size=defaults.level_size if level is None else level,
         generation_size=generation,
+        nav_height_limit=_float(args.nav_height_limit, "--nav-height-limit"),
     )
     settings.check()
     return settings
@@ -200,6 +223,7 @@ def fly_command(args: argparse.Namespace) -> int:
     # the numeric flags first: a bad flag is named before the scenario is read
     for attr in ("budget", "seed", "level_size", "generation_size"):
         _int(getattr(args, attr), _FLAGS[attr], 0)
+    _float(args.nav_height_limit, "--nav-height-limit")
     scenario = load_scenario(args.target[0], args.overrides, None)
     out = args.out if args.out is not None else Path("out") / f"hunt-{folder_name(scenario.name)}"
     check_output_dir(out, "--out")
@@ -279,6 +303,11 @@ def print_outcome(outcome: HuntOutcome, console: Console) -> None:
     console.print(
         f"{s['runs']} runs ({t.flown} flown now, {t.stored} read back); "
         f"{s['failures_found']} failures found"
+        + (
+            f" (margin with the navigation height gap: {s['failed_landings']} failed landings)"
+            if "failed_landings" in s
+            else ""
+        )
     )
     est = s.get("estimate")
     if est is not None:

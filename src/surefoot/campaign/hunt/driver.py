@@ -38,6 +38,8 @@ DEFAULT_GENERATION_SIZE = {"cross-entropy": 100, "cmaes": 20}
 SUMMARY = "hunt.json"
 WORST_CASES = 10
 MAX_BUDGET = 10_000_000
+# a relative height gap beyond this is a lost filter whatever the limit
+MAX_NAV_HEIGHT_LIMIT = 100.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class HuntSettings:
         Cross-entropy: fraction of a generation that refits the density.
     smoothing : float
         Cross-entropy: weight of the refit in the update.
+    nav_height_limit : float or None
+        Add the navigation height-gap term to the margin with this limit
+        (:func:`surefoot.campaign.hunt.margin.safety_margins`); None: touchdown
+        limits and propellant only.
     """
 
     method: str = "subset"
@@ -74,6 +80,7 @@ class HuntSettings:
     generation_size: int | None = None
     elite_fraction: float = 0.1
     smoothing: float = 0.7
+    nav_height_limit: float | None = None
 
     def __post_init__(self) -> None:
         if self.generation_size is None:
@@ -84,15 +91,20 @@ class HuntSettings:
 
     def definition(self) -> dict[str, Any]:
         """The settings that make two hunts the same (stored in the manifest)."""
+        # the margin's height term only when asked for: older hunt folders stay the same
+        margin = (
+            {} if self.nav_height_limit is None else {"nav_height_limit": self.nav_height_limit}
+        )
         if self.method == "subset":
-            return {"method": self.method, "level_size": self.level_size, "p0": self.p0}
+            return {"method": self.method, "level_size": self.level_size, "p0": self.p0, **margin}
         if self.method == "cmaes":
-            return {"method": self.method, "generation_size": self.generation_size}
+            return {"method": self.method, "generation_size": self.generation_size, **margin}
         return {
             "method": self.method,
             "generation_size": self.generation_size,
             "elite_fraction": self.elite_fraction,
             "smoothing": self.smoothing,
+            **margin,
         }
 
     def check(self) -> None:
@@ -105,6 +117,12 @@ class HuntSettings:
             raise CampaignError(f"--budget: must be 1..{MAX_BUDGET} (got {self.budget})")
         if not 0 <= self.seed < 2**63:
             raise CampaignError(f"--seed: must be >= 0 and < 2**63 (got {self.seed})")
+        limit = self.nav_height_limit
+        if limit is not None and not (math.isfinite(limit) and 0.0 < limit <= MAX_NAV_HEIGHT_LIMIT):
+            raise CampaignError(
+                f"--nav-height-limit: must be a number in (0, {MAX_NAV_HEIGHT_LIMIT:g}] "
+                f"(got {limit})"
+            )
         try:
             if self.method == "subset":
                 subset.check_settings(self.level_size, self.p0)
@@ -150,7 +168,7 @@ def _worst_cases(problem: FlownProblem, root: Path, k: int) -> tuple[list[dict],
     if table.num_rows == 0:
         return [], 0
     cols = table.to_pydict()
-    m = safety_margins(cols, problem.base)
+    m = safety_margins(cols, problem.base, problem.nav_height_limit)
     order = np.argsort(m.margin, kind="stable")[:k]
     out = []
     for j in order.tolist():
@@ -263,7 +281,15 @@ def execute_hunt(
         if progress is not None:
             progress(HuntProgress(settings.budget, t.stored + t.flown, t.flown, stage[0]))
 
-    problem = FlownProblem(scenario, resolved, store, settings.seed, backend, on_batch=report)
+    problem = FlownProblem(
+        scenario,
+        resolved,
+        store,
+        settings.seed,
+        backend,
+        on_batch=report,
+        nav_height_limit=settings.nav_height_limit,
+    )
 
     summary: dict[str, Any] = {
         "format": "surefoot-hunt/1",
@@ -317,6 +343,12 @@ def execute_hunt(
         summary["search"] = _search_summary(c)
         runs = c.runs
     worst, failures = _worst_cases(problem, store.root, WORST_CASES)
+    if settings.nav_height_limit is not None:
+        # the margin counts lost heights too: say how many of its failures are landings
+        table = problem.table()
+        summary["failed_landings"] = int(
+            sum(o != "safe" for o in table.column("outcome").to_pylist())
+        )
     summary["runs"] = runs
     summary["failures_found"] = failures
     summary["worst_cases"] = worst

@@ -61,7 +61,8 @@ def load_hunt(root: Path) -> HuntData:
     cols = data.columns()
     scen = base_dict(campaign_scenario(data.store))
     try:
-        margin = safety_margins(cols, scen).margin
+        limit = manifest["hunt"].get("nav_height_limit")
+        margin = safety_margins(cols, scen, limit).margin
     except (KeyError, ValueError) as exc:
         raise CampaignError(f"{safe_text(root)}: corrupted ({safe_text(exc, 80)})") from None
     return HuntData(root, summary, manifest, cols, margin, [f.path for f in data.fields])
