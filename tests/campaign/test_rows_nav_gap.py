@@ -18,9 +18,11 @@ import pytest
 import yaml
 
 from surefoot.campaign.replay import rerun
+from surefoot.campaign.report import load_campaign
 from surefoot.campaign.rows import (
     NAV_GAP_COLUMNS,
     NAV_GAP_FLOOR_M,
+    TOUCHDOWN_DYNAMICS_COLUMNS,
     batch_table,
     fly_for_rows,
     grid_stride,
@@ -107,16 +109,21 @@ def test_rows_refuse_a_flight_without_telemetry(warm_kernel: None) -> None:
         batch_table(simulate(short_descent(), telemetry=False), [0], np.zeros((1, 0)), [])
 
 
+OLDER = "t_low_gate_s"  # the last column before the height gap was added
+
+
 def test_new_columns_come_last() -> None:
     names = result_schema([]).names
-    assert tuple(names[-len(NAV_GAP_COLUMNS) :]) == NAV_GAP_COLUMNS
+    new = names[names.index(OLDER) + 1 :]
+    assert new[: len(NAV_GAP_COLUMNS)] == list(NAV_GAP_COLUMNS)
+    assert new[len(NAV_GAP_COLUMNS) :] == [c for c, _ in TOUCHDOWN_DYNAMICS_COLUMNS]
 
 
 def _drop_new_columns(root: Path) -> None:
     """Rewrite the folder's parts as a surefoot before the height gap wrote them."""
     for part in CampaignStore.open(root).part_files():
         t = pq.read_table(part)
-        old = t.select([n for n in t.schema.names if n not in NAV_GAP_COLUMNS])
+        old = t.select(t.schema.names[: t.schema.names.index(OLDER) + 1])
         pq.write_table(old, part, write_page_checksum=True)
 
 
@@ -131,6 +138,9 @@ def test_rerun_of_an_older_folder_compares_its_own_columns(
     _drop_new_columns(out)
     old = rerun(out, 1, telemetry=False)
     assert old.identical and not set(NAV_GAP_COLUMNS) & set(old.compared)
+    assert old.compared[-1] == OLDER
+    # the campaign's report reads it too, with the columns it holds
+    assert load_campaign(out).table.num_rows == 3
     assert old.row["nav_height_gap_max_m"] == new.row["nav_height_gap_max_m"] > 0.0
     assert main(["campaign", "rerun", str(out), "1", "--out", str(tmp_path / "r")]) == 0
     text = " ".join(capsys.readouterr().out.split())

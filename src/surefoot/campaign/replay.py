@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from surefoot.campaign.rows import batch_table, fly_for_rows, records_the_grid, result_schema
+from surefoot.campaign.rows import (
+    batch_table,
+    fly_for_rows,
+    records_the_grid,
+    result_schema,
+    stored_schema,
+)
 from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
 from surefoot.campaign.store import CampaignError, CampaignStore
 from surefoot.config.dispersions import resolve_dispersions
@@ -80,21 +84,6 @@ def campaign_scenario(store: CampaignStore) -> Scenario:
         ) from None
 
 
-def stored_schema(store: CampaignStore, schema: pa.Schema) -> pa.Schema:
-    """The columns the folder's part files hold: ``schema``, or a prefix of it written by
-    an older surefoot (a part of other columns is left to the store's own check)."""
-    parts = store.part_files()
-    if not parts:
-        return schema
-    try:
-        names = pq.read_schema(parts[0]).names
-    except (pa.ArrowException, OSError, ValueError):
-        return schema  # the store names the corrupted part
-    if len(names) < len(schema.names) and names == schema.names[: len(names)]:
-        return pa.schema([schema.field(n) for n in names])
-    return schema
-
-
 def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
     """Re-fly run ``run_index`` of the campaign in ``root`` alone.
 
@@ -113,7 +102,7 @@ def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
     recorded = [d.get("path") for d in store.manifest["inputs"]]
     if list(resolved.paths) != recorded:
         raise CampaignError(f"{store.root}/campaign.json: corrupted (inputs do not match)")
-    schema = stored_schema(store, result_schema(resolved.fields))
+    schema = stored_schema(store.part_files(), result_schema(resolved.fields))
     table = store.read_table(schema)
     idx = table.column("run_index").to_pylist()
     stored = table.slice(idx.index(run_index), 1).to_pylist()[0] if run_index in idx else None

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from surefoot.config.dispersions import NumericField
 from surefoot.config.schema import Scenario
@@ -69,6 +71,18 @@ NAV_GAP_EVERY_S = 1.0
 # metres of error are what a landing with a rangefinder has, not a lost height
 NAV_GAP_FLOOR_M = 50.0
 
+# The touchdown-dynamics summary (sim.touchdown_dynamics, docs/touchdown.md): always in
+# the schema, null when the stage is off and for a figure the stage leaves undefined
+# (NaN in the summary: a tilt or settle time of a lander that did not settle).
+TOUCHDOWN_DYNAMICS_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("touchdown_dynamics_outcome", pa.string()),
+    ("settled_tilt_deg", pa.float64()),
+    ("leg_stroke_used_m", pa.float64()),
+    ("touchdown_energy_absorbed_j", pa.float64()),
+    ("tipped_over", pa.bool_()),
+    ("settle_time_s", pa.float64()),
+)
+
 
 def result_schema(fields: Sequence[NumericField]) -> pa.Schema:
     """Arrow schema of the result table for a campaign dispersing ``fields``.
@@ -84,8 +98,10 @@ def result_schema(fields: Sequence[NumericField]) -> pa.Schema:
     and events: ``end`` (``contact`` or ``timeout``), ``final_phase``
     (guidance phase at the end), ``t_high_gate_s`` and ``t_low_gate_s``
     (when guidance switched to approach and to terminal descent; NaN if never),
-    and the navigation's height gap :data:`NAV_GAP_COLUMNS` (last, so that
-    older result files hold a prefix of these columns).
+    the navigation's height gap :data:`NAV_GAP_COLUMNS` and the touchdown
+    dynamics :data:`TOUCHDOWN_DYNAMICS_COLUMNS` (null unless
+    ``sim.touchdown_dynamics``). New columns come last, so that older result
+    files hold a prefix of these columns.
     """
     cols = [pa.field("run_index", pa.int64()), pa.field("seed", pa.int64())]
     cols += [pa.field(f.path, pa.int64() if f.integer else pa.float64()) for f in fields]
@@ -105,7 +121,27 @@ def result_schema(fields: Sequence[NumericField]) -> pa.Schema:
         pa.field("t_low_gate_s", pa.float64()),
     ]
     cols += [pa.field(c, pa.float64()) for c in NAV_GAP_COLUMNS]
+    cols += [pa.field(c, t) for c, t in TOUCHDOWN_DYNAMICS_COLUMNS]
     return pa.schema(cols)
+
+
+def stored_schema(parts: Sequence[Path], schema: pa.Schema) -> pa.Schema:
+    """The columns a folder's part files hold: ``schema``, or a prefix of it written by an
+    older surefoot (a part of other columns is left to the store's own check)."""
+    if not parts:
+        return schema
+    try:
+        names = pq.read_schema(parts[0]).names
+    except (pa.ArrowException, OSError, ValueError):
+        return schema  # the store names the corrupted part
+    if len(names) < len(schema.names) and names == schema.names[: len(names)]:
+        return pa.schema([schema.field(n) for n in names])
+    return schema
+
+
+def _defined(value: object) -> object:
+    """A summary value for a row: NaN (undefined) becomes a missing value."""
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def grid_stride(dt_s: float) -> int:
@@ -226,4 +262,6 @@ def batch_table(
         # no height estimate: a missing value (null), not NaN
         cols["nav_height_gap_max_m"].append(None if math.isnan(gap_m) else gap_m)
         cols["nav_height_gap_max_rel"].append(None if math.isnan(gap_rel) else gap_rel)
+        for c, _ in TOUCHDOWN_DYNAMICS_COLUMNS:
+            cols[c].append(_defined(summ[c]) if c in summ else None)
     return pa.table(cols, schema=result_schema(fields))
