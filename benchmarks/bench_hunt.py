@@ -7,8 +7,12 @@
    Carlo of ``--mc-runs`` runs against subset simulation with a fifth of the
    runs (P ~ 1e-2), and, with the misalignment sigma cut to 0.7 deg, 1,000 plain
    runs against a 1,000-run cross-entropy search.
+3. Search methods on the narrow case (sigma 0.7 deg): cross-entropy against
+   CMA-ES, a few seeds each: runs flown up to and including the first failing
+   run, failures found in the budget, wall time.
 
     .venv/bin/python benchmarks/bench_hunt.py [--mc-runs 3000] [--workers 2] [--skip-analytic]
+        [--skip-flown] [--skip-search] [--search-seeds 0,1,2] [--search-budget 1000]
 """
 
 from __future__ import annotations
@@ -124,18 +128,66 @@ def flown(console: Console, mc_runs: int, workers: int) -> None:
     console.print(t)
 
 
+def search_methods(console: Console, workers: int, seeds: list[int], budget: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.hunt.conftest import short_descent
+
+    from surefoot.campaign.hunt.driver import HuntSettings, run_hunt
+    from surefoot.campaign.report import load_campaign
+
+    t = Table(
+        title=f"search methods, narrow case (sigma 0.7 deg), budget {budget}", header_style="bold"
+    )
+    for h in ("method", "generation", "seed", "runs to first failure", "failures found", "wall s"):
+        t.add_column(h, justify="right")
+    scenario = short_descent(misalignment_sigma_deg=0.7)
+    with tempfile.TemporaryDirectory() as tmp:
+        for method in ("cross-entropy", "cmaes"):
+            for seed in seeds:
+                w = time.perf_counter()
+                settings = HuntSettings(method=method, budget=budget, seed=seed)
+                out = Path(tmp) / f"{method}-{seed}"
+                o = run_hunt(scenario, settings, out, workers=workers)
+                wall = time.perf_counter() - w
+                table = load_campaign(out).table
+                failed = [
+                    i
+                    for i, outcome in zip(
+                        table.column("run_index").to_pylist(),
+                        table.column("outcome").to_pylist(),
+                        strict=True,
+                    )
+                    if outcome != "safe"  # the margin is negative exactly on these
+                ]
+                t.add_row(
+                    method,
+                    str(settings.generation_size),
+                    str(seed),
+                    str(min(failed) + 1) if failed else f"none in {budget}",
+                    str(o.summary["failures_found"]),
+                    f"{wall:.0f}",
+                )
+    console.print(t)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mc-runs", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-analytic", action="store_true")
     parser.add_argument("--skip-flown", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--search-seeds", default="0,1,2")
+    parser.add_argument("--search-budget", type=int, default=1000)
     args = parser.parse_args()
     console = Console()
     if not args.skip_analytic:
         analytic(console)
     if not args.skip_flown:
         flown(console, args.mc_runs, args.workers)
+    if not args.skip_search:
+        seeds = [int(x) for x in args.search_seeds.split(",")]
+        search_methods(console, args.workers, seeds, args.search_budget)
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ bad_values = {
         st.text().filter(_not_an_int),
     ),
     "--workers": st.one_of(st.integers(max_value=0).map(str), st.text().filter(_not_an_int)),
-    "--method": st.text().filter(lambda t: t not in ("subset", "cross-entropy")),
+    "--method": st.text().filter(lambda t: t not in ("subset", "cross-entropy", "cmaes")),
 }
 
 
@@ -253,6 +253,14 @@ def test_bad_arguments_are_one_line_and_exit_2(
         (
             ["--budget", "100", "--method", "cross-entropy", "--generation-size", "1"],
             "--generation-size",
+        ),
+        (
+            ["--budget", "100", "--method", "cmaes", "--generation-size", "3"],
+            "--generation-size: must be >= 4 for CMA-ES",
+        ),
+        (
+            ["--budget", "100", "--method", "cmaes", "--level-size", "100"],
+            "--level-size: an option of --method subset",
         ),
         (["--budget", "100", "--no-figure"], "--no-figure"),
         (["--budget", "300", "--set", "dispersions={}"], "at least one dispersed field"),

@@ -46,14 +46,16 @@ def test_search_finds_failures_a_thousand_runs_miss_and_reruns_them(
     warm_kernel: None, tmp_path: Path
 ) -> None:
     """Misalignment sigma 0.7 deg: 1,000 plain Monte Carlo runs see no failure; the
-    cross-entropy search finds failures within 1,000 runs and each re-flies bit for bit."""
+    cross-entropy and CMA-ES searches find failures within 1,000 runs and each re-flies
+    bit for bit."""
     scenario = short_descent(misalignment_sigma_deg=0.7)
     mc = run_campaign(scenario, 1000, tmp_path / "mc", workers=2)
     assert mc.success == mc.done == 1000
-    settings = HuntSettings(method="cross-entropy", budget=1000, generation_size=100, seed=1)
-    o = run_hunt(scenario, settings, tmp_path / "hunt", workers=2)
-    assert o.summary["failures_found"] > 0
-    for case in o.summary["worst_cases"][:3]:
-        assert case["margin"] < 0.0
-        r = rerun(tmp_path / "hunt", case["run_index"], telemetry=False)
-        assert r.identical and r.row["outcome"] == case["outcome"]
+    for method in ("cross-entropy", "cmaes"):
+        settings = HuntSettings(method=method, budget=1000, seed=1)
+        o = run_hunt(scenario, settings, tmp_path / method, workers=2)
+        assert o.summary["failures_found"] > 0
+        for case in o.summary["worst_cases"][:3]:
+            assert case["margin"] < 0.0
+            r = rerun(tmp_path / method, case["run_index"], telemetry=False)
+            assert r.identical and r.row["outcome"] == case["outcome"]

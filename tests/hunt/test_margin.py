@@ -20,9 +20,8 @@ from surefoot.campaign.hunt.margin import (
     UNSEEN_FAILURE_MARGIN,
     safety_margins,
 )
-from surefoot.campaign.rows import batch_table
+from surefoot.campaign.rows import batch_table, fly_for_rows
 from surefoot.config.loader import load_scenario
-from surefoot.sim.runner import simulate
 from surefoot.world.contact import (
     N_TD,
     TD_CONTACT,
@@ -167,10 +166,10 @@ def test_sign_agrees_with_success_on_flown_rows(warm_kernel: None) -> None:
     scenarios = [
         short_descent([f"vehicle.engine.misalignment_deg=[{a},{b}]"]) for a, b in misalignments
     ]
-    result = simulate(scenarios, telemetry=False)
+    result = fly_for_rows(scenarios)
     table = batch_table(result, list(range(len(scenarios))), np.zeros((len(scenarios), 0)), [])
     # no touchdown within 20 s (a batch of its own: the clock is shared in a batch)
-    late = simulate([short_descent(["sim.max_time_s=20"])], telemetry=False)
+    late = fly_for_rows([short_descent(["sim.max_time_s=20"])])
     table = pa.concat_tables([table, batch_table(late, [len(scenarios)], np.zeros((1, 0)), [])])
     cols = table.to_pydict()
     m = safety_margins(cols, scenarios[0].model_dump(mode="json"))

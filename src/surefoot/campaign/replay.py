@@ -1,5 +1,11 @@
 """Re-fly one run of a stored campaign (or failure hunt) alone, with telemetry, and check it
-against its row."""
+against its row.
+
+The check compares every column the folder stores: a folder written before a
+column was added (its part files hold a prefix of today's columns, such as
+one without the navigation's height gap) is compared on its own columns, and
+the re-flown row still carries the new ones.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,13 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from surefoot.campaign.rows import batch_table, result_schema
+from surefoot.campaign.rows import (
+    batch_table,
+    fly_for_rows,
+    records_the_grid,
+    result_schema,
+    stored_schema,
+)
 from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
 from surefoot.campaign.store import CampaignError, CampaignStore
 from surefoot.config.dispersions import resolve_dispersions
@@ -36,7 +48,9 @@ class RerunResult:
     stored : dict or None
         The campaign's stored row (None when the run has not been flown yet).
     mismatches : list of str
-        Columns whose values differ from the stored row (empty: identical).
+        Stored columns whose values differ from the stored row (empty: identical).
+    compared : list of str
+        The columns compared: those the folder stores.
     """
 
     run_index: int
@@ -45,6 +59,7 @@ class RerunResult:
     row: dict[str, Any]
     stored: dict[str, Any] | None
     mismatches: list[str]
+    compared: list[str]
 
     @property
     def identical(self) -> bool:
@@ -87,7 +102,7 @@ def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
     recorded = [d.get("path") for d in store.manifest["inputs"]]
     if list(resolved.paths) != recorded:
         raise CampaignError(f"{store.root}/campaign.json: corrupted (inputs do not match)")
-    schema = result_schema(resolved.fields)
+    schema = stored_schema(store.part_files(), result_schema(resolved.fields))
     table = store.read_table(schema)
     idx = table.column("run_index").to_pylist()
     stored = table.slice(idx.index(run_index), 1).to_pylist()[0] if run_index in idx else None
@@ -111,9 +126,15 @@ def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
         int(draws.seed[0]),
         run_index,
     )
-    result = simulate([s], telemetry=telemetry)
-    row = batch_table(result, [run_index], values, resolved.fields).to_pylist()[0]
+    if telemetry:
+        result = simulate([s], telemetry=True)
+        # the row's figures come from a 1 s grid: the run's own telemetry holds it
+        # unless its rate does not divide it, then the row needs a flight of its own
+        for_row = result if records_the_grid(s) else fly_for_rows([s])
+    else:
+        result = for_row = fly_for_rows([s])
+    row = batch_table(for_row, [run_index], values, resolved.fields).to_pylist()[0]
     mismatches = (
         [] if stored is None else [c for c in schema.names if not _same(row[c], stored[c])]
     )
-    return RerunResult(run_index, s, result, row, stored, mismatches)
+    return RerunResult(run_index, s, result, row, stored, mismatches, list(schema.names))

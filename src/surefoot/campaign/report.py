@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from surefoot.campaign.rows import result_schema  # noqa: E402
+from surefoot.campaign.rows import result_schema, stored_schema  # noqa: E402
 from surefoot.campaign.stats import (  # noqa: E402
     PERCENTILE_COLUMNS,
     PERCENTILES,
@@ -86,7 +86,8 @@ def load_campaign(root: Path) -> CampaignData:
     """Open a campaign folder and read every stored row (checked for corruption)."""
     store = CampaignStore.open(Path(root))
     fields = fields_of(store.manifest)
-    table = store.read_table(result_schema(fields))
+    # a folder written before the newest columns is read with the columns it holds
+    table = store.read_table(stored_schema(store.part_files(), result_schema(fields)))
     return CampaignData(store=store, table=table, fields=fields)
 
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from surefoot.campaign.rows import batch_table
+from surefoot.campaign.rows import batch_table, fly_for_rows
 from surefoot.campaign.sampling import run_scenario
 from surefoot.config.dispersions import NumericField
 
@@ -85,10 +85,8 @@ def init_worker() -> None:
 
 
 def run_batch(task: BatchTask) -> BatchOutput:
-    """Fly one batch without telemetry and return its rows."""
+    """Fly one batch (telemetry only on the rows' 1 s grid) and return its rows."""
     import numba
-
-    from surefoot.sim.runner import simulate
 
     if numba.get_num_threads() != task.numba_threads:
         numba.set_num_threads(min(task.numba_threads, numba.config.NUMBA_NUM_THREADS))
@@ -99,7 +97,7 @@ def run_batch(task: BatchTask) -> BatchOutput:
         run_scenario(task.base, paths, integer, task.values[k], task.seed[k], task.run_index[k])
         for k in range(task.size)
     ]
-    result = simulate(scenarios, telemetry=False)
+    result = fly_for_rows(scenarios)
     table = batch_table(result, task.run_index, task.values, task.fields)
     return BatchOutput(
         task.batch_id,

@@ -435,7 +435,12 @@ def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) ->
         console.print(f"run {run_index} is not stored yet: nothing to compare with")
         return 0
     if r.identical:
-        console.print("[green]identical[/] to the stored row (every column)")
+        newer = [c for c in r.row if c not in r.compared]
+        note = f"; the folder predates {', '.join(newer)}, not compared" if newer else ""
+        console.print(
+            f"[green]identical[/] to the stored row (every stored column, {len(r.compared)}"
+            f"{term(note)})"
+        )
         return 0
     console.print(
         f"[red]differs[/] from the stored row in: {term(', '.join(r.mismatches))} "

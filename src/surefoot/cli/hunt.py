@@ -2,15 +2,15 @@
 
 ::
 
-    surefoot hunt SCENARIO --budget N [--method subset|cross-entropy] [--workers K]
+    surefoot hunt SCENARIO --budget N [--method subset|cross-entropy|cmaes] [--workers K]
                   [--dask ADDRESS|local] [--seed S] [--out DIR] [--level-size N]
-                  [--generation-size N] [--set field=value]
+                  [--generation-size N] [--nav-height-limit F] [--set field=value]
     surefoot hunt report DIR [--out FILE]
     surefoot hunt rerun DIR RUN_INDEX [--out DIR] [--no-figure]
 
 ``subset`` estimates P(failure) with a 95 % interval by subset simulation;
-``cross-entropy`` searches toward the worst margin. Both store their runs
-as a campaign does (rerunning the command resumes) and end with the worst
+``cross-entropy`` and ``cmaes`` search toward the worst margin. All store their
+runs as a campaign does (rerunning the command resumes) and end with the worst
 cases and the command that re-flies each. Bad input prints one line and
 exits 2; Ctrl-C exits 130 (resume later).
 """
@@ -40,13 +40,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``hunt`` subcommand."""
     p = sub.add_parser(
         "hunt",
-        help="failure hunting: P(failure) by subset simulation, worst cases by cross-entropy",
+        help=(
+            "failure hunting: P(failure) by subset simulation, worst cases by "
+            "cross-entropy or CMA-ES"
+        ),
         description=(
             "Search a scenario's dispersions for the conditions that break a landing: "
             "'--method subset' estimates P(failure) with a 95%% interval from far fewer runs "
-            "than plain Monte Carlo, '--method cross-entropy' searches toward the worst "
-            "margin. Rerun the same command to resume; 'hunt report DIR' writes an HTML "
-            "page; 'hunt rerun DIR RUN_INDEX' re-flies one run with telemetry."
+            "than plain Monte Carlo, '--method cross-entropy' and '--method cmaes' search "
+            "toward the worst margin. Rerun the same command to resume; 'hunt report DIR' "
+            "writes an HTML page; 'hunt rerun DIR RUN_INDEX' re-flies one run with telemetry."
         ),
     )
     p.add_argument(
@@ -59,8 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--method",
         default=None,
-        metavar="subset|cross-entropy",
-        help="subset (default): P(failure) with an interval; cross-entropy: worst cases",
+        metavar="subset|cross-entropy|cmaes",
+        help="subset (default): P(failure) with an interval; cross-entropy, cmaes: worst cases",
     )
     p.add_argument("--workers", metavar="K", help="local worker processes (default: all CPUs)")
     p.add_argument(
@@ -81,7 +84,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="subset: samples per level, a multiple of 10 (default 200)",
     )
     p.add_argument(
-        "--generation-size", metavar="N", help="cross-entropy: runs per generation (default 100)"
+        "--generation-size",
+        metavar="N",
+        help="cross-entropy, cmaes: runs per generation (default 100 and 20)",
+    )
+    p.add_argument(
+        "--nav-height-limit",
+        metavar="F",
+        help=(
+            "add the navigation's height gap to the margin: a run whose navigated height "
+            "strayed from the true one by more than F times the true height (floor 50 m) "
+            "counts as failed (e.g. 0.5)"
+        ),
     )
     p.add_argument(
         "--set",
@@ -103,6 +117,7 @@ _FLAGS = {
     "seed": "--seed",
     "level_size": "--level-size",
     "generation_size": "--generation-size",
+    "nav_height_limit": "--nav-height-limit",
     "overrides": "--set",
     "no_figure": "--no-figure",
     "out": "--out",
@@ -141,14 +156,26 @@ def hunt_command(args: argparse.Namespace) -> int:
     return fly_command(args)
 
 
+def _float(value: str | None, flag: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except ValueError:
+        raise ConfigError(f"{flag}: must be a number (got {safe_text(repr(value), 40)})") from None
+    if not math.isfinite(v) or v <= 0.0:
+        raise ConfigError(f"{flag}: must be a finite number > 0 (got {safe_text(value, 40)})")
+    return v
+
+
 def settings_from(args: argparse.Namespace, default_seed: int, stored_budget: int | None):
     """The :class:`HuntSettings` of the command line (one-line errors naming the flag)."""
     from surefoot.campaign.hunt.driver import HuntSettings
 
     method = args.method if args.method is not None else "subset"
     if method == "subset" and args.generation_size is not None:
-        raise ConfigError("--generation-size: an option of --method cross-entropy")
-    if method == "cross-entropy" and args.level_size is not None:
+        raise ConfigError("--generation-size: an option of --method cross-entropy or cmaes")
+    if method != "subset" and args.level_size is not None:
         raise ConfigError("--level-size: an option of --method subset")
     budget = _int(args.budget, "--budget", 1)
     if budget is None:
@@ -164,7 +191,8 @@ def settings_from(args: argparse.Namespace, default_seed: int, stored_budget: in
         budget=budget,
         seed=default_seed if seed is None else seed,
         level_size=defaults.level_size if level is None else level,
-        generation_size=defaults.generation_size if generation is None else generation,
+        generation_size=generation,
+        nav_height_limit=_float(args.nav_height_limit, "--nav-height-limit"),
     )
     settings.check()
     return settings
@@ -173,7 +201,7 @@ def settings_from(args: argparse.Namespace, default_seed: int, stored_budget: in
 def fly_command(args: argparse.Namespace) -> int:
     """Run or resume a hunt with a progress bar, then print what it found."""
     from surefoot.campaign.backends import make_backend
-    from surefoot.campaign.hunt.driver import HuntProgress, execute_hunt, open_hunt
+    from surefoot.campaign.hunt.driver import METHODS, HuntProgress, execute_hunt, open_hunt
     from surefoot.campaign.runner import CampaignFailed
     from surefoot.campaign.store import CampaignError, CampaignStore
     from surefoot.sim.compile_notice import compile_notice
@@ -187,13 +215,15 @@ def fly_command(args: argparse.Namespace) -> int:
         if args.workers is not None:
             raise ConfigError("--workers: the cluster at --dask ADDRESS decides its workers")
         _check_dask_address(args.dask)
-    if args.method is not None and args.method not in ("subset", "cross-entropy"):
+    if args.method is not None and args.method not in METHODS:
         raise ConfigError(
-            f"--method: must be subset or cross-entropy (got {safe_text(repr(args.method), 40)})"
+            f"--method: must be one of {', '.join(METHODS)} "
+            f"(got {safe_text(repr(args.method), 40)})"
         )
     # the numeric flags first: a bad flag is named before the scenario is read
     for attr in ("budget", "seed", "level_size", "generation_size"):
         _int(getattr(args, attr), _FLAGS[attr], 0)
+    _float(args.nav_height_limit, "--nav-height-limit")
     scenario = load_scenario(args.target[0], args.overrides, None)
     out = args.out if args.out is not None else Path("out") / f"hunt-{folder_name(scenario.name)}"
     check_output_dir(out, "--out")
@@ -273,6 +303,11 @@ def print_outcome(outcome: HuntOutcome, console: Console) -> None:
     console.print(
         f"{s['runs']} runs ({t.flown} flown now, {t.stored} read back); "
         f"{s['failures_found']} failures found"
+        + (
+            f" (margin with the navigation height gap: {s['failed_landings']} failed landings)"
+            if "failed_landings" in s
+            else ""
+        )
     )
     est = s.get("estimate")
     if est is not None:
@@ -288,7 +323,7 @@ def print_outcome(outcome: HuntOutcome, console: Console) -> None:
     if search is not None:
         console.print(
             f"worst margin {_g(search['worst_margin'])} at run {search['worst_run']} "
-            f"(cross-entropy, {len(search['generations'])} generations)"
+            f"({s['settings']['method']}, {len(search['generations'])} generations)"
         )
     w = Table(title="worst cases (margin < 0: failed)", header_style="bold")
     for h in ("run", "margin", "limit", "outcome", "reason"):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from surefoot.campaign.backends import Backend, make_backend
-from surefoot.campaign.hunt import cross_entropy, subset
+from surefoot.campaign.hunt import cmaes, cross_entropy, subset
 from surefoot.campaign.hunt.flight import FlightTally, FlownProblem
 from surefoot.campaign.hunt.margin import safety_margins
 from surefoot.campaign.runner import manifest_for
@@ -31,10 +31,15 @@ from surefoot.config.dispersions import ResolvedDispersions, resolve_dispersions
 from surefoot.config.schema import Scenario
 from surefoot.sim.output import atomic_write
 
-METHODS = ("subset", "cross-entropy")
+METHODS = ("subset", "cross-entropy", "cmaes")
+# runs per generation when none is given: the cross-entropy fit needs a large elite,
+# CMA-ES learns from many small generations
+DEFAULT_GENERATION_SIZE = {"cross-entropy": 100, "cmaes": 20}
 SUMMARY = "hunt.json"
 WORST_CASES = 10
 MAX_BUDGET = 10_000_000
+# a relative height gap beyond this is a lost filter whatever the limit
+MAX_NAV_HEIGHT_LIMIT = 100.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,8 @@ class HuntSettings:
     Attributes
     ----------
     method : str
-        ``'subset'`` (probability of failure) or ``'cross-entropy'`` (worst cases).
+        ``'subset'`` (probability of failure), ``'cross-entropy'`` or ``'cmaes'``
+        (worst cases).
     budget : int
         Most runs to fly.
     seed : int
@@ -53,12 +59,17 @@ class HuntSettings:
         Subset simulation: samples per level.
     p0 : float
         Subset simulation: level probability.
-    generation_size : int
-        Cross-entropy: runs per generation.
+    generation_size : int or None
+        Cross-entropy and CMA-ES: runs per generation (None: the method's
+        :data:`DEFAULT_GENERATION_SIZE`).
     elite_fraction : float
         Cross-entropy: fraction of a generation that refits the density.
     smoothing : float
         Cross-entropy: weight of the refit in the update.
+    nav_height_limit : float or None
+        Add the navigation height-gap term to the margin with this limit
+        (:func:`surefoot.campaign.hunt.margin.safety_margins`); None: touchdown
+        limits and propellant only.
     """
 
     method: str = "subset"
@@ -66,19 +77,34 @@ class HuntSettings:
     seed: int = 0
     level_size: int = 200
     p0: float = 0.1
-    generation_size: int = 100
+    generation_size: int | None = None
     elite_fraction: float = 0.1
     smoothing: float = 0.7
+    nav_height_limit: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.generation_size is None:
+            size = DEFAULT_GENERATION_SIZE.get(
+                self.method, DEFAULT_GENERATION_SIZE["cross-entropy"]
+            )
+            object.__setattr__(self, "generation_size", size)
 
     def definition(self) -> dict[str, Any]:
         """The settings that make two hunts the same (stored in the manifest)."""
+        # the margin's height term only when asked for: older hunt folders stay the same
+        margin = (
+            {} if self.nav_height_limit is None else {"nav_height_limit": self.nav_height_limit}
+        )
         if self.method == "subset":
-            return {"method": self.method, "level_size": self.level_size, "p0": self.p0}
+            return {"method": self.method, "level_size": self.level_size, "p0": self.p0, **margin}
+        if self.method == "cmaes":
+            return {"method": self.method, "generation_size": self.generation_size, **margin}
         return {
             "method": self.method,
             "generation_size": self.generation_size,
             "elite_fraction": self.elite_fraction,
             "smoothing": self.smoothing,
+            **margin,
         }
 
     def check(self) -> None:
@@ -91,11 +117,21 @@ class HuntSettings:
             raise CampaignError(f"--budget: must be 1..{MAX_BUDGET} (got {self.budget})")
         if not 0 <= self.seed < 2**63:
             raise CampaignError(f"--seed: must be >= 0 and < 2**63 (got {self.seed})")
+        limit = self.nav_height_limit
+        if limit is not None and not (math.isfinite(limit) and 0.0 < limit <= MAX_NAV_HEIGHT_LIMIT):
+            raise CampaignError(
+                f"--nav-height-limit: must be a number in (0, {MAX_NAV_HEIGHT_LIMIT:g}] "
+                f"(got {limit})"
+            )
         try:
             if self.method == "subset":
                 subset.check_settings(self.level_size, self.p0)
                 first = self.level_size
                 what = "--level-size"
+            elif self.method == "cmaes":
+                cmaes.check_settings(self.generation_size)
+                first = self.generation_size
+                what = "--generation-size"
             else:
                 cross_entropy.check_settings(
                     self.generation_size, self.elite_fraction, self.smoothing
@@ -132,7 +168,7 @@ def _worst_cases(problem: FlownProblem, root: Path, k: int) -> tuple[list[dict],
     if table.num_rows == 0:
         return [], 0
     cols = table.to_pydict()
-    m = safety_margins(cols, problem.base)
+    m = safety_margins(cols, problem.base, problem.nav_height_limit)
     order = np.argsort(m.margin, kind="stable")[:k]
     out = []
     for j in order.tolist():
@@ -245,7 +281,15 @@ def execute_hunt(
         if progress is not None:
             progress(HuntProgress(settings.budget, t.stored + t.flown, t.flown, stage[0]))
 
-    problem = FlownProblem(scenario, resolved, store, settings.seed, backend, on_batch=report)
+    problem = FlownProblem(
+        scenario,
+        resolved,
+        store,
+        settings.seed,
+        backend,
+        on_batch=report,
+        nav_height_limit=settings.nav_height_limit,
+    )
 
     summary: dict[str, Any] = {
         "format": "surefoot-hunt/1",
@@ -276,19 +320,35 @@ def execute_hunt(
             stage[0] = f"generation {p.generation + 1}, worst margin {p.worst_margin:.3g}"
             report(problem.tally)
 
-        c = cross_entropy.cross_entropy_search(
-            problem,
-            budget=settings.budget,
-            generation_size=settings.generation_size,
-            elite_fraction=settings.elite_fraction,
-            smoothing=settings.smoothing,
-            seed=settings.seed,
-            rank_by=problem.soft_margins,
-            progress=on_gen,
-        )
+        if settings.method == "cmaes":
+            c = cmaes.cmaes_search(
+                problem,
+                budget=settings.budget,
+                generation_size=settings.generation_size,
+                seed=settings.seed,
+                rank_by=problem.soft_margins,
+                progress=on_gen,
+            )
+        else:
+            c = cross_entropy.cross_entropy_search(
+                problem,
+                budget=settings.budget,
+                generation_size=settings.generation_size,
+                elite_fraction=settings.elite_fraction,
+                smoothing=settings.smoothing,
+                seed=settings.seed,
+                rank_by=problem.soft_margins,
+                progress=on_gen,
+            )
         summary["search"] = _search_summary(c)
         runs = c.runs
     worst, failures = _worst_cases(problem, store.root, WORST_CASES)
+    if settings.nav_height_limit is not None:
+        # the margin counts lost heights too: say how many of its failures are landings
+        table = problem.table()
+        summary["failed_landings"] = int(
+            sum(o != "safe" for o in table.column("outcome").to_pylist())
+        )
     summary["runs"] = runs
     summary["failures_found"] = failures
     summary["worst_cases"] = worst

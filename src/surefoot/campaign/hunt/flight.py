@@ -63,6 +63,8 @@ class FlownProblem:
         Where batches fly (not closed here).
     on_batch : callable, optional
         Called with the tally after each stored batch (progress).
+    nav_height_limit : float, optional
+        The margin's navigation height-gap term (see :func:`safety_margins`).
     """
 
     scenario: Scenario
@@ -71,6 +73,7 @@ class FlownProblem:
     hunt_seed: int
     backend: Backend
     on_batch: Callable[[FlightTally], None] | None = None
+    nav_height_limit: float | None = None
     tally: FlightTally = field(default_factory=FlightTally)
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
 
@@ -126,7 +129,7 @@ class FlownProblem:
         if ok.size:
             rows = [self.rows[int(idx[k])] for k in ok]
             cols = {name: [r[name] for r in rows] for name in self._schema.names}
-            out[ok] = safety_margins(cols, self.base).margin
+            out[ok] = safety_margins(cols, self.base, self.nav_height_limit).margin
         return out
 
     def soft_margins(self, run_index: np.ndarray) -> np.ndarray:
@@ -137,7 +140,7 @@ class FlownProblem:
         if ok:
             rows = [self.rows[int(idx[k])] for k in ok]
             cols = {name: [r[name] for r in rows] for name in self._schema.names}
-            out[ok] = soft_min_margin(safety_margins(cols, self.base))
+            out[ok] = soft_min_margin(safety_margins(cols, self.base, self.nav_height_limit))
         return out
 
     # -- flying ----------------------------------------------------------------------

@@ -30,6 +30,20 @@ own, term for term). Two failures have no continuous figure in a row:
   row does not carry that flag): the margin is capped at
   :data:`UNSEEN_FAILURE_MARGIN`, so that its sign still says failure.
 
+A hunt may add one term that is not a touchdown limit (``nav_height_limit``):
+
+=====================  ==========================================================
+``nav_height``         ``(limit - gap) / limit``, ``gap`` the run's largest
+                       ``|h_nav - h_true| / max(h_true, 50 m)`` over the flight
+                       (row column ``nav_height_gap_max_rel``, see
+                       :mod:`surefoot.campaign.rows`); no term without a
+                       navigation filter (an empty gap)
+=====================  ==========================================================
+
+With it a negative margin means "failed, or the navigation lost its height
+by more than the limit", so a search is drawn toward navigation failures
+before they become crashes; the sign no longer equals the classifier's.
+
 The crash limits are not separate terms: a crash speed is beyond the safe
 speed limit (the schema orders them), so the speed terms are already
 negative. Limits, leg geometry, centre of mass and the Moon's surface
@@ -77,6 +91,14 @@ ROW_COLUMNS = (
 )
 
 
+NAV_HEIGHT_TERM = "nav_height"
+NAV_HEIGHT_COLUMN = "nav_height_gap_max_rel"
+# the --nav-height-limit of a hunt that does not give one: the navigated height off
+# by half the true height (or by 25 m below 50 m); a navigation filter that keeps its
+# height stays below ~0.2 on the short test descent
+DEFAULT_NAV_HEIGHT_LIMIT = 0.5
+
+
 @dataclass(frozen=True)
 class Margins:
     """Safety margins of ``n`` runs.
@@ -86,7 +108,8 @@ class Margins:
     margin : ndarray, shape (n,)
         The run's margin (dimensionless, negative: failure).
     terms : dict of str to ndarray, shape (n,)
-        Each term of :data:`MARGIN_TERMS` (NaN when the run did not touch down).
+        Each term of :data:`MARGIN_TERMS` (NaN when the run did not touch down),
+        and ``nav_height`` when asked for (NaN without a filter).
     limiting : ndarray of str, shape (n,)
         The term that sets the margin, ``'no_contact'`` or ``'unseen'``.
     """
@@ -106,7 +129,11 @@ def _param(columns: Mapping[str, Any], scenario: dict[str, Any], path: str, n: i
     return np.full(n, float(value))
 
 
-def safety_margins(columns: Mapping[str, Any], scenario: dict[str, Any]) -> Margins:
+def safety_margins(
+    columns: Mapping[str, Any],
+    scenario: dict[str, Any],
+    nav_height_limit: float | None = None,
+) -> Margins:
     """The safety margin of each row.
 
     Parameters
@@ -117,6 +144,10 @@ def safety_margins(columns: Mapping[str, Any], scenario: dict[str, Any]) -> Marg
         ``pyarrow.Table.to_pydict()`` or a dict of arrays).
     scenario : dict
         The campaign's scenario as plain data (``Scenario.model_dump(mode='json')``).
+    nav_height_limit : float, optional
+        Add the ``nav_height`` term with this limit on the relative height gap
+        (column ``nav_height_gap_max_rel``, > 0); it applies to every run with a
+        navigation filter, landed or not.
 
     Returns
     -------
@@ -184,6 +215,15 @@ def safety_margins(columns: Mapping[str, Any], scenario: dict[str, Any]) -> Marg
     limiting[unseen] = "unseen"
     for name in MARGIN_TERMS:
         terms[name] = np.where(contact, terms[name], np.nan)
+    if nav_height_limit is not None:
+        if not nav_height_limit > 0.0:
+            raise ValueError(f"nav height limit: must be > 0 (got {nav_height_limit})")
+        gap = col(NAV_HEIGHT_COLUMN)
+        nav = (nav_height_limit - gap) / nav_height_limit
+        terms[NAV_HEIGHT_TERM] = nav
+        lower = np.isfinite(nav) & (nav < margin)
+        margin[lower] = nav[lower]
+        limiting[lower] = NAV_HEIGHT_TERM
     return Margins(margin=margin, terms=terms, limiting=limiting)
 
 
@@ -212,11 +252,14 @@ def soft_min_margin(m: Margins, tau: float = SOFT_MIN_TAU) -> np.ndarray:
     -------
     ndarray, shape (n,)
     """
-    stack = np.stack([m.terms[k] for k in MARGIN_TERMS], axis=1)
+    touchdown = np.stack([m.terms[k] for k in MARGIN_TERMS], axis=1)
+    landed = np.any(np.isfinite(touchdown), axis=1)
+    names = [*MARGIN_TERMS, *([NAV_HEIGHT_TERM] if NAV_HEIGHT_TERM in m.terms else [])]
+    stack = np.stack([m.terms[k] for k in names], axis=1)
     finite = np.where(np.isfinite(stack), stack, np.inf)
     low = np.min(finite, axis=1)
     out = m.margin.copy()
-    ok = np.isfinite(low) & (m.limiting != "no_contact") & (m.limiting != "unseen")
+    ok = np.isfinite(low) & landed & (m.limiting != "no_contact") & (m.limiting != "unseen")
     if np.any(ok):
         shifted = np.exp(-(finite[ok] - low[ok, None]) / tau)
         out[ok] = low[ok] - tau * np.log(np.sum(shifted, axis=1))

@@ -61,7 +61,8 @@ def load_hunt(root: Path) -> HuntData:
     cols = data.columns()
     scen = base_dict(campaign_scenario(data.store))
     try:
-        margin = safety_margins(cols, scen).margin
+        limit = manifest["hunt"].get("nav_height_limit")
+        margin = safety_margins(cols, scen, limit).margin
     except (KeyError, ValueError) as exc:
         raise CampaignError(f"{safe_text(root)}: corrupted ({safe_text(exc, 80)})") from None
     return HuntData(root, summary, manifest, cols, margin, [f.path for f in data.fields])
@@ -104,8 +105,8 @@ def influential_inputs(data: HuntData, k: int = 2) -> list[tuple[str, float]]:
 
 
 def figure_convergence(data: HuntData) -> str:
-    """Subset: the estimated P(margin <= b) against b, level by level; cross-entropy:
-    the elite's margin and the worst margin by generation (base64 PNG)."""
+    """Subset: the estimated P(margin <= b) against b, level by level; a search
+    (cross-entropy, CMA-ES): the elite's margin and the worst margin by generation (base64 PNG)."""
     fig, ax = plt.subplots(figsize=(7, 3.4))
     est = data.summary.get("estimate")
     if est is not None:
@@ -138,7 +139,8 @@ def figure_convergence(data: HuntData) -> str:
         ax.set_yscale("symlog", linthresh=0.1)
         ax.set_xlabel("generation")
         ax.set_ylabel("margin")
-        ax.set_title("cross-entropy search toward the worst margin")
+        method = data.summary.get("settings", {}).get("method", "cross-entropy")
+        ax.set_title(f"{method} search toward the worst margin")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _png(fig)
