@@ -239,3 +239,19 @@ def test_thrust_loss_in_flight_drops_the_thrust_to_the_fraction() -> None:
     tel = r.telemetry[0]
     after = tel[:, TEL_T] > summ["engine_fault_first_s"] + 0.5
     assert np.all(tel[after, TEL_THRUST] <= 0.55 * s.vehicle.engine.max_thrust_n + 1e-9)
+
+
+def test_the_accelerometers_feel_the_delivered_thrust() -> None:
+    """The IMU's true specific force is the delivered thrust over the mass: the flight
+    software learns of a thrust loss only through it."""
+    from surefoot.sensors.imu import imu_truth_inputs
+
+    healthy = vehicle_params(VehicleConfig())
+    faulty = _faulted({"kind": "thrust_scale", "start_altitude_m": 50.0, "thrust_fraction": 0.55})
+    x = _hover_state(1000.0)
+    f0, _ = imu_truth_inputs(x, healthy)
+    f1, _ = imu_truth_inputs(x, faulty)
+    np.testing.assert_allclose(f1, 0.55 * f0, rtol=1e-12)
+    cut = _faulted({"kind": "shutdown", "start_time_s": 0.0})
+    f2, _ = imu_truth_inputs(x, cut)
+    assert np.all(f2 == 0.0)

@@ -24,7 +24,12 @@ from surefoot.config.sensors import (  # noqa: F401
     sensor_rate_error,
 )
 from surefoot.config.terrain import TerrainConfig
-from surefoot.config.vehicle_events import MAX_ENGINE_FAULTS, EngineFaultConfig, RoverConfig
+from surefoot.config.vehicle_events import (
+    MAX_ENGINE_FAULTS,
+    EgressConfig,
+    EngineFaultConfig,
+    RoverConfig,
+)
 
 Vec3 = tuple[float, float, float]
 
@@ -202,6 +207,11 @@ class VehicleConfig(_Strict):
     )
     rover: RoverConfig | None = Field(
         None, description="a rover released in flight (surefoot.config.vehicle_events)"
+    )
+    egress: EgressConfig | None = Field(
+        None,
+        description="judge a rover's egress (ramp or deployer) after touchdown and add it "
+        "to the summary (surefoot.config.vehicle_events)",
     )
 
     @model_validator(mode="after")

@@ -36,12 +36,11 @@ velocity; it lands safely when its speed at impact is at most
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from surefoot.config.base import OpenFloat, StrictModel
+from surefoot.config.base import StrictModel
 
 MAX_ENGINE_FAULTS = 4
 
@@ -54,8 +53,6 @@ OffsetElement = Annotated[float, Field(ge=-MAX_THRUST_OFFSET_M, le=MAX_THRUST_OF
 class EngineFaultConfig(StrictModel):
     """One scheduled fault of the main engine (module docstring for kinds and triggers)."""
 
-    _infinite_ok = ("duration_s",)
-
     kind: Literal["thrust_scale", "shutdown"]
     start_time_s: float | None = Field(
         None, ge=0.0, le=20_000.0, description="start, s since scenario start"
@@ -66,8 +63,8 @@ class EngineFaultConfig(StrictModel):
         le=200_000.0,
         description="start at the first step the true altitude is at or below this, m",
     )
-    duration_s: OpenFloat = Field(
-        math.inf, gt=0.0, description="how long the fault lasts, s (default: to the end)"
+    duration_s: float | None = Field(
+        None, gt=0.0, le=20_000.0, description="how long the fault lasts, s (omitted: to the end)"
     )
     thrust_fraction: float | None = Field(
         None,
@@ -85,8 +82,6 @@ class EngineFaultConfig(StrictModel):
     def _check(self) -> EngineFaultConfig:
         if (self.start_time_s is None) == (self.start_altitude_m is None):
             raise ValueError("give exactly one of start_time_s or start_altitude_m")
-        if math.isnan(self.duration_s):
-            raise ValueError("duration_s: must be > 0 s or .inf (got nan)")
         if self.kind == "thrust_scale" and self.thrust_fraction is None:
             raise ValueError("thrust_fraction: required for a 'thrust_scale' fault (0 to 2)")
         if self.kind == "shutdown":
@@ -106,4 +101,23 @@ class RoverConfig(StrictModel):
     )
     max_impact_speed_m_s: float = Field(
         gt=0.0, le=1000.0, description="the rover survives an impact at up to this speed, m/s"
+    )
+
+
+class EgressConfig(StrictModel):
+    """Limits of a rover's way off the lander after touchdown (a ramp or a deployer).
+
+    Judged on the ground around the landing point (a plane fitted to the truth
+    terrain within ``radius_m``: its slope, and the largest height of the
+    ground above or below it), the lander's tilt at rest and its underbody
+    clearance."""
+
+    radius_m: float = Field(3.0, gt=0.0, le=50.0, description="ground judged around the lander, m")
+    max_tilt_deg: float = Field(15.0, gt=0.0, le=90.0, description="lander tilt at rest, deg")
+    max_slope_deg: float = Field(15.0, gt=0.0, le=90.0, description="ground slope, deg")
+    max_roughness_m: float = Field(
+        0.2, gt=0.0, le=10.0, description="ground above or below the fitted plane, m"
+    )
+    min_clearance_m: float = Field(
+        0.2, ge=0.0, le=10.0, description="underbody clearance the deployer needs, m"
     )

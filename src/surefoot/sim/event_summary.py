@@ -134,3 +134,67 @@ def rover_summary(
         rover_landed_safely=speed <= rover.max_impact_speed_m_s,
     )
     return out
+
+
+def ground_plane_fit(
+    terrain: TerrainGrids, east_m: float, north_m: float, radius_m: float
+) -> tuple[float, float]:
+    """Slope (deg) of the least-squares plane through the truth terrain within ``radius_m``
+    of a point (samples every ``radius_m / 10``), and the largest height of the ground
+    above or below that plane (m)."""
+    step = radius_m / 10.0
+    offsets = np.arange(-radius_m, radius_m + 0.5 * step, step)
+    dx, dy = np.meshgrid(offsets, offsets)
+    inside = dx**2 + dy**2 <= radius_m**2
+    dx, dy = dx[inside], dy[inside]
+    h = np.asarray(terrain.height(east_m + dx, north_m + dy), dtype=float)
+    a = np.column_stack([dx, dy, np.ones_like(dx)])
+    coef, *_ = np.linalg.lstsq(a, h, rcond=None)
+    slope = float(np.degrees(np.arctan(np.hypot(coef[0], coef[1]))))
+    return slope, float(np.max(np.abs(h - a @ coef)))
+
+
+def egress_summary(summary: dict[str, Any], s: Scenario, terrain: TerrainGrids) -> dict[str, Any]:
+    """Can a rover leave the lander by its ramp or deployer (``vehicle.egress``)?
+
+    The lander's tilt at rest (after the touchdown dynamics when they ran, else
+    at contact), the slope and roughness of the ground around the landing point
+    and the underbody clearance, each against its limit; ``egress_ok`` when all
+    four hold and the lander is not on its side.
+    """
+    eg = s.vehicle.egress
+    if eg is None:
+        return {}
+    nan = math.nan
+    east, north = summary["touchdown_east_m"], summary["touchdown_north_m"]
+    if not (math.isfinite(east) and math.isfinite(north)):
+        return {
+            "egress_tilt_deg": nan,
+            "egress_slope_deg": nan,
+            "egress_roughness_m": nan,
+            "egress_clearance_m": nan,
+            "egress_ok": False,
+            "egress_blocked_by": "no_contact",
+        }
+    tilt = summary.get("resting_tilt_deg", summary.get("settled_tilt_deg", nan))
+    if not math.isfinite(tilt):
+        tilt = summary["touchdown_tilt_deg"]
+    slope, rough = ground_plane_fit(terrain, east, north, eg.radius_m)
+    clearance = summary["underbody_clearance_m"]
+    blocked = []
+    if summary.get("tipped_over", False) or tilt > eg.max_tilt_deg:
+        blocked.append("tilt")
+    if slope > eg.max_slope_deg:
+        blocked.append("slope")
+    if rough > eg.max_roughness_m:
+        blocked.append("roughness")
+    if clearance < eg.min_clearance_m:
+        blocked.append("clearance")
+    return {
+        "egress_tilt_deg": float(tilt),
+        "egress_slope_deg": slope,
+        "egress_roughness_m": rough,
+        "egress_clearance_m": float(clearance),
+        "egress_ok": not blocked and summary["outcome"] != "crashed",
+        "egress_blocked_by": ", ".join(blocked),
+    }

@@ -131,7 +131,7 @@ def vehicle_params(cfg: VehicleConfig) -> np.ndarray:
         p[r + EF_KIND] = ENGINE_FAULT_CODES[f.kind]
         p[r + EF_BY_ALTITUDE] = 1.0 if f.start_altitude_m is not None else 0.0
         p[r + EF_START] = f.start_altitude_m if f.start_altitude_m is not None else f.start_time_s
-        p[r + EF_DURATION] = f.duration_s
+        p[r + EF_DURATION] = np.inf if f.duration_s is None else f.duration_s
         p[r + EF_FRACTION] = 1.0 if f.thrust_fraction is None else f.thrust_fraction
         p[r + EF_OFFSET : r + EF_OFFSET + 3] = f.thrust_offset_body_m
         p[r + EF_T_STARTED] = np.nan
