@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from surefoot.cli import main
+from surefoot.config.loader import builtin_scenarios
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -58,7 +59,10 @@ def test_version_and_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
     assert "surefoot" in capsys.readouterr().out
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("default")
+    lines = out.splitlines()
+    # one line per built-in, in name order (a replay such as 'beresheet' sorts first)
+    assert lines[0].startswith(sorted(builtin_scenarios())[0])
+    assert "default" in {line.split()[0] for line in lines if line.strip()}
 
 
 def test_run_writes_telemetry_summary_and_figure(tmp_path: Path,
