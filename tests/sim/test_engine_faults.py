@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ import pytest
 
 from surefoot.config.loader import load_scenario
 from surefoot.config.schema import MoonConfig, VehicleConfig
+from surefoot.sim.output import run_summary
 from surefoot.sim.runner import simulate, terrain_for
 from surefoot.sim.setup import batch_arrays
 from surefoot.sim.telemetry import TEL_R_ENU, TEL_T, TEL_THRUST, TEL_V_ENU
@@ -220,8 +222,13 @@ def test_a_fault_that_never_starts_changes_nothing() -> None:
         "default", ["vehicle.engine.faults=[{kind: shutdown, start_time_s: 19000.0}]"]
     )
     t0 = simulate(base).telemetry[0]
-    t1 = simulate(armed).telemetry[0]
-    np.testing.assert_array_equal(t0, t1)
+    r1 = simulate(armed)
+    np.testing.assert_array_equal(t0, r1.telemetry[0])
+    # a fault that never started has no start time, and summary.json stays plain JSON
+    summary = run_summary(r1, 0)
+    assert summary["engine_faults"] == [{"kind": "shutdown", "started_at_s": None}]
+    finite = {k: v for k, v in summary.items() if not (isinstance(v, float) and math.isnan(v))}
+    json.dumps(finite, allow_nan=False)  # summary.json writes top-level NaN as null
 
 
 def test_thrust_loss_in_flight_drops_the_thrust_to_the_fraction() -> None:

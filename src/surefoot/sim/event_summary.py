@@ -39,15 +39,16 @@ FALL_STEP_S = 1e-3
 
 
 def engine_fault_summary(vp: np.ndarray, s: Scenario) -> dict[str, Any]:
-    """When each configured engine fault started (s, NaN: never) and at what true altitude
-    it was set to start (m, NaN for a time trigger)."""
-    started = []
+    """Each configured engine fault's kind and start time (s; None if it never started,
+    so ``summary.json`` stays plain JSON), and the first start (s, NaN: none)."""
+    started: list[dict[str, Any]] = []
+    times = []
     for j, f in enumerate(s.vehicle.engine.faults):
         t = float(vp[P_ENGINE_FAULTS + j * EF_COLS + EF_T_STARTED])
-        started.append({"kind": f.kind, "started_at_s": t})
-    first = min(
-        (e["started_at_s"] for e in started if math.isfinite(e["started_at_s"])), default=math.nan
-    )
+        started.append({"kind": f.kind, "started_at_s": t if math.isfinite(t) else None})
+        if math.isfinite(t):
+            times.append(t)
+    first = min(times, default=math.nan)
     return {"engine_faults": started, "engine_fault_first_s": first}
 
 
