@@ -129,6 +129,7 @@ def test_slim_loses_its_nozzle_releases_the_rover_and_rests_on_its_nose(flown: d
     assert s["rover_released"] and 4.0 < s["rover_drop_height_m"] < 6.0
     assert s["tipped_over"] and s["engine_pointing_up"]
     assert s["resting_on"] in ("body", "legs and body")
+    assert not s["egress_ok"] and "tilt" in s["egress_blocked_by"]  # no ramp off its side
 
 
 def test_slim_without_the_fault_lands_and_stands(flown: dict) -> None:
@@ -137,4 +138,5 @@ def test_slim_without_the_fault_lands_and_stands(flown: dict) -> None:
     assert s["touchdown_dynamics_outcome"] == "settled" and not s["tipped_over"]
     assert not s["engine_pointing_up"] and s["resting_on"] == "legs"
     assert s["rover_released"] and s["rover_landed_safely"]
+    assert s["egress_ok"]
     assert "engine_fault_first_s" not in s  # no fault configured, no fault fields
