@@ -417,7 +417,7 @@ def replay(
     Parameters
     ----------
     scenario : str, Path or Scenario
-        ``'hakuto-r-m1'``, ``'resilience-m2'``, ``'im-1'``, or any scenario
+        ``'hakuto-r-m1'``, ``'resilience-m2'``, ``'im-1'``, ``'apollo-11'``, or any scenario
         navigating with the filter (``fsw.nav.source: ekf``).
     seed : int, optional
         Run seed of both landings.

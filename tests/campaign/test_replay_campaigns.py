@@ -117,3 +117,46 @@ def test_a_flat_altitude_reference_biases_horizontal_velocity_and_the_map_remove
         east_velocity_error[model] = float(tel[-1, TEL_NAV_V] - tel[-1, TEL_V_ENU])
     assert east_velocity_error["flat"] > 0.025, east_velocity_error
     assert abs(east_velocity_error["degraded"]) < 0.015, east_velocity_error
+
+
+GROUND_TRACK_CASE = [
+    "fsw.nav.rejection=robust",
+    "initial.approach_azimuth_deg=327.01060665020816",
+    "initial.crossrange_km=-12.58042135550765",
+    "initial.attitude_error_deg=1.0662137378734204",
+    "vehicle.dry_mass_kg=341.8216283470071",
+    "vehicle.propellant_kg=658.8388362689475",
+    "vehicle.engine.max_thrust_n=1601.7355361946602",
+    "vehicle.engine.isp_s=298.19376487930134",
+    "vehicle.engine.misalignment_deg=[0.06229823566184765, 0.03909730940192038]",
+    "initial.estimate_error_scale=0.9848925217896457",
+    "initial.altitude_m=15084.448757584982",
+    "initial.speed_m_s=1688.6230860489798",
+    "initial.flight_path_angle_deg=0.013052363220382777",
+]
+
+
+@pytest.mark.parametrize("relief_m", [0.0, 100.0])
+def test_a_north_west_ground_track_no_longer_takes_the_plateau_for_height(
+    relief_m: float,
+) -> None:
+    """The worst case of a ground-track hunt on hakuto-r-m1 with robust rejection
+    (docs/hunt.md): approaching from the north-west, the first ranges came 60 km
+    out over terrain 2-3 km above the flat reference and were taken for height,
+    the rise of the ground for a descent; the lander climbed to 16 km believing
+    it was descending and crashed at 230 m/s with the propellant gone. With the
+    relief the reference does not hold in the range model (the scenario's
+    ``unmodelled_relief_1km_m``) it lands; what remains on this track is the
+    horizontal velocity one nadir rangefinder cannot observe."""
+    s = load_scenario(
+        "hakuto-r-m1",
+        [*GROUND_TRACK_CASE, f"fsw.nav.map.unmodelled_relief_1km_m={relief_m}"],
+        2034736754713595003,
+    )
+    summary = simulate(s, telemetry=False).summary(0)
+    if relief_m == 0.0:
+        assert summary["outcome"] == "crashed" and summary["failure_class"] == "logic"
+    else:
+        assert summary["failure_class"] in ("", "sensor-limited"), summary["failure_reason"]
+        assert summary["touchdown_vertical_speed_m_s"] < 2.0
+        assert summary["nav_height_untrusted_s"] < 200.0

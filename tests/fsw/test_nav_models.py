@@ -13,6 +13,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surefoot.config.navigation import NavConfig
 from surefoot.fsw.interfaces import N_NAV, NAV_Q, NAV_R, NAV_V
@@ -249,3 +251,31 @@ def test_beam_range_agrees_with_a_small_step_march(terrain: str) -> None:
         got = beam_range(o, d, 20_000.0, SITE.c, SITE.radius, *grid)
         assert got == pytest.approx(ref, abs=1e-3)
         assert raycast(o, d, 20_000.0, SITE.c, SITE.radius, *grid) == got
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    nu1=st.floats(0.0, 5000.0),
+    hurst=st.floats(0.05, 1.0),
+    d_m=st.floats(1.0, 200_000.0),
+    ang=st.floats(0.0, 2.0 * np.pi),
+)
+def test_unmodelled_relief_is_the_self_affine_rms_deviation(
+    nu1: float, hurst: float, d_m: float, ang: float
+) -> None:
+    """nu(d) = nu_1km (d / 1 km)^H (Rosenburg et al. 2011, the RMS height deviation
+    of self-affine topography over a baseline d): the same in every direction,
+    nu_1km at 1 km, and doubling the baseline multiplies it by 2^H."""
+    from surefoot.fsw.nav.layout import P_MAP_HURST, P_MAP_NU1
+    from surefoot.fsw.nav.range_updates import unmodelled_relief
+
+    p = np.zeros(layout.N_P)
+    p[P_MAP_NU1] = nu1
+    p[P_MAP_HURST] = hurst
+    x, y = d_m * np.cos(ang), d_m * np.sin(ang)
+    nu = unmodelled_relief(p, x, y)
+    assert nu == pytest.approx(nu1 * (d_m / 1000.0) ** hurst, rel=1e-12, abs=1e-12)
+    assert unmodelled_relief(p, 2.0 * x, 2.0 * y) == pytest.approx(2.0**hurst * nu, rel=1e-12)
+    assert unmodelled_relief(p, 1000.0 * np.cos(ang), 1000.0 * np.sin(ang)) == pytest.approx(
+        nu1, rel=1e-12
+    )

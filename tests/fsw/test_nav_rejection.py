@@ -30,6 +30,7 @@ from surefoot.fsw.nav.layout import (
     EV_LRF_REJECT,
     EV_RANGE_FROZEN,
     EV_RANGE_MISSING,
+    X_V,
 )
 
 from .nav_helpers import (
@@ -39,6 +40,7 @@ from .nav_helpers import (
     degrade_map,
     fly,
     grid_from_function,
+    height_error,
     initial_estimate,
     make_rows,
     measure_truth,
@@ -277,3 +279,63 @@ def test_first_call_at_the_initial_time_does_not_propagate(flat_descent) -> None
     assert np.array_equal(x, x0) and np.allclose(cov, cov0)
     assert int(bk[B_EVENTS]) & EV_IMU_MISSING == 0
     assert out[NAV_T] == 0.0 and out[NAV_VALID] == 1.0
+
+
+# --- ranges far from the site over relief a flat reference does not hold ----
+
+
+@pytest.fixture(scope="module")
+def far_plateau() -> dict:
+    """HAKUTO-R M1 on another ground track: level flight 7.5 km above the site's
+    level, 50-40 km out, over a plateau 2.0-2.4 km above it that rises along the
+    track (slope 0.02); the onboard map is one plane at the site's height (the
+    flown reference), so every range reads the plateau as a height error and its
+    rise as a descent. Robust rejection with and without the relief the map
+    does not hold (``unmodelled_relief_1km_m``; 1-sigma ~3 km at 45 km)."""
+    plateau = lambda x, y: 2000.0 + 0.02 * (x + 50_000.0) + 0.0 * y  # noqa: E731
+    truth_grid = grid_from_function(plateau, 55_000.0, 500.0)
+    flat = grid_from_function(lambda x, y: 0.0 * x, 55_000.0, 500.0)
+    truth = fly(
+        SITE,
+        np.array([-50_000.0, 0.0, 7500.0]),
+        np.array([250.0, 0.0, 0.0]),
+        np.array([-40_000.0, 0.0, 7500.0]),
+        np.array([250.0, 0.0, 0.0]),
+        tgo_s=40.0,
+        duration_s=40.0,
+    )
+    plan = SensorPlan(trn_every=0, doppler=False, accel_bias_m_s2=np.zeros(3),
+                      gyro_bias_rad_s=np.zeros(3))
+    out = {}
+    for nu in (0.0, 100.0):
+        kw = {"map": {"model": "flat", "unmodelled_relief_1km_m": nu}}
+        run, _, tm = _fly("robust", truth, Terrain(grid=truth_grid), flat, plan, **kw)
+        dh = height_error(SITE, truth, run)
+        up = np.array([SITE.up_mci(float(t)) for t in truth.t[1:]])
+        dvz = np.sum((run.x[:, X_V : X_V + 3] - truth.v[1:]) * up, axis=1)
+        out[nu] = (dh, dvz, tm)
+    return out
+
+
+def test_far_ranges_over_unknown_relief_do_not_read_the_rise_as_a_descent(
+    far_plateau: dict,
+) -> None:
+    """Without the relief term the first ranges pull the height ~2 km low at once
+    and read the plateau's rise (5 m/s along the track) as a descent, -8.5 m/s
+    after 40 s (the crash the ground-track hunt found: 2.7 km low and -8.5 to
+    -14 m/s at 60 km, see docs/hunt.md). With it the vertical velocity keeps its
+    inertial accuracy. The height is still pulled toward the plateau, more
+    slowly (-1.4 km after 40 s instead of -2.0 km after the first second):
+    the filter takes the terrain error of successive ranges as independent
+    when along the track it is nearly the same (a terrain-offset state would
+    model that; not built)."""
+    dh0, dvz0, _ = far_plateau[0.0]
+    dh1, dvz1, _ = far_plateau[100.0]
+    print(f"\nheight error at the end: {dh0[-1]:+.0f} m without, {dh1[-1]:+.0f} m with; "
+          f"vertical velocity error {dvz0[-1]:+.2f} / {dvz1[-1]:+.2f} m/s")
+    k1 = int(np.argmax(dh0 < -1000.0)) + 10  # one second after the first ranges
+    assert dh0[k1] < -1900.0  # the flown reference: range taken for height at once
+    assert abs(dh1[k1]) < 300.0
+    assert dvz0[-1] < -6.0
+    assert abs(dvz1[-1]) < 0.5
+    assert abs(dh1[-1]) < 0.7 * abs(dh0[-1])

@@ -91,7 +91,33 @@ def summary_table(summary: dict[str, Any], limits: dict[str, float] | None = Non
         t.add_row(label, _fmt(summary.get(key, float("nan")), unit), limit)
     if summary.get("hda_looks", 0):
         t.add_row("hazard looks", f"{summary['hda_looks']} ({summary['hda_no_site']} no site)", "")
+    if "dem_placement" in summary:
+        for label, value in dem_rows(summary):
+            t.add_row(label, value, "")
     return t
+
+
+def dem_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """The summary's DEM lines (``surefoot.sim.output.dem_summary``): its extent in
+    the site frame, how it was placed, and the ground track over it."""
+    km = 1e-3
+    extent = (
+        f"E {summary['dem_east_min_m'] * km:,.2f} to {summary['dem_east_max_m'] * km:,.2f} km, "
+        f"N {summary['dem_north_min_m'] * km:,.2f} to {summary['dem_north_max_m'] * km:,.2f} km"
+    )
+    over = summary.get("ground_track_over_dem_m", float("nan"))
+    frac = summary.get("ground_track_over_dem_fraction", float("nan"))
+    rest = summary.get("ground_track_over_synthetic_m", float("nan"))
+    track = (
+        "-"
+        if not math.isfinite(over)
+        else f"{over * km:,.2f} km ({100.0 * frac:.0f} %), synthetic {rest * km:,.2f} km"
+    )
+    return [
+        ("DEM extent (site frame)", extent),
+        ("DEM placed", str(summary["dem_placement"])),
+        ("ground track over DEM", track),
+    ]
 
 
 def print_summary(

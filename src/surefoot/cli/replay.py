@@ -7,10 +7,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from surefoot.cli.safety import check_output_dir, folder_name, term
+from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
 from surefoot.config.loader import load_scenario
 
-REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1", "slim", "beresheet")
+REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1", "apollo-11", "slim", "beresheet")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def replay_command(args: argparse.Namespace) -> int:
+    from surefoot.analysis.flown_figures import print_flown
     from surefoot.analysis.replay_report import print_comparison
     from surefoot.api import replay
     from surefoot.sim.compile_notice import compile_notice
@@ -31,11 +32,13 @@ def replay_command(args: argparse.Namespace) -> int:
     base = load_scenario(args.name, [], args.seed)
     out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
     check_output_dir(out, "--out")
+    preflight(base)
     console = Console()
     console.print(f"replaying [bold]{term(base.name)}[/] ...")
     with compile_notice():
         r = replay(base)
     print_comparison(term(r.name), r.summaries, r.telemetry_rows(), console)
+    print_flown(r.name, r.summaries, console)
     paths = r.save(out)
     for label, path in paths.items():
         console.print(f"{label:>15}: {term(path)}")

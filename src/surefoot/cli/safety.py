@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 
 from surefoot.config.base import ConfigError, safe_text
+from surefoot.config.guidance_gates import check_gates
 from surefoot.config.thrust import check_thrust
 
 if TYPE_CHECKING:
@@ -130,11 +131,12 @@ def check_output_file(
 
 
 def preflight(scenario: Scenario, show: bool = True) -> list[str]:
-    """Refuse an absurd thrust-to-weight (:class:`ConfigError`); with ``show``, print
+    """Refuse an absurd thrust-to-weight, a braking time or a propellant load the
+    vehicle cannot fly (:class:`ConfigError`); with ``show``, print
     one line on stderr for each poor one. Call it after every other check of the
     input (or print the returned warnings with :func:`warn` once the rest is
     checked), so a refused command prints its one error line and nothing else."""
-    warnings = check_thrust(scenario)
+    warnings = check_thrust(scenario) + check_gates(scenario)
     if show:
         warn(warnings)
     return warnings

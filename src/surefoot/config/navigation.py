@@ -208,6 +208,17 @@ class OnboardMapConfig(_Strict):
     (east, north), heights offset by ``height_bias_m`` plus white noise of
     ``height_noise_m`` per node. The flight software only knows
     ``height_sigma_m``, the 1-sigma accuracy it assumes for its map.
+
+    ``unmodelled_relief_1km_m`` and ``unmodelled_relief_hurst`` say how far
+    the real ground may depart from a map that does not hold its relief (a
+    flat reference holds none): 1-sigma ``nu(d) = nu_1km (d / 1 km) ** H`` at
+    a beam's hit point ``d`` from the site, the RMS height deviation of
+    self-affine lunar topography (Rosenburg et al. 2011, JGR 116 E02001:
+    Hurst exponents of about 0.7 in the maria to 0.95 in the highlands).
+    Robust rejection adds ``nu(d)^2`` to the map variance of each range, so
+    a range taken 60 km out over unknown terrain moves the height above the
+    site level as little as it deserves; naive rejection ignores it, as
+    flown. 0 (the default) for a map that holds the relief.
     """
 
     model: Literal["degraded", "flat"] = Field(
@@ -221,6 +232,8 @@ class OnboardMapConfig(_Strict):
     height_bias_m: float = 0.0
     height_noise_m: float = Field(0.0, ge=0.0)
     height_sigma_m: float = Field(10.0, gt=0.0)
+    unmodelled_relief_1km_m: float = Field(0.0, ge=0.0, le=5000.0)
+    unmodelled_relief_hurst: float = Field(0.9, gt=0.0, le=1.0)
 
 
 class NavConfig(_Strict):

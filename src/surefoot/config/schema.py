@@ -8,13 +8,14 @@ and target, which may differ from truth) and the simulation settings.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from surefoot.config.base import StrictModel
 from surefoot.config.convex_guidance import ConvexGuidanceConfig
 from surefoot.config.dispersions import DispersionsConfig, register_schema_root
+from surefoot.config.guidance_gates import derive_gates
 from surefoot.config.hda import HdaConfig
 from surefoot.config.navigation import NavConfig
 from surefoot.config.sensors import (  # noqa: F401
@@ -259,8 +260,18 @@ class GateConfig(_Strict):
 
 class GuidanceConfig(_Strict):
     """Apollo-style polynomial guidance (Klumpp 1974): braking to high gate,
-    approach to low gate, then vertical descent at a constant rate."""
+    approach to low gate, then vertical descent at a constant rate.
 
+    ``gates: derived`` sizes the gates, the approach time-to-go and the
+    terminal rate from the vehicle's design values when the scenario loads
+    (:mod:`surefoot.config.guidance_gates`); fields the scenario sets keep
+    their values."""
+
+    gates: Literal["set", "derived"] = Field(
+        "set",
+        description="set: the gate fields as given (defaults suit a 1 t lander); derived: "
+        "sized from fsw.vehicle (thrust-to-weight, propellant, Isp) and the initiation speed",
+    )
     high_gate: GateConfig = GateConfig(
         position_m=(-2500.0, 0.0, 2000.0),
         velocity_m_s=(25.0, 0.0, -20.0),
@@ -425,6 +436,21 @@ class Scenario(_Strict):
         if self.fsw.vehicle is None:
             fsw = self.fsw.model_copy(update={"vehicle": FswVehicleConfig.design_of(self.vehicle)})
             object.__setattr__(self, "fsw", fsw)
+        return self
+
+    @model_validator(mode="after")
+    def _derived_gates(self) -> Scenario:
+        # once, at load: a dumped scenario (a dispersed run, scenario.yaml) lists
+        # every field, so validating it again derives nothing and the gates stay
+        g = self.fsw.guidance
+        if g.gates != "derived":
+            return self
+        fill = {k: v for k, v in derive_gates(self).items() if k not in g.model_fields_set}
+        if fill:
+            data = g.model_dump()
+            data.update(fill)
+            guidance = GuidanceConfig.model_validate(data)
+            object.__setattr__(self, "fsw", self.fsw.model_copy(update={"guidance": guidance}))
         return self
 
     @model_validator(mode="after")

@@ -100,12 +100,22 @@ class TerrainConfig(_Strict):
     synthetic levels it covers, on top of the synthetic coarse level; when
     ``base_height_m`` is not given the plain is set to the median height of
     the DEM's edge so that the two meet smoothly.
+
+    A GeoTIFF is placed by its own georeference: a latitude/longitude
+    referenced tile (geographic, equirectangular or polar stereographic on
+    the Moon sphere) is reprojected around the site (``dem_pixel_m`` then sets
+    the resampled spacing); a tile in another projected frame in metres needs
+    the site's coordinates in that frame, ``dem_site_easting_m`` and
+    ``dem_site_northing_m``. A file without a georeference is centred on
+    the site.
     """
 
     source: Literal["synthetic", "file"] = "synthetic"
     seed: int = Field(0, ge=0)
     dem_file: str | None = None
     dem_pixel_m: float | None = Field(None, gt=0.0)
+    dem_site_easting_m: float | None = Field(None, ge=-1.0e8, le=1.0e8)
+    dem_site_northing_m: float | None = Field(None, ge=-1.0e8, le=1.0e8)
     base_height_m: float = Field(0.0, ge=-10_000.0, le=10_000.0)
     coarse_spacing_m: float = Field(100.0, ge=10.0, le=2000.0)
     track_half_width_m: float = Field(15_000.0, ge=1000.0, le=200_000.0)
@@ -121,6 +131,15 @@ class TerrainConfig(_Strict):
     def _file_needs_path(self) -> TerrainConfig:
         if self.source == "file" and not self.dem_file:
             raise ValueError("source 'file' needs dem_file (a .npy, .npz or GeoTIFF path)")
+        return self
+
+    @model_validator(mode="after")
+    def _site_in_dem_frame(self) -> TerrainConfig:
+        if (self.dem_site_easting_m is None) != (self.dem_site_northing_m is None):
+            raise ValueError(
+                "give both dem_site_easting_m and dem_site_northing_m (the site in the DEM "
+                "file's projected frame, m) or neither"
+            )
         return self
 
     @model_validator(mode="after")

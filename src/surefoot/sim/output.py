@@ -25,7 +25,8 @@ import yaml
 from surefoot.config.schema import Scenario
 from surefoot.sim.provenance import provenance
 from surefoot.sim.runner import BatchResult
-from surefoot.sim.telemetry import to_table
+from surefoot.sim.telemetry import TEL_R_ENU, to_table
+from surefoot.world.terrain.dem_file import DemFootprint
 
 SITE_PATCH_HALF_WIDTH_M = 400.0
 SITE_PATCH_SPACING_M = 1.0
@@ -62,13 +63,68 @@ def _json_clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
+def ground_track_map_m(r_enu_m: np.ndarray, radius_ref_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Site map ``(x_east_m, y_north_m)`` under positions ``r_enu_m`` (N, 3), site ENU
+    with up as height above the reference sphere (telemetry ``r_east, r_north, r_up``):
+    azimuthal-equidistant, as :func:`surefoot.math.frames.mcmf_to_map`."""
+    e, n = r_enu_m[:, 0], r_enu_m[:, 1]
+    u = r_enu_m[:, 2] + radius_ref_m
+    s = np.hypot(e, n)
+    k = radius_ref_m * np.divide(np.arctan2(s, u), s, out=np.zeros_like(s), where=s > 1e-9)
+    return k * e, k * n
+
+
+def dem_summary(
+    dem: DemFootprint, r_enu_m: np.ndarray | None, radius_ref_m: float
+) -> dict[str, Any]:
+    """Which DEM area the landing crossed: the DEM's extent in the site map frame (m),
+    how it was placed, and the length of the ground track (from the first telemetry
+    row to the last) over the DEM and over the synthetic terrain around it.
+
+    A segment of the track counts as over the DEM when its midpoint lies within
+    the DEM's nodes (its taper band, where it blends into the synthetic terrain,
+    included). Track figures are NaN without telemetry.
+    """
+    x0, x1, y0, y1 = dem.bounds_m
+    out: dict[str, Any] = {
+        "dem_placement": dem.placement,
+        "dem_east_min_m": float(x0),
+        "dem_east_max_m": float(x1),
+        "dem_north_min_m": float(y0),
+        "dem_north_max_m": float(y1),
+        "dem_pixel_m": float(dem.pixel_m),
+        "dem_taper_m": float(dem.taper_m),
+    }
+    nan = float("nan")
+    total = over = nan
+    if r_enu_m is not None and r_enu_m.shape[0] >= 2:
+        x, y = ground_track_map_m(r_enu_m, radius_ref_m)
+        seg = np.hypot(np.diff(x), np.diff(y))
+        xm, ym = 0.5 * (x[1:] + x[:-1]), 0.5 * (y[1:] + y[:-1])
+        on = (xm >= x0) & (xm <= x1) & (ym >= y0) & (ym <= y1)
+        total, over = float(seg.sum()), float(seg[on].sum())
+    out["ground_track_m"] = total
+    out["ground_track_over_dem_m"] = over
+    out["ground_track_over_synthetic_m"] = total - over
+    out["ground_track_over_dem_fraction"] = over / total if total > 0.0 else nan
+    return out
+
+
 def run_summary(result: BatchResult, i: int = 0) -> dict[str, Any]:
     """What ``summary.json`` holds for lander ``i``: its touchdown summary, events
-    and ``provenance`` (:func:`surefoot.sim.provenance.provenance`).
+    and ``provenance`` (:func:`surefoot.sim.provenance.provenance`); with a DEM file,
+    which DEM area the landing crossed (:func:`dem_summary`).
 
     Non-finite floats stay NaN here; the JSON file writes them as ``null``.
     """
     summary: dict[str, Any] = dict(result.summary(i))
+    if result.terrain.dem is not None:
+        tel = None
+        if result.telemetry is not None:
+            tel = result.telemetry[i][:, TEL_R_ENU : TEL_R_ENU + 3]
+        summary.update(
+            dem_summary(result.terrain.dem, tel, result.scenarios[i].moon.radius_m)
+        )
     summary["events"] = list(result.events[i]) if result.events else []
     summary["provenance"] = provenance()
     return summary

@@ -38,17 +38,20 @@ import tifffile
 from PIL import Image, PngImagePlugin
 
 from surefoot.config.base import ConfigError, check_regular_file, safe_text
-
-# GeoTIFF tag numbers (GeoTIFF 1.0 specification, OGC 19-008r4).
-_TAG_PIXEL_SCALE = 33550
-_TAG_TIEPOINT = 33922
-_TAG_GEOKEYS = 34735
-_TAG_GEO_ASCII = 34737
-_KEY_RASTER_TYPE = 1025
-_RASTER_PIXEL_IS_POINT = 2
+from surefoot.math.geotiff_georef import (
+    SITE_FRAME_CITATION,
+    GeoreferenceError,
+    geokeys,
+    pixel_is_point,
+    raster_affine,
+)
+from surefoot.math.geotiff_georef import TAG_GEO_ASCII as _TAG_GEO_ASCII
+from surefoot.math.geotiff_georef import TAG_GEOKEYS as _TAG_GEOKEYS
+from surefoot.math.geotiff_georef import TAG_PIXEL_SCALE as _TAG_PIXEL_SCALE
+from surefoot.math.geotiff_georef import TAG_TIEPOINT as _TAG_TIEPOINT
 
 _PNG_KEY = "surefoot"
-_FRAME_TEXT = "surefoot site map frame: azimuthal equidistant about the landing target, metres"
+_FRAME_TEXT = SITE_FRAME_CITATION
 
 
 class ImageryInputError(ValueError):
@@ -329,14 +332,14 @@ def _tiff_georeference(
             )
         pixel_m = sx
         if tie is not None and len(tie) >= 6:
-            point = _RASTER_PIXEL_IS_POINT in [
-                keys[i + 3] for i in range(4, len(keys) - 3, 4) if keys[i] == _KEY_RASTER_TYPE
-            ]
-            half = 0.0 if point else 0.5 * pixel_m
-            # Tie point: raster (I, J) -> model (X, Y); I, J are column and row from the top.
-            x0 = float(tie[3]) + (half - float(tie[0]) * pixel_m)
-            y_top = float(tie[4]) - (half - float(tie[1]) * pixel_m)
-            y0 = y_top - (ny - 1) * pixel_m
+            point = pixel_is_point(geokeys(keys))
+            try:
+                affine = raster_affine((sx, sy), tie[:6], None, point)
+            except GeoreferenceError as exc:
+                raise ValueError(str(exc)) from None
+            if affine is not None:
+                x0_a, y0_a = affine.model_xy(0.0, ny - 1.0)
+                x0, y0 = float(x0_a), float(y0_a)
     return pixel_m, x0, y0
 
 

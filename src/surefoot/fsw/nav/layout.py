@@ -232,4 +232,6 @@ P_TRUST_FRAC = 103
 P_MAP_SIGMA = 104  # believed 1-sigma of the onboard map heights, m
 P_J2 = 105  # flight software's J2 (0: point mass)
 P_J2_R = 106  # its reference radius, m
-N_P = 107
+P_MAP_NU1 = 107  # relief the map does not hold: 1-sigma at 1 km from the site, m (0: none)
+P_MAP_HURST = 108  # its growth with distance, (d / 1 km) ** H
+N_P = 109

@@ -69,6 +69,8 @@ from surefoot.fsw.nav.layout import (
     P_LRF_N,
     P_LRF_POS,
     P_LRF_SIG,
+    P_MAP_HURST,
+    P_MAP_NU1,
     P_MAP_SIGMA,
     P_MAX_AGE,
     P_NAIVE_JUMP,
@@ -241,6 +243,8 @@ def nav_params(
     p[P_TRUST_SIG] = mon.trusted_sigma_m
     p[P_TRUST_FRAC] = mon.trusted_sigma_fraction
     p[P_MAP_SIGMA] = nav.map.height_sigma_m
+    p[P_MAP_NU1] = nav.map.unmodelled_relief_1km_m
+    p[P_MAP_HURST] = nav.map.unmodelled_relief_hurst
     return p
 
 

@@ -79,6 +79,8 @@ from surefoot.fsw.nav.layout import (
     P_LRF_N,
     P_LRF_POS,
     P_LRF_SIG,
+    P_MAP_HURST,
+    P_MAP_NU1,
     P_MAP_SIGMA,
     P_NAIVE_JUMP,
     P_OMEGA,
@@ -164,6 +166,19 @@ ST_EXCLUDED = 3  # stuck sensor or cross-check outlier, never gated
 
 
 @njit(cache=True)
+def unmodelled_relief(p: np.ndarray, x_m: float, y_m: float) -> float:
+    """1-sigma (m) of the relief the onboard map does not hold at map point (x, y).
+
+    ``nu(d) = nu_1km (d / 1 km) ** H`` at the distance ``d`` from the site
+    (the map frame's origin), the RMS height deviation of self-affine
+    topography over a baseline ``d`` (Rosenburg et al. 2011): the map is
+    right at the site and knows less of the ground the farther it is.
+    """
+    d_km = np.sqrt(x_m * x_m + y_m * y_m) * 1e-3
+    return p[P_MAP_NU1] * d_km ** p[P_MAP_HURST]
+
+
+@njit(cache=True)
 def _predict_beams(
     x: np.ndarray, bk: np.ndarray, p: np.ndarray,
     lrf: np.ndarray, dop: np.ndarray, use_lrf: bool, use_dop: bool,
@@ -237,8 +252,15 @@ def _predict_beams(
                     ev |= EV_RANGE_FROZEN
                 nu = z - rho
                 var = sig * sig + k_ter * k_ter * map_var
+                map_sig = p[P_MAP_SIGMA]
                 if robust:
                     var += (k_ter * relief) ** 2
+                    if p[P_MAP_NU1] > 0.0:
+                        # relief the map does not hold, at the hit point's
+                        # distance from the site (where the map is right)
+                        nu_d = unmodelled_relief(p, xhit, yhit)
+                        var += (k_ter * nu_d) ** 2
+                        map_sig = np.sqrt(map_var + nu_d * nu_d)
                 bt[n, BT_NU] = nu
                 bt[n, BT_RV] = var
                 bt[n, BT_KUP] = k_up
@@ -246,7 +268,7 @@ def _predict_beams(
                 bt[n, BT_SIGZ] = sig / k_up
                 ratio = k_ter / k_up
                 bt[n, BT_TOLZ] = p[P_XC_TOL] + p[P_XC_FRAC] * z + 3.0 * ratio * (
-                    relief + p[P_MAP_SIGMA]
+                    relief + map_sig
                 )
                 bt[n, BT_XH] = xhit
                 bt[n, BT_YH] = yhit

@@ -13,6 +13,7 @@ and ``heights`` (sum of nx*ny,), each level row-major with y as the slow index.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from surefoot.math.height_grid import (  # noqa: F401  (re-exported)
     terrain_height,
     terrain_height_gradient,
 )
+
+if TYPE_CHECKING:
+    from surefoot.world.terrain.dem_file import DemFootprint
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class TerrainGrids:
         Selenographic latitude and longitude of the site (map origin).
     radius_ref_m : float
         Reference sphere radius, m (the Moon's mean radius).
+    dem : DemFootprint or None
+        Where a DEM file lies in this terrain (``terrain.source: file``), else None.
     """
 
     meta: np.ndarray
@@ -51,6 +57,7 @@ class TerrainGrids:
     site_lon_rad: float
     radius_ref_m: float
     c_enu_mcmf: np.ndarray = field(init=False, repr=False)
+    dem: DemFootprint | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "c_enu_mcmf", enu_basis_mcmf(self.site_lat_rad, self.site_lon_rad))

@@ -55,7 +55,7 @@ from surefoot.world.terrain.craters import (
     stamp_crater_table,
     stamp_large,
 )
-from surefoot.world.terrain.dem_file import DemGrid, load_dem
+from surefoot.world.terrain.dem_file import DemFootprint, DemGrid, DemSite, load_dem
 from surefoot.world.terrain.grid import TerrainGrids
 from surefoot.world.terrain.sfd import Bounds
 
@@ -416,7 +416,19 @@ def _generate_from_dem(
     """Coarse synthetic level over the track, the DEM on it, synthetic detail finer than the DEM."""
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
-    dem: DemGrid = load_dem(cfg.dem_file or "", pixel_m=cfg.dem_pixel_m)
+    needed = _union(
+        track_box(approach_azimuth_rad, uprange_length_m, cfg.track_half_width_m),
+        _site_box(cfg.medium_half_width_m),
+    )
+    site = DemSite(
+        site_lat_rad,
+        site_lon_rad,
+        radius_ref_m,
+        cfg.dem_site_easting_m,
+        cfg.dem_site_northing_m,
+        needed,
+    )
+    dem: DemGrid = load_dem(cfg.dem_file or "", pixel_m=cfg.dem_pixel_m, site=site)
     timings["load_dem"] = time.perf_counter() - t_start
     crater_ss, boulder_ss = np.random.SeedSequence(cfg.seed).spawn(2)
     base = (
@@ -425,13 +437,7 @@ def _generate_from_dem(
         else _edge_median(dem.heights_m)
     )
     dem_box = dem.bounds
-    box = _union(
-        _union(
-            track_box(approach_azimuth_rad, uprange_length_m, cfg.track_half_width_m),
-            _site_box(cfg.medium_half_width_m),
-        ),
-        dem_box,
-    )
+    box = _union(needed, dem_box)
     coarse = coarse_spec(cfg, box)
     ny_d, nx_d = dem.heights_m.shape
     dem_half = 0.5 * min(dem_box[1] - dem_box[0], dem_box[3] - dem_box[2])
@@ -522,7 +528,12 @@ def _generate_from_dem(
             True,
         )
         timings[spec.name] = time.perf_counter() - t0
-    grids = TerrainGrids(meta, offsets, heights, site_lat_rad, site_lon_rad, radius_ref_m)
+    footprint = DemFootprint(
+        cfg.dem_file or "", dem.placement, dem_box, dem.pixel_m, dem_spec.taper_m
+    )
+    grids = TerrainGrids(
+        meta, offsets, heights, site_lat_rad, site_lon_rad, radius_ref_m, dem=footprint
+    )
     timings["total"] = time.perf_counter() - t_start
     return TerrainBuild(grids, tuple(specs), np.concatenate(tables), b, timings)
 
