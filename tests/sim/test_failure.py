@@ -88,3 +88,14 @@ def test_ideal_navigation_is_never_sensor_limited(scenario: Scenario) -> None:
                  nav_horizontal_velocity_sigma_m_s=math.nan,
                  nav_horizontal_position_sigma_m=math.nan)
     assert failure_class(s, scenario) == "touchdown"
+
+
+def test_a_started_engine_fault_is_the_hardware(scenario: Scenario) -> None:
+    """A crash after an engine fault started is the vehicle's (SLIM, Beresheet), not the
+    logic's; a fault configured that never started changes nothing."""
+    lim = scenario.touchdown
+    vv = lim.crash_vertical_speed_m_s + 50
+    crash = {"outcome": "crashed", "touchdown_vertical_speed_m_s": vv}
+    assert failure_class(_summary(**crash, engine_fault_first_s=550.0), scenario) == "hardware"
+    assert failure_class(_summary(**crash, engine_fault_first_s=math.nan), scenario) == "logic"
+    assert failure_class(_summary(engine_fault_first_s=550.0), scenario) == ""

@@ -288,14 +288,18 @@ def render_html(
     if "failure_class" in cols:
         classes = [str(c) for c in cols["failure_class"] if c]
         if classes:
-            counts = [[c, classes.count(c)] for c in ("logic", "sensor-limited", "touchdown")]
+            counts = [
+                [c, classes.count(c)]
+                for c in ("logic", "sensor-limited", "hardware", "touchdown")
+            ]
             parts.append(_table(["failure class", "runs"], counts))
             parts.append(
                 "<p class='note'>logic: the flight software crashed, ran out of propellant or "
                 "hovered a lander it could have landed; sensor-limited: the filter's own "
                 "covariance shows the sensors flown could not observe what touchdown needed "
                 "(3-sigma horizontal velocity above the limit, or 3-sigma horizontal position "
-                "above the miss distance); touchdown: neither.</p>"
+                "above the miss distance); hardware: an engine fault of the vehicle had "
+                "started; touchdown: none of these.</p>"
             )
     parts.append(f"<img alt='outcomes' src='data:image/png;base64,{figure_outcomes(stats)}'>")
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
 from surefoot.config.loader import load_scenario
 
-REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1", "apollo-11")
+REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1", "apollo-11", "slim", "beresheet")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -25,6 +25,12 @@ from surefoot.config.sensors import (  # noqa: F401
     sensor_rate_error,
 )
 from surefoot.config.terrain import TerrainConfig
+from surefoot.config.vehicle_events import (
+    MAX_ENGINE_FAULTS,
+    EgressConfig,
+    EngineFaultConfig,
+    RoverConfig,
+)
 
 Vec3 = tuple[float, float, float]
 
@@ -116,6 +122,12 @@ class EngineConfig(_Strict):
     time_constant_s: float = Field(0.1, ge=0.0, le=5.0)
     misalignment_deg: tuple[Tilt, Tilt] = (0.0, 0.0)
     position_body_m: BodyVec3 = (0.0, 0.0, -0.6)
+    faults: tuple[EngineFaultConfig, ...] = Field(
+        (),
+        max_length=MAX_ENGINE_FAULTS,
+        description="truth engine faults the flight software is not told of "
+        "(surefoot.config.vehicle_events)",
+    )
 
 
 class AttitudeActuatorConfig(_Strict):
@@ -187,11 +199,31 @@ class VehicleConfig(_Strict):
     attitude: AttitudeActuatorConfig = AttitudeActuatorConfig()
     legs: LegConfig = LegConfig()
     propellant_reserve_kg: float = Field(0.0, ge=0.0, le=1e7)
+    body_points_body_m: tuple[BodyVec3, ...] = Field(
+        (),
+        max_length=8,
+        description="points of the body that can touch the ground once the lander tips "
+        "(nose corners, nozzle exit), body frame from the body origin, m; with any, the "
+        "touchdown dynamics follow a tip-over until the lander rests (docs/touchdown.md)",
+    )
+    rover: RoverConfig | None = Field(
+        None, description="a rover released in flight (surefoot.config.vehicle_events)"
+    )
+    egress: EgressConfig | None = Field(
+        None,
+        description="judge a rover's egress (ramp or deployer) after touchdown and add it "
+        "to the summary (surefoot.config.vehicle_events)",
+    )
 
     @model_validator(mode="after")
     def _masses(self) -> VehicleConfig:
         if self.propellant_reserve_kg > self.propellant_kg:
             raise ValueError("propellant_reserve_kg must be <= propellant_kg")
+        if self.rover is not None and self.rover.mass_kg >= self.dry_mass_kg:
+            raise ValueError(
+                f"rover.mass_kg: must be below dry_mass_kg ({self.dry_mass_kg:g} kg), "
+                f"the rover is part of it (got {self.rover.mass_kg:g})"
+            )
         return self
 
 

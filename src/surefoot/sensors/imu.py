@@ -53,7 +53,7 @@ from surefoot.sensors.faults import (
     fault_effects,
 )
 from surefoot.sensors.streams import STREAM_IMU, STREAM_IMU_TURN_ON
-from surefoot.world.vehicle import P_THRUST_DIR, S_MPROP, S_THRUST, S_W, total_mass
+from surefoot.world.vehicle import P_THRUST_DIR, S_MPROP, S_W, delivered_thrust, total_mass
 
 # per-triad block of the parameter row (SI)
 B_BIAS = 0  # 3, fixed bias (m/s^2 or rad/s)
@@ -207,9 +207,8 @@ def imu_truth_inputs(x: np.ndarray, vp: np.ndarray) -> tuple[np.ndarray, np.ndar
 def imu_truth_inputs_into(x: np.ndarray, vp: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
     """:func:`imu_truth_inputs` written into ``f`` and ``w`` (3,) (the step's scratch)."""
     m = total_mass(x[S_MPROP], vp)
-    thrust = x[S_THRUST] if x[S_MPROP] > 0.0 else 0.0
-    if thrust < 0.0:
-        thrust = 0.0
+    # the thrust the engine delivers: an engine fault shows in the accelerometers
+    thrust = delivered_thrust(x, vp)
     for k in range(3):
         f[k] = thrust * vp[P_THRUST_DIR + k] / m
         w[k] = x[S_W + k]

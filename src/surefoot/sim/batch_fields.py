@@ -10,8 +10,9 @@ from surefoot.config.schema import Scenario
 
 # Scenario fields every lander of one batch must share: one terrain, one site
 # and Moon, one clock, one ground track (the terrain's extent), one set of legs
-# (contact), one onboard map, and what the touchdown classification reads from
-# the batch's first scenario (limits, dry centre of mass). The one list:
+# and body contact points (contact), one onboard map, and what the touchdown
+# classification reads from the batch's first scenario (limits, dry centre of
+# mass). The one list:
 # check_batchable tests it and the campaign groups its runs by it.
 BATCH_SHARED_FIELDS: tuple[str, ...] = (
     "terrain",
@@ -21,6 +22,7 @@ BATCH_SHARED_FIELDS: tuple[str, ...] = (
     "initial.uprange_km",
     "initial.approach_azimuth_deg",
     "vehicle.legs",
+    "vehicle.body_points_body_m",
     "vehicle.com_dry_body_m",
     "fsw.control.rate_hz",
     "fsw.nav.map",

@@ -12,7 +12,10 @@
   came down on other ground than its site (more than ``MISS_ELSEWHERE_M``
   away) with 3 sigma of horizontal position beyond that miss (one nadir
   rangefinder over flat mare sees neither);
-- ``touchdown``: neither (the site, the dynamics or the limits).
+- ``hardware``: an engine fault of the truth vehicle (``vehicle.engine.faults``)
+  had started before the end of the flight (SLIM, Beresheet): the vehicle
+  failed, not the software or its sensors;
+- ``touchdown``: none of these (the site, the dynamics or the limits).
 """
 
 from __future__ import annotations
@@ -85,10 +88,13 @@ def failure_reason(summary: dict, scenario: Scenario) -> str:
 
 
 def failure_class(summary: dict, scenario: Scenario) -> str:
-    """``''`` when safe, else ``'logic'``, ``'sensor-limited'`` or ``'touchdown'`` (module doc)."""
+    """``''`` when safe, else ``'logic'``, ``'sensor-limited'``, ``'hardware'`` or
+    ``'touchdown'`` (module doc)."""
     out = summary["outcome"]
     if out == "safe":
         return ""
+    if math.isfinite(float(summary.get("engine_fault_first_s", math.nan))):
+        return "hardware"
     if out == "no_contact":
         return "logic"
     sig_vh = float(summary.get("nav_horizontal_velocity_sigma_m_s", math.nan))

@@ -107,12 +107,16 @@ from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, truth_enu
 from surefoot.world.terrain.grid import altitude_above_terrain
 from surefoot.world.vehicle import (
     N_STATE,
+    P_EF_ACTIVE,
+    P_EVENTS_ARMED,
     S_MPROP,
     S_THRUST,
     S_TORQUE,
     S_W,
+    delivered_thrust,
     mass_properties,
     rk4_step,
+    vehicle_events,
 )
 
 DONE_RUNNING = 0
@@ -157,6 +161,8 @@ def _record(
     for k in range(3):
         row[TEL_OMEGA + k] = np.degrees(x[S_W + k])
     thrust = x[S_THRUST] if x[S_MPROP] > 0.0 else 0.0
+    if vp[P_EF_ACTIVE] != 0.0:
+        thrust = delivered_thrust(x, vp)
     row[TEL_THRUST] = thrust
     row[TEL_THRUST_CMD] = fs[FS_THRUST_CMD]
     row[TEL_THROTTLE] = thrust / fp[FP_MAX_THRUST]
@@ -498,6 +504,10 @@ def _run_segment(
                     )
                     rows += 1
                 break
+            if vp_i[P_EVENTS_ARMED] != 0.0:
+                # engine faults and a rover release (truth hardware; the flight
+                # software is not told and sees them only through its sensors)
+                vehicle_events(vp_i, xi, t_next, alt)
             if fs_i[FS_REQUEST] != 0.0:
                 break
         n_rows[i] = rows

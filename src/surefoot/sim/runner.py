@@ -37,6 +37,7 @@ from surefoot.fsw.nav.layout import (
     NEVER,
 )
 from surefoot.fsw.plugin import PluginError, PluginFactory
+from surefoot.sim.event_summary import egress_summary, engine_fault_summary, rover_summary
 from surefoot.sim.external_fsw import PluginLanders, factory_name, load_plugin
 from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import (
@@ -49,7 +50,7 @@ from surefoot.sim.kernel_state import PLUGIN_WAITING, kernel_state
 from surefoot.sim.services import convex_summary, serve_requests
 from surefoot.sim.setup import BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
-from surefoot.sim.touchdown_stage import gear_summary, post_contact
+from surefoot.sim.touchdown_stage import body_contact_summary, gear_summary, post_contact
 from surefoot.world.contact import (
     TD_EAST,
     TD_MPROP,
@@ -65,7 +66,7 @@ from surefoot.world.contact import (
     classify_touchdown,
 )
 from surefoot.world.terrain import TerrainGrids
-from surefoot.world.vehicle import S_MPROP
+from surefoot.world.vehicle import P_DRY_MASS, S_MPROP
 
 SEGMENT_STEPS = 400
 _TERRAIN_CACHE: dict[str, TerrainGrids] = {}
@@ -121,6 +122,11 @@ class BatchResult:
     """Per lander, ``"built-in"`` or the plug-in (``module:Name``) that flew it."""
     gear: np.ndarray | None = field(default=None, repr=False)
     """(N, N_OUT) landing-gear rows (``sim.touchdown_dynamics``), else None."""
+    vehicle_rows: np.ndarray | None = field(default=None, repr=False)
+    """(N, N_PARAMS) truth vehicle rows at the end, with their hardware events
+    (``world/vehicle.py``: engine faults started, rover released)."""
+    site: np.ndarray | None = field(default=None, repr=False)
+    """Site frame row (``world/site_frame.py``)."""
 
     def summary(self, i: int = 0) -> dict[str, Any]:
         """Touchdown summary of lander ``i`` (SI units, site frame)."""
@@ -154,7 +160,7 @@ class BatchResult:
             if contact
             else float("nan"),
             "touchdown_mass_kg": float(
-                s.vehicle.dry_mass_kg + (td[TD_MPROP] if contact else prop_left)
+                self._dry_mass_kg(i) + (td[TD_MPROP] if contact else prop_left)
             ),
             "onboard_mass_estimate_kg": float(
                 s.fsw.vehicle.dry_mass_kg + max(float(self.fsw_state[i, FS_MPROP]), 0.0)
@@ -179,9 +185,23 @@ class BatchResult:
         }
         if self.gear is not None:
             out.update(gear_summary(self.gear[i]))
+            if s.vehicle.body_points_body_m:
+                out.update(body_contact_summary(self.gear[i]))
+        if self.vehicle_rows is not None and s.vehicle.engine.faults:
+            out.update(engine_fault_summary(self.vehicle_rows[i], s))
+        if self.vehicle_rows is not None and self.site is not None and s.vehicle.rover:
+            out.update(rover_summary(self.vehicle_rows[i], s, self.site, self.terrain))
+        out.update(egress_summary(out, s, self.terrain))
         out["failure_reason"] = failure_reason(out, s)
         out["failure_class"] = failure_class(out, s)
         return out
+
+
+    def _dry_mass_kg(self, i: int) -> float:
+        """Lander ``i``'s dry mass at the end (kg): less a rover it released."""
+        if self.vehicle_rows is None:
+            return self.scenarios[i].vehicle.dry_mass_kg
+        return float(self.vehicle_rows[i, P_DRY_MASS])
 
 
 def nav_summary(bk: np.ndarray, s: Scenario) -> dict[str, Any]:
@@ -301,6 +321,8 @@ def simulate(
         hda_looks=[list(h) for h in b.hda_looks],
         flight_software=[plugins.names.get(i, "built-in") for i in range(len(scenarios))],
         gear=gear,
+        vehicle_rows=b.vp.copy(),
+        site=b.site.copy(),
     )
 
 

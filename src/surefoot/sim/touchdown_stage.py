@@ -15,9 +15,11 @@ from surefoot.world.landing_gear import (
     GEAR_OUTCOMES,
     GEAR_SETTLED,
     GEAR_TIPPED,
+    O_BODY_LOADED,
     O_E_CRUSH_J,
     O_E_DAMP_J,
     O_E_FRIC_J,
+    O_LEGS_LOADED,
     O_OUTCOME,
     O_STROKE_MAX_M,
     O_T_END_S,
@@ -55,6 +57,8 @@ def post_contact(
     """
     legs = s0.vehicle.legs
     com_h = legs.height_m + s0.vehicle.com_dry_body_m[2]
+    body = np.asarray(s0.vehicle.body_points_body_m, dtype=float).reshape(-1, 3)
+    points = np.ascontiguousarray(np.vstack([feet_body, body]))
     return touchdown_dynamics(
         x_contact,
         np.ascontiguousarray(td[:, TD_T]),
@@ -63,14 +67,32 @@ def post_contact(
         terrain.c_enu_mcmf,
         terrain.radius_ref_m,
         vehicle_p,
-        feet_body,
-        gear_params(legs, com_h),
+        points,
+        gear_params(legs, com_h, len(body)),
         s0.moon.gm_m3_s2 / s0.moon.radius_m**2,
         terrain.meta,
         terrain.offsets,
         terrain.heights,
         s0.sim.touchdown_max_time_s,
     )
+
+
+def body_contact_summary(row: np.ndarray) -> dict[str, Any]:
+    """With body contact points: where the lander came to rest. Its tilt (deg, body z
+    from the vertical at the end: above 90 the main engine points up), what carries it
+    (``legs``, ``body``, ``legs and body``; ``moving`` if it never came to rest)."""
+    if not np.isfinite(row[O_OUTCOME]):
+        return {"resting_tilt_deg": math.nan, "resting_on": "no_contact",
+                "engine_pointing_up": False}
+    code = int(row[O_OUTCOME])
+    at_rest = code in (GEAR_SETTLED, GEAR_TIPPED)
+    legs, body = int(row[O_LEGS_LOADED]), int(row[O_BODY_LOADED])
+    on = ("legs and body" if legs and body else "body" if body else "legs") if at_rest else "moving"
+    return {
+        "resting_tilt_deg": float(row[O_TILT_DEG]),
+        "resting_on": on,
+        "engine_pointing_up": bool(row[O_TILT_DEG] > 90.0),
+    }
 
 
 def gear_summary(row: np.ndarray) -> dict[str, Any]:

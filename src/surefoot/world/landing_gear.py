@@ -52,6 +52,14 @@ pivots on) while still rotating. ``structural``: a leg's stroke exhausted with
 its normal load above ``structural_load_n``. ``unsettled``: none of these
 within ``MAX_TIME_S`` (a lander still sliding down a slope steeper than the
 friction angle).
+
+Body contact. A lander may also carry body points (``vehicle.body_points_body_m``:
+the nose corners, the nozzle exit), contact points with the same laws as the
+footpads (strut, crushable stage, friction). With body points the stage
+does not stop when the lander tips: it follows it over until it rests on
+whatever touches (footpads, body points or both), and the outcome is
+``tipped`` if it passed the tip angle on the way, ``settled`` otherwise. A
+body point never breaks (``structural`` is a leg's outcome).
 """
 
 from __future__ import annotations
@@ -93,7 +101,8 @@ G_STROKE = 3  # crushable stroke, m
 G_MU = 4  # footpad friction coefficient
 G_STRUCT = 5  # structural load limit with the stroke exhausted, N
 G_TIP = 6  # tip angle from the vertical, rad
-N_GEAR = 7
+G_N_BODY = 7  # body contact points after the footpads (0: legs only, stop at a tip)
+N_GEAR = 8
 
 # output row (N_OUT,)
 O_OUTCOME = 0  # GEAR_* code
@@ -110,7 +119,10 @@ O_E_ELASTIC_J = 10  # energy left in the leg and stick springs
 O_COMPRESSION_MAX_M = 11  # largest leg compression (elastic + crushed) seen, m
 O_SLIDE_M = 12  # horizontal displacement of the CoM from contact to the end, m
 O_LOAD_MAX_N = 13  # largest leg normal load seen, N
-N_OUT = 14
+O_TIPPED = 14  # 1: passed the tip angle while rotating
+O_LEGS_LOADED = 15  # footpads carrying load at the end
+O_BODY_LOADED = 16  # body points carrying load at the end
+N_OUT = 17
 
 # integrated state: position (3), velocity (3), quaternion body->local (4),
 # body rate (3), damping, friction and crush energy (3), crushed length of each leg (8)
@@ -123,13 +135,15 @@ Y_EF = 14
 Y_EC = 15
 Y_C = 16
 MAX_LEGS = 8
-N_Y = Y_C + MAX_LEGS
+MAX_BODY_POINTS = 8
+N_Y = Y_C + MAX_LEGS + MAX_BODY_POINTS
 CRUSH_RELAX_STEPS = 2.0  # an elastic overshoot past the crush force relaxes in this many steps
 
 
-def gear_params(legs: LegConfig, com_height_m: float) -> np.ndarray:
+def gear_params(legs: LegConfig, com_height_m: float, n_body: int = 0) -> np.ndarray:
     """Gear parameter row (N_GEAR,) of a leg configuration; ``com_height_m`` is the
-    height of the centre of mass above the footpad plane (m)."""
+    height of the centre of mass above the footpad plane (m); ``n_body`` body contact
+    points follow the footpads in the contact point array."""
     p = np.zeros(N_GEAR)
     p[G_K] = legs.spring_n_m
     p[G_B] = legs.damping_n_s_m
@@ -138,6 +152,7 @@ def gear_params(legs: LegConfig, com_height_m: float) -> np.ndarray:
     p[G_MU] = legs.friction_coefficient
     p[G_STRUCT] = legs.structural_load_n
     p[G_TIP] = np.arctan2(legs.radius_m, com_height_m)
+    p[G_N_BODY] = n_body
     return p
 
 
@@ -199,7 +214,7 @@ def _derivative(y: np.ndarray, ctx: tuple, dy: np.ndarray, loads: np.ndarray) ->
     p_fric = 0.0
     p_crush = 0.0
     q = y[Y_Q : Y_Q + 4]
-    for leg in range(MAX_LEGS):
+    for leg in range(MAX_LEGS + MAX_BODY_POINTS):
         dy[Y_C + leg] = 0.0
     for leg in range(feet.shape[0]):
         fk = feet[leg]
@@ -365,6 +380,9 @@ def settle(
     tmp = np.empty(N_Y)
     n_steps = int(np.ceil(max_time_s / dt))
     outcome = GEAR_UNSETTLED
+    n_body = int(gp[G_N_BODY])
+    n_legs = n - n_body
+    tipped = False
     t = 0.0
     t_quiet = -1.0
     rate_settle = np.radians(SETTLE_RATE_DEG_S)
@@ -383,7 +401,7 @@ def settle(
             comp_max = max(comp_max, depth)
             load_max = max(load_max, loads[leg])
             e = depth - y[Y_C + leg]
-            if y[Y_C + leg] >= gp[G_STROKE] and loads[leg] > gp[G_STRUCT]:
+            if leg < n_legs and y[Y_C + leg] >= gp[G_STROKE] and loads[leg] > gp[G_STRUCT]:
                 broken = True
             # stick-slip: the anchor slides so the stick spring holds at most mu N
             d = np.empty(3)
@@ -398,7 +416,10 @@ def settle(
                 s = held / np.sqrt(u2)
                 for j in range(3):
                     anchor[leg, j] += (1.0 - s) * (d[j] - dn * nrm[j])
-                e_fric_release += 0.5 * k * (u2 - held * held)
+                if e > 0.0:
+                    # an airborne point's anchor follows it with no spring force acting:
+                    # bookkeeping, no energy released
+                    e_fric_release += 0.5 * k * (u2 - held * held)
         if broken:
             outcome = GEAR_STRUCTURAL
             break
@@ -407,14 +428,16 @@ def settle(
         speed = np.sqrt(y[Y_V] ** 2 + y[Y_V + 1] ** 2 + y[Y_V + 2] ** 2)
         rate = np.sqrt(y[Y_W] ** 2 + y[Y_W + 1] ** 2 + y[Y_W + 2] ** 2)
         if tilt > gp[G_TIP] and rate > rate_settle:
-            outcome = GEAR_TIPPED
-            break
+            tipped = True
+            if n_body == 0:
+                outcome = GEAR_TIPPED
+                break
         # at rest on its feet: a rigid body stands on three footpads at least
         if speed < SETTLE_SPEED_M_S and rate < rate_settle and n_loaded >= 3:
             if t_quiet < 0.0:
                 t_quiet = t - dt
             if t - t_quiet >= SETTLE_HOLD_S:
-                outcome = GEAR_SETTLED
+                outcome = GEAR_TIPPED if tipped else GEAR_SETTLED
                 break
         else:
             t_quiet = -1.0
@@ -441,7 +464,8 @@ def settle(
     out[O_E_CRUSH_J] = y[Y_EC]
     out[O_E_DAMP_J] = y[Y_ED]
     out[O_E_FRIC_J] = y[Y_EF] + e_fric_release
-    out[O_T_END_S] = t_quiet if outcome == GEAR_SETTLED else t
+    at_rest = outcome == GEAR_SETTLED or (n_body > 0 and outcome == GEAR_TIPPED)
+    out[O_T_END_S] = t_quiet if at_rest else t
     out[O_E0_J] = kin0
     out[O_E_KIN_J] = kin
     out[O_E_POT_J] = pot
@@ -449,6 +473,18 @@ def settle(
     out[O_COMPRESSION_MAX_M] = comp_max
     out[O_SLIDE_M] = np.sqrt((y[Y_P] - y0[Y_P]) ** 2 + (y[Y_P + 1] - y0[Y_P + 1]) ** 2)
     out[O_LOAD_MAX_N] = load_max
+    out[O_TIPPED] = 1.0 if tipped else 0.0
+    _derivative(y, ctx, k1, loads)
+    legs_loaded = 0
+    body_loaded = 0
+    for leg in range(n):
+        if loads[leg] > 0.0:
+            if leg < n_legs:
+                legs_loaded += 1
+            else:
+                body_loaded += 1
+    out[O_LEGS_LOADED] = legs_loaded
+    out[O_BODY_LOADED] = body_loaded
     return y
 
 

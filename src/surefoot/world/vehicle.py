@@ -17,6 +17,15 @@ current fill (the slowly varying dI/dt term is neglected, as is jet damping).
 The engine thrusts along a misaligned body direction through a point offset
 from the CoM, so misalignment and CoM shift produce a disturbance torque.
 Thrust stops when the propellant is gone.
+
+Hardware events (``surefoot.config.vehicle_events``): the parameter row ends
+with an event block the flight kernel updates as the flight goes
+(:func:`vehicle_events`): the engine faults with their start times, their
+combined effect (thrust fraction, thrust-line offset, engine cut) that
+:func:`derivative` applies, and a rover released in flight (the dry mass
+drops by its mass; the release time and state are recorded). With no fault
+and no rover the block stays zero and the dynamics are exactly those without
+it.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.schema import VehicleConfig
+from surefoot.config.vehicle_events import MAX_ENGINE_FAULTS
 from surefoot.fsw.interfaces import CMD_THRUST, CMD_TORQUE, N_CMD  # noqa: F401  (re-exported)
 from surefoot.math.quaternion import quat_derivative_xyz, quat_rotate_xyz
 from surefoot.world.moon import G0_M_S2, gravity_mci_xyz
@@ -54,7 +64,36 @@ P_THRUST_DIR = 18  # 3, unit vector in body frame
 P_ENGINE_POS = 21  # 3, body frame
 P_MAX_TORQUE = 24  # 3
 P_TORQUE_TAU = 27
-N_PARAMS = 28
+# hardware events: set up from the config, then written by vehicle_events
+P_EVENTS_ARMED = 28  # 1: an engine fault or a rover is configured
+P_EF_ACTIVE = 29  # 1: an engine fault acts now (the combined effect below applies)
+P_EF_FRACTION = 30  # delivered over throttled thrust
+P_EF_OFFSET = 31  # 3, thrust-line shift, body frame, m
+P_EF_CUT = 34  # 1: engine shut down (no thrust, no flow)
+P_N_ENGINE_FAULTS = 35
+P_ENGINE_FAULTS = 36  # MAX_ENGINE_FAULTS rows of EF_COLS
+# engine fault row
+EF_KIND = 0  # ENGINE_FAULT_* code
+EF_BY_ALTITUDE = 1  # 1: starts at an altitude, 0: at a time
+EF_START = 2  # s or m
+EF_DURATION = 3  # s (inf: to the end)
+EF_FRACTION = 4
+EF_OFFSET = 5  # 3
+EF_T_STARTED = 8  # s; NaN until it starts
+EF_COLS = 9
+P_ROVER = P_ENGINE_FAULTS + MAX_ENGINE_FAULTS * EF_COLS
+P_ROVER_MASS = P_ROVER  # kg, 0: no rover
+P_ROVER_ALTITUDE = P_ROVER + 1  # release altitude, m
+P_ROVER_T = P_ROVER + 2  # release time, s; NaN until released
+P_ROVER_H = P_ROVER + 3  # true altitude at release, m
+P_ROVER_R = P_ROVER + 4  # 3, position at release, MCI, m
+P_ROVER_V = P_ROVER + 7  # 3, velocity at release, MCI, m/s
+N_PARAMS = P_ROVER + 10
+
+ENGINE_FAULT_THRUST_SCALE = 1
+ENGINE_FAULT_SHUTDOWN = 2
+ENGINE_FAULT_CODES = {"thrust_scale": ENGINE_FAULT_THRUST_SCALE,
+                      "shutdown": ENGINE_FAULT_SHUTDOWN}
 
 # Command layout: owned by the flight software (its output type)
 C_THRUST = CMD_THRUST  # N
@@ -85,7 +124,84 @@ def vehicle_params(cfg: VehicleConfig) -> np.ndarray:
     p[P_ENGINE_POS : P_ENGINE_POS + 3] = cfg.engine.position_body_m
     p[P_MAX_TORQUE : P_MAX_TORQUE + 3] = cfg.attitude.max_torque_n_m
     p[P_TORQUE_TAU] = cfg.attitude.time_constant_s
+    p[P_EF_FRACTION] = 1.0
+    p[P_N_ENGINE_FAULTS] = len(cfg.engine.faults)
+    for j, f in enumerate(cfg.engine.faults):
+        r = P_ENGINE_FAULTS + j * EF_COLS
+        p[r + EF_KIND] = ENGINE_FAULT_CODES[f.kind]
+        p[r + EF_BY_ALTITUDE] = 1.0 if f.start_altitude_m is not None else 0.0
+        p[r + EF_START] = f.start_altitude_m if f.start_altitude_m is not None else f.start_time_s
+        p[r + EF_DURATION] = np.inf if f.duration_s is None else f.duration_s
+        p[r + EF_FRACTION] = 1.0 if f.thrust_fraction is None else f.thrust_fraction
+        p[r + EF_OFFSET : r + EF_OFFSET + 3] = f.thrust_offset_body_m
+        p[r + EF_T_STARTED] = np.nan
+    p[P_ROVER_T] = np.nan
+    if cfg.rover is not None:
+        p[P_ROVER_MASS] = cfg.rover.mass_kg
+        p[P_ROVER_ALTITUDE] = cfg.rover.release_altitude_m
+    p[P_EVENTS_ARMED] = 1.0 if (cfg.engine.faults or cfg.rover is not None) else 0.0
     return p
+
+
+@njit(cache=True)
+def vehicle_events(p: np.ndarray, x: np.ndarray, t: float, altitude_m: float) -> None:
+    """Start, end and combine the engine faults and release the rover, at time ``t`` (s)
+    with the true altitude ``altitude_m`` (m); writes the event block of ``p`` in place.
+
+    Called by the flight kernel after every step of a lander whose row is armed
+    (``p[P_EVENTS_ARMED] != 0``); the effect acts from the next step.
+    """
+    fraction = 1.0
+    o0 = 0.0
+    o1 = 0.0
+    o2 = 0.0
+    cut = 0.0
+    active = 0.0
+    for j in range(int(p[P_N_ENGINE_FAULTS])):
+        r = P_ENGINE_FAULTS + j * EF_COLS
+        if np.isnan(p[r + EF_T_STARTED]):
+            if p[r + EF_BY_ALTITUDE] > 0.5:
+                due = altitude_m <= p[r + EF_START]
+            else:
+                due = t >= p[r + EF_START]
+            if not due:
+                continue
+            p[r + EF_T_STARTED] = t
+        if t >= p[r + EF_T_STARTED] + p[r + EF_DURATION]:
+            continue
+        active = 1.0
+        if p[r + EF_KIND] == ENGINE_FAULT_SHUTDOWN:
+            cut = 1.0
+        else:
+            fraction *= p[r + EF_FRACTION]
+            o0 += p[r + EF_OFFSET]
+            o1 += p[r + EF_OFFSET + 1]
+            o2 += p[r + EF_OFFSET + 2]
+    p[P_EF_ACTIVE] = active
+    p[P_EF_FRACTION] = fraction
+    p[P_EF_OFFSET] = o0
+    p[P_EF_OFFSET + 1] = o1
+    p[P_EF_OFFSET + 2] = o2
+    p[P_EF_CUT] = cut
+    if p[P_ROVER_MASS] > 0.0 and np.isnan(p[P_ROVER_T]) and altitude_m <= p[P_ROVER_ALTITUDE]:
+        p[P_ROVER_T] = t
+        p[P_ROVER_H] = altitude_m
+        for k in range(3):
+            p[P_ROVER_R + k] = x[S_R + k]
+            p[P_ROVER_V + k] = x[S_V + k]
+        p[P_DRY_MASS] -= p[P_ROVER_MASS]
+
+
+@njit(cache=True, inline="always")
+def delivered_thrust(x: np.ndarray, p: np.ndarray) -> float:
+    """Main-engine thrust (N) acting now: the throttle state, zero without propellant,
+    times the active engine fault's fraction (zero when it is shut down)."""
+    thrust = x[S_THRUST] if x[S_MPROP] > 0.0 else 0.0
+    if thrust < 0.0:
+        thrust = 0.0
+    if p[P_EF_ACTIVE] != 0.0:
+        thrust = 0.0 if p[P_EF_CUT] != 0.0 else thrust * p[P_EF_FRACTION]
+    return thrust
 
 
 @njit(cache=True)
@@ -138,6 +254,15 @@ def derivative(
     thrust = x[S_THRUST] if has_prop else 0.0
     if thrust < 0.0:
         thrust = 0.0
+    # propellant flow follows the throttle; an engine fault changes the force it buys
+    flow_thrust = thrust
+    fault = p[P_EF_ACTIVE] != 0.0
+    if fault:
+        if p[P_EF_CUT] != 0.0:
+            thrust = 0.0
+            flow_thrust = 0.0
+        else:
+            thrust *= p[P_EF_FRACTION]
     m, com0, com1, com2, i0, i1, i2 = mass_properties_xyz(m_prop, p)
     q0, q1, q2, q3 = x[S_Q], x[S_Q + 1], x[S_Q + 2], x[S_Q + 3]
     w0, w1, w2 = x[S_W], x[S_W + 1], x[S_W + 2]
@@ -161,6 +286,10 @@ def derivative(
     arm0 = p[P_ENGINE_POS] - com0
     arm1 = p[P_ENGINE_POS + 1] - com1
     arm2 = p[P_ENGINE_POS + 2] - com2
+    if fault:
+        arm0 += p[P_EF_OFFSET]
+        arm1 += p[P_EF_OFFSET + 1]
+        arm2 += p[P_EF_OFFSET + 2]
     tx = x[S_TORQUE] + arm1 * fb2 - arm2 * fb1
     ty = x[S_TORQUE + 1] + arm2 * fb0 - arm0 * fb2
     tz = x[S_TORQUE + 2] + arm0 * fb1 - arm1 * fb0
@@ -171,7 +300,7 @@ def derivative(
     out[S_W + 1] = (ty - (w2 * hx - w0 * hz)) / i1
     out[S_W + 2] = (tz - (w0 * hy - w1 * hx)) / i2
 
-    out[S_MPROP] = -thrust / (p[P_ISP] * G0_M_S2) if has_prop else 0.0
+    out[S_MPROP] = -flow_thrust / (p[P_ISP] * G0_M_S2) if has_prop else 0.0
 
     # engine and torque actuator lags; commands are limited here (the hardware)
     t_max = p[P_MAX_THRUST]
@@ -180,7 +309,7 @@ def derivative(
         t_cmd = t_max
     if t_cmd < 0.0:
         t_cmd = 0.0
-    if not has_prop:
+    if not has_prop or (fault and p[P_EF_CUT] != 0.0):
         t_cmd = 0.0
     tau = p[P_ENGINE_TAU]
     out[S_THRUST] = (t_cmd - x[S_THRUST]) / tau if tau > 0.0 else 0.0
@@ -196,7 +325,8 @@ def apply_instant_actuators(x: np.ndarray, cmd: np.ndarray, p: np.ndarray) -> No
     """Actuators without lag (time constant 0) take their command at once."""
     if p[P_ENGINE_TAU] <= 0.0:
         t_cmd = min(max(cmd[C_THRUST], 0.0), p[P_MAX_THRUST])
-        x[S_THRUST] = t_cmd if x[S_MPROP] > 0.0 else 0.0
+        cut = p[P_EF_ACTIVE] != 0.0 and p[P_EF_CUT] != 0.0
+        x[S_THRUST] = t_cmd if x[S_MPROP] > 0.0 and not cut else 0.0
     if p[P_TORQUE_TAU] <= 0.0:
         for k in range(3):
             lim = p[P_MAX_TORQUE + k]
