@@ -145,6 +145,12 @@ def test_rerun_of_an_older_folder_compares_its_own_columns(
     assert main(["campaign", "rerun", str(out), "1", "--out", str(tmp_path / "r")]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "identical" in text and "predates nav_height_gap_max_m" in text
+    # extending it names the reason in one line instead of calling it corrupted
+    capsys.readouterr()
+    assert main(["campaign", str(SHORT_DESCENT), "--runs", "4", "--workers", "1",
+                 "--out", str(out), *[a for o in EKF for a in ("--set", o)]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "written by an older surefoot (no " in err[0], err
 
 
 def test_rerun_at_an_off_grid_telemetry_rate_flies_the_row_on_the_grid(

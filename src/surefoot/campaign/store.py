@@ -321,9 +321,7 @@ class CampaignStore:
         try:
             file_schema = pq.read_schema(path)
             if not file_schema.remove_metadata().equals(schema.remove_metadata()):
-                raise CampaignError(
-                    f"{path}: corrupted (columns differ from the campaign's); {hint}"
-                )
+                raise CampaignError(_columns_differ(path, file_schema, schema, hint))
             # page CRCs (written by write_part) catch bit flips inside data pages
             return pq.read_table(path, columns=columns, schema=schema if columns is None else None,
                                  page_checksum_verification=True)
@@ -352,6 +350,26 @@ class CampaignStore:
         path = self.results_dir / f"part-{batch_id}.parquet"
         atomic_write(path, lambda p: pq.write_table(table, p, write_page_checksum=True))
         return path
+
+
+def _columns_differ(path: Path, found: pa.Schema, expected: pa.Schema, hint: str) -> str:
+    """One line on a part whose columns are not the campaign's.
+
+    A part that lacks only columns added since (the rest the same) was written
+    by an older surefoot: it can be re-flown and reported, not extended.
+    """
+    missing = [n for n in expected.names if n not in found.names]
+    same_rest = all(
+        n in expected.names and found.field(n).type == expected.field(n).type
+        for n in found.names
+    )
+    if missing and same_rest:
+        shown = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
+        return (
+            f"{path}: written by an older surefoot (no {shown}); 'campaign rerun' and "
+            "'campaign report' read it, but to fly more runs start a new --out folder"
+        )
+    return f"{path}: corrupted (columns differ from the campaign's); {hint}"
 
 
 def batch_id_for(run_index: np.ndarray | list[int]) -> str:
