@@ -103,6 +103,12 @@ class InitialStateConfig(_Strict):
         description="error of the initial state estimate handed to the navigation filter "
         "(estimate minus truth, site ENU, m), on top of a random draw",
     )
+    estimate_error_track_m: tuple[Offset, Offset, Offset] = Field(
+        (0.0, 0.0, 0.0),
+        description="further error of the initial position estimate in the start's track "
+        "axes (along track, right of track, local up; m), added to estimate_error_enu_m: "
+        "it turns with the approach, so a ground-track search keeps its meaning",
+    )
     estimate_error_velocity_enu_m_s: tuple[Speed, Speed, Speed] = (0.0, 0.0, 0.0)
     estimate_error_scale: float = Field(
         1.0,

@@ -41,6 +41,39 @@ def target_height_m(terrain: TerrainGrids) -> float:
     return float(terrain.height(0.0, 0.0))
 
 
+def _start_geometry(s: Scenario, h0_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start position at height ``h0_m`` (MCMF, m), its local up and the along-track unit."""
+    ini = s.initial
+    lat = np.radians(s.site.lat_deg)
+    lon = np.radians(s.site.lon_deg)
+    radius = s.moon.radius_m
+    c = enu_basis_mcmf(lat, lon)
+    az = np.radians(ini.approach_azimuth_deg)
+    d = np.array([np.sin(az), np.cos(az)])
+    right = np.array([np.cos(az), -np.sin(az)])
+    start_xy = -ini.uprange_km * 1e3 * d + ini.crossrange_km * 1e3 * right
+    aim_xy = ini.crossrange_km * 1e3 * right
+    r = map_to_mcmf(start_xy[0], start_xy[1], h0_m, c, radius)
+    aim = map_to_mcmf(aim_xy[0], aim_xy[1], 0.0, c, radius)
+    up = r / np.linalg.norm(r)
+    along = aim / np.linalg.norm(aim) - up * float(np.dot(aim / np.linalg.norm(aim), up))
+    along /= np.linalg.norm(along)
+    return r, up, along
+
+
+def start_track_axes_mcmf(s: Scenario) -> np.ndarray:
+    """Rows: along-track, right of track and local up at the start, MCMF unit vectors.
+
+    Right is ``along x up``, the side ``crossrange_km`` counts positive, so the
+    triple is left-handed as named.
+
+    The frame of ``initial.estimate_error_track_m``: it turns with the approach
+    (``approach_azimuth_deg``, ``crossrange_km``), where site ENU axes do not.
+    """
+    _, up, along = _start_geometry(s, s.initial.altitude_m)
+    return np.vstack([along, np.cross(along, up), up])
+
+
 def initial_state(s: Scenario, terrain_target_height_m: float) -> np.ndarray:
     """Truth state row at powered-descent initiation (MCI = MCMF at t = 0).
 
@@ -52,21 +85,7 @@ def initial_state(s: Scenario, terrain_target_height_m: float) -> np.ndarray:
     tilted by ``attitude_error_deg`` about an axis drawn from the run seed.
     """
     ini = s.initial
-    lat = np.radians(s.site.lat_deg)
-    lon = np.radians(s.site.lon_deg)
-    radius = s.moon.radius_m
-    c = enu_basis_mcmf(lat, lon)
-    az = np.radians(ini.approach_azimuth_deg)
-    d = np.array([np.sin(az), np.cos(az)])
-    right = np.array([np.cos(az), -np.sin(az)])
-    start_xy = -ini.uprange_km * 1e3 * d + ini.crossrange_km * 1e3 * right
-    aim_xy = ini.crossrange_km * 1e3 * right
-    h0 = terrain_target_height_m + ini.altitude_m
-    r = map_to_mcmf(start_xy[0], start_xy[1], h0, c, radius)
-    aim = map_to_mcmf(aim_xy[0], aim_xy[1], 0.0, c, radius)
-    up = r / np.linalg.norm(r)
-    along = aim / np.linalg.norm(aim) - up * float(np.dot(aim / np.linalg.norm(aim), up))
-    along /= np.linalg.norm(along)
+    r, up, along = _start_geometry(s, terrain_target_height_m + ini.altitude_m)
     gam = np.radians(ini.flight_path_angle_deg)
     v = ini.speed_m_s * (np.cos(gam) * along + np.sin(gam) * up)
 
@@ -149,6 +168,8 @@ def initial_estimate_error(s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndar
     k = ini.estimate_error_scale
     draw = np.array([normal(s.seed, STREAM_INITIAL_ESTIMATE, 0, j) for j in range(9)])
     dr = c.T @ np.asarray(ini.estimate_error_enu_m) + k * init.position_m * draw[0:3]
+    if any(ini.estimate_error_track_m):
+        dr = dr + start_track_axes_mcmf(s).T @ np.asarray(ini.estimate_error_track_m)
     dv = c.T @ np.asarray(ini.estimate_error_velocity_enu_m_s) + k * init.velocity_m_s * draw[3:6]
     dth = k * np.radians(init.attitude_deg) * draw[6:9]
     return dr, dv, dth
