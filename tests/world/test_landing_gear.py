@@ -58,9 +58,9 @@ from surefoot.world.landing_gear import (
     Y_Q,
     Y_V,
     gear_params,
-    touchdown_dynamics,
 )
 from surefoot.world.terrain.grid import TerrainGrids
+from surefoot.world.touchdown_from_truth import touchdown_dynamics
 from surefoot.world.vehicle import N_STATE, S_MPROP, S_Q, S_R, S_V, S_W, vehicle_params
 
 from .gear_cases import (

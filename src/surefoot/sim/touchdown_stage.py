@@ -25,9 +25,9 @@ from surefoot.world.landing_gear import (
     O_T_END_S,
     O_TILT_DEG,
     gear_params,
-    touchdown_dynamics,
 )
 from surefoot.world.terrain import TerrainGrids
+from surefoot.world.touchdown_from_truth import touchdown_dynamics
 
 # summary.json fields of the stage
 GEAR_SUMMARY_FIELDS = (

@@ -1,6 +1,7 @@
 """The lossless-convexified powered-descent SOCP, built once per shape and re-solved.
 
-Why one file of ~700 lines: the cvxpy problem (``DescentSOCP``) and the
+Why one file of ~800 lines (the lean path's cone checks already live in
+``path_cones.py``): the cvxpy problem (``DescentSOCP``) and the
 direct Clarabel path (``_DirectProgram``) are one formulation: the direct path
 re-uses the reduced tensor cvxpy compiled from that very problem and cuts the
 variables out by its layout, so a change to a constraint or a parameter of one
