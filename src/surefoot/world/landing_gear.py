@@ -2,7 +2,8 @@
 
 A post-contact stage, run once per lander from its truth state at first
 contact (the flight kernel stops there; :mod:`surefoot.world.touchdown_from_truth`
-turns that state into this module's local frame and runs the batch). The lander is a rigid body (mass,
+turns that state into this module's local frame and runs the batch). The
+lander is a rigid body (mass,
 diagonal inertia about the centre of mass) on ``n`` legs in lunar gravity,
 engine off: the flight software cuts the engine at touchdown, so no thrust
 is carried over.
