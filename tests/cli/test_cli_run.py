@@ -90,8 +90,9 @@ def test_warmup_leaves_the_step_kernel_in_the_cache(capsys: pytest.CaptureFixtur
 
     assert main(["warmup"]) == 0
     assert "flight kernels ready" in capsys.readouterr().out
-    code = "from surefoot.sim.compile_notice import kernels_cached; print(kernels_cached())"
+    code = ("from surefoot.sim.compile_notice import kernels_cached; "
+            "print(kernels_cached(sensed=False), kernels_cached(sensed=True))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=300, check=True)
-    assert p.stdout.strip() == "True"
-    assert kernels_cached()
+    assert p.stdout.split() == ["True", "True"]
+    assert kernels_cached(sensed=False) and kernels_cached(sensed=True)

@@ -186,7 +186,7 @@ def fly_command(args: argparse.Namespace) -> int:
     from surefoot.campaign.runner import CampaignFailed, execute_campaign, prepare_campaign
     from surefoot.campaign.stats import clopper_pearson
     from surefoot.campaign.store import CampaignError, CampaignStore
-    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
     runs = _int(args.runs, "--runs", 1)
     workers = _int(args.workers, "--workers", 1)
@@ -245,7 +245,8 @@ def fly_command(args: argparse.Namespace) -> int:
             # so, and knows nothing of a remote cluster's cache
             local = args.dask is None or args.dask == "local"
             # (no spinner: the progress bar is this block's live display)
-            with compile_notice(record=False, spinner=False) if local else contextlib.nullcontext():
+            notice = compile_notice(sensed=needs_sensors(scenario), record=False, spinner=False)
+            with notice if local else contextlib.nullcontext():
                 result = _fly_with_progress(prepared, backend, console, execute_campaign)
         except KeyboardInterrupt:
             backend.close(abort=True)
@@ -339,7 +340,7 @@ def _worst_run_views(root: Path, report_path: Path, worst: list[dict], n_new: in
         page = folder / "view.html"
         if not page.is_file() and made < n_new:
             console.print(f"re-flying run {idx} for its view ...")
-            with compile_notice():
+            with compile_notice(sensed=_rerun_sensed(root)):
                 r = rerun(root, idx)
             Landing(r.scenario, r.result).save(folder, figures=False)
             text = run_page(read_run_folder(folder))
@@ -411,6 +412,19 @@ def _num(v: float) -> str:
     return "-" if not math.isfinite(v) else f"{v:.3g}"
 
 
+def _rerun_sensed(root: Path) -> bool:
+    """Whether the campaign in ``root`` flies the kernel that samples sensors (True
+    when its folder cannot say: the notice is only a notice, ``rerun`` names errors)."""
+    from surefoot.campaign.replay import campaign_scenario
+    from surefoot.campaign.store import CampaignError, CampaignStore
+    from surefoot.sim.compile_notice import needs_sensors
+
+    try:
+        return needs_sensors(campaign_scenario(CampaignStore.open(Path(root))))
+    except (CampaignError, ConfigError, OSError, ValueError):
+        return True
+
+
 def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) -> int:
     """Re-fly one run with telemetry and compare it with its stored row."""
     from surefoot.analysis.descent_report import print_summary
@@ -423,7 +437,7 @@ def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) ->
     check_output_dir(folder, "--out")
     console = Console()
     console.print(f"re-flying run {run_index} of {term(root)} ...")
-    with compile_notice():
+    with compile_notice(sensed=_rerun_sensed(root)):
         r = rerun(root, run_index)
     landing = Landing(r.scenario, r.result)
     paths = landing.save(folder, figures=figure)

@@ -204,7 +204,7 @@ def fly_command(args: argparse.Namespace) -> int:
     from surefoot.campaign.hunt.driver import METHODS, HuntProgress, execute_hunt, open_hunt
     from surefoot.campaign.runner import CampaignFailed
     from surefoot.campaign.store import CampaignError, CampaignStore
-    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
     workers = _int(args.workers, "--workers", 1)
     if workers is not None and workers > MAX_WORKERS:
@@ -262,7 +262,8 @@ def fly_command(args: argparse.Namespace) -> int:
                     bar.update(task, completed=min(p.runs, p.budget), stage=term(p.stage))
 
                 local = args.dask is None or args.dask == "local"
-                with compile_notice(record=False) if local else contextlib.nullcontext():
+                notice = compile_notice(sensed=needs_sensors(scenario), record=False)
+                with notice if local else contextlib.nullcontext():
                     outcome = execute_hunt(
                         scenario, settings, store, resolved, backend, progress=update
                     )

@@ -27,7 +27,7 @@ def replay_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.flown_figures import print_flown
     from surefoot.analysis.replay_report import print_comparison
     from surefoot.api import replay
-    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
     base = load_scenario(args.name, [], args.seed)
     out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
@@ -35,7 +35,7 @@ def replay_command(args: argparse.Namespace) -> int:
     preflight(base)
     console = Console()
     console.print(f"replaying [bold]{term(base.name)}[/] ...")
-    with compile_notice():
+    with compile_notice(sensed=needs_sensors(base)):
         r = replay(base)
     print_comparison(term(r.name), r.summaries, r.telemetry_rows(), console)
     print_flown(r.name, r.summaries, console)

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.descent_report import print_summary
     from surefoot.api import run
-    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
     out = args.out if args.out is not None else Path("out") / folder_name(scenario.name)
@@ -51,7 +51,7 @@ def run_command(args: argparse.Namespace) -> int:
                       f"output folder {term(out)} usable")
         return 0
     console.print(f"flying [bold]{term(scenario.name)}[/] (seed {scenario.seed}) ...")
-    with compile_notice():
+    with compile_notice(sensed=needs_sensors(scenario)):
         landing = run(scenario)
     paths = landing.save(out, figures=not args.no_figure)
     print_summary({**landing.summary, "scenario": term(landing.summary["scenario"])},
@@ -72,7 +72,8 @@ def scenarios_command(args: argparse.Namespace) -> int:
 
 
 def warmup_command(args: argparse.Namespace) -> int:
-    """Fly a short landing (and a hazard scan, and with --batch a batch) to fill the cache."""
+    """Fly short landings (ideal and filter navigation), a hazard scan, and with
+    --batch a batch of each, to fill the cache."""
     import time
 
     import numba
@@ -83,18 +84,24 @@ def warmup_command(args: argparse.Namespace) -> int:
     from surefoot.sim.runner import simulate
 
     console = Console()
-    short = load_scenario(None, ["initial.altitude_m=3000", "initial.uprange_km=20"])
+    approach = ["initial.altitude_m=3000", "initial.uprange_km=20"]
+    short = load_scenario(None, approach)
+    # the same approach flown on the filter: the kernel that samples the sensors
+    sensed = load_scenario(None, [*approach, "fsw.nav.source=ekf"])
     t0 = time.perf_counter()
-    with compile_notice():
+    with compile_notice(sensed=False):
         terrain = simulate(short, telemetry=False).terrain
         down = np.array([0.0, 1.0, 0.0, 0.0])  # boresight to ENU -z
         scan(terrain, np.array([0.0, 0.0, 500.0]), down, HazardLidarParams(rows=8, cols=8), 0, 0)
+    with compile_notice(sensed=True):
+        simulate(sensed, telemetry=False)
     if args.batch:
         threads = numba.get_num_threads()
-        if threads > 1 and not kernels_cached(parallel=True):
-            # the batch step runs multi-threaded from 4 landers per thread (sim.runner)
-            seeds = [short.model_copy(update={"seed": k}) for k in range(4 * threads)]
-            with compile_notice(parallel=True):
-                simulate(seeds, telemetry=False)
+        for kind, one in ((False, short), (True, sensed)):
+            if threads > 1 and not kernels_cached(parallel=True, sensed=kind):
+                # the batch step runs multi-threaded from 4 landers per thread (sim.runner)
+                seeds = [one.model_copy(update={"seed": k}) for k in range(4 * threads)]
+                with compile_notice(parallel=True, sensed=kind):
+                    simulate(seeds, telemetry=False)
     console.print(f"flight kernels ready ({time.perf_counter() - t0:.1f} s)")
     return 0

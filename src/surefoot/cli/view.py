@@ -158,7 +158,7 @@ def _live_session(args: argparse.Namespace) -> Any:
     from surefoot.api import run
     from surefoot.cli.safety import preflight
     from surefoot.config.loader import load_scenario
-    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.sim.compile_notice import compile_notice, needs_sensors
     from surefoot.view.downlink import Downlink
     from surefoot.view.live import LiveSession
 
@@ -169,7 +169,7 @@ def _live_session(args: argparse.Namespace) -> Any:
     print(
         f"flying {term(scenario.name)} (seed {scenario.seed}) for mission control ...", flush=True
     )
-    with compile_notice():
+    with compile_notice(sensed=needs_sensors(scenario)):
         run(scenario).save(out, figures=False)
     link = Downlink(args.downlink_hz, args.light_time, tuple(args.los))
     return LiveSession(read_run_folder(out), link, args.speed), out

@@ -25,22 +25,33 @@ from surefoot import _numba_cache
 # Measured on the 2-core development machine (all kernels of one landing, quiet
 # machine); used until this machine has measured its own.
 DEFAULT_COMPILE_S = 70.0
+DEFAULT_IDEAL_COMPILE_S = 30.0
 
 
-def _kernel(parallel: bool):  # noqa: ANN202
-    from surefoot.sim.kernel import run_segment_parallel, run_segment_serial
+def _kernel(parallel: bool, sensed: bool):  # noqa: ANN202
+    from surefoot.sim.kernel import segment_kernel
 
-    return run_segment_parallel if parallel else run_segment_serial
+    return segment_kernel(parallel, sensed)
 
 
-def kernels_cached(parallel: bool = False) -> bool:
-    """True if the batch step (serial or parallel) will load from Numba's disk cache.
+def needs_sensors(scenario: object) -> bool:
+    """Whether a scenario's landing needs the step kernel that samples sensors:
+    filter navigation or a plug-in flight software (``sim.kernel.segment_kernel``)."""
+    fsw = getattr(scenario, "fsw", None)
+    if fsw is None:
+        return True
+    return fsw.nav.source == "ekf" or fsw.plugin is not None
+
+
+def kernels_cached(parallel: bool = False, sensed: bool = True) -> bool:
+    """True if the batch step (serial or parallel; with or without sensors) will
+    load from Numba's disk cache.
 
     Reads the kernel's cache index the way Numba does (version, source stamp)
     and looks for an entry compiled from this bytecode for this CPU. When
     Numba's internals cannot be read, says True: no notice beats a wrong one.
     """
-    disp = _kernel(parallel)
+    disp = _kernel(parallel, sensed)
     if disp.signatures:  # already compiled or loaded in this process
         return True
     try:
@@ -56,20 +67,24 @@ def _times_path() -> Path:
     return _numba_cache.cache_root() / "compile_seconds.json"
 
 
-def expected_compile_s(parallel: bool = False) -> float:
+def _kind(parallel: bool, sensed: bool) -> str:
+    return ("parallel" if parallel else "serial") + ("" if sensed else "_ideal")
+
+
+def expected_compile_s(parallel: bool = False, sensed: bool = True) -> float:
     """Seconds the last compile of this kind took on this machine (or the default)."""
     try:
         data = json.loads(_times_path().read_text())
-        return float(data["parallel" if parallel else "serial"])
+        return float(data[_kind(parallel, sensed)])
     except (OSError, ValueError, KeyError, TypeError):
-        return DEFAULT_COMPILE_S
+        return DEFAULT_COMPILE_S if sensed else DEFAULT_IDEAL_COMPILE_S
 
 
-def _record(parallel: bool, seconds: float) -> None:
+def _record(parallel: bool, sensed: bool, seconds: float) -> None:
     path = _times_path()
     try:
         data = json.loads(path.read_text()) if path.exists() else {}
-        data["parallel" if parallel else "serial"] = round(seconds, 1)
+        data[_kind(parallel, sensed)] = round(seconds, 1)
         tmp = path.with_suffix(f".{time.monotonic_ns()}.tmp")
         tmp.write_text(json.dumps(data))
         tmp.replace(path)
@@ -80,6 +95,7 @@ def _record(parallel: bool, seconds: float) -> None:
 @contextlib.contextmanager
 def compile_notice(
     parallel: bool = False,
+    sensed: bool = True,
     console: Console | None = None,
     record: bool = True,
     spinner: bool = True,
@@ -89,14 +105,15 @@ def compile_notice(
     Yields whether the kernels had to be compiled. With ``record`` the elapsed
     time of the block is kept as the next estimate, so keep such a block to
     the run whose first call compiles (a landing flies in about a second).
+    ``sensed`` names the kernel the run needs (:func:`needs_sensors` of its scenario).
     With ``spinner`` a terminal also sees the seconds spent so far (pass False
     around a block that shows its own live display, such as a progress bar).
     """
-    if kernels_cached(parallel):
+    if kernels_cached(parallel, sensed):
         yield False
         return
     console = console or Console(stderr=True)
-    est = expected_compile_s(parallel)
+    est = expected_compile_s(parallel, sensed)
     console.print(
         f"compiling flight kernels once (about {est:.0f} s; cached for later runs) ...",
         style="yellow",
@@ -106,7 +123,7 @@ def compile_notice(
     with _elapsed_spinner(console, t0, est) if spinner else contextlib.nullcontext():
         yield True
     if record:
-        _record(parallel, time.perf_counter() - t0)
+        _record(parallel, sensed, time.perf_counter() - t0)
 
 
 @contextlib.contextmanager

@@ -123,6 +123,10 @@ DONE_RUNNING = 0
 DONE_CONTACT = 1
 DONE_TIMEOUT = 2
 
+# True in the kernels that sample sensors; each compiled copy sees its own value
+# (:func:`_variant`)
+_WITH_SENSORS = True
+
 
 @njit(cache=True)
 def _record(
@@ -320,96 +324,101 @@ def _run_segment(
                 done[i] = DONE_TIMEOUT
                 break
             if step % ctrl_every == 0:
-                if plugin and plugin_phase[i] == PLUGIN_ANSWERED:
-                    # the plug-in answered this cycle's frame (sim/external_fsw.py):
-                    # act on its commands; the IMU accumulates the next cycle
-                    plugin_phase[i] = PLUGIN_SENSE
-                    r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
-                    alt_true = altitude_above_terrain(
-                        r_now, c_enu_mcmf, radius, meta, offsets, heights
-                    )
-                    imu_reset_row(imu_row, t)
-                else:
-                    if sense:
+                if _WITH_SENSORS:
+                    if plugin and plugin_phase[i] == PLUGIN_ANSWERED:
+                        # the plug-in answered this cycle's frame (sim/external_fsw.py):
+                        # act on its commands; the IMU accumulates the next cycle
+                        plugin_phase[i] = PLUGIN_SENSE
                         r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
                         alt_true = altitude_above_terrain(
                             r_now, c_enu_mcmf, radius, meta, offsets, heights
                         )
-                        star_tracker_measure(
-                            xi,
-                            t,
-                            alt_true,
-                            star_p,
-                            star_s,
-                            seed_i,
-                            step,
-                            star_row,
-                        )
-                        rangefinder_measure(
-                            xi,
-                            t,
-                            alt_true,
-                            site,
-                            meta,
-                            offsets,
-                            heights,
-                            lrf_p,
-                            lrf_s,
-                            seed_i,
-                            step,
-                            lrf_row,
-                        )
-                        doppler_lidar_measure(
-                            xi,
-                            t,
-                            alt_true,
-                            site,
-                            meta,
-                            offsets,
-                            heights,
-                            dop_p,
-                            dop_s,
-                            seed_i,
-                            step,
-                            dop_row,
-                        )
-                        trn_camera_measure(
-                            xi,
-                            t,
-                            alt_true,
-                            site,
-                            trn_p,
-                            trn_s,
-                            seed_i,
-                            step,
-                            trn_row,
-                        )
-                    if ekf:
-                        nav_step(
-                            t,
-                            kx_i,
-                            kcov_i,
-                            kbk_i,
-                            kp_i,
-                            imu_row,
-                            star_row,
-                            lrf_row,
-                            dop_row,
-                            trn_row,
-                            map_meta,
-                            map_offsets,
-                            map_heights,
-                            nav_i,
-                        )
-                        if not plugin:
-                            imu_reset_row(imu_row, t)
+                        imu_reset_row(imu_row, t)
                     else:
-                        ideal_nav_measure(xi, t, site, nav_p_i, seed_i, step, nav_i)
-                    if plugin:
-                        # stop before any actuator acts: the simulator hands the
-                        # plug-in this cycle's measurements and resumes here
-                        plugin_phase[i] = PLUGIN_WAITING
-                        break
+                        if sense:
+                            r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
+                            alt_true = altitude_above_terrain(
+                                r_now, c_enu_mcmf, radius, meta, offsets, heights
+                            )
+                            star_tracker_measure(
+                                xi,
+                                t,
+                                alt_true,
+                                star_p,
+                                star_s,
+                                seed_i,
+                                step,
+                                star_row,
+                            )
+                            rangefinder_measure(
+                                xi,
+                                t,
+                                alt_true,
+                                site,
+                                meta,
+                                offsets,
+                                heights,
+                                lrf_p,
+                                lrf_s,
+                                seed_i,
+                                step,
+                                lrf_row,
+                            )
+                            doppler_lidar_measure(
+                                xi,
+                                t,
+                                alt_true,
+                                site,
+                                meta,
+                                offsets,
+                                heights,
+                                dop_p,
+                                dop_s,
+                                seed_i,
+                                step,
+                                dop_row,
+                            )
+                            trn_camera_measure(
+                                xi,
+                                t,
+                                alt_true,
+                                site,
+                                trn_p,
+                                trn_s,
+                                seed_i,
+                                step,
+                                trn_row,
+                            )
+                        if ekf:
+                            nav_step(
+                                t,
+                                kx_i,
+                                kcov_i,
+                                kbk_i,
+                                kp_i,
+                                imu_row,
+                                star_row,
+                                lrf_row,
+                                dop_row,
+                                trn_row,
+                                map_meta,
+                                map_offsets,
+                                map_heights,
+                                nav_i,
+                            )
+                            if not plugin:
+                                imu_reset_row(imu_row, t)
+                        else:
+                            ideal_nav_measure(xi, t, site, nav_p_i, seed_i, step, nav_i)
+                        if plugin:
+                            # stop before any actuator acts: the simulator hands the
+                            # plug-in this cycle's measurements and resumes here
+                            plugin_phase[i] = PLUGIN_WAITING
+                            break
+                        fsw_step(nav_i, fs_i, fp_i, cmd_i)
+                else:
+                    # compiled without sensors: every lander flies ideal navigation
+                    ideal_nav_measure(xi, t, site, nav_p_i, seed_i, step, nav_i)
                     fsw_step(nav_i, fs_i, fp_i, cmd_i)
             if rec_every > 0 and step % rec_every == 0 and rows < capacity:
                 _record(
@@ -434,10 +443,10 @@ def _run_segment(
             # (explicit element loops, no array expressions: inside the parallel
             # loop over landers Numba turns those into nested parfors whose size
             # checks failed at run time for arrays bound in a branch)
-            if sense:
+            if _WITH_SENSORS and sense:
                 imu_truth_inputs_into(xi, vp_i, f0, w0)
             rk4_step(xi, cmd_i, vp_i, moon, dt, work)
-            if sense:
+            if _WITH_SENSORS and sense:
                 # IMU samples over the step, the truth inputs interpolated linearly
                 imu_truth_inputs_into(xi, vp_i, f1, w1)
                 for j in range(n_sub):
@@ -513,26 +522,50 @@ def _run_segment(
         n_rows[i] = rows
 
 
-def _renamed(func: FunctionType, name: str) -> FunctionType:
-    """The same body under another name.
+def _variant(func: FunctionType, name: str, with_sensors: bool) -> FunctionType:
+    """The same body under another name, compiled with or without the sensed path.
 
     Numba names its on-disk cache file after the function's qualified name and
     line, so two compilations of one Python function with different flags
     share a cache entry and one silently replaces the other (numba#6845): a
     process could load the serial kernel where it asked for the parallel one.
-    A renamed copy gets a cache file of its own.
+    A renamed copy gets a cache file of its own. ``with_sensors`` is the
+    module constant ``_WITH_SENSORS`` seen by this copy (its own globals):
+    Numba prunes the branches it rules out before typing, so a copy without
+    sensors never types, compiles or links the sensor models, the filter or
+    the plug-in hand-over.
     """
     code = func.__code__.replace(co_name=name, co_qualname=name)
-    clone = FunctionType(code, func.__globals__, name, func.__defaults__, func.__closure__)
+    scope = dict(func.__globals__)
+    scope["_WITH_SENSORS"] = with_sensors
+    clone = FunctionType(code, scope, name, func.__defaults__, func.__closure__)
     clone.__qualname__ = name
     clone.__doc__ = func.__doc__
     return clone
 
 
-# One body, two compilations: the parallel one spreads landers over the cores
-# for batches; the serial one avoids thread start-up and barrier costs for a
-# single landing. Both give bit-identical per-lander results.
-run_segment_serial = njit(cache=True)(_renamed(_run_segment, "run_segment_serial"))
+# One body, four compilations. The parallel ones spread landers over the
+# cores for batches; the serial ones avoid thread start-up and barrier costs
+# for a single landing. The "ideal" ones fly only landers with ideal
+# navigation and no plug-in (no sensor is sampled for those anyway) and
+# compile in a fraction of the time: a first `surefoot run` of the default
+# scenario needs nothing else. Every copy gives bit-identical per-lander
+# results; :func:`segment_kernel` picks one.
+run_segment_serial = njit(cache=True)(_variant(_run_segment, "run_segment_serial", True))
 run_segment_parallel = njit(cache=True, parallel=True)(
-    _renamed(_run_segment, "run_segment_parallel")
+    _variant(_run_segment, "run_segment_parallel", True)
 )
+run_segment_serial_ideal = njit(cache=True)(
+    _variant(_run_segment, "run_segment_serial_ideal", False)
+)
+run_segment_parallel_ideal = njit(cache=True, parallel=True)(
+    _variant(_run_segment, "run_segment_parallel_ideal", False)
+)
+
+
+def segment_kernel(parallel: bool, sensed: bool):  # noqa: ANN201 - a Numba dispatcher
+    """The compiled step for a batch: ``sensed`` when any lander samples sensors
+    (filter navigation or a plug-in flight software)."""
+    if sensed:
+        return run_segment_parallel if parallel else run_segment_serial
+    return run_segment_parallel_ideal if parallel else run_segment_serial_ideal

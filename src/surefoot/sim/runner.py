@@ -43,12 +43,11 @@ from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import (
     DONE_CONTACT,
     DONE_RUNNING,
-    run_segment_parallel,
-    run_segment_serial,
+    segment_kernel,
 )
 from surefoot.sim.kernel_state import PLUGIN_WAITING, kernel_state
 from surefoot.sim.services import convex_summary, serve_requests
-from surefoot.sim.setup import BatchArrays, batch_arrays
+from surefoot.sim.setup import NAV_MODE_EKF, BatchArrays, batch_arrays
 from surefoot.sim.telemetry import N_COLUMNS
 from surefoot.sim.touchdown_stage import body_contact_summary, gear_summary, post_contact
 from surefoot.world.contact import (
@@ -362,5 +361,5 @@ def _run(
     # to pay for the threads
     parallel = (n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
                 and not np.any(b.external))
-    kernel = run_segment_parallel if parallel else run_segment_serial
-    kernel(*kernel_state(b, terrain, n_steps, tel, n_rows))
+    sensed = bool(np.any(b.nav_mode == NAV_MODE_EKF) or np.any(b.external))
+    segment_kernel(parallel, sensed)(*kernel_state(b, terrain, n_steps, tel, n_rows))

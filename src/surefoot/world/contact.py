@@ -187,26 +187,41 @@ def least_squares_plane(
 
     ``ok`` is False (and the plane 0) when the points are collinear in plan.
     """
+    # centred normal equations: the slope from the 2x2 system of the centred
+    # second moments (Cramer's rule), the offset from the means; no LAPACK call
+    # (which would bring its bindings into every kernel that reaches touchdown)
     n = px.shape[0]
-    a = np.zeros((3, 3))
-    b = np.zeros(3)
-    row = np.empty(3)
+    mx = 0.0
+    my = 0.0
+    mz = 0.0
     for k in range(n):
-        row[0] = 1.0
-        row[1] = px[k] - cx
-        row[2] = py[k] - cy
-        for i in range(3):
-            b[i] += row[i] * pz[k]
-            for j in range(3):
-                a[i, j] += row[i] * row[j]
+        mx += px[k] - cx
+        my += py[k] - cy
+        mz += pz[k]
+    mx /= n
+    my /= n
+    mz /= n
+    sxx = 0.0
+    syy = 0.0
+    sxy = 0.0
+    sxz = 0.0
+    syz = 0.0
+    for k in range(n):
+        dx = px[k] - cx - mx
+        dy = py[k] - cy - my
+        dz = pz[k] - mz
+        sxx += dx * dx
+        syy += dy * dy
+        sxy += dx * dy
+        sxz += dx * dz
+        syz += dy * dz
     # collinear in plan <=> the centred second moments are singular
-    sxx = a[1, 1] - a[0, 1] ** 2 / n
-    syy = a[2, 2] - a[0, 2] ** 2 / n
-    sxy = a[1, 2] - a[0, 1] * a[0, 2] / n
-    if sxx * syy - sxy * sxy <= 1e-12 * (sxx + syy) ** 2 + 1e-300:
+    det = sxx * syy - sxy * sxy
+    if det <= 1e-12 * (sxx + syy) ** 2 + 1e-300:
         return False, 0.0, 0.0, 0.0
-    coef = np.linalg.solve(a, b)
-    return True, coef[0], coef[1], coef[2]
+    gx = (sxz * syy - syz * sxy) / det
+    gy = (syz * sxx - sxz * sxy) / det
+    return True, mz - gx * mx - gy * my, gx, gy
 
 
 @njit(cache=True)
