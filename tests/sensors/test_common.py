@@ -20,7 +20,7 @@ from surefoot.sensors.doppler_lidar import (
     doppler_lidar_measure,
     doppler_lidar_params,
 )
-from surefoot.sensors.imu import N_IMU_STATE, imu_params, imu_reset_row, imu_sample
+from surefoot.sensors.imu import N_IMU_STATE, imu_params, imu_reset_row, imu_step
 from surefoot.sensors.rangefinder import N_LRF_STATE, rangefinder_measure, rangefinder_params
 from surefoot.sensors.star_tracker import N_STAR_STATE, star_tracker_measure, star_tracker_params
 from surefoot.sensors.trn_camera import N_TRN_STATE, trn_camera_measure, trn_camera_params
@@ -44,9 +44,8 @@ def _batch(kind, x, t, alt, site, meta, offsets, heights, p, state, seeds, step,
     for i in range(x.shape[0]):
         if kind == 0:
             imu_reset_row(out[i], t)
-            for j in range(5):
-                imu_sample(x[i, 3:6], x[i, 10:13], t + 0.01 * j, alt[i], p[i], state[i],
-                           seeds[i], 5 * step + j, out[i])
+            imu_step(x[i, 3:6], x[i, 10:13], x[i, 3:6], x[i, 10:13], t, 5, alt[i], p[i],
+                     state[i], seeds[i], step, out[i])
         elif kind == 1:
             star_tracker_measure(x[i], t, alt[i], p[i], state[i], seeds[i], step, out[i])
         elif kind == 2:

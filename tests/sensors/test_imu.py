@@ -29,7 +29,7 @@ from surefoot.sensors.imu import (
     ST_B_RW,
     imu_params,
     imu_reset_row,
-    imu_sample,
+    imu_step,
     imu_substeps,
     imu_truth_inputs,
 )
@@ -53,11 +53,15 @@ def _cfg(acc: dict | None = None, gyr: dict | None = None, **kw) -> ImuConfig:  
                      gyro={**QUIET_GYR, **(gyr or {})}, **kw)
 
 
-def _cycle(p, state, row, n, t0=0.0, sample0=0, seed=3, f=F, w=W, alt=1000.0):  # noqa: ANN001
+def _cycle(p, state, row, n, t0=0.0, step0=0, seed=3, f=F, w=W, alt=1000.0, per_step=None):  # noqa: ANN001
+    """One flight-software cycle of ``n`` samples with constant inputs, as simulation
+    steps of ``per_step`` samples each (all ``n`` in one step by default)."""
     dt = p_dt(p)
+    per_step = n if per_step is None else per_step
     imu_reset_row(row, t0)
-    for j in range(n):
-        imu_sample(f, w, t0 + j * dt, alt, p, state, seed, sample0 + j, row)
+    for k in range(n // per_step):
+        imu_step(f, w, f, w, t0 + k * per_step * dt, per_step, alt, p, state, seed, step0 + k,
+                 row)
 
 
 def p_dt(p: np.ndarray) -> float:
@@ -116,12 +120,15 @@ def test_white_noise_is_a_random_walk_of_the_configured_coefficient() -> None:
                         {"angle_random_walk_deg_per_sqrt_h": arw_h}))
     state = np.zeros(N_IMU_STATE)
     row = np.zeros(N_IMU)
-    # windows, samples per window, tolerance (about 4.5 sigma of a variance estimate)
-    for n_win, n_per, tol in ((4000, 5, 0.1), (1500, 50, 0.16)):
+    # windows, samples per window, samples per simulation step, tolerance (about 4.5
+    # sigma of a variance estimate): the noise drawn once per step must add up over
+    # the steps of a window as sample-by-sample noise does
+    for n_win, n_per, per_step, tol in ((4000, 5, 5, 0.1), (1500, 50, 50, 0.16),
+                                        (1500, 50, 5, 0.16)):
         dv = np.empty((n_win, 3))
         dth = np.empty_like(dv)
         for k in range(dv.shape[0]):
-            _cycle(p, state, row, n_per, sample0=1_000_000 * n_per + k * n_per)
+            _cycle(p, state, row, n_per, step0=1_000_000 * n_per + k * n_per, per_step=per_step)
             dv[k] = row[IMU_DV : IMU_DV + 3] - F * row[IMU_DT]
             dth[k] = row[IMU_DTHETA : IMU_DTHETA + 3] - W * row[IMU_DT]
         T = n_per * 0.01
@@ -151,7 +158,7 @@ def test_bias_processes() -> None:
         _cycle(p, st, row, 1, seed=s)
         on[s] = st[ST_B_ON : ST_B_ON + 3]
         gm[s, 0] = st[ST_B_GM : ST_B_GM + 3]
-        _cycle(p, st, row, n - 1, sample0=1, seed=s)
+        _cycle(p, st, row, n - 1, step0=1, seed=s)
         gm[s, 1] = st[ST_B_GM : ST_B_GM + 3]
         rw[s] = st[ST_B_RW : ST_B_RW + 3]
     np.testing.assert_allclose(on.std(axis=0) / 0.01, 1.0, atol=0.1)
@@ -191,3 +198,28 @@ def test_truth_inputs_from_state() -> None:
     x[S_MPROP] = 0.0
     f, _ = imu_truth_inputs(x, vp)
     assert not f.any()
+
+
+def test_a_step_sums_its_interpolated_samples_with_and_without_saturation() -> None:
+    """Inputs that change over a step: the increment is the sum of the samples at the
+    mid-sample points (by hand below), whether the step is summed as a line (no fault
+    acts) or sample by sample (a fault that only silences the noise, which is zero
+    here anyway), and when the line crosses the range limit part-way (each sample
+    clipped)."""
+    f0, f1 = np.array([0.3, -0.2, 0.6]), np.array([0.5, 0.4, 1.6])
+    w0, w1 = np.array([0.01, -0.02, 0.0]), np.array([0.03, 0.0, -0.01])
+    n = 5
+    for rng_m_s2 in (100.0, 1.0):
+        want = np.zeros(3)
+        for j in range(n):
+            u = f0 + (j + 0.5) / n * (f1 - f0)
+            want += np.clip(u, -rng_m_s2, rng_m_s2) * 0.01
+        for faults in ([], [{"kind": "noise", "value": 0.0}]):
+            p = imu_params(_cfg({"range_m_s2": rng_m_s2}, faults=faults))
+            row = np.zeros(N_IMU)
+            imu_reset_row(row, 0.0)
+            imu_step(f0, w0, f1, w1, 0.0, n, 1000.0, p, np.zeros(N_IMU_STATE), 3, 0, row)
+            assert row[IMU_VALID] == 1.0
+            np.testing.assert_allclose(row[IMU_DV : IMU_DV + 3], want, rtol=1e-13, atol=1e-16)
+            np.testing.assert_allclose(row[IMU_DTHETA : IMU_DTHETA + 3],
+                                       0.5 * (w0 + w1) * 0.05, rtol=1e-13, atol=1e-17)

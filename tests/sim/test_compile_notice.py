@@ -83,12 +83,12 @@ def test_an_ideal_navigation_landing_compiles_no_sensor_or_filter_code() -> None
         "from surefoot.config import load_scenario\n"
         "from surefoot.sim.runner import simulate\n"
         "from surefoot.fsw.nav.nav_step import nav_step\n"
-        "from surefoot.sensors.imu import imu_sample_into\n"
+        "from surefoot.sensors.imu import imu_step_into\n"
         "from surefoot.sim import kernel\n"
         "simulate(load_scenario('default', ['initial.altitude_m=3000', "
         "'initial.uprange_km=20']), telemetry=False)\n"
         "print(len(kernel.run_segment_serial_ideal.signatures), len(nav_step.signatures), "
-        "len(imu_sample_into.signatures), len(kernel.run_segment_serial.signatures))\n"
+        "len(imu_step_into.signatures), len(kernel.run_segment_serial.signatures))\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=600, check=True)

@@ -68,6 +68,22 @@ def normal_at(prefix: np.uint64, index: int) -> float:
 
 
 @njit(cache=True)
+def normal_pair_at(prefix: np.uint64, index: int) -> tuple[float, float]:
+    """Two independent standard normals from one pair of keyed uniforms.
+
+    Both outputs of the Box-Muller transform of ``uniform_at(prefix, 2 index)``
+    and ``uniform_at(prefix, 2 index + 1)``: the cosine one equals
+    :func:`normal_at` of ``index``; the sine one is independent of it (Box and
+    Muller 1958). Half the hashes and logarithms per normal.
+    """
+    u1 = uniform_at(prefix, 2 * index)
+    u2 = uniform_at(prefix, 2 * index + 1)
+    r = np.sqrt(-2.0 * np.log(u1))
+    phi = 2.0 * np.pi * u2
+    return r * np.cos(phi), r * np.sin(phi)
+
+
+@njit(cache=True)
 def uniform(seed: int, stream: int, step: int, index: int) -> float:
     """Uniform on the open interval (0, 1)."""
     z = hash_key(seed, stream, step, index)

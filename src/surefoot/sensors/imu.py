@@ -2,8 +2,9 @@
 
 The IMU sits at the centre of mass with its axes on the body axes up to a
 small misalignment. It is sampled at its own rate (``rate_hz``, a whole
-multiple of the simulation rate): the sim calls :func:`imu_sample` once per
-IMU period with the true specific force and body rate over that period, and
+multiple of the simulation rate): the sim calls :func:`imu_step` once per
+simulation step with the true specific force and body rate at the step's
+start and end (its ``n_sub`` samples see them interpolated linearly), and
 :func:`imu_reset_row` at the start of every flight-software cycle. Each
 sample adds its measured rates times the sample period to the row's
 ``dv_body`` and ``dtheta_body`` (``surefoot.fsw.nav.measurements`` layout),
@@ -20,14 +21,22 @@ Per sample and axis (accelerometer and gyro alike):
 with ``u`` the true input, ``C_mis`` the rotation into the misaligned sensor
 axes, ``b_on`` the turn-on bias (drawn once per run), ``b_gm`` a first-order
 Gauss-Markov bias (bias instability, stationary from the start), ``b_rw`` a
-random walk, and ``sigma_w`` the velocity or angle random walk. The biases
-move after each sample. A ``stuck`` channel outputs its value (or its last
-rate) times ``dt`` without noise. The row has one valid flag: it is 1 when
-at least one sample was taken and no sample of the cycle was lost.
+random walk, and ``sigma_w`` the velocity or angle random walk. A ``stuck``
+channel outputs its value (or its last rate) times ``dt`` without noise. The
+row has one valid flag: it is 1 when at least one sample was taken and no
+sample of the cycle was lost.
 
-Noise is keyed by (run seed, ``STREAM_IMU``, global IMU sample index, index)
-with the sample index ``step * n_sub + j`` for sub-sample ``j`` of
-simulation step ``step`` (``n_sub`` from :func:`imu_substeps`).
+The noise is drawn once per simulation step from its exact distribution over
+the step's samples (:func:`imu_step_into`): the white noise of the samples
+that counted as one normal with the sum of their variances, the biases by
+their ``n_sub``-sample transitions at the end of the step (held within it).
+The increments a cycle delivers have the same law as sample-by-sample noise,
+at a cost per step instead of per sample.
+
+Keys: the step's noise by (run seed, ``STREAM_IMU_STEP``, simulation step);
+dropouts and fault draws by (run seed, ``STREAM_IMU``, global IMU sample
+index ``step * n_sub + j``) for sample ``j`` of the step (``n_sub`` from
+:func:`imu_substeps`).
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from numba import njit
 
 from surefoot.config.sensors import ImuConfig
 from surefoot.fsw.nav.measurements import IMU_DT, IMU_DTHETA, IMU_DV, IMU_T, IMU_VALID
-from surefoot.math.random_stream import key_prefix, normal, normal_at, uniform_at
+from surefoot.math.random_stream import key_prefix, normal, normal_pair_at, uniform_at
 from surefoot.sensors.faults import (
     EF_BIAS,
     EF_DISABLED,
@@ -52,7 +61,7 @@ from surefoot.sensors.faults import (
     fault_block,
     fault_effects,
 )
-from surefoot.sensors.streams import STREAM_IMU, STREAM_IMU_TURN_ON
+from surefoot.sensors.streams import STREAM_IMU, STREAM_IMU_STEP, STREAM_IMU_TURN_ON
 from surefoot.world.vehicle import P_THRUST_DIR, S_MPROP, S_W, delivered_thrust, total_mass
 
 # per-triad block of the parameter row (SI)
@@ -84,10 +93,10 @@ ST_LAST = 19  # 6, last output rate (for stuck-at-last)
 ST_HAVE_LAST = 25
 N_IMU_STATE = 26
 
-# draw indices on STREAM_IMU (per sample) and STREAM_IMU_TURN_ON (step 0)
-_IX_WHITE = 0  # 6
+# draw indices on STREAM_IMU_TURN_ON (step 0: turn-on biases 0-5, initial
+# Gauss-Markov biases 6-11) and STREAM_IMU (per sample: the dropout; the
+# step's noise has its own stream, STREAM_IMU_STEP, pairs 0-8)
 _IX_GM = 6  # 6
-_IX_RW = 12  # 6
 _IX_DROPOUT = 18
 
 _DEG = np.pi / 180.0
@@ -256,28 +265,36 @@ def initial_biases(cfg: ImuConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def imu_sample(
-    f_body: np.ndarray,
-    omega_body: np.ndarray,
+def imu_step(
+    f0_body: np.ndarray,
+    w0_body: np.ndarray,
+    f1_body: np.ndarray,
+    w1_body: np.ndarray,
     t: float,
+    n_sub: int,
     alt_m: float,
     p: np.ndarray,
     state: np.ndarray,
     seed: int,
-    sample: int,
+    step: int,
     row: np.ndarray,
 ) -> None:
-    """Take one IMU sample and add it to the accumulation in ``row``.
+    """Take the ``n_sub`` IMU samples of one simulation step and add them to ``row``.
 
     Parameters
     ----------
-    f_body : (3,) float64
-        True specific force over the sample period, body frame, m/s^2
-        (non-gravitational; see :func:`imu_truth_inputs`).
-    omega_body : (3,) float64
-        True body rate relative to inertial over the sample period, body frame, rad/s.
+    f0_body, f1_body : (3,) float64
+        True specific force at the start and the end of the step, body frame,
+        m/s^2 (non-gravitational; see :func:`imu_truth_inputs`). Sample ``j``
+        sees the value interpolated linearly at ``(j + 1/2) / n_sub`` of the step.
+    w0_body, w1_body : (3,) float64
+        True body rate relative to inertial at the start and the end of the
+        step, body frame, rad/s (interpolated likewise).
     t : float
-        Start of the sample period, s since scenario start.
+        Start of the step, s since scenario start; sample ``j`` covers
+        ``[t + j dt, t + (j + 1) dt]`` with ``dt`` the IMU period.
+    n_sub : int
+        Samples in the step (:func:`imu_substeps`).
     alt_m : float
         True altitude above the terrain (for altitude-window faults), m.
     p : (N_IMU_PARAMS,) float64
@@ -287,103 +304,232 @@ def imu_sample(
         sample; updated in place.
     seed : int
         Run seed.
-    sample : int
-        Global IMU sample index (``step * n_sub + j``), the noise key.
+    step : int
+        Simulation step index: the key of the step's noise; sample ``j``'s
+        dropout and fault draws are keyed by ``step * n_sub + j``.
     row : (N_IMU,) float64
         IMU measurement row, updated in place; ``row[IMU_T]`` becomes the end
-        of this sample period.
+        of the step.
     """
     eff = np.empty((6 if int(p[P_FAULTS]) > 0 else 0, N_EF))
-    imu_sample_into(f_body, omega_body, t, alt_m, p, state, seed, sample, row, eff)
+    var = np.empty(6)
+    imu_step_into(f0_body, w0_body, f1_body, w1_body, t, n_sub, alt_m, p, state, seed, step,
+                  row, eff, var)
 
 
 @njit(cache=True)
-def imu_sample_into(
-    f_body: np.ndarray,
-    omega_body: np.ndarray,
+def _sample_plain(
+    p: np.ndarray,
     t: float,
+    alt_m: float,
+    seed: int,
+    sample: int,
+    eff: np.ndarray,
+    faulty: bool,
+    lossy: bool,
+) -> bool:
+    """True when IMU sample ``sample`` is kept and every channel's fault effect is
+    neutral (the draws :func:`imu_step_into` makes for it, made the same way)."""
+    if lossy and uniform_at(key_prefix(seed, STREAM_IMU, sample), _IX_DROPOUT) < p[P_DROPOUT]:
+        return False
+    if faulty:
+        fault_effects(p, P_FAULTS, 6, t, alt_m, seed, STREAM_IMU, sample, eff)
+        for c in range(6):
+            if (
+                eff[c, EF_DISABLED] != 0.0
+                or eff[c, EF_DROPPED] != 0.0
+                or eff[c, EF_STUCK] != 0.0
+                or eff[c, EF_BIAS] != 0.0
+                or eff[c, EF_SPIKE] != 0.0
+                or eff[c, EF_SCALE] != 0.0
+                or eff[c, EF_NOISE] != 1.0
+            ):
+                return False
+    return True
+
+
+@njit(cache=True)
+def imu_step_into(
+    f0_body: np.ndarray,
+    w0_body: np.ndarray,
+    f1_body: np.ndarray,
+    w1_body: np.ndarray,
+    t: float,
+    n_sub: int,
     alt_m: float,
     p: np.ndarray,
     state: np.ndarray,
     seed: int,
-    sample: int,
+    step: int,
     row: np.ndarray,
     eff: np.ndarray,
+    var: np.ndarray,
 ) -> None:
-    """:func:`imu_sample` with the fault-effect table ``eff`` (>= 6, N_EF) given as
-    scratch, so that the per-step loop allocates nothing (only read when the IMU
-    has scheduled faults, and then rewritten whole by :func:`fault_effects`)."""
+    """:func:`imu_step` with its scratch given, so that the step loop allocates
+    nothing: the fault-effect table ``eff`` (>= 6, N_EF; read only when the IMU
+    has scheduled faults, and then rewritten whole by :func:`fault_effects`) and
+    ``var`` (6,), the white-noise variance each channel gathers over the step.
+
+    The deterministic part is summed sample by sample (saturation, faults and
+    dropouts act per sample); when every sample of the step is kept and feels no
+    fault, and none is near the range limit, the samples lie on a line and
+    their sum is ``n_sub`` times the middle one, which is what is computed. The noise is
+    drawn once per step, from its exact distribution over the step: the white
+    noise summed over the samples that counted is normal with the sum of their
+    variances; the Gauss-Markov bias moves by its ``n_sub``-sample transition
+    (``a^n`` and ``sigma sqrt(1 - a^(2n))``) and the random walk by ``q sqrt(n)``,
+    both applied at the end of the step (within a step the biases are held,
+    an error of order ``q sqrt(n)`` against biases that move by ``q`` a sample).
+    """
     dt = p[P_DT]
     if state[ST_INIT] == 0.0:
         _init_state(p, state, seed)
-    # one key hash per sample; every draw below mixes in only its index
-    key = key_prefix(seed, STREAM_IMU, sample)
-    # without scheduled faults every effect is neutral: no table to fill
     faulty = int(p[P_FAULTS]) > 0
-    good = True
-    if faulty:
-        fault_effects(p, P_FAULTS, 6, t, alt_m, seed, STREAM_IMU, sample, eff)
-        for c in range(6):
-            if eff[c, EF_DISABLED] != 0.0 or eff[c, EF_DROPPED] != 0.0:
-                good = False
-    if p[P_DROPOUT] > 0.0 and uniform_at(key, _IX_DROPOUT) < p[P_DROPOUT]:
-        good = False
-
-    for s in range(2):
-        blk = P_ACCEL if s == 0 else P_GYRO
-        u = f_body if s == 0 else omega_body
-        for a in range(3):
-            c = 3 * s + a
-            e_scale, e_bias, e_spike, e_stuck, e_noise = 0.0, 0.0, 0.0, 0.0, 1.0
-            if faulty:
-                e_scale = eff[c, EF_SCALE]
-                e_bias = eff[c, EF_BIAS]
-                e_spike = eff[c, EF_SPIKE]
-                e_stuck = eff[c, EF_STUCK]
-                e_noise = eff[c, EF_NOISE]
-            mrow = blk + B_M + 3 * a
-            m = p[mrow] * u[0] + p[mrow + 1] * u[1] + p[mrow + 2] * u[2]
-            m *= 1.0 + e_scale
-            m += (
-                p[blk + B_BIAS + a]
-                + state[ST_B_ON + c]
-                + state[ST_B_GM + c]
-                + state[ST_B_RW + c]
-                + e_bias
-                + e_spike
-            )
+    lossy = p[P_DROPOUT] > 0.0
+    all_good = True
+    # a step whose samples are all kept and feel no fault is summed as a line, so a
+    # fault outside its window leaves every output bit for bit as without it
+    plain = True
+    if faulty or lossy:
+        for j in range(n_sub):
+            if not _sample_plain(p, t + j * dt, alt_m, seed, step * n_sub + j, eff, faulty,
+                                 lossy):
+                plain = False
+                break
+    if plain:
+        a_first = 0.5 / n_sub
+        a_last = 1.0 - a_first
+        for s in range(2):
+            blk = P_ACCEL if s == 0 else P_GYRO
+            u0 = f0_body if s == 0 else w0_body
+            u1 = f1_body if s == 0 else w1_body
+            out = IMU_DV if s == 0 else IMU_DTHETA
             rng = p[blk + B_RANGE]
-            m = min(max(m, -rng), rng)
-            if e_stuck != 0.0:
-                v = eff[c, EF_STUCK_VALUE]
-                if np.isnan(v):
-                    v = state[ST_LAST + c] if state[ST_HAVE_LAST] != 0.0 else m
-                inc = v * dt
-            else:
-                state[ST_LAST + c] = m
-                inc = m * dt
-                wq = p[blk + B_WHITE_Q] * e_noise
-                if wq > 0.0:
-                    inc += wq * normal_at(key, _IX_WHITE + c)
-            if good:
-                row[(IMU_DV if s == 0 else IMU_DTHETA) + a] += inc
+            wq = p[blk + B_WHITE_Q]
+            for a in range(3):
+                c = 3 * s + a
+                mrow = blk + B_M + 3 * a
+                bias = (
+                    p[blk + B_BIAS + a]
+                    + state[ST_B_ON + c]
+                    + state[ST_B_GM + c]
+                    + state[ST_B_RW + c]
+                )
+                m0 = p[mrow] * u0[0] + p[mrow + 1] * u0[1] + p[mrow + 2] * u0[2] + bias
+                m1 = p[mrow] * u1[0] + p[mrow + 1] * u1[1] + p[mrow + 2] * u1[2] + bias
+                m_first = m0 + a_first * (m1 - m0)
+                m_last = m0 + a_last * (m1 - m0)
+                if abs(m_first) <= rng and abs(m_last) <= rng:
+                    # every sample within range: the sum of a line's samples
+                    row[out + a] += (0.5 * (m0 + m1)) * (n_sub * dt)
+                    state[ST_LAST + c] = m_last
+                else:
+                    for j in range(n_sub):
+                        m = m0 + ((j + 0.5) / n_sub) * (m1 - m0)
+                        m = min(max(m, -rng), rng)
+                        row[out + a] += m * dt
+                        state[ST_LAST + c] = m
+                var[c] = wq * wq * n_sub
+    else:
+        for c in range(6):
+            var[c] = 0.0
+        for j in range(n_sub):
+            sample = step * n_sub + j
+            frac = (j + 0.5) / n_sub
+            good = True
+            if faulty:
+                fault_effects(p, P_FAULTS, 6, t + j * dt, alt_m, seed, STREAM_IMU, sample, eff)
+                for c in range(6):
+                    if eff[c, EF_DISABLED] != 0.0 or eff[c, EF_DROPPED] != 0.0:
+                        good = False
+            if lossy and uniform_at(key_prefix(seed, STREAM_IMU, sample), _IX_DROPOUT) < p[
+                P_DROPOUT
+            ]:
+                good = False
+            if not good:
+                all_good = False
+            for s in range(2):
+                blk = P_ACCEL if s == 0 else P_GYRO
+                u0 = f0_body if s == 0 else w0_body
+                u1 = f1_body if s == 0 else w1_body
+                for a in range(3):
+                    c = 3 * s + a
+                    e_scale, e_bias, e_spike, e_stuck, e_noise = 0.0, 0.0, 0.0, 0.0, 1.0
+                    if faulty:
+                        e_scale = eff[c, EF_SCALE]
+                        e_bias = eff[c, EF_BIAS]
+                        e_spike = eff[c, EF_SPIKE]
+                        e_stuck = eff[c, EF_STUCK]
+                        e_noise = eff[c, EF_NOISE]
+                    mrow = blk + B_M + 3 * a
+                    m = 0.0
+                    for k in range(3):
+                        m += p[mrow + k] * (u0[k] + frac * (u1[k] - u0[k]))
+                    m *= 1.0 + e_scale
+                    m += (
+                        p[blk + B_BIAS + a]
+                        + state[ST_B_ON + c]
+                        + state[ST_B_GM + c]
+                        + state[ST_B_RW + c]
+                        + e_bias
+                        + e_spike
+                    )
+                    rng = p[blk + B_RANGE]
+                    m = min(max(m, -rng), rng)
+                    if e_stuck != 0.0:
+                        v = eff[c, EF_STUCK_VALUE]
+                        if np.isnan(v):
+                            v = state[ST_LAST + c] if state[ST_HAVE_LAST] != 0.0 else m
+                        inc = v * dt
+                    else:
+                        state[ST_LAST + c] = m
+                        inc = m * dt
+                        if good:
+                            wq = p[blk + B_WHITE_Q] * e_noise
+                            var[c] += wq * wq
+                    if good:
+                        row[(IMU_DV if s == 0 else IMU_DTHETA) + a] += inc
+            state[ST_HAVE_LAST] = 1.0
     state[ST_HAVE_LAST] = 1.0
 
-    # biases move on after the sample
-    for s in range(2):
-        blk = P_ACCEL if s == 0 else P_GYRO
-        for a in range(3):
-            c = 3 * s + a
-            if p[blk + B_GM_Q] > 0.0:
-                state[ST_B_GM + c] = p[blk + B_GM_A] * state[ST_B_GM + c] + p[
-                    blk + B_GM_Q
-                ] * normal_at(key, _IX_GM + c)
-            if p[blk + B_RW_Q] > 0.0:
-                state[ST_B_RW + c] += p[blk + B_RW_Q] * normal_at(key, _IX_RW + c)
+    # the step's noise: three pairs of normals for the white noise, three for the
+    # Gauss-Markov biases, three for the random walks (channels 2k and 2k + 1)
+    key = key_prefix(seed, STREAM_IMU_STEP, step)
+    for k in range(3):
+        if var[2 * k] > 0.0 or var[2 * k + 1] > 0.0:
+            z0, z1 = normal_pair_at(key, k)
+            for h in range(2):
+                c = 2 * k + h
+                out = (IMU_DV + c) if c < 3 else (IMU_DTHETA + c - 3)
+                row[out] += np.sqrt(var[c]) * (z0 if h == 0 else z1)
+    for k in range(3):
+        c0 = 2 * k
+        q0 = p[(P_ACCEL if c0 < 3 else P_GYRO) + B_GM_Q]
+        q1 = p[(P_ACCEL if c0 + 1 < 3 else P_GYRO) + B_GM_Q]
+        if q0 > 0.0 or q1 > 0.0:
+            z0, z1 = normal_pair_at(key, 3 + k)
+            for h in range(2):
+                c = c0 + h
+                blk = P_ACCEL if c < 3 else P_GYRO
+                if p[blk + B_GM_Q] > 0.0:
+                    a_n = p[blk + B_GM_A] ** n_sub
+                    state[ST_B_GM + c] = a_n * state[ST_B_GM + c] + p[blk + B_GM_SIGMA] * np.sqrt(
+                        1.0 - a_n * a_n
+                    ) * (z0 if h == 0 else z1)
+    for k in range(3):
+        c0 = 2 * k
+        q0 = p[(P_ACCEL if c0 < 3 else P_GYRO) + B_RW_Q]
+        q1 = p[(P_ACCEL if c0 + 1 < 3 else P_GYRO) + B_RW_Q]
+        if q0 > 0.0 or q1 > 0.0:
+            z0, z1 = normal_pair_at(key, 6 + k)
+            for h in range(2):
+                c = c0 + h
+                blk = P_ACCEL if c < 3 else P_GYRO
+                state[ST_B_RW + c] += p[blk + B_RW_Q] * np.sqrt(n_sub) * (z0 if h == 0 else z1)
 
     if row[IMU_DT] == 0.0:
-        row[IMU_VALID] = 1.0 if good else 0.0
-    elif not good:
+        row[IMU_VALID] = 1.0 if all_good else 0.0
+    elif not all_good:
         row[IMU_VALID] = 0.0
-    row[IMU_DT] += dt
-    row[IMU_T] = t + dt
+    row[IMU_DT] += n_sub * dt
+    row[IMU_T] = t + n_sub * dt

@@ -8,8 +8,9 @@ by index (see the sensor modules and ``surefoot.sensors.faults``).
 
 from __future__ import annotations
 
-STREAM_IMU = 10  # keyed by the IMU sample index, not the simulation step
+STREAM_IMU = 10  # keyed by the IMU sample index: dropouts and fault draws per sample
 STREAM_IMU_TURN_ON = 11  # turn-on biases, drawn once per run (step 0)
+STREAM_IMU_STEP = 16  # keyed by the simulation step: white noise and bias steps
 STREAM_STAR_TRACKER = 12
 STREAM_RANGEFINDER = 13
 STREAM_DOPPLER_LIDAR = 14

@@ -41,7 +41,7 @@ from surefoot.sensors.imu import (
     N_IMU_PARAMS,
     N_IMU_STATE,
     imu_reset_row,
-    imu_sample_into,
+    imu_step_into,
     imu_truth_inputs_into,
 )
 from surefoot.sensors.rangefinder import N_LRF_PARAMS, N_LRF_STATE, rangefinder_measure
@@ -275,9 +275,8 @@ def _run_segment(
         w0 = np.empty(3)
         f1 = np.empty(3)
         w1 = np.empty(3)
-        f_a = np.empty(3)
-        w_a = np.empty(3)
         imu_eff = np.empty((6, N_EF))
+        imu_var = np.empty(6)
         xi = x[i]
         ekf = nav_mode[i] == 1
         p_i = suite_p[i]
@@ -447,25 +446,24 @@ def _run_segment(
                 imu_truth_inputs_into(xi, vp_i, f0, w0)
             rk4_step(xi, cmd_i, vp_i, moon, dt, work)
             if _WITH_SENSORS and sense:
-                # IMU samples over the step, the truth inputs interpolated linearly
+                # the IMU samples of the step, the truth inputs interpolated linearly
                 imu_truth_inputs_into(xi, vp_i, f1, w1)
-                for j in range(n_sub):
-                    a = (j + 0.5) / n_sub
-                    for k in range(3):
-                        f_a[k] = f0[k] + a * (f1[k] - f0[k])
-                        w_a[k] = w0[k] + a * (w1[k] - w0[k])
-                    imu_sample_into(
-                        f_a,
-                        w_a,
-                        t + j * dt / n_sub,
-                        alt_true,
-                        imu_p,
-                        imu_s,
-                        seed_i,
-                        step * n_sub + j,
-                        imu_row,
-                        imu_eff,
-                    )
+                imu_step_into(
+                    f0,
+                    w0,
+                    f1,
+                    w1,
+                    t,
+                    n_sub,
+                    alt_true,
+                    imu_p,
+                    imu_s,
+                    seed_i,
+                    step,
+                    imu_row,
+                    imu_eff,
+                    imu_var,
+                )
             steps[i] = step + 1
             t_next = (step + 1) * dt
             theta = omega * t_next
