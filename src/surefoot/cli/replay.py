@@ -18,6 +18,7 @@ REPLAYS = (
     "slim",
     "beresheet",
     "chandrayaan-2",
+    "blue-ghost-m1",
 )
 
 
