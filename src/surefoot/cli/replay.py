@@ -19,6 +19,7 @@ REPLAYS = (
     "beresheet",
     "chandrayaan-2",
     "blue-ghost-m1",
+    "im-2",
 )
 
 
