@@ -52,7 +52,6 @@ def test_seed_0_navigates_blind_sideways() -> None:
     # nothing observes the horizontal state: the filter knows it is lost
     assert s["nav_horizontal_position_sigma_m"] > 300.0
     assert s["nav_horizontal_velocity_sigma_m_s"] > 0.5
-    assert s["distance_from_target_m"] > 250.0
 
 
 def test_dispersed_it_lands_off_target_and_mostly_outside_the_limits(flown: dict) -> None:
