@@ -10,15 +10,29 @@ from rich.console import Console
 from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
 from surefoot.config.loader import load_scenario
 
-REPLAYS = ("hakuto-r-m1", "resilience-m2", "im-1", "apollo-11", "slim", "beresheet")
+REPLAYS = (
+    "hakuto-r-m1",
+    "resilience-m2",
+    "im-1",
+    "apollo-11",
+    "slim",
+    "beresheet",
+    "chandrayaan-2",
+    "blue-ghost-m1",
+    "im-2",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("replay", help="fly a real mission's scenario with naive and robust "
-                       "measurement rejection side by side")
+    p = sub.add_parser(
+        "replay",
+        help="fly a real mission's scenario with naive and robust "
+        "measurement rejection side by side",
+    )
     p.add_argument("name", help=f"replay scenario ({', '.join(REPLAYS)}) or any EKF scenario")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: out/replay-NAME)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: out/replay-NAME)"
+    )
     p.add_argument("--seed", type=int, default=None, help="run seed (>= 0)")
     p.set_defaults(func=replay_command)
 
