@@ -520,43 +520,63 @@ class DescentSOCP:
     ) -> Solution:
         """:meth:`solve` with the thrust-direction rate cones (:mod:`rate_cone`).
 
-        Without a reference in the problem, the same problem is first solved without
-        the rate cones; when its thrust already turns slowly enough (checked on the
-        angles themselves) it is the optimum of the rate-limited problem too (a
-        relaxation's optimum that is feasible), and it is returned. Otherwise, or with
-        a reference given, the problem with the cones is solved about the reference
-        (a rate-limited copy of the rate-free directions when it has none), then again
-        about its own answer while the a-posteriori check finds an excess or a node's
-        direction moved more than ``TURN_REFERENCE_TOL_RAD`` from its reference
-        (successive convexification; ``settings.turn_passes`` referenced solves at
-        most). The last answer is returned, with its excess in ``turn_excess_rad``.
+        The same problem is first solved without the rate cones; when its thrust
+        already turns slowly enough (checked on the angles themselves) it is the
+        optimum of the rate-limited problem too (a relaxation's optimum that is
+        feasible), and it is returned; when it has no solution neither has this one.
+        Otherwise the problem with the cones is solved about the problem's reference
+        when it has one (a re-plan: the plan being flown), else, or when that has no
+        solution, about the rate-free answer (a first pass without the lower-bound
+        linearisation, whose answer makes the reference); then again about its own
+        answer while the a-posteriori check finds an excess or a node's direction
+        moved more than ``TURN_REFERENCE_TOL_RAD`` from its reference (successive
+        convexification; ``settings.turn_passes`` exact passes at most). The last
+        answer is returned, with its excess in ``turn_excess_rad``.
         """
         t0 = time.perf_counter()
         max_turn = problem.turn_rate_rad_s * tf_s / (self.shape.n_nodes - 1)
-        n_solves = 0
-        sol: Solution | None = None
-        if problem.turn_reference_t_s is None:
-            free = self._unturned_problem()
-            sol = free._solve_vals(problem, tf_s, vals, warm, label)
-            n_solves += sol.n_solves
-            excess = turn_excess(sol.accel_thrust_lf, max_turn) if sol.ok else math.nan
-            # infeasible without the cones: so with them (a relaxation)
-            if not sol.ok or excess <= TURN_CHECK_TOL_RAD:
-                return sol.replace(
-                    solve_time_s=time.perf_counter() - t0,
-                    n_solves=n_solves,
-                    turn_excess_rad=excess,
-                )
-            # a first referenced pass without the lower-bound pin and the trust cones:
-            # its directions turn within the rate (to the proof's error) and make a
+        free = self._unturned_problem()
+        sol = free._solve_vals(problem, tf_s, vals, warm, label)
+        n_solves = sol.n_solves
+        excess = turn_excess(sol.accel_thrust_lf, max_turn) if sol.ok else math.nan
+        if not sol.ok or excess <= TURN_CHECK_TOL_RAD:
+            return sol.replace(
+                solve_time_s=time.perf_counter() - t0, n_solves=n_solves, turn_excess_rad=excess
+            )
+        unturned = node_references(sol.accel_thrust_lf)
+        out: Solution | None = None
+        if problem.turn_reference_t_s is not None:  # _values put its cones in vals
+            out, n = self._turn_passes(vals, problem, tf_s, warm, label, max_turn)
+            n_solves += n
+        if out is None or not out.ok:
+            # a first referenced pass without the lower-bound linearisation: its
+            # directions turn within the rate (to the proof's error) and make a
             # reference the exact passes can start from
-            vals.update(cone_values(node_references(sol.accel_thrust_lf), max_turn, None))
-            sol = self._solve_vals(problem, tf_s, vals, warm, label)
-            n_solves += sol.n_solves
-            if not sol.ok:
-                return sol.replace(solve_time_s=time.perf_counter() - t0, n_solves=n_solves)
-            vals.update(cone_values(node_references(sol.accel_thrust_lf), max_turn, vals))
+            vals.update(cone_values(unturned, max_turn, None))
+            first = self._solve_vals(problem, tf_s, vals, warm, label)
+            n_solves += first.n_solves
+            out = first
+            if first.ok:
+                vals.update(cone_values(node_references(first.accel_thrust_lf), max_turn, vals))
+                out, n = self._turn_passes(vals, problem, tf_s, warm, label, max_turn)
+                n_solves += n
+        assert out is not None
+        return out.replace(solve_time_s=time.perf_counter() - t0, n_solves=n_solves)
+
+    def _turn_passes(
+        self,
+        vals: dict[str, object],
+        problem: DescentProblem,
+        tf_s: float,
+        warm: bool,
+        label: str,
+        max_turn: float,
+    ) -> tuple[Solution, int]:
+        """The exact passes of :meth:`_solve_turn` from the cones in ``vals``: the last
+        answer with a solution (or the failed one) and the conic solves taken."""
         best: Solution | None = None
+        sol: Solution | None = None
+        n_solves = 0
         for _ in range(max(self.settings.turn_passes, 1)):
             sol = self._solve_vals(problem, tf_s, vals, warm, label)
             n_solves += sol.n_solves
@@ -571,7 +591,7 @@ class DescentSOCP:
             vals.update(cone_values(nodes, max_turn, vals))
         out = best if best is not None else sol
         assert out is not None
-        return out.replace(solve_time_s=time.perf_counter() - t0, n_solves=n_solves)
+        return out, n_solves
 
     def _unturned_problem(self) -> DescentSOCP:
         """The same problem without the rate cones (built on first use)."""
