@@ -717,7 +717,15 @@ def _coarse_guess(
     coarse grid with no relaxed solution at all is not refined here (None): the full
     search then refines its own grid.
     """
-    coarse = dataclasses.replace(problem, n_nodes=int(search.coarse_nodes or 0))
+    # without the turn-rate cones (rate_cone.py), whose passes cost two to three conic
+    # solves where the bound binds: this time is only where the bracketing starts
+    coarse = dataclasses.replace(
+        problem,
+        n_nodes=int(search.coarse_nodes or 0),
+        turn_rate_rad_s=math.inf,
+        turn_reference_t_s=None,
+        turn_reference_lf=None,
+    )
     phi = _Objective(coarse, "relaxed_fuel", cache, _value_fuel)
     # the time is wanted to about the step the bracketing starts with, not to tf_tol_s
     _minimise(

@@ -31,8 +31,9 @@ errors. Requests:
 
 With ``turn_rate_fraction`` set, the plan's thrust direction also turns no faster
 than that share of the slew limit between any two of its nodes (rate cones,
-:mod:`~surefoot.fsw.guidance.convex.rate_cone`): a first solve references the same
-problem solved without them, a re-plan the plan being flown (``with_plan_reference``).
+:mod:`~surefoot.fsw.guidance.convex.rate_cone`): each solve keeps the plan without
+them when it already turns slowly enough, and otherwise references, on a re-plan, the
+plan being flown (``with_plan_reference``), on a first solve that rate-free plan.
 
 Every problem starts from the thrust axis the lander has (its attitude
 estimate, body +z) and lets the plan's thrust direction turn away from it no

@@ -91,9 +91,9 @@ class DescentProblem:
         Reference directions of the rate cones (problem frame, normalised here) at
         increasing times since the start of this problem (s), interpolated to the
         middle of each node interval and held beyond the table: a re-plan passes the
-        previous plan's thrust directions. ``None``: the solver takes the same problem
-        solved without the rate bound as the reference (and keeps that solution when
-        it already turns slowly enough).
+        previous plan's thrust directions. ``None``: the solver references the same
+        problem solved without the rate bound (which it solves first in any case, and
+        keeps when it already turns slowly enough).
     """
 
     g_lf: NDArray[np.float64]

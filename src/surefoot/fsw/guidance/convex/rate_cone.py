@@ -71,14 +71,16 @@ is at least the minimum, whatever the reference; where the throttle is at its mi
 it holds the direction at the reference, and the re-referenced solves move it.
 
 The solve (:meth:`DescentSOCP.solve <surefoot.fsw.guidance.convex.socp.DescentSOCP.solve>`):
-without a reference in the problem, the rate-free optimum (kept when it already turns
-slowly enough); then a pass with the cones about its directions but without the
-lower-bound linearisation (its answer turns within the rate to the error above, but
-may thrust below the minimum); then up to ``SolverSettings.turn_passes`` passes with
-it, each about the previous answer's directions made to turn within the rate
-(:func:`rate_limited`), until the angles pass the check and no direction moved more
-than :data:`TURN_REFERENCE_TOL_RAD`. A reference in the problem (a re-plan: the plan
-being flown) starts the exact passes at once. Measured, ``lunar_high_gate`` at its
+first the same problem without the bound, kept when its angles pass the check (it is
+then the optimum of the rate-limited problem: a relaxation's optimum that is feasible
+for it); else passes with the cones about the problem's own reference (a re-plan: the
+plan being flown) or, when it has none or that has no solution, a pass about the
+rate-free answer without the lower-bound linearisation (its answer turns within the
+rate to the error above, but may thrust below the minimum) and then the exact passes
+about that; each exact pass after the first is about the previous answer's directions
+made to turn within the rate (:func:`rate_limited`), up to
+``SolverSettings.turn_passes``, until the angles pass the check and no direction moved
+more than :data:`TURN_REFERENCE_TOL_RAD`. Measured, ``lunar_high_gate`` at its
 rate-free optimal time (56.75 s, 50 nodes; the rate-free optimum turns at up to
 21 deg/s, 41.487 kg): at 5 deg/s 41.509 kg in five conic solves, every interval
 within the rate, thrust lossless and at least the minimum. Not done: trust cones
