@@ -71,6 +71,43 @@ wall; again on the final code, where a cold solve always starts lean: the same
 figures, 183 s): the same figures as before to round-off, as the optimum is the same.
 ``default-convex`` seed 0 summary against the previous commit: propellant used
 590.3957 -> 590.3951 kg, touchdown point moved 0.02 mm, touchdown speeds by < 1e-5 m/s.
+
+Thrust-direction rate bound between successive nodes (``turn_rate_fraction``, issue
+16; off by default), measured 2026-12-05 on this branch, 1 worker, load 4-6 from
+other sessions, ``--runs 100 --workers 1`` without and with ``--set
+fsw.guidance.convex.turn_rate_fraction=F``. Ratios as above; "fastest turn" is the
+largest angle between successive thrust vectors of any plan a run flew, over the node
+spacing (a posteriori):
+
+| default-convex, 100 dispersed runs | off (today) | F = 1.0 (6 deg/s) | F = 0.5 (3 deg/s) |
+|---|---|---|---|
+| outcomes; convex failures | 100 safe; 0 | 100 safe; 0 | 100 safe; 0 |
+| closed loop / plan: median | 1.0042 | 1.0042 | 0.9977 |
+| same: p95, max | 1.0062, 1.0080 | 1.0062, 1.0080 | 0.9983, 0.9988 |
+| closed loop / direction-free optimum: median | 1.0222 | 1.0222 | 1.0339 |
+| same: p95 | 1.0246 | 1.0246 | 1.0350 |
+| plan / direction-free optimum: median | 1.0179 | 1.0179 | 1.0363 |
+| fastest turn between nodes, deg/s: median, max | 6.00, 6.42 | 6.00, 6.00 | 2.99, 2.99 |
+| seed 0: closed loop / plan (kg) | 24.98 / 24.88 | 24.98 / 24.88 | 25.28 / 25.33 |
+| wall time of the 100 runs | 168 s | 195 s | 461 s |
+| searches (first solves, re-targets): median wall ms | 101 | 117 | see below |
+
+(With the bound, "direction free" and "engine" keep it: the "direction free" optimum
+at 3 deg/s is 24.45 kg at seed 0, as without, since a plan free to choose its first
+direction needs no fast turn.) At the slew limit (F = 1.0) the bound changes nothing
+measurable: the rate-free plan is kept wherever it already turns slowly enough, and
+the slew cone from the lander's axis already keeps the plans at 6 deg/s but for a few
+(one run planned 6.42 deg/s between two nodes), which the bound holds to 6.00. At
+3 deg/s the plans cost 1.8 % more propellant than at 6 and the closed loop spends
+0.2 % less than its first plan (the re-plans, referenced on the plan being flown,
+refine the first plan's successive-convexification answer). The wall time rises with
+the extra conic solves (a fixed-time answer whose rate-free plan turns too fast takes
+two to five more); on this shared machine the figure moves by 1.5x with the load. The
+script's "in-flight free-final-time searches" line counts every request answered with
+more than one conic solve; at 3 deg/s that includes most periodic re-solves (203
+requests, median 3 solves, 75.6 ms), so its figures are not comparable across columns.
+Commands: ``--runs 100 --workers 1`` with ``--set
+fsw.guidance.convex.turn_rate_fraction=1.0`` (or ``0.5``), and without.
 """
 
 from __future__ import annotations
@@ -102,6 +139,7 @@ def fly(args: tuple[int, bool, list[str]]) -> dict:
     import surefoot.fsw.guidance.convex.inflight as inflight
     from surefoot.config import load_scenario
     from surefoot.fsw.guidance.convex.gfold import solve_gfold
+    from surefoot.fsw.guidance.convex.rate_cone import successive_angles
     from surefoot.sim.runner import simulate
     from surefoot.sim.telemetry import INDEX
 
@@ -150,6 +188,14 @@ def fly(args: tuple[int, bool, list[str]]) -> dict:
             if o.solution is not None and o.solution.n_solves > 1
         ],
     }
+    # the fastest turn between two nodes of any plan flown (deg/s), a posteriori
+    rates = [
+        float(np.max(successive_angles(o.solution.accel_thrust_lf)))
+        / (o.solution.tf_s / (o.solution.t_s.size - 1))
+        for o in captured
+        if o.solution is not None and o.solution.t_s.size > 1
+    ]
+    row["turn_max"] = float(np.degrees(max(rates))) if rates else np.nan
     if first is None or not first.ok:
         return row
     m = re.match(r"t=([\d.]+) s convex first solve", first.event)
@@ -212,7 +258,10 @@ def main() -> None:
         f"{'open-loop, attitude-aware, whole engine':<40}{seed0['engine']:>8.2f}"
         f"   ratio {seed0['spent'] / seed0['engine']:.4f}"
     )
-    print(f"outcome {seed0['outcome']}, {seed0['plans']} plans, {seed0['failures']} failures\n")
+    print(
+        f"outcome {seed0['outcome']}, {seed0['plans']} plans, {seed0['failures']} failures, "
+        f"fastest planned turn between nodes {seed0['turn_max']:.2f} deg/s\n"
+    )
     if args.runs <= 0:
         return
     t_start = time.perf_counter()
@@ -241,6 +290,11 @@ def main() -> None:
     ):
         r = num / ref
         print(f"{label:<40}{pct(r, 50):>8.4f}{pct(r, 95):>8.4f}{np.nanmax(r):>8.4f}")
+    turn = np.array([r["turn_max"] for r in rows])
+    print(
+        f"fastest planned turn between nodes, per run (deg/s): median {pct(turn, 50):.2f}, "
+        f"p95 {pct(turn, 95):.2f}, max {np.nanmax(turn):.2f}"
+    )
     worst = sorted(rows, key=lambda r: -(r["spent"] / r["plan"]))[:5]
     print(
         "worst closed loop / plan: "

@@ -65,6 +65,15 @@ class ConvexGuidanceConfig(StrictModel):
         "fsw.control.max_slew_rate_deg_s (the attitude loop's lag is covered by "
         "thrust_axis_tolerance_deg). None = the plan's first thrust direction is free",
     )
+    turn_rate_fraction: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0,
+        description="bound the rate at which every plan's thrust direction turns between any "
+        "two successive nodes to this share of fsw.control.max_slew_rate_deg_s (convex cones "
+        "about the previous plan's directions, the throttle left free); None = off (only the "
+        "start is slew-limited, by slew_rate_fraction)",
+    )
     rate_feedforward: bool = Field(
         True,
         description="feed the rate at which the plan's thrust direction turns forward into "

@@ -192,8 +192,11 @@ def _value_fuel(problem: DescentProblem, e: _Eval) -> float:
     """The ``relaxed_fuel`` objective of an evaluation (scaled units, as solved)."""
     len_u, vel_u = _units(problem, e.tf)
     s_v = math.hypot(e.alt / len_u, e.dv / vel_u)
-    return (-math.log(float(e.sol.mass_kg[-1])) + PENALTY_HORIZONTAL * e.horiz / len_u
-            + PENALTY_TOUCHDOWN * s_v)
+    return (
+        -math.log(float(e.sol.mass_kg[-1]))
+        + PENALTY_HORIZONTAL * e.horiz / len_u
+        + PENALTY_TOUCHDOWN * s_v
+    )
 
 
 def _value_error(problem: DescentProblem, e: _Eval) -> float:
@@ -205,8 +208,13 @@ def _value_error(problem: DescentProblem, e: _Eval) -> float:
 class _Objective:
     """One relaxed mode as a function of ``tf``; counts solves and keeps every result."""
 
-    def __init__(self, problem: DescentProblem, mode: Mode, cache: SOCPCache,
-                 value: Callable[[DescentProblem, _Eval], float]):
+    def __init__(
+        self,
+        problem: DescentProblem,
+        mode: Mode,
+        cache: SOCPCache,
+        value: Callable[[DescentProblem, _Eval], float],
+    ):
         self.problem = problem
         self.mode = mode
         self.cache = cache
@@ -236,8 +244,11 @@ class _Objective:
 
     def best(self, feasible_tol: float | None = None) -> _Eval | None:
         """Lowest value (among those with defect <= ``feasible_tol`` when given)."""
-        pts = [e for e in self.evals.values() if math.isfinite(e.value)
-               and (feasible_tol is None or e.defect <= feasible_tol)]
+        pts = [
+            e
+            for e in self.evals.values()
+            if math.isfinite(e.value) and (feasible_tol is None or e.defect <= feasible_tol)
+        ]
         return min(pts, key=lambda e: (e.value, e.tf)) if pts else None
 
 
@@ -269,9 +280,16 @@ def _secant_bound(pts: list[tuple[float, float]], x: float) -> float:
     return bound
 
 
-def _brent(f: Callable[[float], float], a: float, b: float, x: float, fx: float,
-           tol: float, samples: Callable[[], list[tuple[float, float]]] | None = None,
-           gap: float = 0.0) -> tuple[float, float]:
+def _brent(
+    f: Callable[[float], float],
+    a: float,
+    b: float,
+    x: float,
+    fx: float,
+    tol: float,
+    samples: Callable[[], list[tuple[float, float]]] | None = None,
+    gap: float = 0.0,
+) -> tuple[float, float]:
     """Minimise ``f`` on ``[a, b]`` from the point ``x`` (value ``fx``), Brent's method.
 
     The parabolic steps of Brent (1973, ch. 5) with the golden-section fallback,
@@ -350,8 +368,9 @@ def _local_minima(ts: np.ndarray, fs: np.ndarray) -> list[int]:
     return sorted(idx, key=lambda i: fs[i])
 
 
-def _bracket_from_guess(f: _Objective, lo: float, hi: float, guess: float,
-                        tol: float) -> tuple[float, float, float]:
+def _bracket_from_guess(
+    f: _Objective, lo: float, hi: float, guess: float, tol: float
+) -> tuple[float, float, float]:
     """Downhill bracketing from ``guess``: ``(a, x, b)`` with the minimum of a unimodal
     ``f`` in ``[a, b]`` and ``x`` the lowest point seen. Steps grow by the golden ratio."""
     x = min(max(guess, lo + tol), hi - tol)
@@ -379,9 +398,16 @@ def _bracket_from_guess(f: _Objective, lo: float, hi: float, guess: float,
         a_far, x, fx, y, fy = x, y, fy, nxt, fn
 
 
-def _minimise(f: _Objective, lo: float, hi: float, settings: SearchSettings,
-              guess: float | None, stop: Callable[[_Eval], bool] | None = None,
-              all_minima: bool = False, refine_empty: bool = True) -> None:
+def _minimise(
+    f: _Objective,
+    lo: float,
+    hi: float,
+    settings: SearchSettings,
+    guess: float | None,
+    stop: Callable[[_Eval], bool] | None = None,
+    all_minima: bool = False,
+    refine_empty: bool = True,
+) -> None:
     """Brent on ``f`` over ``[lo, hi]``, from a guess or from the lowest grid point.
 
     Without ``all_minima`` the grid is evaluated from the short end until it rises
@@ -426,14 +452,22 @@ def _minimise(f: _Objective, lo: float, hi: float, settings: SearchSettings,
                     return
 
 
-def _minimise_near(f: _Objective, lo: float, hi: float, x: float, width: float, tol: float,
-                   kw: dict) -> None:
+def _minimise_near(
+    f: _Objective, lo: float, hi: float, x: float, width: float, tol: float, kw: dict
+) -> None:
     """Brent in the cell of ``width`` on either side of ``x`` (a finite evaluation)."""
     _brent(f, max(lo, x - width), min(hi, x + width), x, f(x), tol, **kw)
 
 
-def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: float,
-                tol_s: float, lo: float, hi: float) -> tuple[Solution | None, int]:
+def _exact_near(
+    problem: DescentProblem,
+    cache: SOCPCache,
+    phi: _Objective,
+    x: float,
+    tol_s: float,
+    lo: float,
+    hi: float,
+) -> tuple[Solution | None, int]:
     """The exact minimum-fuel optimum next to ``x``, the best relaxed time.
 
     Near a window edge the penalty stops being exact: the relaxed optimum may sit a
@@ -460,8 +494,11 @@ def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: f
     d_left = max(left, key=lambda e: e.tf).defect if left else math.inf
     d_right = min(right, key=lambda e: e.tf).defect if right else math.inf
     here = phi.evals.get(x)
-    if (here is not None and here.sol.status == "optimal"
-            and max(here.defect, d_left, d_right) <= _INTERIOR_DEFECT_M):
+    if (
+        here is not None
+        and here.sol.status == "optimal"
+        and max(here.defect, d_left, d_right) <= _INTERIOR_DEFECT_M
+    ):
         # x and both its neighbours land to solver precision: x is inside the window,
         # where the penalty is exact and the relaxed solution is the exact optimum
         return here.sol, 0
@@ -526,8 +563,15 @@ def _exact_near(problem: DescentProblem, cache: SOCPCache, phi: _Objective, x: f
     return best, n
 
 
-def _descend(exact: Callable[[float], Solution], best: Solution, t0: float,
-             direction: float, tol_s: float, lo: float, hi: float) -> Solution:
+def _descend(
+    exact: Callable[[float], Solution],
+    best: Solution,
+    t0: float,
+    direction: float,
+    tol_s: float,
+    lo: float,
+    hi: float,
+) -> Solution:
     """Lowest-fuel exact solution from ``t0`` (solution ``best``) walking in
     ``direction``: steps of ``tol_s`` doubling while the fuel falls, then Brent's
     method in the last bracket; infeasible times count as +inf."""
@@ -558,8 +602,12 @@ def _descend(exact: Callable[[float], Solution], best: Solution, t0: float,
 
 
 def _fixed(
-    problem: DescentProblem, tf_s: float, mode: Mode, cache: SOCPCache | None,
-    miss_max_m: float = 0.0, objective: str | None = None,
+    problem: DescentProblem,
+    tf_s: float,
+    mode: Mode,
+    cache: SOCPCache | None,
+    miss_max_m: float = 0.0,
+    objective: str | None = None,
 ) -> Solution:
     cache = cache if cache is not None else SOCPCache(max_size=1)
     return cache.get(problem, mode).solve(problem, tf_s, miss_max_m, objective=objective)
@@ -608,8 +656,7 @@ class _FuelSearch:
     stage1: _Objective | None
 
 
-def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettings
-                 ) -> _FuelSearch:
+def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettings) -> _FuelSearch:
     lo, hi = problem.tf_bracket()
     tol = search.defect_tol
 
@@ -617,8 +664,11 @@ def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettin
         return e.defect <= tol
 
     guess, n = search.tf_guess_s, 0
-    if guess is None and search.coarse_nodes is not None and (
-            problem.n_nodes >= 2 * search.coarse_nodes):
+    if (
+        guess is None
+        and search.coarse_nodes is not None
+        and (problem.n_nodes >= 2 * search.coarse_nodes)
+    ):
         guess, n = _coarse_guess(problem, cache, search, lo, hi)
     phi = _Objective(problem, "relaxed_fuel", cache, _value_fuel)
     _minimise(phi, lo, hi, search, guess)
@@ -643,8 +693,7 @@ def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettin
     fx = phi(x)
     if math.isfinite(fx):
         _brent(phi, max(lo, x - span), min(hi, x + span), x, fx, 0.5 * search.tf_tol_s)
-    cell = [e for e in phi.evals.values()
-            if abs(e.tf - x) <= span and math.isfinite(e.value)]
+    cell = [e for e in phi.evals.values() if abs(e.tf - x) <= span and math.isfinite(e.value)]
     best = min(cell, key=lambda e: (e.value, e.tf)) if cell else None
     if best is not None:
         sol, n2 = _exact_near(problem, cache, phi, best.tf, search.tf_tol_s, lo, hi)
@@ -656,8 +705,9 @@ def _search_fuel(problem: DescentProblem, cache: SOCPCache, search: SearchSettin
     return _FuelSearch(sol if sol.ok else None, phi.n + n, d)
 
 
-def _coarse_guess(problem: DescentProblem, cache: SOCPCache, search: SearchSettings,
-                  lo: float, hi: float) -> tuple[float | None, int]:
+def _coarse_guess(
+    problem: DescentProblem, cache: SOCPCache, search: SearchSettings, lo: float, hi: float
+) -> tuple[float | None, int]:
     """The time minimising the relaxed fuel of ``problem`` on ``search.coarse_nodes``
     nodes (None when no time has a relaxed solution there), and the solves it took.
 
@@ -667,12 +717,29 @@ def _coarse_guess(problem: DescentProblem, cache: SOCPCache, search: SearchSetti
     coarse grid with no relaxed solution at all is not refined here (None): the full
     search then refines its own grid.
     """
-    coarse = dataclasses.replace(problem, n_nodes=int(search.coarse_nodes or 0))
+    # without the turn-rate cones (rate_cone.py), whose passes cost two to three conic
+    # solves where the bound binds: this time is only where the bracketing starts
+    coarse = dataclasses.replace(
+        problem,
+        n_nodes=int(search.coarse_nodes or 0),
+        turn_rate_rad_s=math.inf,
+        turn_reference_t_s=None,
+        turn_reference_lf=None,
+    )
     phi = _Objective(coarse, "relaxed_fuel", cache, _value_fuel)
     # the time is wanted to about the step the bracketing starts with, not to tf_tol_s
-    _minimise(phi, lo, hi, dataclasses.replace(
-        search, tf_tol_s=COARSE_TF_FACTOR * search.tf_tol_s,
-        value_tol=COARSE_VALUE_FACTOR * search.value_tol), None, refine_empty=False)
+    _minimise(
+        phi,
+        lo,
+        hi,
+        dataclasses.replace(
+            search,
+            tf_tol_s=COARSE_TF_FACTOR * search.tf_tol_s,
+            value_tol=COARSE_VALUE_FACTOR * search.value_tol,
+        ),
+        None,
+        refine_empty=False,
+    )
     best = phi.best()
     return (best.tf if best is not None else None), phi.n
 
@@ -702,10 +769,17 @@ def solve_free_time(
     t0 = time.perf_counter()
     res = _search_fuel(problem, cache, search)
     if res.sol is None:
-        return Solution.failed("infeasible", "min_fuel", problem.g_lf,
-                               time.perf_counter() - t0, res.n, residual=_residual(res.stage1))
-    return res.sol.replace(objective="min_fuel", solve_time_s=time.perf_counter() - t0,
-                           n_solves=res.n)
+        return Solution.failed(
+            "infeasible",
+            "min_fuel",
+            problem.g_lf,
+            time.perf_counter() - t0,
+            res.n,
+            residual=_residual(res.stage1),
+        )
+    return res.sol.replace(
+        objective="min_fuel", solve_time_s=time.perf_counter() - t0, n_solves=res.n
+    )
 
 
 def solve_gfold(
@@ -745,8 +819,9 @@ def solve_gfold(
         res = _search_fuel(problem, cache, search)
         n = res.n
         if res.sol is not None:  # reachable: d* = 0, stage 2 is the minimum-fuel optimum
-            return res.sol.replace(objective="two_stage",
-                                   solve_time_s=time.perf_counter() - t0, n_solves=n)
+            return res.sol.replace(
+                objective="two_stage", solve_time_s=time.perf_counter() - t0, n_solves=n
+            )
         stage1 = res.stage1.best() if res.stage1 is not None else None
     else:
         d = _Objective(problem, "relaxed_error", cache, _value_error)
@@ -755,23 +830,29 @@ def solve_gfold(
         n = d.n
     if stage1 is None or stage1.touchdown > tol:
         residual = stage1.touchdown if stage1 is not None else math.inf
-        return Solution.failed("infeasible", "two_stage", problem.g_lf,
-                               time.perf_counter() - t0, n, tf_s=math.nan if tf_s is None
-                               else tf_s, residual=residual)
+        return Solution.failed(
+            "infeasible",
+            "two_stage",
+            problem.g_lf,
+            time.perf_counter() - t0,
+            n,
+            tf_s=math.nan if tf_s is None else tf_s,
+            residual=residual,
+        )
     d_star = stage1.horiz
     sol2 = Solution.failed("error", "two_stage", problem.g_lf, 0.0)
     if d_star <= margin:
         sol2 = _fixed(problem, stage1.tf, "min_fuel", cache, objective="two_stage")
         n += 1
     if not sol2.ok:
-        sol2 = _fixed(problem, stage1.tf, "min_fuel_within", cache, d_star + margin,
-                      "two_stage")
+        sol2 = _fixed(problem, stage1.tf, "min_fuel_within", cache, d_star + margin, "two_stage")
         n += 1
     elapsed = time.perf_counter() - t0
     if not sol2.ok:
         # Stage 1 found a landing but stage 2 failed numerically; fly stage 1.
-        return stage1.sol.replace(objective="two_stage", status="inaccurate",
-                                  solve_time_s=elapsed, n_solves=n)
+        return stage1.sol.replace(
+            objective="two_stage", status="inaccurate", solve_time_s=elapsed, n_solves=n
+        )
     return sol2.replace(solve_time_s=elapsed, n_solves=n)
 
 
@@ -801,14 +882,26 @@ def solve(
         t0 = time.perf_counter()
         lo, hi = problem.tf_bracket()
         d = _Objective(problem, "relaxed_error", cache, _value_error)
-        _minimise(d, lo, hi, search, None, all_minima=True,
-                  stop=lambda e: e.horiz <= search.miss_margin_m
-                  and e.touchdown <= search.defect_tol)
+        _minimise(
+            d,
+            lo,
+            hi,
+            search,
+            None,
+            all_minima=True,
+            stop=lambda e: e.horiz <= search.miss_margin_m and e.touchdown <= search.defect_tol,
+        )
         best = d.best()
         elapsed = time.perf_counter() - t0
         if best is None or best.touchdown > search.defect_tol:
-            return Solution.failed("infeasible", objective, problem.g_lf, elapsed, d.n,
-                                   residual=best.touchdown if best else math.inf)
+            return Solution.failed(
+                "infeasible",
+                objective,
+                problem.g_lf,
+                elapsed,
+                d.n,
+                residual=best.touchdown if best else math.inf,
+            )
         return best.sol.replace(objective=objective, solve_time_s=elapsed, n_solves=d.n)
     raise ValueError(f"objective: unknown {objective!r}")
 

@@ -29,6 +29,12 @@ errors. Requests:
   Otherwise the full search, warm-started (like a re-target) from the time the
   plan has left.
 
+With ``turn_rate_fraction`` set, the plan's thrust direction also turns no faster
+than that share of the slew limit between any two of its nodes (rate cones,
+:mod:`~surefoot.fsw.guidance.convex.rate_cone`): each solve keeps the plan without
+them when it already turns slowly enough, and otherwise references, on a re-plan, the
+plan being flown (``with_plan_reference``), on a first solve that rate-free plan.
+
 Every problem starts from the thrust axis the lander has (its attitude
 estimate, body +z) and lets the plan's thrust direction turn away from it no
 faster than ``slew_rate_fraction`` of the attitude control's slew limit (a cone
@@ -69,14 +75,17 @@ from surefoot.fsw.guidance.convex.table import (
     CV_FF_ON,
     CV_MISS,
     CV_MODE,
+    CV_N,
     CV_N_CONIC,
     CV_N_FAIL,
     CV_N_OK,
     CV_NEXT_T,
+    CV_NODE,
     CV_PENDING,
     CV_PROP_PLAN,
     CV_RETARGET,
     CV_T0,
+    CV_TABLE,
     CV_TARGET,
     CV_TF,
     CV_WALL,
@@ -223,7 +232,25 @@ def descent_problem(
         if cfg.slew_rate_fraction is None
         else cfg.slew_rate_fraction * fp[FP_MAX_SLEW],
         thrust_axis_tol_rad=math.radians(cfg.thrust_axis_tolerance_deg),
+        turn_rate_rad_s=math.inf
+        if cfg.turn_rate_fraction is None
+        else cfg.turn_rate_fraction * fp[FP_MAX_SLEW],
     )
+
+
+def with_plan_reference(problem: DescentProblem, cv: np.ndarray, t: float) -> DescentProblem:
+    """``problem`` (starting at flight-software time ``t``) with the thrust directions of
+    the plan in the table ``cv`` as the reference of its turn-rate cones, shifted to the
+    new start; unchanged without a turn-rate bound or a plan of at least two nodes."""
+    n = int(cv[CV_N])
+    if not problem.turn_limited or n < 2 or not cv[CV_TF] > 0.0:
+        return problem
+    rec = cv[CV_TABLE : CV_TABLE + n * CV_NODE].reshape(n, CV_NODE)
+    acc = rec[:, 6:9]
+    if not np.all(np.linalg.norm(acc, axis=1) > 0.0):
+        return problem
+    times = cv[CV_T0] + np.linspace(0.0, cv[CV_TF], n) - t
+    return dataclasses.replace(problem, turn_reference_t_s=times, turn_reference_lf=acc.copy())
 
 
 def _within_margin(
@@ -277,6 +304,8 @@ def answer_request(
     keep = False
     try:
         problem = descent_problem(nav, fs, fp, cfg)
+        if not first:  # re-plans keep turning the way the plan being flown does
+            problem = with_plan_reference(problem, cv, t)
         if first or moved:
             sol = solve(problem, cfg.objective, None, budget, search)  # type: ignore[arg-type]
         else:
@@ -338,4 +367,5 @@ __all__ = [
     "answer_request",
     "descent_problem",
     "thrust_axis_guidance",
+    "with_plan_reference",
 ]

@@ -81,6 +81,19 @@ class DescentProblem:
     thrust_axis_tol_rad : float
         Half-angle of that cone at ``t = 0`` (rad): attitude-estimate and tracking
         error allowed at the start.
+    turn_rate_rad_s : float
+        Largest rate at which the planned thrust direction may turn between any two
+        successive nodes (rad/s): ``angle(u_k, u_{k+1}) <= rate dt``, the thrust
+        magnitude left free. Imposed as two second-order cones per node interval about
+        a reference direction (:mod:`~surefoot.fsw.guidance.convex.rate_cone`, which
+        proves what they guarantee) and checked on the solution; ``inf`` disables it.
+    turn_reference_t_s, turn_reference_lf : ndarray, shapes (M,) and (M, 3), optional
+        Reference directions of the rate cones (problem frame, normalised here) at
+        increasing times since the start of this problem (s), interpolated to the
+        middle of each node interval and held beyond the table: a re-plan passes the
+        previous plan's thrust directions. ``None``: the solver references the same
+        problem solved without the rate bound (which it solves first in any case, and
+        keeps when it already turns slowly enough).
     """
 
     g_lf: NDArray[np.float64]
@@ -101,6 +114,9 @@ class DescentProblem:
     thrust_axis0_lf: NDArray[np.float64] | None = None
     slew_rate_rad_s: float = math.inf
     thrust_axis_tol_rad: float = math.radians(2.0)
+    turn_rate_rad_s: float = math.inf
+    turn_reference_t_s: NDArray[np.float64] | None = None
+    turn_reference_lf: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         for name in ("g_lf", "r0_lf", "v0_lf", "r_target_lf", "v_target_lf"):
@@ -113,6 +129,9 @@ class DescentProblem:
             e0 = e0 / n
             e0.setflags(write=False)
             object.__setattr__(self, "thrust_axis0_lf", e0)
+        if not self.turn_rate_rad_s > 0.0:
+            raise ValueError("turn_rate_rad_s: must be > 0")
+        self._check_turn_reference()
         if not self.slew_rate_rad_s > 0.0:
             raise ValueError("slew_rate_rad_s: must be > 0")
         if not 0.0 <= self.thrust_axis_tol_rad < 0.5 * math.pi:
@@ -136,6 +155,29 @@ class DescentProblem:
         if not 3 <= int(self.n_nodes) <= 2000:
             raise ValueError("n_nodes: must be in [3, 2000]")
 
+    def _check_turn_reference(self) -> None:
+        t, d = self.turn_reference_t_s, self.turn_reference_lf
+        if t is None and d is None:
+            return
+        if t is None or d is None:
+            raise ValueError("turn_reference_t_s, turn_reference_lf: give both or neither")
+        t = np.array(t, dtype=np.float64).reshape(-1)
+        d = np.array(d, dtype=np.float64)
+        if d.shape != (t.size, 3) or t.size < 1:
+            raise ValueError("turn_reference_lf: expected shape (M, 3) matching the M times")
+        if not (np.all(np.isfinite(t)) and np.all(np.isfinite(d))):
+            raise ValueError("turn_reference: times and directions must be finite")
+        if np.any(np.diff(t) <= 0.0):
+            raise ValueError("turn_reference_t_s: times must increase")
+        n = np.linalg.norm(d, axis=1)
+        if not np.all(n > 0.0):
+            raise ValueError("turn_reference_lf: every direction must be non-zero")
+        d = d / n[:, None]
+        t.setflags(write=False)
+        d.setflags(write=False)
+        object.__setattr__(self, "turn_reference_t_s", t)
+        object.__setattr__(self, "turn_reference_lf", d)
+
     # ------------------------------------------------------------------ derived
     @property
     def up_lf(self) -> NDArray[np.float64]:
@@ -156,6 +198,11 @@ class DescentProblem:
     def slew_limited(self) -> bool:
         """True when the first thrust direction is tied to ``thrust_axis0_lf``."""
         return self.thrust_axis0_lf is not None and math.isfinite(self.slew_rate_rad_s)
+
+    @property
+    def turn_limited(self) -> bool:
+        """True when successive thrust directions are rate-limited (``turn_rate_rad_s``)."""
+        return math.isfinite(self.turn_rate_rad_s)
 
     def slew_half_angles(self, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
         """Largest angle (rad) between the thrust and ``thrust_axis0_lf`` at times ``t_s``."""
@@ -182,7 +229,8 @@ class DescentProblem:
             r0_lf=np.asarray(r0_lf, dtype=np.float64),
             v0_lf=np.asarray(v0_lf, dtype=np.float64),
             wet_mass_kg=self.wet_mass_kg if mass_kg is None else float(mass_kg),
-            thrust_axis0_lf=self.thrust_axis0_lf if thrust_axis0_lf is None
+            thrust_axis0_lf=self.thrust_axis0_lf
+            if thrust_axis0_lf is None
             else np.asarray(thrust_axis0_lf, dtype=np.float64),
         )
 
@@ -292,6 +340,10 @@ class Solution:
         smallest terminal defect of the relaxed problem found over the searched times of
         flight (m for position, m/s for velocity, combined as a Euclidean norm); NaN
         otherwise.
+    turn_excess_rad : float
+        For a problem with a turn-rate bound, the a-posteriori check of it: the largest
+        angle between successive thrust vectors minus ``turn_rate_rad_s * dt`` (rad;
+        negative: every interval turns less). NaN without the bound.
     """
 
     status: Status
@@ -310,6 +362,7 @@ class Solution:
     solve_time_s: float
     n_solves: int = 1
     residual: float = math.nan
+    turn_excess_rad: float = math.nan
 
     @property
     def ok(self) -> bool:
@@ -318,14 +371,36 @@ class Solution:
 
     @classmethod
     def failed(
-        cls, status: Status, objective: str, g_lf: NDArray[np.float64], solve_time_s: float,
-        n_solves: int = 1, tf_s: float = math.nan, residual: float = math.nan,
+        cls,
+        status: Status,
+        objective: str,
+        g_lf: NDArray[np.float64],
+        solve_time_s: float,
+        n_solves: int = 1,
+        tf_s: float = math.nan,
+        residual: float = math.nan,
     ) -> Solution:
         """A solution with no trajectory (infeasible or solver error)."""
         e1 = np.zeros(0)
         e3 = np.zeros((0, 3))
-        return cls(status, objective, e1, e3, e3, e3, e3, e1, e1, np.asarray(g_lf, float), tf_s,
-                   math.nan, math.nan, solve_time_s, n_solves, residual)
+        return cls(
+            status,
+            objective,
+            e1,
+            e3,
+            e3,
+            e3,
+            e3,
+            e1,
+            e1,
+            np.asarray(g_lf, float),
+            tf_s,
+            math.nan,
+            math.nan,
+            solve_time_s,
+            n_solves,
+            residual,
+        )
 
     def replace(self, **changes: object) -> Solution:
         """A copy with some fields changed."""

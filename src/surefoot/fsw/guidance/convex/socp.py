@@ -32,6 +32,12 @@ optimization", JGCD 33(4)). Variables on N nodes, all in the problem frame:
   pointing cone it bounds the direction of ``u`` through the slack, exact when the
   convexification is lossless (Acikmese, Carson & Blackmore 2013 treat pointing cones
   about a fixed axis).
+* Optionally thrust-direction rate cones between successive nodes
+  (:mod:`~surefoot.fsw.guidance.convex.rate_cone`, which proves what they bound):
+  ``|P_k (u_{k+1} - u_k)| <= omega dt min(d_k . u_k, d_k . u_{k+1})`` about reference
+  directions ``d_k`` (parameters), the change along ``d_k`` (throttle) left free, and
+  with them the lower thrust bound also on the thrust's component along its node's
+  reference (they break the losslessness of the bound on ``sigma``).
 * Relaxed modes (``relaxed_fuel``, ``relaxed_error``) for the free-final-time search
   (:mod:`gfold`): the terminal position and velocity may miss, at a price, so they
   have a solution at every time of flight at which any thrust program meets the path
@@ -98,6 +104,14 @@ from surefoot.fsw.guidance.convex.path_cones import (
     speed_holds,
 )
 from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution, Status
+from surefoot.fsw.guidance.convex.rate_cone import (
+    TURN_CHECK_TOL_RAD,
+    TURN_REFERENCE_TOL_RAD,
+    cone_values,
+    node_references,
+    references_from_table,
+    turn_excess,
+)
 
 Mode = Literal["min_fuel", "min_landing_error", "min_fuel_within", "relaxed_fuel", "relaxed_error"]
 """``min_fuel``: land at the target; ``min_landing_error``: minimise the horizontal miss;
@@ -151,6 +165,11 @@ class SolverSettings:
         satisfies them (:mod:`~surefoot.fsw.guidance.convex.path_cones`: it is then the
         optimum of the full problem); otherwise solve the full problem as well. Same
         optimum, one solve of about three quarters the size when neither cone binds.
+    turn_passes : int
+        Largest number of solves with the thrust-direction rate cones in one fixed-time
+        solve (problems with ``turn_rate_rad_s``): each one after the first takes the
+        previous answer's directions as the cones' reference, until the a-posteriori
+        check of the angles passes (:mod:`~surefoot.fsw.guidance.convex.rate_cone`).
     """
 
     tol: float = 1e-8
@@ -158,6 +177,7 @@ class SolverSettings:
     time_limit_s: float = math.inf
     iterative_refinement: bool = False
     lazy_path_cones: bool = True
+    turn_passes: int = 3
 
     def clarabel_options(self) -> dict[str, object]:
         opts: dict[str, object] = {
@@ -182,6 +202,7 @@ class _Shape:
     pointing: bool
     speed: bool
     slew: bool = False
+    turn: bool = False
 
 
 def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
@@ -193,6 +214,7 @@ def shape_of(problem: DescentProblem, mode: Mode) -> _Shape:
         pointing=problem.max_tilt_rad < math.pi or math.isfinite(problem.vertical_rate_rad_s),
         speed=math.isfinite(problem.max_speed_m_s),
         slew=problem.slew_limited,
+        turn=problem.turn_limited,
     )
 
 
@@ -269,6 +291,24 @@ class DescentSOCP:
             cons.append(u @ p("axis0", 3) >= cp.multiply(p("cos_slew", n), sigma))
         if shape.speed:  # |v_k| <= v_max
             cons.append(cp.SOC(p("v_max") * np.ones(n), v, axis=1))
+        if shape.turn:  # successive thrust directions within omega dt (rate_cone.py)
+            du = u[1:] - u[:-1]
+            perp = cp.vstack(
+                [
+                    cp.sum(cp.multiply(p("turn_e1", (n - 1, 3)), du), axis=1),
+                    cp.sum(cp.multiply(p("turn_e2", (n - 1, 3)), du), axis=1),
+                ]
+            )
+            cd = p("turn_cd", (n - 1, 3))
+            cons.append(cp.SOC(cp.sum(cp.multiply(cd, u[:-1]), axis=1), perp, axis=0))
+            cons.append(cp.SOC(cp.sum(cp.multiply(cd, u[1:]), axis=1), perp, axis=0))
+            # the lower thrust bound on the component along each node's reference: the
+            # cones above break the losslessness of sigma's (rate_cone.py); its own
+            # Taylor parameters, so that a first pass can switch it off
+            along = cp.sum(cp.multiply(p("turn_r", (n, 3)), u), axis=1)
+            low = along - p("turn_lo_b", n) + cp.multiply(p("turn_lo_a", n), z)
+            w_t = cp.multiply(p("turn_lo_c", n), z) - p("turn_lo_d", n)
+            cons.append(cp.SOC(low + 1.0, cp.vstack([2.0 * w_t, low - 1.0]), axis=0))
         if shape.glide_slope:  # |horizontal part of r_k - r_N| <= its height / tan(gs)
             if shape.mode in GLIDE_ABOUT_TARGET:
                 # the cone's apex is the target (a parameter), not the variable r_N: in
@@ -313,6 +353,7 @@ class DescentSOCP:
             raise RuntimeError("descent SOCP is not DPP; it would be recompiled every solve")
         self._direct: _DirectProgram | None = None  # compiled on the first solve
         self._lean: DescentSOCP | None = None  # the problem without path cones, if lazy
+        self._unturned: DescentSOCP | None = None  # the problem without the rate cones
         self._lean_first = True  # try it first (False after a path cone bound)
         self._horiz_key: bytes | None = None
         self._horiz = np.zeros((2, 3))
@@ -407,6 +448,15 @@ class DescentSOCP:
             "alt_t": float(up @ problem.r_target_lf) / len_u,
             "miss_max": max(miss_max_m, 0.0) / len_u,
         }
+        if self.shape.turn:
+            if problem.turn_reference_t_s is not None:
+                assert problem.turn_reference_lf is not None
+                ref = references_from_table(
+                    problem.turn_reference_t_s, problem.turn_reference_lf, t
+                )
+            else:  # a placeholder: solve() references the rate-free solution instead
+                ref = np.repeat(up[None, :], n, axis=0)
+            vals.update(cone_values(ref, problem.turn_rate_rad_s * dt, vals))
         return vals
 
     def _horizontal_basis(self, problem: DescentProblem) -> np.ndarray:
@@ -456,6 +506,109 @@ class DescentSOCP:
             raise ValueError(f"n_nodes {problem.n_nodes} != built {self.shape.n_nodes}")
         label = objective or self.shape.mode
         vals = self._values(problem, tf_s, miss_max_m)
+        if self.shape.turn:
+            return self._solve_turn(problem, tf_s, vals, warm, label)
+        return self._solve_vals(problem, tf_s, vals, warm, label)
+
+    def _solve_turn(
+        self,
+        problem: DescentProblem,
+        tf_s: float,
+        vals: dict[str, object],
+        warm: bool,
+        label: str,
+    ) -> Solution:
+        """:meth:`solve` with the thrust-direction rate cones (:mod:`rate_cone`).
+
+        The same problem is first solved without the rate cones; when its thrust
+        already turns slowly enough (checked on the angles themselves) it is the
+        optimum of the rate-limited problem too (a relaxation's optimum that is
+        feasible), and it is returned; when it has no solution neither has this one.
+        Otherwise the problem with the cones is solved about the problem's reference
+        when it has one (a re-plan: the plan being flown), else, or when that has no
+        solution, about the rate-free answer (a first pass without the lower-bound
+        linearisation, whose answer makes the reference); then again about its own
+        answer while the a-posteriori check finds an excess or a node's direction
+        moved more than ``TURN_REFERENCE_TOL_RAD`` from its reference (successive
+        convexification; ``settings.turn_passes`` exact passes at most). The last
+        answer is returned, with its excess in ``turn_excess_rad``.
+        """
+        t0 = time.perf_counter()
+        max_turn = problem.turn_rate_rad_s * tf_s / (self.shape.n_nodes - 1)
+        free = self._unturned_problem()
+        sol = free._solve_vals(problem, tf_s, vals, warm, label)
+        n_solves = sol.n_solves
+        excess = turn_excess(sol.accel_thrust_lf, max_turn) if sol.ok else math.nan
+        if not sol.ok or excess <= TURN_CHECK_TOL_RAD:
+            return sol.replace(
+                solve_time_s=time.perf_counter() - t0, n_solves=n_solves, turn_excess_rad=excess
+            )
+        unturned = node_references(sol.accel_thrust_lf)
+        out: Solution | None = None
+        if problem.turn_reference_t_s is not None:  # _values put its cones in vals
+            out, n = self._turn_passes(vals, problem, tf_s, warm, label, max_turn)
+            n_solves += n
+        if out is None or not out.ok:
+            # a first referenced pass without the lower-bound linearisation: its
+            # directions turn within the rate (to the proof's error) and make a
+            # reference the exact passes can start from
+            vals.update(cone_values(unturned, max_turn, None))
+            first = self._solve_vals(problem, tf_s, vals, warm, label)
+            n_solves += first.n_solves
+            out = first
+            if first.ok:
+                vals.update(cone_values(node_references(first.accel_thrust_lf), max_turn, vals))
+                out, n = self._turn_passes(vals, problem, tf_s, warm, label, max_turn)
+                n_solves += n
+        assert out is not None
+        return out.replace(solve_time_s=time.perf_counter() - t0, n_solves=n_solves)
+
+    def _turn_passes(
+        self,
+        vals: dict[str, object],
+        problem: DescentProblem,
+        tf_s: float,
+        warm: bool,
+        label: str,
+        max_turn: float,
+    ) -> tuple[Solution, int]:
+        """The exact passes of :meth:`_solve_turn` from the cones in ``vals``: the last
+        answer with a solution (or the failed one) and the conic solves taken."""
+        best: Solution | None = None
+        sol: Solution | None = None
+        n_solves = 0
+        for _ in range(max(self.settings.turn_passes, 1)):
+            sol = self._solve_vals(problem, tf_s, vals, warm, label)
+            n_solves += sol.n_solves
+            if not sol.ok:
+                break
+            excess = turn_excess(sol.accel_thrust_lf, max_turn)
+            best = sol.replace(turn_excess_rad=excess)
+            nodes = node_references(sol.accel_thrust_lf)
+            moved = float(np.min(np.einsum("ij,ij->i", nodes, vals["turn_r"])))  # type: ignore[arg-type]
+            if excess <= TURN_CHECK_TOL_RAD and moved >= math.cos(TURN_REFERENCE_TOL_RAD):
+                break
+            vals.update(cone_values(nodes, max_turn, vals))
+        out = best if best is not None else sol
+        assert out is not None
+        return out, n_solves
+
+    def _unturned_problem(self) -> DescentSOCP:
+        """The same problem without the rate cones (built on first use)."""
+        if self._unturned is None:
+            self._unturned = DescentSOCP(replace(self.shape, turn=False), self.settings)
+        return self._unturned
+
+    def _solve_vals(
+        self,
+        problem: DescentProblem,
+        tf_s: float,
+        vals: dict[str, object],
+        warm: bool,
+        label: str,
+    ) -> Solution:
+        """One fixed-time answer of this shape for the parameter values ``vals``: the
+        lean problem first when asked for (module docstring), then the full one."""
         t0 = time.perf_counter()
         n_solves = 0
         lean = self._lean_problem()
@@ -537,6 +690,8 @@ class DescentSOCP:
         the parameters, rebuilds the problem data and inverts its reduction chain on
         every call. ``warm`` re-uses cvxpy's cached Clarabel solver, not the one of
         :meth:`solve`. Leaves the values in ``self.problem``'s parameters and variables.
+        With rate cones, one solve about the problem's reference (about "up" when it
+        has none): the reference passes of :meth:`solve` are not made.
         """
         if int(problem.n_nodes) != self.shape.n_nodes:
             raise ValueError(f"n_nodes {problem.n_nodes} != built {self.shape.n_nodes}")
