@@ -3,7 +3,10 @@ back in time (docs/missions.md, Beresheet). A synthetic reconstruction.
 
 Beresheet's last telemetry gave 149 m of altitude at 134 m/s; the replay must crash
 at a speed of that order (a fall of kilometres with the engine relit too late), and
-the same flight without the fault must land.
+the same flight without the fault (neither the IMU outage nor the shutdown it caused)
+must land. The IMU outage alone, engine kept running, is no test of a landing: the
+filter comes out of it wrong sideways in 12 of 20 dispersed runs (campaign seed 0,
+docs/missions.md), seed 0 among them since the IMU's noise is drawn per step.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from surefoot.sim.telemetry import INDEX
 @pytest.fixture(scope="module")
 def flown() -> dict:
     res = simulate(
-        [load_scenario("beresheet"), load_scenario("beresheet", ["vehicle.engine.faults=[]"])]
+        [
+            load_scenario("beresheet"),
+            load_scenario("beresheet", ["vehicle.engine.faults=[]", "sensors.imu.faults=[]"]),
+        ]
     )
     return {
         "fault": (res.summary(0), res.telemetry[0]),
