@@ -132,8 +132,12 @@ def test_a_hunt_with_the_height_term(
     lost = int(np.count_nonzero(np.array(cols["nav_height_gap_max_rel"]) > 0.05))
     assert lost > 0 and s["failures_found"] >= lost
     assert f"{s['failed_landings']} failed landings" in text
+    # the lost heights rank among the worst cases (which term limits the very worst
+    # run depends on the noise draws: a tip-over or the height)
+    lost_height = [w for w in s["worst_cases"] if w["limiting"] == NAV_HEIGHT_TERM]
+    assert lost_height and lost_height[0]["margin"] < 0.0
     worst = s["worst_cases"][0]
-    assert worst["limiting"] == NAV_HEIGHT_TERM and worst["margin"] < 0.0
+    assert worst["margin"] <= lost_height[0]["margin"]
     assert rerun(out, worst["run_index"], telemetry=False).identical
     # the limit is part of the hunt: another limit in the same folder is refused
     argv[argv.index("0.05")] = "0.1"
