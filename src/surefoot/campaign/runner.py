@@ -29,7 +29,7 @@ import numpy as np
 
 from surefoot.campaign.backends import Backend, default_workers, make_backend
 from surefoot.campaign.rows import result_schema
-from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
+from surefoot.campaign.sampling import RunScenarios, base_dict, draw_runs
 from surefoot.campaign.store import FORMAT, CampaignError, CampaignStore, batch_id_for
 from surefoot.campaign.worker import BatchOutput, BatchTask, run_batch
 from surefoot.config.base import ConfigError
@@ -198,8 +198,9 @@ def prepare_campaign(
         base = base_dict(scenario)
         paths = list(resolved.paths)
         integer = [f.integer for f in resolved.fields]
+        run_scenario = RunScenarios(base, paths, integer)
         for k in range(pending.size):  # every run valid before any flies
-            run_scenario(base, paths, integer, draws.values[k], draws.seed[k], int(pending[k]))
+            run_scenario(draws.values[k], draws.seed[k], int(pending[k]))
         store.commit()
         shared = _shared_columns(resolved.fields)
         groups: dict[tuple, list[int]] = {}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from scipy.special import ndtr, ndtri
 
 from surefoot.config.dispersions import ResolvedDispersions, ResolvedItem
@@ -197,6 +197,80 @@ def run_dict(
         data = _set_path(data, path.split("."), int(v) if is_int else float(v))
     data["seed"] = int(seed)
     return data
+
+
+def _path_tree(paths: Sequence[str]) -> dict[str, Any]:
+    """The dispersed paths as a tree of their parts (``{"vehicle": {"engine": {...}}}``)."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    return tree
+
+
+def _reuse_untouched(
+    model: BaseModel, data: dict[str, Any], tree: dict[str, Any]
+) -> dict[str, Any]:
+    """``data`` with every sub-model that no dispersed path reaches replaced by ``model``'s
+    validated instance of it.
+
+    Pydantic takes an instance of a field's model class as it is (``revalidate_instances``
+    is ``'never'``), while the validators of the enclosing models (field and model
+    validators) still run on it; the instance is what validating the same plain data
+    gives, since a model's validation reads only its own data. A touched sub-model
+    stays plain data (validated as before), its untouched parts reused in turn.
+    """
+    out = dict(data)
+    for key, value in data.items():
+        current = getattr(model, key, None)
+        if not isinstance(current, BaseModel):
+            continue  # plain values (numbers, tuples, lists) are validated as data
+        sub = tree.get(key)
+        if sub is None:
+            out[key] = current
+        elif sub and isinstance(value, dict):
+            out[key] = _reuse_untouched(current, value, sub)
+    return out
+
+
+class RunScenarios:
+    """The validated scenarios of a campaign's runs, validating only what each run changes.
+
+    Equal, field for field, to :func:`run_scenario` (the base's untouched sub-models are
+    shared: configuration models are frozen); a run that fails validation is validated
+    again the full way, so its error message is the one :func:`run_scenario` gives.
+
+    Parameters
+    ----------
+    base : dict
+        :func:`base_dict` of the campaign's scenario.
+    paths, integer
+        The dispersed fields (paths and whether each is an integer), in column order.
+    """
+
+    def __init__(self, base: dict[str, Any], paths: Sequence[str], integer: Sequence[bool]):
+        self.base = base
+        self.paths = list(paths)
+        self.integer = list(integer)
+        self._tree = _path_tree([*self.paths, "seed"])
+        try:
+            self._base_model: Scenario | None = Scenario.model_validate(base)
+        except ValidationError:
+            self._base_model = None  # every run is then validated the full way
+
+    def __call__(
+        self, values: Sequence[float], seed: int, run_index: int | None = None
+    ) -> Scenario:
+        """The validated scenario of one run (raises :class:`ConfigError` as
+        :func:`run_scenario`)."""
+        if self._base_model is not None:
+            data = run_dict(self.base, self.paths, self.integer, values, seed)
+            try:
+                return Scenario.model_validate(_reuse_untouched(self._base_model, data, self._tree))
+            except ValidationError:
+                pass  # the full validation below names the field
+        return run_scenario(self.base, self.paths, self.integer, values, seed, run_index)
 
 
 def run_scenario(

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from surefoot.campaign.rows import batch_table, fly_for_rows
-from surefoot.campaign.sampling import run_scenario
+from surefoot.campaign.sampling import RunScenarios
 from surefoot.config.dispersions import NumericField
 
 
@@ -91,11 +91,11 @@ def run_batch(task: BatchTask) -> BatchOutput:
     if numba.get_num_threads() != task.numba_threads:
         numba.set_num_threads(min(task.numba_threads, numba.config.NUMBA_NUM_THREADS))
     t_wall, t_cpu = time.perf_counter(), time.process_time()
-    paths = [f.path for f in task.fields]
-    integer = [f.integer for f in task.fields]
+    run_scenario = RunScenarios(
+        task.base, [f.path for f in task.fields], [f.integer for f in task.fields]
+    )
     scenarios = [
-        run_scenario(task.base, paths, integer, task.values[k], task.seed[k], task.run_index[k])
-        for k in range(task.size)
+        run_scenario(task.values[k], task.seed[k], task.run_index[k]) for k in range(task.size)
     ]
     result = fly_for_rows(scenarios)
     table = batch_table(result, task.run_index, task.values, task.fields)

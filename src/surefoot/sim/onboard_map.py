@@ -14,7 +14,11 @@ import numpy as np
 from surefoot.config.navigation import OnboardMapConfig
 from surefoot.world.terrain import TerrainGrids
 
-_CACHE: dict[tuple, TerrainGrids] = {}
+# (id of the truth terrain, map settings, seed) -> (that terrain, its map): the entry
+# holds the terrain itself and is used only for that very object, since the id of a
+# terrain that was freed (the truth terrain cache of sim/runner.py keeps a few) is
+# reused by the next one built, which would be given the freed terrain's map
+_CACHE: dict[tuple, tuple[TerrainGrids, TerrainGrids]] = {}
 
 
 def build_onboard_map(terrain: TerrainGrids, cfg: OnboardMapConfig, seed: int) -> TerrainGrids:
@@ -30,8 +34,8 @@ def build_onboard_map(terrain: TerrainGrids, cfg: OnboardMapConfig, seed: int) -
     """
     key = (id(terrain), cfg.model_dump_json(), int(seed))
     hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+    if hit is not None and hit[0] is terrain:
+        return hit[1]
     if len(_CACHE) > 8:
         _CACHE.clear()
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0x6D6170])
@@ -64,5 +68,5 @@ def build_onboard_map(terrain: TerrainGrids, cfg: OnboardMapConfig, seed: int) -
     out = TerrainGrids.from_levels(
         levels, terrain.site_lat_rad, terrain.site_lon_rad, terrain.radius_ref_m
     )
-    _CACHE[key] = out
+    _CACHE[key] = (terrain, out)
     return out
