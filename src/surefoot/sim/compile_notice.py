@@ -25,7 +25,7 @@ from surefoot import _numba_cache
 # Measured on the 2-core development machine (all kernels of one landing, quiet
 # machine); used until this machine has measured its own.
 DEFAULT_COMPILE_S = 70.0
-DEFAULT_IDEAL_COMPILE_S = 30.0
+DEFAULT_IDEAL_COMPILE_S = 35.0
 
 
 def _kernel(parallel: bool, sensed: bool):  # noqa: ANN202
