@@ -100,7 +100,8 @@ B_T_DOP_FAILED = 74  # naive: when the Doppler lidar was declared failed, s (NEV
 B_UNTRUSTED_S = 75  # total time the height was not trusted, s
 B_T_UNTRUSTED_FIRST = 76  # start of the first untrusted span, s (NEVER: none)
 B_T_UNTRUSTED_LAST = 77  # end of the latest untrusted span so far, s (NEVER: none)
-N_B = 78
+B_COAST_T = 78  # time the filter has coasted without IMU data in this outage, s
+N_B = 79
 
 NEVER = -1.0e9  # "time" of an event that has not happened
 
@@ -234,4 +235,5 @@ P_J2 = 105  # flight software's J2 (0: point mass)
 P_J2_R = 106  # its reference radius, m
 P_MAP_NU1 = 107  # relief the map does not hold: 1-sigma at 1 km from the site, m (0: none)
 P_MAP_HURST = 108  # its growth with distance, (d / 1 km) ** H
-N_P = 109
+P_COAST_ALPHA = 109  # angular acceleration the attitude control can command (design), rad/s^2
+N_P = 110

@@ -46,6 +46,7 @@ from surefoot.fsw.nav.layout import (
     P_CHI1,
     P_CHI2,
     P_CHI3,
+    P_COAST_ALPHA,
     P_DOP_DIR,
     P_DOP_FITTED,
     P_DOP_MAX,
@@ -245,6 +246,14 @@ def nav_params(
     p[P_MAP_SIGMA] = nav.map.height_sigma_m
     p[P_MAP_NU1] = nav.map.unmodelled_relief_1km_m
     p[P_MAP_HURST] = nav.map.unmodelled_relief_hurst
+    # the slowest axis's full-torque angular acceleration of the dry vehicle (design
+    # values): how fast the attitude can change unseen while the IMU is out
+    # (none without a design vehicle: coasting then inflates as before)
+    v = fsw.vehicle
+    if v is not None:
+        p[P_COAST_ALPHA] = min(
+            t / i for t, i in zip(v.max_torque_n_m, v.inertia_dry_kg_m2, strict=True)
+        )
     return p
 
 
