@@ -2,7 +2,7 @@
 release that moves them fails here with a message that says what to do, and the
 declared version bound that keeps the installed cvxpy inside what was verified.
 
-``surefoot.fsw.guidance.convex.socp._DirectProgram`` forms Clarabel's data from
+``surefoot.fsw.guidance.convex.clarabel_program.DirectProgram`` forms Clarabel's data from
 cvxpy's parametrised conic program (``ParamConeProg``); ``test_socp_direct.py``
 checks that the data and answers equal cvxpy's own ``problem.solve``.
 """
@@ -19,8 +19,8 @@ from packaging.requirements import Requirement
 
 ADVICE = (
     "cvxpy {v} changed an internal that the direct Clarabel path of the convex guidance "
-    "reads (src/surefoot/fsw/guidance/convex/socp.py, _DirectProgram): {what}. Adapt "
-    "_DirectProgram or keep cvxpy below this release in pyproject.toml."
+    "reads (src/surefoot/fsw/guidance/convex/clarabel_program.py, DirectProgram): {what}. Adapt "
+    "DirectProgram or keep cvxpy below this release in pyproject.toml."
 )
 
 

@@ -1,11 +1,13 @@
 """Free-final-time search and the two-stage G-FOLD procedure.
 
-Why one file of ~820 lines: the pieces of the search (penalised objective,
-Brent with a secant lower bound, grid minima, the coarse guess, exact polish near a window
-edge, the two-stage driver) share the ``_Objective`` cache of solved final
-times and the ``SearchSettings`` tolerances, and the guarantee that no window
-is missed is argued across all of them in this docstring; split apart, that
-argument and the cache would have to be threaded through module boundaries.
+Why one file of ~920 lines (the rate bound's passes live in ``rate_cone.py``
+and ``socp.py``; what this module adds for it is the coarse phase that leaves
+it out): the pieces of the search (penalised objective, Brent with a secant
+lower bound, grid minima, the coarse guess, exact polish near a window edge,
+the two-stage driver) share the ``_Objective`` cache of solved final times and
+the ``SearchSettings`` tolerances, and the guarantee that no window is missed
+is argued across all of them in this docstring; split apart, that argument and
+the cache would have to be threaded through module boundaries.
 
 The time of flight is not a variable of the convex problem: for each candidate ``tf``
 the SOCP is solved with ``tf`` fixed, and a one-dimensional search over ``tf`` picks the
