@@ -37,7 +37,12 @@ from surefoot.fsw.nav.layout import (
     NEVER,
 )
 from surefoot.fsw.plugin import PluginError, PluginFactory
-from surefoot.sim.event_summary import egress_summary, engine_fault_summary, rover_summary
+from surefoot.sim.event_summary import (
+    egress_summary,
+    engine_fault_summary,
+    executive_summary,
+    rover_summary,
+)
 from surefoot.sim.external_fsw import PluginLanders, factory_name, load_plugin
 from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import (
@@ -188,13 +193,14 @@ class BatchResult:
                 out.update(body_contact_summary(self.gear[i]))
         if self.vehicle_rows is not None and s.vehicle.engine.faults:
             out.update(engine_fault_summary(self.vehicle_rows[i], s))
+        if s.vehicle.computer is not None:
+            out.update(executive_summary(self.fsw_state[i]))
         if self.vehicle_rows is not None and self.site is not None and s.vehicle.rover:
             out.update(rover_summary(self.vehicle_rows[i], s, self.site, self.terrain))
         out.update(egress_summary(out, s, self.terrain))
         out["failure_reason"] = failure_reason(out, s)
         out["failure_class"] = failure_class(out, s)
         return out
-
 
     def _dry_mass_kg(self, i: int) -> float:
         """Lander ``i``'s dry mass at the end (kg): less a rover it released."""
@@ -222,9 +228,7 @@ def nav_summary(bk: np.ndarray, s: Scenario) -> dict[str, Any]:
 
     return {
         "nav_height_sigma_m": float(bk[B_ALT_SIGMA]) if ekf else ideal.position_noise_m,
-        "nav_horizontal_position_sigma_m": float(bk[B_RH_SIGMA])
-        if ekf
-        else ideal.position_noise_m,
+        "nav_horizontal_position_sigma_m": float(bk[B_RH_SIGMA]) if ekf else ideal.position_noise_m,
         "nav_horizontal_velocity_sigma_m_s": float(bk[B_VH_SIGMA])
         if ekf
         else ideal.velocity_noise_m_s,
@@ -332,8 +336,7 @@ def plugin_factories(
     if fsw is not None:
         if not callable(fsw):
             raise PluginError(
-                f"fsw: expected a class or function that takes the Design, got "
-                f"{type(fsw).__name__}"
+                f"fsw: expected a class or function that takes the Design, got {type(fsw).__name__}"
             )
         return [(fsw, factory_name(fsw)) for _ in scenarios]
     loaded: dict[str, PluginFactory] = {}
@@ -359,7 +362,10 @@ def _run(
     n_running = int(np.count_nonzero(b.done == DONE_RUNNING))
     # plug-in landers stop at every flight-software cycle: too short a call
     # to pay for the threads
-    parallel = (n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
-                and not np.any(b.external))
+    parallel = (
+        n_running >= 4 * numba.get_num_threads()
+        and numba.get_num_threads() > 1
+        and not np.any(b.external)
+    )
     sensed = bool(np.any(b.nav_mode == NAV_MODE_EKF) or np.any(b.external))
     segment_kernel(parallel, sensed)(*kernel_state(b, terrain, n_steps, tel, n_rows))
