@@ -31,7 +31,7 @@ FLOWN: dict[str, tuple[FlownFigure, ...]] = {
     # (1202, 1202, 1201, 1202, 1202), each an executive restart
     "apollo-11": (
         FlownFigure("burn time", "flight_time_s", 756.0, "s"),
-        FlownFigure("program alarms (executive restarts)", "executive_restarts", 5.0, "count"),
+        FlownFigure("program alarms", "executive_restarts", 5.0, "restarts"),
         FlownFigure("descent propellant used", "propellant_used_kg", 7899.0, "kg"),
         FlownFigure("descent propellant left", "propellant_left_kg", 349.0, "kg"),
     ),
