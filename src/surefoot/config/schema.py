@@ -165,11 +165,11 @@ class LegConfig(_Strict):
     crush_force_n: float = Field(
         4000.0, gt=0.0, le=1e7, description="force at which a leg's crushable core yields, N"
     )
-    stroke_m: float = Field(0.15, gt=0.0, le=2.0, description="crushable stroke of each leg, m")
+    stroke_m: float = Field(
+        0.15, gt=0.0, le=2.0, description="crushable stroke of each leg, m"
+    )
     structural_load_n: float = Field(
-        12000.0,
-        gt=0.0,
-        le=1e8,
+        12000.0, gt=0.0, le=1e8,
         description="leg load that breaks the structure once the stroke is used up, N",
     )
     friction_coefficient: float = Field(
@@ -198,9 +198,7 @@ class VehicleConfig(_Strict):
     propellant_kg: float = Field(660.0, ge=0.0, le=1e7)
     inertia_dry_kg_m2: tuple[Inertia, Inertia, Inertia] = (300.0, 300.0, 350.0)
     inertia_propellant_full_kg_m2: tuple[InertiaAdded, InertiaAdded, InertiaAdded] = (
-        250.0,
-        250.0,
-        300.0,
+        250.0, 250.0, 300.0
     )
     com_dry_body_m: BodyVec3 = (0.0, 0.0, 0.0)
     com_propellant_body_m: BodyVec3 = (0.0, 0.0, 0.1)

@@ -228,7 +228,9 @@ def nav_summary(bk: np.ndarray, s: Scenario) -> dict[str, Any]:
 
     return {
         "nav_height_sigma_m": float(bk[B_ALT_SIGMA]) if ekf else ideal.position_noise_m,
-        "nav_horizontal_position_sigma_m": float(bk[B_RH_SIGMA]) if ekf else ideal.position_noise_m,
+        "nav_horizontal_position_sigma_m": float(bk[B_RH_SIGMA])
+        if ekf
+        else ideal.position_noise_m,
         "nav_horizontal_velocity_sigma_m_s": float(bk[B_VH_SIGMA])
         if ekf
         else ideal.velocity_noise_m_s,
@@ -336,7 +338,8 @@ def plugin_factories(
     if fsw is not None:
         if not callable(fsw):
             raise PluginError(
-                f"fsw: expected a class or function that takes the Design, got {type(fsw).__name__}"
+                f"fsw: expected a class or function that takes the Design, got "
+                f"{type(fsw).__name__}"
             )
         return [(fsw, factory_name(fsw)) for _ in scenarios]
     loaded: dict[str, PluginFactory] = {}
@@ -362,10 +365,7 @@ def _run(
     n_running = int(np.count_nonzero(b.done == DONE_RUNNING))
     # plug-in landers stop at every flight-software cycle: too short a call
     # to pay for the threads
-    parallel = (
-        n_running >= 4 * numba.get_num_threads()
-        and numba.get_num_threads() > 1
-        and not np.any(b.external)
-    )
+    parallel = (n_running >= 4 * numba.get_num_threads() and numba.get_num_threads() > 1
+                and not np.any(b.external))
     sensed = bool(np.any(b.nav_mode == NAV_MODE_EKF) or np.any(b.external))
     segment_kernel(parallel, sensed)(*kernel_state(b, terrain, n_steps, tel, n_rows))

@@ -103,7 +103,8 @@ N_PARAMS = P_OVERLOADS + MAX_OVERLOADS * OV_COLS
 
 ENGINE_FAULT_THRUST_SCALE = 1
 ENGINE_FAULT_SHUTDOWN = 2
-ENGINE_FAULT_CODES = {"thrust_scale": ENGINE_FAULT_THRUST_SCALE, "shutdown": ENGINE_FAULT_SHUTDOWN}
+ENGINE_FAULT_CODES = {"thrust_scale": ENGINE_FAULT_THRUST_SCALE,
+                      "shutdown": ENGINE_FAULT_SHUTDOWN}
 
 # Command layout: owned by the flight software (its output type)
 C_THRUST = CMD_THRUST  # N
