@@ -27,9 +27,11 @@ class FlownFigure:
 FLOWN: dict[str, tuple[FlownFigure, ...]] = {
     # Apollo 11: powered descent 102:33:05 to contact 102:45:40 ground elapsed
     # time; 18,184 lb (8,248 kg) of descent propellant loaded, about 770 lb
-    # (349 kg) left at touchdown by post-flight analysis
+    # (349 kg) left at touchdown by post-flight analysis; five program alarms
+    # (1202, 1202, 1201, 1202, 1202), each an executive restart
     "apollo-11": (
         FlownFigure("burn time", "flight_time_s", 756.0, "s"),
+        FlownFigure("program alarms", "executive_restarts", 5.0, "restarts"),
         FlownFigure("descent propellant used", "propellant_used_kg", 7899.0, "kg"),
         FlownFigure("descent propellant left", "propellant_left_kg", 349.0, "kg"),
     ),

@@ -27,6 +27,7 @@ from surefoot.config.sensors import (  # noqa: F401
 from surefoot.config.terrain import TerrainConfig
 from surefoot.config.vehicle_events import (
     MAX_ENGINE_FAULTS,
+    ComputerConfig,
     EgressConfig,
     EngineFaultConfig,
     RoverConfig,
@@ -212,6 +213,11 @@ class VehicleConfig(_Strict):
         "(nose corners, nozzle exit), body frame from the body origin, m; with any, the "
         "touchdown dynamics follow a tip-over until the lander rests (docs/touchdown.md)",
     )
+    computer: ComputerConfig | None = Field(
+        None,
+        description="the flight computer's hardware events: processor time taken from the "
+        "flight software (surefoot.config.vehicle_events)",
+    )
     rover: RoverConfig | None = Field(
         None, description="a rover released in flight (surefoot.config.vehicle_events)"
     )
@@ -314,6 +320,33 @@ class ControlConfig(_Strict):
     rate_hz: int = Field(10, ge=1, le=200)
 
 
+class ExecutiveConfig(_Strict):
+    """How the flight software's executive meets a cycle it cannot finish in time.
+
+    Each control cycle the software needs ``duty_fraction`` of the processor;
+    what the processor does not give it (``vehicle.computer.overloads`` take
+    time away) piles up as a backlog of late work, and what it gives beyond
+    the need works the backlog off. When the backlog reaches ``backlog_limit_s``
+    the executive restarts (Apollo's 1202/1201 alarms: no free core sets or
+    vector accumulator areas): the backlog is dropped, and guidance keeps its
+    last command for ``restart_hold_s`` while the attitude and throttle loops
+    run on (they ran on interrupts in the Apollo guidance computer).
+    """
+
+    duty_fraction: float = Field(
+        0.85, gt=0.0, le=1.0, description="share of the processor one control cycle needs"
+    )
+    backlog_limit_s: float = Field(
+        2.0, gt=0.0, le=100.0, description="late work the executive queues before it restarts, s"
+    )
+    restart_hold_s: float = Field(
+        2.0,
+        ge=0.0,
+        le=100.0,
+        description="guidance holds its last command this long after a restart, s",
+    )
+
+
 class FswMoonConfig(_Strict):
     """The flight software's own Moon model (may differ from truth). Navigation
     propagates with point mass plus ``j2`` (GRAIL GRGM1200A by default, as the
@@ -375,6 +408,7 @@ class FswConfig(_Strict):
     )
     guidance: GuidanceConfig = GuidanceConfig()
     control: ControlConfig = ControlConfig()
+    executive: ExecutiveConfig = ExecutiveConfig()
     hda: HdaConfig = HdaConfig()
     plugin: str | None = Field(
         None,
@@ -474,9 +508,7 @@ class Scenario(_Strict):
         # the IMU is sampled whatever the navigation source; every sensor for
         # the filter or a plug-in
         senses = self.fsw.nav.source == "ekf" or self.fsw.plugin is not None
-        err = (sensor_rate_error if senses else imu_rate_error)(
-            self.sensors, self.sim.dt_s
-        )
+        err = (sensor_rate_error if senses else imu_rate_error)(self.sensors, self.sim.dt_s)
         if err:
             raise ValueError(err)
         # an actuator lag integrated by RK4 is stable for dt / tau < 2.78

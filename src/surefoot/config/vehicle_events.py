@@ -1,4 +1,5 @@
-"""Truth-side hardware events of the vehicle: engine faults and a rover released in flight.
+"""Truth-side hardware events of the vehicle: engine faults, a rover released in flight and
+processor time taken from the flight computer.
 
 Both live under ``vehicle`` (what the lander is), never under ``fsw``: the
 flight software is not told of them and sees them only through its sensors.
@@ -32,6 +33,13 @@ lander of hundreds), and the rover falls freely from the footpad plane
 (``altitude - vehicle.legs.height_m`` above the ground) with the lander's
 velocity; it lands safely when its speed at impact is at most
 ``max_impact_speed_m_s``.
+
+Computer overloads (``vehicle.computer.overloads``, at most ``MAX_OVERLOADS``)
+take ``stolen_fraction`` of the flight computer's processor time from the
+flight software while they last (Apollo 11: the rendezvous radar's spurious
+angle-counter interrupts), starting as the engine faults do. What the flight
+software does with less time is its own executive's business
+(``fsw.executive``, :mod:`surefoot.fsw.executive`).
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from pydantic import Field, model_validator
 from surefoot.config.base import StrictModel
 
 MAX_ENGINE_FAULTS = 4
+MAX_OVERLOADS = 4
 
 # a thrust line moved by more than this is a typo (m)
 MAX_THRUST_OFFSET_M = 10.0
@@ -120,4 +129,42 @@ class EgressConfig(StrictModel):
     )
     min_clearance_m: float = Field(
         0.2, ge=0.0, le=10.0, description="underbody clearance the deployer needs, m"
+    )
+
+
+class OverloadConfig(StrictModel):
+    """Processor time taken from the flight software for a while (module docstring)."""
+
+    start_time_s: float | None = Field(
+        None, ge=0.0, le=20_000.0, description="start, s since scenario start"
+    )
+    start_altitude_m: float | None = Field(
+        None,
+        ge=0.0,
+        le=200_000.0,
+        description="start at the first step the true altitude is at or below this, m",
+    )
+    duration_s: float | None = Field(
+        None, gt=0.0, le=20_000.0, description="how long it lasts, s (omitted: to the end)"
+    )
+    stolen_fraction: float = Field(
+        gt=0.0,
+        lt=1.0,
+        description="share of the processor's time taken from the flight software while active",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> OverloadConfig:
+        if (self.start_time_s is None) == (self.start_altitude_m is None):
+            raise ValueError("give exactly one of start_time_s or start_altitude_m")
+        return self
+
+
+class ComputerConfig(StrictModel):
+    """The flight computer's hardware events (module docstring)."""
+
+    overloads: list[OverloadConfig] = Field(
+        default_factory=list,
+        max_length=MAX_OVERLOADS,
+        description="windows in which hardware takes processor time from the flight software",
     )

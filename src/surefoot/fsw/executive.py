@@ -12,6 +12,15 @@ The guidance cycle (phases and the choice of guidance law) lives in
 guidance rate and turns the wanted thrust acceleration into an attitude
 torque (steering) and a thrust (throttle) every control cycle, and keeps the
 propellant estimate from commanded thrust and the design Isp.
+
+The executive also keeps a backlog of late work (``fsw.executive``): when a
+cycle gets less of the processor than it needs (hardware took the rest,
+``vehicle.computer.overloads``), the work left over piles up, and at
+``backlog_limit_s`` the executive restarts, as Apollo's did with its 1202 and
+1201 alarms. A restart drops the backlog and holds guidance's last thrust
+command for ``restart_hold_s``: guidance still runs (its phase and time to go
+stay current) but its answer does not reach steering and throttle, which keep
+running on the held command.
 """
 
 from __future__ import annotations
@@ -41,6 +50,12 @@ from surefoot.fsw.interfaces import (
     PHASE_BRAKING,
 )
 from surefoot.fsw.layout import (
+    EX_BACKLOG,
+    EX_HOLD_UNTIL,
+    EX_MAX_T,
+    EX_RESTARTS,
+    EX_SHED,
+    EX_T,
     FP_APPROACH_TGO,
     FP_BRAKING_TGO,
     FP_CVX_KP,
@@ -51,6 +66,9 @@ from surefoot.fsw.layout import (
     FP_CVX_START_ALT,
     FP_DRY_MASS,
     FP_DT,
+    FP_EXEC_DUTY,
+    FP_EXEC_HOLD,
+    FP_EXEC_LIMIT,
     FP_G,
     FP_GM,
     FP_GUID_EVERY,
@@ -80,6 +98,7 @@ from surefoot.fsw.layout import (
     FS_ATHRUST,
     FS_CONVEX,
     FS_CYCLE,
+    FS_EXEC,
     FS_INIT,
     FS_MPROP,
     FS_PHASE,
@@ -155,12 +174,46 @@ def fsw_params(
     p[FP_HDA_N_LOOKS] = len(hda.looks) if hda.enabled else 0
     for k, look in enumerate(hda.looks):
         p[FP_HDA_H + k] = look.height_m
+    ex = fsw.executive
+    p[FP_EXEC_DUTY] = ex.duty_fraction
+    p[FP_EXEC_LIMIT] = ex.backlog_limit_s
+    p[FP_EXEC_HOLD] = ex.restart_hold_s
     return p
 
 
 @njit(cache=True)
-def fsw_step(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray) -> None:
-    """One control cycle for one lander: update ``fs`` and write ``cmd``."""
+def executive_cycle(fs: np.ndarray, fp: np.ndarray, t: float, cpu_available: float) -> None:
+    """Account one control cycle's processor time (module docstring).
+
+    The backlog (s) grows by ``(duty - cpu_available) dt`` and never falls below
+    zero; when it reaches the limit the executive restarts at ``t``: the
+    restart is counted (its time kept for the first ``EX_MAX_T``), the backlog
+    dropped, and guidance's command held until ``t + restart_hold_s``.
+    ``cpu_available`` is the share of the processor the cycle had (1: all of it).
+    """
+    e = FS_EXEC
+    backlog = fs[e + EX_BACKLOG] + (fp[FP_EXEC_DUTY] - cpu_available) * fp[FP_DT]
+    if backlog < 0.0:
+        backlog = 0.0
+    if backlog >= fp[FP_EXEC_LIMIT]:
+        n = int(fs[e + EX_RESTARTS])
+        if n < EX_MAX_T:
+            fs[e + EX_T + n] = t
+        fs[e + EX_RESTARTS] = n + 1.0
+        fs[e + EX_HOLD_UNTIL] = t + fp[FP_EXEC_HOLD]
+        backlog = 0.0
+    fs[e + EX_BACKLOG] = backlog
+
+
+@njit(cache=True)
+def fsw_step(
+    nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray, cpu_available: float
+) -> None:
+    """One control cycle for one lander: update ``fs`` and write ``cmd``.
+
+    ``cpu_available``: the share of the processor this cycle had (1 unless
+    hardware took time from the flight software; :func:`executive_cycle`).
+    """
     t = nav[NAV_T]
     if fs[FS_INIT] == 0.0:
         fs[FS_INIT] = 1.0
@@ -175,8 +228,20 @@ def fsw_step(nav: np.ndarray, fs: np.ndarray, fp: np.ndarray, cmd: np.ndarray) -
     v = nav[NAV_V : NAV_V + 3]
     q = nav[NAV_Q : NAV_Q + 4]
     w = nav[NAV_W : NAV_W + 3]
+    executive_cycle(fs, fp, t, cpu_available)
     if int(fs[FS_CYCLE]) % int(fp[FP_GUID_EVERY]) == 0:
-        guidance_cycle(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
+        if t < fs[FS_EXEC + EX_HOLD_UNTIL]:
+            # after a restart: guidance runs, its command is not passed on
+            h0 = fs[FS_ATHRUST]
+            h1 = fs[FS_ATHRUST + 1]
+            h2 = fs[FS_ATHRUST + 2]
+            guidance_cycle(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
+            fs[FS_ATHRUST] = h0
+            fs[FS_ATHRUST + 1] = h1
+            fs[FS_ATHRUST + 2] = h2
+            fs[FS_EXEC + EX_SHED] += 1.0
+        else:
+            guidance_cycle(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
     fs[FS_CYCLE] += 1.0
 
     a_t = fs[FS_ATHRUST : FS_ATHRUST + 3]

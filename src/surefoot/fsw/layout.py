@@ -57,7 +57,10 @@ FP_CVX_KP = 64  # tracking position gain, 1/s^2
 FP_CVX_KV = 65  # tracking velocity gain, 1/s
 FP_HDA_N_LOOKS = 66  # hazard looks to take (0: hazard avoidance off)
 FP_HDA_H = 67  # MAX_LOOKS: estimated height above the target of each look, m
-N_FP = FP_HDA_H + MAX_LOOKS
+FP_EXEC_DUTY = FP_HDA_H + MAX_LOOKS  # share of the processor one control cycle needs
+FP_EXEC_LIMIT = FP_EXEC_DUTY + 1  # backlog of late work that restarts the executive, s
+FP_EXEC_HOLD = FP_EXEC_DUTY + 2  # guidance holds its command this long after a restart, s
+N_FP = FP_EXEC_DUTY + 3
 
 # state row
 FS_PHASE = 0
@@ -79,8 +82,18 @@ FS_CONVEX = 20  # convex guidance: trajectory table and bookkeeping
 N_FS_CONVEX = 400
 FS_HDA = FS_CONVEX + N_FS_CONVEX  # hazard detection and avoidance bookkeeping
 N_FS_HDA = 40
-N_FS = FS_HDA + N_FS_HDA
+FS_EXEC = FS_HDA + N_FS_HDA  # executive bookkeeping (EX_* below)
+N_FS_EXEC = 6 + 16
+N_FS = FS_EXEC + N_FS_EXEC
 assert table_capacity(N_FS_CONVEX) >= 40
+
+# executive block (FS_EXEC + EX_*)
+EX_BACKLOG = 0  # late work, s of the processor
+EX_HOLD_UNTIL = 1  # guidance is shed until this flight-software time, s
+EX_RESTARTS = 2  # restarts so far (each one an alarm)
+EX_SHED = 3  # guidance cycles shed so far
+EX_T = 6  # times of the first EX_MAX_T restarts, s
+EX_MAX_T = 16
 
 # requests to the simulator's services (FS_REQUEST bits). A lander that raises
 # one pauses after its current step; the service answers between two steps

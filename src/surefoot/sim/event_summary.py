@@ -1,4 +1,5 @@
-"""Summary fields of the vehicle's hardware events: engine faults and the rover's fall.
+"""Summary fields of the vehicle's hardware events: engine faults, the rover's fall and the
+flight software's executive restarts under computer overloads.
 
 Read from the event block of a lander's vehicle row after the flight
 (``world/vehicle.py`` ``P_*``, written by ``vehicle_events``). The fields
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from surefoot.config.schema import Scenario
+from surefoot.fsw.layout import EX_MAX_T, EX_RESTARTS, EX_SHED, EX_T, FS_EXEC
 from surefoot.world.site_frame import truth_enu
 from surefoot.world.terrain import TerrainGrids
 from surefoot.world.vehicle import (
@@ -50,6 +52,19 @@ def engine_fault_summary(vp: np.ndarray, s: Scenario) -> dict[str, Any]:
             times.append(t)
     first = min(times, default=math.nan)
     return {"engine_faults": started, "engine_fault_first_s": first}
+
+
+def executive_summary(fs: np.ndarray) -> dict[str, Any]:
+    """The executive's restarts (alarms) from a lander's flight-software state row: how
+    many, when (s since scenario start; the first ``EX_MAX_T``), and how many guidance
+    cycles were held after them."""
+    n = int(fs[FS_EXEC + EX_RESTARTS])
+    times = [float(t) for t in fs[FS_EXEC + EX_T : FS_EXEC + EX_T + min(n, EX_MAX_T)]]
+    return {
+        "executive_restarts": n,
+        "executive_restart_times_s": times,
+        "guidance_cycles_held": int(fs[FS_EXEC + EX_SHED]),
+    }
 
 
 def rover_fall(

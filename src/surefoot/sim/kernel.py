@@ -107,6 +107,7 @@ from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, truth_enu
 from surefoot.world.terrain.grid import altitude_above_terrain
 from surefoot.world.vehicle import (
     N_STATE,
+    P_CPU_STOLEN,
     P_EF_ACTIVE,
     P_EVENTS_ARMED,
     S_MPROP,
@@ -414,11 +415,11 @@ def _run_segment(
                             # plug-in this cycle's measurements and resumes here
                             plugin_phase[i] = PLUGIN_WAITING
                             break
-                        fsw_step(nav_i, fs_i, fp_i, cmd_i)
+                        fsw_step(nav_i, fs_i, fp_i, cmd_i, 1.0 - vp_i[P_CPU_STOLEN])
                 else:
                     # compiled without sensors: every lander flies ideal navigation
                     ideal_nav_measure(xi, t, site, nav_p_i, seed_i, step, nav_i)
-                    fsw_step(nav_i, fs_i, fp_i, cmd_i)
+                    fsw_step(nav_i, fs_i, fp_i, cmd_i, 1.0 - vp_i[P_CPU_STOLEN])
             if rec_every > 0 and step % rec_every == 0 and rows < capacity:
                 _record(
                     tel[i, rows],

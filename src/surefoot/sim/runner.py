@@ -37,7 +37,12 @@ from surefoot.fsw.nav.layout import (
     NEVER,
 )
 from surefoot.fsw.plugin import PluginError, PluginFactory
-from surefoot.sim.event_summary import egress_summary, engine_fault_summary, rover_summary
+from surefoot.sim.event_summary import (
+    egress_summary,
+    engine_fault_summary,
+    executive_summary,
+    rover_summary,
+)
 from surefoot.sim.external_fsw import PluginLanders, factory_name, load_plugin
 from surefoot.sim.failure import failure_class, failure_reason
 from surefoot.sim.kernel import (
@@ -188,13 +193,14 @@ class BatchResult:
                 out.update(body_contact_summary(self.gear[i]))
         if self.vehicle_rows is not None and s.vehicle.engine.faults:
             out.update(engine_fault_summary(self.vehicle_rows[i], s))
+        if s.vehicle.computer is not None:
+            out.update(executive_summary(self.fsw_state[i]))
         if self.vehicle_rows is not None and self.site is not None and s.vehicle.rover:
             out.update(rover_summary(self.vehicle_rows[i], s, self.site, self.terrain))
         out.update(egress_summary(out, s, self.terrain))
         out["failure_reason"] = failure_reason(out, s)
         out["failure_class"] = failure_class(out, s)
         return out
-
 
     def _dry_mass_kg(self, i: int) -> float:
         """Lander ``i``'s dry mass at the end (kg): less a rover it released."""

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.schema import VehicleConfig
-from surefoot.config.vehicle_events import MAX_ENGINE_FAULTS
+from surefoot.config.vehicle_events import MAX_ENGINE_FAULTS, MAX_OVERLOADS
 from surefoot.fsw.interfaces import CMD_THRUST, CMD_TORQUE, N_CMD  # noqa: F401  (re-exported)
 from surefoot.math.quaternion import quat_derivative_xyz, quat_rotate_xyz
 from surefoot.world.moon import G0_M_S2, gravity_mci_xyz
@@ -88,7 +88,18 @@ P_ROVER_T = P_ROVER + 2  # release time, s; NaN until released
 P_ROVER_H = P_ROVER + 3  # true altitude at release, m
 P_ROVER_R = P_ROVER + 4  # 3, position at release, MCI, m
 P_ROVER_V = P_ROVER + 7  # 3, velocity at release, MCI, m/s
-N_PARAMS = P_ROVER + 10
+# flight computer: processor time taken from the flight software
+P_CPU_STOLEN = P_ROVER + 10  # share taken now (the active overloads summed, at most 1)
+P_N_OVERLOADS = P_ROVER + 11
+P_OVERLOADS = P_ROVER + 12  # MAX_OVERLOADS rows of OV_COLS
+# overload row
+OV_BY_ALTITUDE = 0  # 1: starts at an altitude, 0: at a time
+OV_START = 1  # s or m
+OV_DURATION = 2  # s (inf: to the end)
+OV_FRACTION = 3  # share of the processor taken
+OV_T_STARTED = 4  # s; NaN until it starts
+OV_COLS = 5
+N_PARAMS = P_OVERLOADS + MAX_OVERLOADS * OV_COLS
 
 ENGINE_FAULT_THRUST_SCALE = 1
 ENGINE_FAULT_SHUTDOWN = 2
@@ -139,14 +150,25 @@ def vehicle_params(cfg: VehicleConfig) -> np.ndarray:
     if cfg.rover is not None:
         p[P_ROVER_MASS] = cfg.rover.mass_kg
         p[P_ROVER_ALTITUDE] = cfg.rover.release_altitude_m
-    p[P_EVENTS_ARMED] = 1.0 if (cfg.engine.faults or cfg.rover is not None) else 0.0
+    overloads = [] if cfg.computer is None else cfg.computer.overloads
+    p[P_N_OVERLOADS] = len(overloads)
+    for j, o in enumerate(overloads):
+        r = P_OVERLOADS + j * OV_COLS
+        p[r + OV_BY_ALTITUDE] = 1.0 if o.start_altitude_m is not None else 0.0
+        p[r + OV_START] = o.start_altitude_m if o.start_altitude_m is not None else o.start_time_s
+        p[r + OV_DURATION] = np.inf if o.duration_s is None else o.duration_s
+        p[r + OV_FRACTION] = o.stolen_fraction
+        p[r + OV_T_STARTED] = np.nan
+    armed = cfg.engine.faults or cfg.rover is not None or overloads
+    p[P_EVENTS_ARMED] = 1.0 if armed else 0.0
     return p
 
 
 @njit(cache=True)
 def vehicle_events(p: np.ndarray, x: np.ndarray, t: float, altitude_m: float) -> None:
-    """Start, end and combine the engine faults and release the rover, at time ``t`` (s)
-    with the true altitude ``altitude_m`` (m); writes the event block of ``p`` in place.
+    """Start, end and combine the engine faults and the computer overloads and release the
+    rover, at time ``t`` (s) with the true altitude ``altitude_m`` (m); writes the event
+    block of ``p`` in place.
 
     Called by the flight kernel after every step of a lander whose row is armed
     (``p[P_EVENTS_ARMED] != 0``); the effect acts from the next step.
@@ -183,6 +205,20 @@ def vehicle_events(p: np.ndarray, x: np.ndarray, t: float, altitude_m: float) ->
     p[P_EF_OFFSET + 1] = o1
     p[P_EF_OFFSET + 2] = o2
     p[P_EF_CUT] = cut
+    stolen = 0.0
+    for j in range(int(p[P_N_OVERLOADS])):
+        r = P_OVERLOADS + j * OV_COLS
+        if np.isnan(p[r + OV_T_STARTED]):
+            if p[r + OV_BY_ALTITUDE] > 0.5:
+                due = altitude_m <= p[r + OV_START]
+            else:
+                due = t >= p[r + OV_START]
+            if not due:
+                continue
+            p[r + OV_T_STARTED] = t
+        if t < p[r + OV_T_STARTED] + p[r + OV_DURATION]:
+            stolen += p[r + OV_FRACTION]
+    p[P_CPU_STOLEN] = min(stolen, 1.0)
     if p[P_ROVER_MASS] > 0.0 and np.isnan(p[P_ROVER_T]) and altitude_m <= p[P_ROVER_ALTITUDE]:
         p[P_ROVER_T] = t
         p[P_ROVER_H] = altitude_m
