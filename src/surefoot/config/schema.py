@@ -126,6 +126,13 @@ class EngineConfig(_Strict):
     max_thrust_n: float = Field(1600.0, gt=0.0, le=1e6)
     min_throttle: float = Field(0.25, ge=0.0, le=1.0)
     isp_s: float = Field(300.0, gt=0.0, le=1000.0)
+    isp_at_min_throttle_s: float | None = Field(
+        None,
+        gt=0.0,
+        le=1000.0,
+        description="Isp at min_throttle, s; linear in the throttle up to isp_s at full "
+        "thrust (surefoot.math.engine_isp); omitted: isp_s at every throttle",
+    )
     time_constant_s: float = Field(0.1, ge=0.0, le=5.0)
     misalignment_deg: tuple[Tilt, Tilt] = (0.0, 0.0)
     position_body_m: BodyVec3 = (0.0, 0.0, -0.6)
@@ -364,7 +371,7 @@ class FswVehicleConfig(_Strict):
 
     The flight software is built with these, never with the (dispersed) truth
     vehicle; what it must know about the real vehicle it estimates in flight
-    (propellant from commanded thrust and the design Isp). Left out of a
+    (propellant from commanded thrust and the design Isp at that throttle). Left out of a
     scenario, it is filled from the scenario's nominal ``vehicle`` when the
     scenario loads, before any dispersion is drawn, so a campaign that
     disperses ``vehicle.*`` leaves it unchanged.
@@ -375,6 +382,9 @@ class FswVehicleConfig(_Strict):
     max_thrust_n: float = Field(gt=0.0, le=1e6)
     min_throttle: float = Field(ge=0.0, le=1.0)
     isp_s: float = Field(gt=0.0, le=1000.0)
+    isp_at_min_throttle_s: float | None = Field(
+        None, gt=0.0, le=1000.0, description="Isp at min_throttle, s (None: isp_s throughout)"
+    )
     inertia_dry_kg_m2: tuple[Inertia, Inertia, Inertia]
     inertia_propellant_full_kg_m2: tuple[InertiaAdded, InertiaAdded, InertiaAdded]
     max_torque_n_m: tuple[Torque, Torque, Torque]
@@ -388,6 +398,7 @@ class FswVehicleConfig(_Strict):
             max_thrust_n=vehicle.engine.max_thrust_n,
             min_throttle=vehicle.engine.min_throttle,
             isp_s=vehicle.engine.isp_s,
+            isp_at_min_throttle_s=vehicle.engine.isp_at_min_throttle_s,
             inertia_dry_kg_m2=vehicle.inertia_dry_kg_m2,
             inertia_propellant_full_kg_m2=vehicle.inertia_propellant_full_kg_m2,
             max_torque_n_m=vehicle.attitude.max_torque_n_m,

@@ -78,6 +78,7 @@ from surefoot.fsw.layout import (
     FP_I_DRY,
     FP_I_PROP,
     FP_ISP,
+    FP_ISP_MIN_THROTTLE,
     FP_LG,
     FP_MAX_SLEW,
     FP_MAX_THRUST,
@@ -110,6 +111,7 @@ from surefoot.fsw.layout import (
     G0_M_S2,
     N_FP,
 )
+from surefoot.math.engine_isp import isp_at_thrust
 from surefoot.math.quaternion import quat_rotate, quat_rotate_inv
 
 
@@ -154,6 +156,8 @@ def fsw_params(
     p[FP_MAX_THRUST] = vehicle.max_thrust_n
     p[FP_MIN_THROTTLE] = vehicle.min_throttle
     p[FP_ISP] = vehicle.isp_s
+    isp_low = vehicle.isp_at_min_throttle_s
+    p[FP_ISP_MIN_THROTTLE] = vehicle.isp_s if isp_low is None else isp_low
     p[FP_I_DRY : FP_I_DRY + 3] = vehicle.inertia_dry_kg_m2
     p[FP_I_PROP : FP_I_PROP + 3] = vehicle.inertia_propellant_full_kg_m2
     p[FP_MAX_TORQUE : FP_MAX_TORQUE + 3] = vehicle.max_torque_n_m
@@ -286,7 +290,10 @@ def fsw_step(
     t_min = fp[FP_MIN_THROTTLE] * fp[FP_MAX_THRUST]
     thrust = min(max(m_est * along, t_min), fp[FP_MAX_THRUST])
     fs[FS_THRUST_CMD] = thrust
-    fs[FS_MPROP] -= thrust / (fp[FP_ISP] * G0_M_S2) * fp[FP_DT]
+    isp = isp_at_thrust(
+        thrust, fp[FP_MAX_THRUST], fp[FP_MIN_THROTTLE], fp[FP_ISP], fp[FP_ISP_MIN_THROTTLE]
+    )
+    fs[FS_MPROP] -= thrust / (isp * G0_M_S2) * fp[FP_DT]
     cmd[CMD_THRUST] = thrust
     for k in range(3):
         cmd[CMD_TORQUE + k] = tau[k]

@@ -60,7 +60,8 @@ FP_HDA_H = 67  # MAX_LOOKS: estimated height above the target of each look, m
 FP_EXEC_DUTY = FP_HDA_H + MAX_LOOKS  # share of the processor one control cycle needs
 FP_EXEC_LIMIT = FP_EXEC_DUTY + 1  # backlog of late work that restarts the executive, s
 FP_EXEC_HOLD = FP_EXEC_DUTY + 2  # guidance holds its command this long after a restart, s
-N_FP = FP_EXEC_DUTY + 3
+FP_ISP_MIN_THROTTLE = FP_EXEC_DUTY + 3  # design Isp at the minimum throttle, s
+N_FP = FP_EXEC_DUTY + 4
 
 # state row
 FS_PHASE = 0

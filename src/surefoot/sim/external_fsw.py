@@ -28,7 +28,9 @@ from surefoot.fsw.interfaces import CMD_THRUST, CMD_TORQUE
 from surefoot.fsw.layout import (
     FP_DT,
     FP_ISP,
+    FP_ISP_MIN_THROTTLE,
     FP_MAX_THRUST,
+    FP_MIN_THROTTLE,
     FP_PROP0,
     FP_SITE_LAT,
     FP_TARGET_H,
@@ -48,6 +50,7 @@ from surefoot.fsw.plugin import (
     command_to_actuators,
     sensor_frame,
 )
+from surefoot.math.engine_isp import isp_at_thrust
 from surefoot.sim.kernel_state import PLUGIN_ANSWERED
 from surefoot.sim.sensor_suite import SM_DOP, SM_IMU, SM_LRF, SM_STAR, SM_TRN
 
@@ -220,6 +223,10 @@ class PluginLanders:
             # the flight software's own propellant estimate, as the built-in keeps it
             fs[FS_THRUST_CMD] = thrust
             delivered = min(max(thrust, 0.0), fp[FP_MAX_THRUST])
-            fs[FS_MPROP] -= delivered / (fp[FP_ISP] * G0_M_S2) * fp[FP_DT]
+            isp = isp_at_thrust(
+                delivered, fp[FP_MAX_THRUST], fp[FP_MIN_THROTTLE], fp[FP_ISP],
+                fp[FP_ISP_MIN_THROTTLE],
+            )
+            fs[FS_MPROP] -= delivered / (isp * G0_M_S2) * fp[FP_DT]
             fs[FS_CYCLE] += 1.0
             b.plugin_phase[i] = PLUGIN_ANSWERED

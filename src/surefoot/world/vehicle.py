@@ -36,6 +36,7 @@ from numba import njit
 from surefoot.config.schema import VehicleConfig
 from surefoot.config.vehicle_events import MAX_ENGINE_FAULTS, MAX_OVERLOADS
 from surefoot.fsw.interfaces import CMD_THRUST, CMD_TORQUE, N_CMD  # noqa: F401  (re-exported)
+from surefoot.math.engine_isp import isp_at_thrust
 from surefoot.math.quaternion import quat_derivative_xyz, quat_rotate_xyz
 from surefoot.world.moon import G0_M_S2, gravity_mci_xyz
 
@@ -99,7 +100,8 @@ OV_DURATION = 2  # s (inf: to the end)
 OV_FRACTION = 3  # share of the processor taken
 OV_T_STARTED = 4  # s; NaN until it starts
 OV_COLS = 5
-N_PARAMS = P_OVERLOADS + MAX_OVERLOADS * OV_COLS
+P_ISP_MIN_THROTTLE = P_OVERLOADS + MAX_OVERLOADS * OV_COLS  # Isp at min throttle, s
+N_PARAMS = P_ISP_MIN_THROTTLE + 1
 
 ENGINE_FAULT_THRUST_SCALE = 1
 ENGINE_FAULT_SHUTDOWN = 2
@@ -130,6 +132,8 @@ def vehicle_params(cfg: VehicleConfig) -> np.ndarray:
     p[P_MAX_THRUST] = cfg.engine.max_thrust_n
     p[P_MIN_THROTTLE] = cfg.engine.min_throttle
     p[P_ISP] = cfg.engine.isp_s
+    isp_low = cfg.engine.isp_at_min_throttle_s
+    p[P_ISP_MIN_THROTTLE] = cfg.engine.isp_s if isp_low is None else isp_low
     p[P_ENGINE_TAU] = cfg.engine.time_constant_s
     p[P_THRUST_DIR : P_THRUST_DIR + 3] = thrust_direction_body(cfg.engine.misalignment_deg)
     p[P_ENGINE_POS : P_ENGINE_POS + 3] = cfg.engine.position_body_m
@@ -336,7 +340,10 @@ def derivative(
     out[S_W + 1] = (ty - (w2 * hx - w0 * hz)) / i1
     out[S_W + 2] = (tz - (w0 * hy - w1 * hx)) / i2
 
-    out[S_MPROP] = -flow_thrust / (p[P_ISP] * G0_M_S2) if has_prop else 0.0
+    isp = isp_at_thrust(
+        flow_thrust, p[P_MAX_THRUST], p[P_MIN_THROTTLE], p[P_ISP], p[P_ISP_MIN_THROTTLE]
+    )
+    out[S_MPROP] = -flow_thrust / (isp * G0_M_S2) if has_prop else 0.0
 
     # engine and torque actuator lags; commands are limited here (the hardware)
     t_max = p[P_MAX_THRUST]
