@@ -74,6 +74,7 @@ def post_contact(
         terrain.offsets,
         terrain.heights,
         s0.sim.touchdown_max_time_s,
+        s0.vehicle.engine.cutoff_after_contact_s,
     )
 
 
