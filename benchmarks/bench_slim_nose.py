@@ -22,13 +22,18 @@ same contact state (docs/missions.md, "The nose."):
 - the static thrust that pushes the hull lying on its side over the nose edge, and the
   slide toward the nose at which a dead stop of the nose edge pays the roll over it.
 
+With ``--attitudes`` it prints instead where the replay's vehicle and hull (50 kg of
+propellant left) rest after touching at SLIM's flown 1.4 m/s down, drifting 1.4 to 9 m/s
+down a plane falling 4 or 15 deg toward the drift, pitched 22.5 to 70 deg toward it (a
+two-step touchdown attitude, and beyond); ``--friction 10`` with a footing that holds.
+
 With ``--dispersed N`` it flies instead the first N runs of ``surefoot campaign slim``
 (the same draws: campaign seed = the scenario's seed) in one batch and prints where each
 came to rest, with 95 % Clopper-Pearson intervals (the campaign's rows do not carry the
 resting tilt); ``--set`` overrides scenario fields as the CLI's does.
 
     .venv/bin/python benchmarks/bench_slim_nose.py [--seed 0] [--step 0.05] [--dispersed N]
-        [--set dotted.field=value ...]
+        [--set dotted.field=value ...] [--attitudes [--friction MU]]
 """
 
 from __future__ import annotations
@@ -43,13 +48,14 @@ from surefoot.campaign.runner import resolve
 from surefoot.campaign.sampling import base_dict, draw_runs, run_scenario
 from surefoot.campaign.stats import clopper_pearson
 from surefoot.config import load_scenario
-from surefoot.math.quaternion import quat_rotate, quat_to_dcm
+from surefoot.math.quaternion import quat_from_axis_angle, quat_rotate, quat_to_dcm
 from surefoot.sim.runner import simulate
 from surefoot.world.contact import TD_T, footpad_positions_body
 from surefoot.world.landing_gear import (
     G_MU,
     GEAR_OUTCOMES,
     N_OUT,
+    N_Y,
     O_BODY_LOADED,
     O_LEGS_LOADED,
     O_OUTCOME,
@@ -63,6 +69,7 @@ from surefoot.world.landing_gear import (
     settle,
     settle_with_actuators,
 )
+from surefoot.world.terrain.grid import TerrainGrids
 from surefoot.world.touchdown_from_truth import actuators_at_contact, local_state_from_truth
 from surefoot.world.vehicle import (
     P_EF_ACTIVE,
@@ -71,6 +78,7 @@ from surefoot.world.vehicle import (
     S_MPROP,
     S_TORQUE,
     mass_properties,
+    vehicle_params,
 )
 
 
@@ -111,13 +119,61 @@ def dispersed(n: int, overrides: list[str]) -> None:
     )
 
 
+def attitudes(mu: float | None) -> None:
+    """Rest after touching at 1.4 m/s down with a drift down a slope, pitched toward it;
+    ``mu``: the friction coefficient of every contact point (default: the scenario's)."""
+    s = load_scenario("slim")
+    v = s.vehicle
+    m, com, inertia = mass_properties(50.0, vehicle_params(v))
+    body = np.asarray(v.body_points_body_m)
+    points = np.vstack([footpad_positions_body(v.legs), body]) - com
+    gp = gear_params(v.legs, v.legs.height_m + v.com_dry_body_m[2], len(body))
+    if mu is not None:
+        gp[G_MU] = mu
+    g = s.moon.gm_m3_s2 / s.moon.radius_m**2
+    table = Table(
+        title=f"slim's vehicle at 1.4 m/s down, friction {gp[G_MU]:g}: "
+        "resting tilt (deg; > 150: the nose)"
+    )
+    drifts = (1.4, 3.8, 6.0, 9.0)
+    for col in ("slope deg", "pitch deg", *(f"drift {d} m/s" for d in drifts)):
+        table.add_column(col, justify="right")
+    for slope in (4.0, 15.0):
+        t = np.tan(np.radians(slope))
+        xs = np.array([-200.0, 200.0])
+        gx, gy = np.meshgrid(xs, xs)
+        ter = TerrainGrids.from_levels(
+            [(-200.0, -200.0, 400.0, -t * gx)], 0.0, 0.0, s.moon.radius_m
+        )
+        for pitch in (22.5, 45.0, 70.0):
+            row = []
+            for drift in drifts:
+                y = np.zeros(N_Y)
+                y[Y_Q : Y_Q + 4] = quat_from_axis_angle(
+                    np.array([0.0, 1.0, 0.0]), np.radians(pitch)
+                )
+                y[Y_V : Y_V + 3] = (drift, 0.0, -1.4)
+                y[Y_P + 2] = 10.0
+                seat_on_ground(y, points, ter.meta, ter.offsets, ter.heights)
+                o = np.zeros(N_OUT)
+                settle(y, m, inertia, points, gp, g, ter.meta, ter.offsets, ter.heights, 30.0, o)
+                row.append(f"{o[O_TILT_DEG]:.1f} ({GEAR_OUTCOMES[int(o[O_OUTCOME])]})")
+            table.add_row(f"{slope:.0f}", f"{pitch:.1f}", *row)
+    Console().print(table)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--step", type=float, default=0.05)
     ap.add_argument("--dispersed", type=int, default=0, metavar="N")
     ap.add_argument("--set", action="append", default=[], metavar="dotted.field=value")
+    ap.add_argument("--attitudes", action="store_true")
+    ap.add_argument("--friction", type=float, default=None, help="with --attitudes")
     args = ap.parse_args()
+    if args.attitudes:
+        attitudes(args.friction)
+        return
     if args.dispersed > 0:
         dispersed(args.dispersed, args.set)
         return

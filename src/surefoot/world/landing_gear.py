@@ -6,7 +6,9 @@ turns that state into this module's local frame and runs the batch). The
 lander is a rigid body (mass,
 diagonal inertia about the centre of mass) on ``n`` legs in lunar gravity,
 engine off: the flight software cuts the engine at touchdown, so no thrust
-is carried over.
+is carried over, unless the engine's cut-off takes time
+(:func:`settle_with_actuators`: the force and torque of the actuators at
+contact held for that long, body frame, their work booked with the energies).
 
 Frame. A local frame at the touchdown point, flat over the few metres the
 lander moves: x and y the site map coordinates (m, east and north), z the
@@ -43,7 +45,8 @@ minus the rate of change of the spring energies) are integrated with the
 state by the same RK4 step, and so is the crush power (spring force times
 crush rate). Initial kinetic + potential energy then equals the absorbed energy
 (crush + damping + friction) plus the elastic energy left in the springs plus
-the final kinetic and potential energy, to the integration error.
+the final kinetic and potential energy, to the integration error; with actuators
+held after contact their work (``O_E_ENGINE_J``) adds to the initial energy.
 
 Outcomes. ``settled``: speed below ``SETTLE_SPEED_M_S`` and rate below
 ``SETTLE_RATE_DEG_S`` for ``SETTLE_HOLD_S`` with three legs loaded at least
