@@ -239,6 +239,39 @@ def test_the_hull_rolls_onto_its_nose_only_above_the_nose_edge_energy(
         assert out[O_TILT_DEG] == pytest.approx(90.0, abs=2.0)
 
 
+@pytest.mark.parametrize(("spare_fraction", "stays"), [(0.9, True), (1.1, False)])
+def test_over_the_nose_edge_the_hull_stays_on_its_nose_only_with_little_to_spare(
+    spare_fraction: float, stays: bool
+) -> None:
+    """Rocking-block impact (Housner 1963, a rigid block rocking onto its base): the
+    hull, turning over its nose edge A onto the nose face, strikes that face and turns
+    on about the far edge B, keeping its angular momentum about B:
+    ``w+ / w- = (I + m (L^2 - a^2)) / (I + m (L^2 + a^2))`` (L: the CoM over the nose
+    face, a: half its width), its energy times ``eta = (w+ / w-)^2``. Falling from
+    the balance point over A onto the face it gains ``m g (R - L)``, the rise it needs
+    to pass B, so it stays on its nose only if it crossed A with less than
+    ``E* = m g (R - L) (1 / eta - 1)`` (45 J; the barrier of A from the side face is
+    about 590 J), and goes on over B onto its far (-x) side face above it."""
+    v = load_scenario("slim").vehicle
+    m, com, inertia = mass_properties(PROPELLANT_AT_TOUCHDOWN_KG, vehicle_params(v))
+    corner = np.asarray(v.body_points_body_m[0]) - com
+    a, length = corner[0], corner[2]
+    r_edge = math.hypot(a, length)
+    eta = ((inertia[1] + m * (length**2 - a**2)) / (inertia[1] + m * r_edge**2)) ** 2
+    spare_j = m * G_MOON * (r_edge - length) * (1.0 / eta - 1.0)
+    assert 35.0 < spare_j < 55.0
+    barrier_j = m * G_MOON * r_edge * (1.0 - math.cos(math.radians(NOSE_EDGE_START_DEG)))
+    r = _nose_edge_roll(1.0 + spare_fraction * spare_j / barrier_j)
+    out = r["out"]
+    assert out[O_OUTCOME] in (GEAR_SETTLED, GEAR_TIPPED)
+    x_body_up = quat_rotate(r["y"][Y_Q : Y_Q + 4], np.array([1.0, 0.0, 0.0]))[2]
+    if stays:
+        assert out[O_TILT_DEG] > 170.0
+    else:
+        assert out[O_TILT_DEG] == pytest.approx(90.0, abs=2.0)
+        assert x_body_up > 0.95  # the far side face down, not the +x face it came from
+
+
 def test_slim_like_touchdown_tips_onto_its_side_and_a_soft_one_stands() -> None:
     """The replay site's slope (about 7 deg, falling east) and a 1.5 m/s drift down it:
     the lander tips over and rests on its hull's side face, the main engine just above
