@@ -27,12 +27,17 @@ from surefoot.sim.event_summary import ground_plane_fit, rover_fall
 from surefoot.sim.runner import simulate
 from surefoot.world.contact import footpad_positions_body
 from surefoot.world.landing_gear import (
+    A_FORCE,
+    A_TORQUE,
     G_K,
+    G_MU,
     GEAR_SETTLED,
     GEAR_TIPPED,
+    N_ACT,
     N_OUT,
     N_Y,
     O_BODY_LOADED,
+    O_LEGS_LOADED,
     O_OUTCOME,
     O_TILT_DEG,
     Y_C,
@@ -42,7 +47,7 @@ from surefoot.world.landing_gear import (
     Y_W,
     gear_params,
     seat_on_ground,
-    settle,
+    settle_with_actuators,
 )
 from surefoot.world.terrain.grid import TerrainGrids
 from surefoot.world.vehicle import mass_properties, vehicle_params
@@ -100,16 +105,25 @@ def _stage(
     pitch_deg: float = 0.0,
     v_local: tuple[float, float, float] = (0.0, 0.0, 0.0),
     w_body: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    act: np.ndarray | None = None,
+    act_until_s: float = 0.0,
+    mu: float | None = None,
+    max_time_s: float = 30.0,
 ) -> dict:
     """The post-contact stage alone with the slim vehicle and hull, on a plane falling to
     the east (+x) at ``slope_deg``: the lander pitched by ``pitch_deg`` about north (its
     top toward the east), CoM velocity ``v_local`` (m/s, east, north, up) and body rate
-    ``w_body`` (rad/s), seated so its lowest contact point touches."""
+    ``w_body`` (rad/s), seated so its lowest contact point touches; the actuators
+    ``act`` (body force and torque) held for ``act_until_s`` after contact, the friction
+    coefficient of every contact point ``mu`` (default: the scenario's), for at most
+    ``max_time_s``."""
     v = load_scenario("slim").vehicle
     m, com, inertia = mass_properties(PROPELLANT_AT_TOUCHDOWN_KG, vehicle_params(v))
     body = np.asarray(v.body_points_body_m)
     points = np.vstack([footpad_positions_body(v.legs), body]) - com
     gp = gear_params(v.legs, v.legs.height_m + v.com_dry_body_m[2], len(body))
+    if mu is not None:
+        gp[G_MU] = mu
     terrain = plane(slope_deg, uphill_deg=180.0)
     y = np.zeros(N_Y)
     y[Y_Q : Y_Q + 4] = quat_from_axis_angle(np.array([0.0, 1.0, 0.0]), math.radians(pitch_deg))
@@ -118,8 +132,20 @@ def _stage(
     y[Y_P + 2] = 10.0
     seat_on_ground(y, points, terrain.meta, terrain.offsets, terrain.heights)
     out = np.zeros(N_OUT)
-    y_end = settle(
-        y, m, inertia, points, gp, G_MOON, terrain.meta, terrain.offsets, terrain.heights, 30.0, out
+    y_end = settle_with_actuators(
+        y,
+        m,
+        inertia,
+        points,
+        gp,
+        G_MOON,
+        terrain.meta,
+        terrain.offsets,
+        terrain.heights,
+        max_time_s,
+        out,
+        np.zeros(N_ACT) if act is None else act,
+        act_until_s,
     )
     return {
         "out": out,
@@ -130,6 +156,7 @@ def _stage(
         "gp": gp,
         "slope_deg": slope_deg,
         "n_legs": v.legs.count,
+        "com": com,
     }
 
 
@@ -212,6 +239,39 @@ def test_the_hull_rolls_onto_its_nose_only_above_the_nose_edge_energy(
         assert out[O_TILT_DEG] == pytest.approx(90.0, abs=2.0)
 
 
+@pytest.mark.parametrize(("spare_fraction", "stays"), [(0.9, True), (1.1, False)])
+def test_over_the_nose_edge_the_hull_stays_on_its_nose_only_with_little_to_spare(
+    spare_fraction: float, stays: bool
+) -> None:
+    """Rocking-block impact (Housner 1963, a rigid block rocking onto its base): the
+    hull, turning over its nose edge A onto the nose face, strikes that face and turns
+    on about the far edge B, keeping its angular momentum about B:
+    ``w+ / w- = (I + m (L^2 - a^2)) / (I + m (L^2 + a^2))`` (L: the CoM over the nose
+    face, a: half its width), its energy times ``eta = (w+ / w-)^2``. Falling from
+    the balance point over A onto the face it gains ``m g (R - L)``, the rise it needs
+    to pass B, so it stays on its nose only if it crossed A with less than
+    ``E* = m g (R - L) (1 / eta - 1)`` (45 J; the barrier of A from the side face is
+    about 590 J), and goes on over B onto its far (-x) side face above it."""
+    v = load_scenario("slim").vehicle
+    m, com, inertia = mass_properties(PROPELLANT_AT_TOUCHDOWN_KG, vehicle_params(v))
+    corner = np.asarray(v.body_points_body_m[0]) - com
+    a, length = corner[0], corner[2]
+    r_edge = math.hypot(a, length)
+    eta = ((inertia[1] + m * (length**2 - a**2)) / (inertia[1] + m * r_edge**2)) ** 2
+    spare_j = m * G_MOON * (r_edge - length) * (1.0 / eta - 1.0)
+    assert 35.0 < spare_j < 55.0
+    barrier_j = m * G_MOON * r_edge * (1.0 - math.cos(math.radians(NOSE_EDGE_START_DEG)))
+    r = _nose_edge_roll(1.0 + spare_fraction * spare_j / barrier_j)
+    out = r["out"]
+    assert out[O_OUTCOME] in (GEAR_SETTLED, GEAR_TIPPED)
+    x_body_up = quat_rotate(r["y"][Y_Q : Y_Q + 4], np.array([1.0, 0.0, 0.0]))[2]
+    if stays:
+        assert out[O_TILT_DEG] > 170.0
+    else:
+        assert out[O_TILT_DEG] == pytest.approx(90.0, abs=2.0)
+        assert x_body_up > 0.95  # the far side face down, not the +x face it came from
+
+
 def test_slim_like_touchdown_tips_onto_its_side_and_a_soft_one_stands() -> None:
     """The replay site's slope (about 7 deg, falling east) and a 1.5 m/s drift down it:
     the lander tips over and rests on its hull's side face, the main engine just above
@@ -259,6 +319,76 @@ def test_at_slims_flown_speed_the_hull_never_reaches_its_nose(
     out = _stage(slope_deg=slope_deg, pitch_deg=pitch_deg, v_local=(drift_m_s, 0.0, -1.4))["out"]
     assert out[O_OUTCOME] in (GEAR_SETTLED, GEAR_TIPPED)
     assert out[O_TILT_DEG] < 90.0 + slope_deg + 3.0
+
+
+THRUST_AT_CONTACT_N = 353.0  # what the replay's engine delivers at contact (seed 0)
+
+
+def _held_thrust(force_n: float) -> np.ndarray:
+    """The faulted engine's thrust ``force_n`` along body z through its moved line, and
+    that line's torque about the CoM, as held actuators (the attitude thrusters off)."""
+    v = load_scenario("slim").vehicle
+    _, com, _ = mass_properties(PROPELLANT_AT_TOUCHDOWN_KG, vehicle_params(v))
+    arm = np.asarray(v.engine.position_body_m) - com
+    arm += np.asarray(v.engine.faults[0].thrust_offset_body_m)
+    act = np.zeros(N_ACT)
+    act[A_FORCE + 2] = force_n
+    act[A_TORQUE : A_TORQUE + 3] = np.cross(arm, act[A_FORCE : A_FORCE + 3])
+    return act
+
+
+@pytest.mark.parametrize(("factor", "rolls"), [(0.9, False), (1.1, True)])
+def test_a_thrust_rolls_the_hull_about_its_nose_edge_above_the_static_tip_thrust(
+    factor: float, rolls: bool
+) -> None:
+    """Statics of a box pushed over an edge: the hull lying on its +x side face on level
+    ground, a thrust along body z (toward the nose, horizontal) on the faulted engine's
+    line ``x`` (body, from the CoM) turns it about the nose edge when ``F (a - x)``
+    exceeds ``m g L`` (a: the CoM over the face, L: the CoM to the nose face along body
+    z), the footing holding the edge (friction 5). Below it the hull stays on its face;
+    above it, 3 s of it lift the face off the ground, the hull turning on its nose edge
+    alone. That thrust is more than the faulted engine can give (55 % of 1,000 N) and
+    2.3 times what it gave at contact."""
+    v = load_scenario("slim").vehicle
+    m, com, _ = mass_properties(PROPELLANT_AT_TOUCHDOWN_KG, vehicle_params(v))
+    corner = np.asarray(v.body_points_body_m[0]) - com  # a nose corner of the +x face
+    a, length = corner[0], corner[2]
+    x_line = v.engine.position_body_m[0] + v.engine.faults[0].thrust_offset_body_m[0] - com[0]
+    f_tip = m * G_MOON * length / (a - x_line)
+    assert f_tip > v.engine.faults[0].thrust_fraction * v.engine.max_thrust_n
+    assert f_tip > 2.3 * THRUST_AT_CONTACT_N
+    r = _stage(
+        pitch_deg=90.0, act=_held_thrust(factor * f_tip), act_until_s=3.0, mu=5.0, max_time_s=3.0
+    )
+    out = r["out"]
+    if rolls:
+        # turning toward the nose (body +y rate), on the two nose corners alone
+        assert out[O_TILT_DEG] > 100.0 and r["y"][Y_W + 1] > 0.1
+        assert out[O_BODY_LOADED] == 2 and out[O_LEGS_LOADED] == 0
+    else:
+        assert out[O_OUTCOME] == GEAR_TIPPED  # at rest on its side face
+        assert out[O_TILT_DEG] == pytest.approx(90.0, abs=0.5)
+
+
+@pytest.mark.parametrize("cut_s", [0.5, 1.0, 2.0])
+def test_thrust_after_contact_does_not_roll_the_replays_touchdown_onto_its_nose(
+    cut_s: float,
+) -> None:
+    """The replay's contact state (as above) with its engine's thrust at contact held
+    for ``cut_s`` after it, its off-axis torque unopposed (the attitude thrusters off):
+    the hull still rests on its side face. The thrust, 353 N against a 400 N weight,
+    and its 71 N m torque add too little angular momentum about the nose edge
+    (benchmarks/bench_slim_nose.py prints the sweep)."""
+    r = _stage(
+        slope_deg=4.0,
+        pitch_deg=22.5,
+        v_local=(3.8, 0.0, -5.4),
+        act=_held_thrust(THRUST_AT_CONTACT_N),
+        act_until_s=cut_s,
+    )
+    out = r["out"]
+    assert out[O_OUTCOME] == GEAR_TIPPED
+    assert 85.0 < out[O_TILT_DEG] < 90.0 + 4.0 + 3.0
 
 
 @pytest.fixture(scope="module")

@@ -136,6 +136,15 @@ class EngineConfig(_Strict):
     time_constant_s: float = Field(0.1, ge=0.0, le=5.0)
     misalignment_deg: tuple[Tilt, Tilt] = (0.0, 0.0)
     position_body_m: BodyVec3 = (0.0, 0.0, -0.6)
+    cutoff_after_contact_s: float = Field(
+        0.0,
+        ge=0.0,
+        le=5.0,
+        description="touchdown dynamics: time from the first footpad contact until the "
+        "engine's thrust ends (touchdown sense, command and valve latency, the thrust "
+        "tail-off as its impulse-equivalent time), s; the thrust and the attitude "
+        "thrusters' torque stay as they were at contact for that long. 0: off at contact",
+    )
     faults: tuple[EngineFaultConfig, ...] = Field(
         (),
         max_length=MAX_ENGINE_FAULTS,

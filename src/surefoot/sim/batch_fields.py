@@ -9,10 +9,10 @@ from __future__ import annotations
 from surefoot.config.schema import Scenario
 
 # Scenario fields every lander of one batch must share: one terrain, one site
-# and Moon, one clock, one ground track (the terrain's extent), one set of legs
-# and body contact points (contact), one onboard map, and what the touchdown
-# classification reads from the batch's first scenario (limits, dry centre of
-# mass). The one list:
+# and Moon, one clock, one ground track (the terrain's extent), one set of legs,
+# body contact points and engine cut-off after contact (the post-contact stage),
+# one onboard map, and what the touchdown classification reads from the batch's
+# first scenario (limits, dry centre of mass). The one list:
 # check_batchable tests it and the campaign groups its runs by it.
 BATCH_SHARED_FIELDS: tuple[str, ...] = (
     "terrain",
@@ -24,6 +24,7 @@ BATCH_SHARED_FIELDS: tuple[str, ...] = (
     "vehicle.legs",
     "vehicle.body_points_body_m",
     "vehicle.com_dry_body_m",
+    "vehicle.engine.cutoff_after_contact_s",
     "fsw.control.rate_hz",
     "fsw.nav.map",
     "touchdown",

@@ -74,6 +74,7 @@ def post_contact(
         terrain.offsets,
         terrain.heights,
         s0.sim.touchdown_max_time_s,
+        s0.vehicle.engine.cutoff_after_contact_s,
     )
 
 
@@ -82,8 +83,11 @@ def body_contact_summary(row: np.ndarray) -> dict[str, Any]:
     from the vertical at the end: above 90 the main engine points up), what carries it
     (``legs``, ``body``, ``legs and body``; ``moving`` if it never came to rest)."""
     if not np.isfinite(row[O_OUTCOME]):
-        return {"resting_tilt_deg": math.nan, "resting_on": "no_contact",
-                "engine_pointing_up": False}
+        return {
+            "resting_tilt_deg": math.nan,
+            "resting_on": "no_contact",
+            "engine_pointing_up": False,
+        }
     code = int(row[O_OUTCOME])
     at_rest = code in (GEAR_SETTLED, GEAR_TIPPED)
     legs, body = int(row[O_LEGS_LOADED]), int(row[O_BODY_LOADED])

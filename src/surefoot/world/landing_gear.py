@@ -6,7 +6,9 @@ turns that state into this module's local frame and runs the batch). The
 lander is a rigid body (mass,
 diagonal inertia about the centre of mass) on ``n`` legs in lunar gravity,
 engine off: the flight software cuts the engine at touchdown, so no thrust
-is carried over.
+is carried over, unless the engine's cut-off takes time
+(:func:`settle_with_actuators`: the force and torque of the actuators at
+contact held for that long, body frame, their work booked with the energies).
 
 Frame. A local frame at the touchdown point, flat over the few metres the
 lander moves: x and y the site map coordinates (m, east and north), z the
@@ -43,7 +45,8 @@ minus the rate of change of the spring energies) are integrated with the
 state by the same RK4 step, and so is the crush power (spring force times
 crush rate). Initial kinetic + potential energy then equals the absorbed energy
 (crush + damping + friction) plus the elastic energy left in the springs plus
-the final kinetic and potential energy, to the integration error.
+the final kinetic and potential energy, to the integration error; with actuators
+held after contact their work (``O_E_ENGINE_J``) adds to the initial energy.
 
 Outcomes. ``settled``: speed below ``SETTLE_SPEED_M_S`` and rate below
 ``SETTLE_RATE_DEG_S`` for ``SETTLE_HOLD_S`` with three legs loaded at least
@@ -121,7 +124,8 @@ O_LOAD_MAX_N = 13  # largest leg normal load seen, N
 O_TIPPED = 14  # 1: passed the tip angle while rotating
 O_LEGS_LOADED = 15  # footpads carrying load at the end
 O_BODY_LOADED = 16  # body points carrying load at the end
-N_OUT = 17
+O_E_ENGINE_J = 17  # work done by the engine and attitude torques held after contact (J)
+N_OUT = 18
 
 # integrated state: position (3), velocity (3), quaternion body->local (4),
 # body rate (3), damping, friction and crush energy (3), crushed length of each leg (8)
@@ -135,7 +139,14 @@ Y_EC = 15
 Y_C = 16
 MAX_LEGS = 8
 MAX_BODY_POINTS = 8
-N_Y = Y_C + MAX_LEGS + MAX_BODY_POINTS
+Y_EW = Y_C + MAX_LEGS + MAX_BODY_POINTS  # work of the actuators held after contact
+N_Y = Y_EW + 1
+
+# actuators held after contact (:func:`settle_with_actuators`): body-frame force on the
+# CoM (N) and body-frame torque about it (N m)
+A_FORCE = 0
+A_TORQUE = 3
+N_ACT = 6
 CRUSH_RELAX_STEPS = 2.0  # an elastic overshoot past the crush force relaxes in this many steps
 
 
@@ -198,11 +209,26 @@ def _leg_kinematics(
 
 
 @njit(cache=True)
-def _derivative(y: np.ndarray, ctx: tuple, dy: np.ndarray, loads: np.ndarray) -> None:
-    """Time derivative of the integrated state ``y`` (N_Y,) into ``dy``; leg normal loads
-    (N) into ``loads``. ``ctx``: ``(mass_kg, inertia, feet, anchor, gp, g, meta, offsets,
-    heights, tau_crush_s, c_stick)``, see :func:`settle`."""
-    mass_kg, inertia, feet, anchor, gp, g, meta, offsets, heights, tau_crush_s, c_stick = ctx
+def _derivative(y: np.ndarray, t: float, ctx: tuple, dy: np.ndarray, loads: np.ndarray) -> None:
+    """Time derivative of the integrated state ``y`` (N_Y,) at ``t`` (s after contact)
+    into ``dy``; leg normal loads (N) into ``loads``. ``ctx``: ``(mass_kg, inertia,
+    feet, anchor, gp, g, meta, offsets, heights, tau_crush_s, c_stick, act,
+    act_until_s)``, see :func:`settle_with_actuators`."""
+    (
+        mass_kg,
+        inertia,
+        feet,
+        anchor,
+        gp,
+        g,
+        meta,
+        offsets,
+        heights,
+        tau_crush_s,
+        c_stick,
+        act,
+        act_until_s,
+    ) = ctx
     k = gp[G_K]
     b = gp[G_B]
     mu = gp[G_MU]
@@ -264,6 +290,17 @@ def _derivative(y: np.ndarray, ctx: tuple, dy: np.ndarray, loads: np.ndarray) ->
         torque_b[1] += fk[2] * fb[0] - fk[0] * fb[2]
         torque_b[2] += fk[0] * fb[1] - fk[1] * fb[0]
     w = y[Y_W : Y_W + 3]
+    dy[Y_EW] = 0.0
+    if t < act_until_s:
+        # the engine and attitude torques held after contact (cut-off latency)
+        c = quat_to_dcm(q)
+        p_act = 0.0
+        for j in range(3):
+            fj = c[j, 0] * act[A_FORCE] + c[j, 1] * act[A_FORCE + 1] + c[j, 2] * act[A_FORCE + 2]
+            force[j] += fj
+            p_act += fj * y[Y_V + j] + act[A_TORQUE + j] * w[j]
+            torque_b[j] += act[A_TORQUE + j]
+        dy[Y_EW] = p_act
     for j in range(3):
         dy[Y_P + j] = y[Y_V + j]
         dy[Y_V + j] = force[j] / mass_kg
@@ -297,6 +334,7 @@ def _mechanical_energy(
 @njit(cache=True)
 def _rk4_step(
     y: np.ndarray,
+    t: float,
     dt: float,
     ctx: tuple,
     k1: np.ndarray,
@@ -306,17 +344,18 @@ def _rk4_step(
     tmp: np.ndarray,
     loads: np.ndarray,
 ) -> None:
-    """One RK4 step of ``dt`` (s) of the integrated state, in place; quaternion renormalised."""
-    _derivative(y, ctx, k1, loads)
+    """One RK4 step of ``dt`` (s) from ``t`` of the integrated state, in place; quaternion
+    renormalised."""
+    _derivative(y, t, ctx, k1, loads)
     for j in range(N_Y):
         tmp[j] = y[j] + 0.5 * dt * k1[j]
-    _derivative(tmp, ctx, k2, loads)
+    _derivative(tmp, t + 0.5 * dt, ctx, k2, loads)
     for j in range(N_Y):
         tmp[j] = y[j] + 0.5 * dt * k2[j]
-    _derivative(tmp, ctx, k3, loads)
+    _derivative(tmp, t + 0.5 * dt, ctx, k3, loads)
     for j in range(N_Y):
         tmp[j] = y[j] + dt * k3[j]
-    _derivative(tmp, ctx, k4, loads)
+    _derivative(tmp, t + dt, ctx, k4, loads)
     for j in range(N_Y):
         y[j] += dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
     qn = quat_normalize(y[Y_Q : Y_Q + 4])
@@ -338,8 +377,43 @@ def settle(
     max_time_s: float,
     out: np.ndarray,
 ) -> np.ndarray:
+    """:func:`settle_with_actuators` with the engine and attitude torques off at contact."""
+    return settle_with_actuators(
+        y0,
+        mass_kg,
+        inertia,
+        feet,
+        gp,
+        g,
+        meta,
+        offsets,
+        heights,
+        max_time_s,
+        out,
+        np.zeros(N_ACT),
+        0.0,
+    )
+
+
+@njit(cache=True)
+def settle_with_actuators(
+    y0: np.ndarray,
+    mass_kg: float,
+    inertia: np.ndarray,
+    feet: np.ndarray,
+    gp: np.ndarray,
+    g: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    max_time_s: float,
+    out: np.ndarray,
+    act: np.ndarray,
+    act_until_s: float,
+) -> np.ndarray:
     """Integrate one lander from first contact until it settles, tips, breaks a leg
     or ``max_time_s`` passes; fill ``out`` (N_OUT,) and return the final state (N_Y,).
+    The actuators ``act`` (N_ACT,) act for the first ``act_until_s`` seconds.
 
     Parameters
     ----------
@@ -352,10 +426,15 @@ def settle(
     gp : (N_GEAR,) gear parameters (:func:`gear_params`)
     g : gravity (m/s^2), along -z
     meta, offsets, heights : terrain grids (map frame, m)
+    act : (N_ACT,) held actuators: body-frame force on the CoM (N, the engine's thrust)
+        and body-frame torque about the CoM (N m, the thrust's arm and the attitude
+        control's torque), both as they were at contact
+    act_until_s : how long they act after contact (s; 0: off at contact)
     """
     n = feet.shape[0]
     y = y0.copy()
     y[Y_ED:Y_C] = 0.0  # energies from zero; crushed lengths carried over
+    y[Y_EW] = 0.0
     anchor = np.empty((n, 3))
     loads = np.zeros(n)
     for leg in range(n):
@@ -385,12 +464,26 @@ def settle(
     t = 0.0
     t_quiet = -1.0
     rate_settle = np.radians(SETTLE_RATE_DEG_S)
-    ctx = (mass_kg, inertia, feet, anchor, gp, g, meta, offsets, heights, tau_crush, c_stick)
+    ctx = (
+        mass_kg,
+        inertia,
+        feet,
+        anchor,
+        gp,
+        g,
+        meta,
+        offsets,
+        heights,
+        tau_crush,
+        c_stick,
+        act,
+        act_until_s,
+    )
     for _ in range(n_steps):
-        _rk4_step(y, dt, ctx, k1, k2, k3, k4, tmp, loads)
+        _rk4_step(y, t, dt, ctx, k1, k2, k3, k4, tmp, loads)
         t += dt
         # loads at the end of the step, then slip by return mapping
-        _derivative(y, ctx, k1, loads)
+        _derivative(y, t, ctx, k1, loads)
         broken = False
         n_loaded = 0
         for leg in range(n):
@@ -473,7 +566,8 @@ def settle(
     out[O_SLIDE_M] = np.sqrt((y[Y_P] - y0[Y_P]) ** 2 + (y[Y_P + 1] - y0[Y_P + 1]) ** 2)
     out[O_LOAD_MAX_N] = load_max
     out[O_TIPPED] = 1.0 if tipped else 0.0
-    _derivative(y, ctx, k1, loads)
+    out[O_E_ENGINE_J] = y[Y_EW]
+    _derivative(y, t, ctx, k1, loads)
     legs_loaded = 0
     body_loaded = 0
     for leg in range(n):

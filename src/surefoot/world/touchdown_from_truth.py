@@ -4,7 +4,8 @@
 the touchdown point (legs, body contact, friction, the integrator and its
 outcomes); this module turns each lander's truth state at first contact
 (MCI, with the Moon's rotation) into that frame, seats it on the ground and
-settles it.
+settles it. With an engine cut-off after contact (``vehicle.engine.cutoff_after_contact_s``)
+the thrust and the attitude thrusters' torque acting at contact are held for that time.
 """
 
 from __future__ import annotations
@@ -14,8 +15,34 @@ from numba import njit
 
 from surefoot.math.frames import mcmf_to_map, rot_mci_to_mcmf
 from surefoot.math.quaternion import dcm_to_quat, quat_to_dcm
-from surefoot.world.landing_gear import N_OUT, N_Y, Y_P, Y_Q, Y_V, Y_W, seat_on_ground, settle
-from surefoot.world.vehicle import S_MPROP, S_Q, S_R, S_V, S_W, mass_properties
+from surefoot.world.landing_gear import (
+    A_FORCE,
+    A_TORQUE,
+    N_ACT,
+    N_OUT,
+    N_Y,
+    Y_P,
+    Y_Q,
+    Y_V,
+    Y_W,
+    seat_on_ground,
+    settle,
+    settle_with_actuators,
+)
+from surefoot.world.vehicle import (
+    P_EF_ACTIVE,
+    P_EF_OFFSET,
+    P_ENGINE_POS,
+    P_THRUST_DIR,
+    S_MPROP,
+    S_Q,
+    S_R,
+    S_TORQUE,
+    S_V,
+    S_W,
+    delivered_thrust,
+    mass_properties,
+)
 
 
 @njit(cache=True)
@@ -84,6 +111,28 @@ def local_state_from_truth(
 
 
 @njit(cache=True)
+def actuators_at_contact(x: np.ndarray, p: np.ndarray, com: np.ndarray) -> np.ndarray:
+    """The actuators acting at contact (N_ACT,), body frame: the engine's delivered
+    thrust (N, along its thrust direction, zero without propellant, times an active
+    fault's fraction) and the torque about the CoM ``com`` (m, body) of that thrust
+    through its line (the engine position, moved by an active fault) plus the
+    attitude thrusters' torque (N m), as the flight dynamics apply them."""
+    act = np.zeros(N_ACT)
+    thrust = delivered_thrust(x, p)
+    arm = np.empty(3)
+    for j in range(3):
+        act[A_FORCE + j] = thrust * p[P_THRUST_DIR + j]
+        arm[j] = p[P_ENGINE_POS + j] - com[j]
+        if p[P_EF_ACTIVE] != 0.0:
+            arm[j] += p[P_EF_OFFSET + j]
+    f = act[A_FORCE : A_FORCE + 3]
+    act[A_TORQUE] = x[S_TORQUE] + arm[1] * f[2] - arm[2] * f[1]
+    act[A_TORQUE + 1] = x[S_TORQUE + 1] + arm[2] * f[0] - arm[0] * f[2]
+    act[A_TORQUE + 2] = x[S_TORQUE + 2] + arm[0] * f[1] - arm[1] * f[0]
+    return act
+
+
+@njit(cache=True)
 def touchdown_dynamics(
     x: np.ndarray,
     t_contact: np.ndarray,
@@ -99,6 +148,7 @@ def touchdown_dynamics(
     offsets: np.ndarray,
     heights: np.ndarray,
     max_time_s: float,
+    cutoff_after_contact_s: float = 0.0,
 ) -> np.ndarray:
     """Post-contact outcome rows (N, N_OUT) of a batch of landers at first contact.
 
@@ -110,6 +160,7 @@ def touchdown_dynamics(
     vehicle_p : (N, N_PARAMS) vehicle parameter rows (mass properties)
     feet_body : (n, 3) footpads relative to the body origin, body frame (m)
     gp : (N_GEAR,) gear parameters
+    cutoff_after_contact_s : the thrust and attitude torque at contact act this long (s)
     """
     nb = x.shape[0]
     out = np.full((nb, N_OUT), np.nan)
@@ -123,5 +174,23 @@ def touchdown_dynamics(
                 feet[leg, j] -= com[j]
         y = local_state_from_truth(x[i], t_contact[i], omega_moon, c_enu_mcmf, radius_ref_m)
         seat_on_ground(y, feet, meta, offsets, heights)
-        settle(y, mass, inertia, feet, gp, g, meta, offsets, heights, max_time_s, out[i])
+        if cutoff_after_contact_s > 0.0:
+            act = actuators_at_contact(x[i], vehicle_p[i], com)
+            settle_with_actuators(
+                y,
+                mass,
+                inertia,
+                feet,
+                gp,
+                g,
+                meta,
+                offsets,
+                heights,
+                max_time_s,
+                out[i],
+                act,
+                cutoff_after_contact_s,
+            )
+        else:
+            settle(y, mass, inertia, feet, gp, g, meta, offsets, heights, max_time_s, out[i])
     return out
