@@ -59,10 +59,10 @@ MAX_THRUST_OFFSET_M = 10.0
 OffsetElement = Annotated[float, Field(ge=-MAX_THRUST_OFFSET_M, le=MAX_THRUST_OFFSET_M)]
 
 
-class EngineFaultConfig(StrictModel):
-    """One scheduled fault of the main engine (module docstring for kinds and triggers)."""
+class EventWindow(StrictModel):
+    """When a truth-side event acts: from a time or an altitude, for a while (module
+    docstring); exactly one of the two starts."""
 
-    kind: Literal["thrust_scale", "shutdown"]
     start_time_s: float | None = Field(
         None, ge=0.0, le=20_000.0, description="start, s since scenario start"
     )
@@ -73,8 +73,20 @@ class EngineFaultConfig(StrictModel):
         description="start at the first step the true altitude is at or below this, m",
     )
     duration_s: float | None = Field(
-        None, gt=0.0, le=20_000.0, description="how long the fault lasts, s (omitted: to the end)"
+        None, gt=0.0, le=20_000.0, description="how long it lasts, s (omitted: to the end)"
     )
+
+    @model_validator(mode="after")
+    def _one_start(self) -> EventWindow:
+        if (self.start_time_s is None) == (self.start_altitude_m is None):
+            raise ValueError("give exactly one of start_time_s or start_altitude_m")
+        return self
+
+
+class EngineFaultConfig(EventWindow):
+    """One scheduled fault of the main engine (module docstring for kinds and triggers)."""
+
+    kind: Literal["thrust_scale", "shutdown"]
     thrust_fraction: float | None = Field(
         None,
         ge=0.0,
@@ -89,8 +101,6 @@ class EngineFaultConfig(StrictModel):
 
     @model_validator(mode="after")
     def _check(self) -> EngineFaultConfig:
-        if (self.start_time_s is None) == (self.start_altitude_m is None):
-            raise ValueError("give exactly one of start_time_s or start_altitude_m")
         if self.kind == "thrust_scale" and self.thrust_fraction is None:
             raise ValueError("thrust_fraction: required for a 'thrust_scale' fault (0 to 2)")
         if self.kind == "shutdown":
@@ -132,32 +142,14 @@ class EgressConfig(StrictModel):
     )
 
 
-class OverloadConfig(StrictModel):
+class OverloadConfig(EventWindow):
     """Processor time taken from the flight software for a while (module docstring)."""
 
-    start_time_s: float | None = Field(
-        None, ge=0.0, le=20_000.0, description="start, s since scenario start"
-    )
-    start_altitude_m: float | None = Field(
-        None,
-        ge=0.0,
-        le=200_000.0,
-        description="start at the first step the true altitude is at or below this, m",
-    )
-    duration_s: float | None = Field(
-        None, gt=0.0, le=20_000.0, description="how long it lasts, s (omitted: to the end)"
-    )
     stolen_fraction: float = Field(
         gt=0.0,
         lt=1.0,
         description="share of the processor's time taken from the flight software while active",
     )
-
-    @model_validator(mode="after")
-    def _check(self) -> OverloadConfig:
-        if (self.start_time_s is None) == (self.start_altitude_m is None):
-            raise ValueError("give exactly one of start_time_s or start_altitude_m")
-        return self
 
 
 class ComputerConfig(StrictModel):

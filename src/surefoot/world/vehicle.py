@@ -168,6 +168,31 @@ def vehicle_params(cfg: VehicleConfig) -> np.ndarray:
     return p
 
 
+@njit(cache=True, inline="always")
+def _window_acts(
+    p: np.ndarray,
+    by_altitude: int,
+    start: int,
+    duration: int,
+    started: int,
+    t: float,
+    altitude_m: float,
+) -> bool:
+    """Whether the event window (``config.vehicle_events.EventWindow``) whose entries sit
+    at these indices of ``p`` acts at time ``t`` (s) with the true altitude
+    ``altitude_m`` (m); it starts (``p[started] = t``, NaN until then) at the first
+    call that finds it due, and acts until ``duration`` seconds after that."""
+    if np.isnan(p[started]):
+        if p[by_altitude] > 0.5:
+            due = altitude_m <= p[start]
+        else:
+            due = t >= p[start]
+        if not due:
+            return False
+        p[started] = t
+    return t < p[started] + p[duration]
+
+
 @njit(cache=True)
 def vehicle_events(p: np.ndarray, x: np.ndarray, t: float, altitude_m: float) -> None:
     """Start, end and combine the engine faults and the computer overloads and release the
@@ -185,15 +210,9 @@ def vehicle_events(p: np.ndarray, x: np.ndarray, t: float, altitude_m: float) ->
     active = 0.0
     for j in range(int(p[P_N_ENGINE_FAULTS])):
         r = P_ENGINE_FAULTS + j * EF_COLS
-        if np.isnan(p[r + EF_T_STARTED]):
-            if p[r + EF_BY_ALTITUDE] > 0.5:
-                due = altitude_m <= p[r + EF_START]
-            else:
-                due = t >= p[r + EF_START]
-            if not due:
-                continue
-            p[r + EF_T_STARTED] = t
-        if t >= p[r + EF_T_STARTED] + p[r + EF_DURATION]:
+        if not _window_acts(
+            p, r + EF_BY_ALTITUDE, r + EF_START, r + EF_DURATION, r + EF_T_STARTED, t, altitude_m
+        ):
             continue
         active = 1.0
         if p[r + EF_KIND] == ENGINE_FAULT_SHUTDOWN:
@@ -212,15 +231,9 @@ def vehicle_events(p: np.ndarray, x: np.ndarray, t: float, altitude_m: float) ->
     stolen = 0.0
     for j in range(int(p[P_N_OVERLOADS])):
         r = P_OVERLOADS + j * OV_COLS
-        if np.isnan(p[r + OV_T_STARTED]):
-            if p[r + OV_BY_ALTITUDE] > 0.5:
-                due = altitude_m <= p[r + OV_START]
-            else:
-                due = t >= p[r + OV_START]
-            if not due:
-                continue
-            p[r + OV_T_STARTED] = t
-        if t < p[r + OV_T_STARTED] + p[r + OV_DURATION]:
+        if _window_acts(
+            p, r + OV_BY_ALTITUDE, r + OV_START, r + OV_DURATION, r + OV_T_STARTED, t, altitude_m
+        ):
             stolen += p[r + OV_FRACTION]
     p[P_CPU_STOLEN] = min(stolen, 1.0)
     if p[P_ROVER_MASS] > 0.0 and np.isnan(p[P_ROVER_T]) and altitude_m <= p[P_ROVER_ALTITUDE]:
