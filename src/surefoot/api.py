@@ -278,6 +278,19 @@ def fly(scenarios: Scenario | list[Scenario], *, fsw: Any = None) -> list[Landin
     return [Landing(s, result, i) for i, s in enumerate(batch)]
 
 
+def _fly_grouped(scenarios: list[Scenario]) -> list[Landing]:
+    """:func:`fly` for scenarios that may not share one batch (a variant with another
+    onboard map or other legs): one batch per group of those that do
+    (:func:`surefoot.sim.batch_fields.batch_groups`), the landings in the given order."""
+    from surefoot.sim.batch_fields import batch_groups
+
+    landings: list[Landing | None] = [None] * len(scenarios)
+    for group in batch_groups(scenarios):
+        for k, lnd in zip(group, fly([scenarios[k] for k in group]), strict=True):
+            landings[k] = lnd
+    return [lnd for lnd in landings if lnd is not None]
+
+
 def _plugin(fsw: Any, overrides: dict[str, Any], *, in_process: bool) -> Any:
     """Put a plug-in given as ``fsw=`` into the overrides as ``fsw.plugin`` when it
     can be named (``'module:Name'``, or a class or function importable by that
@@ -449,7 +462,8 @@ def replay(
         over = {k: v for k, v in overrides.items() if k != "name"}
         scenarios.append(load_scenario(recommended, **over, fsw__nav__rejection="robust"))
         modes.append("robust-recommended")
-    landings = fly(scenarios)
+    # the recommended variant may carry another onboard map: its own batch then
+    landings = _fly_grouped(scenarios)
     r = Replay(base.name, dict(zip(modes, landings, strict=True)))
     if out is not None:
         r.save(out)

@@ -38,8 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def replay_command(args: argparse.Namespace) -> int:
-    from surefoot.analysis.flown_figures import print_flown
-    from surefoot.analysis.replay_report import print_comparison
+    from surefoot.analysis.flown_figures import ZERO_HEIGHT_ALTITUDE, print_flown
+    from surefoot.analysis.replay_report import print_comparison, zero_height_crossing
     from surefoot.api import replay
     from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
@@ -52,7 +52,12 @@ def replay_command(args: argparse.Namespace) -> int:
     with compile_notice(sensed=needs_sensors(base)):
         r = replay(base)
     print_comparison(term(r.name), r.summaries, r.telemetry_rows(), console)
-    print_flown(r.name, r.summaries, console)
+    tels = r.telemetry_rows()
+    with_crossing = {
+        m: {**s, ZERO_HEIGHT_ALTITUDE: zero_height_crossing(tels[m])[1]}
+        for m, s in r.summaries.items()
+    }
+    print_flown(r.name, with_crossing, console)
     paths = r.save(out)
     for label, path in paths.items():
         console.print(f"{label:>15}: {term(path)}")

@@ -44,6 +44,17 @@ def _field_value(s: Scenario, path: str) -> str:
     return dump() if dump is not None else repr(node)
 
 
+def batch_groups(scenarios: list[Scenario]) -> list[list[int]]:
+    """Indices of ``scenarios`` grouped into batches that share every
+    :data:`BATCH_SHARED_FIELDS` entry, each group in the given order and the groups
+    in the order of their first member."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for k, s in enumerate(scenarios):
+        key = tuple(_field_value(s, path) for path in BATCH_SHARED_FIELDS)
+        groups.setdefault(key, []).append(k)
+    return list(groups.values())
+
+
 def check_batchable(scenarios: list[Scenario]) -> None:
     """Raise ValueError unless the scenarios share every :data:`BATCH_SHARED_FIELDS` entry."""
     if not scenarios:
