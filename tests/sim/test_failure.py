@@ -99,3 +99,28 @@ def test_a_started_engine_fault_is_the_hardware(scenario: Scenario) -> None:
     assert failure_class(_summary(**crash, engine_fault_first_s=550.0), scenario) == "hardware"
     assert failure_class(_summary(**crash, engine_fault_first_s=math.nan), scenario) == "logic"
     assert failure_class(_summary(engine_fault_first_s=550.0), scenario) == ""
+
+
+def test_a_position_error_does_not_explain_a_touchdown_too_fast(scenario: Scenario) -> None:
+    """Far from the site with a large position sigma, but the velocity known: a
+    touchdown beyond its speed or tilt limits is not the sensors' (Apollo 11 replay
+    under a heavy computer overload drifted sideways while guidance was held)."""
+    lim = scenario.touchdown
+    far = {"distance_from_final_target_m": 750.0, "nav_horizontal_position_sigma_m": 400.0}
+    # on a slope, within its speed limits: the position error put it there
+    assert failure_class(_summary(outcome="hard", touchdown_slope_deg=20.0, **far),
+                         scenario) == "sensor-limited"
+    # sideways beyond the limit, velocity known: judged as if the position were known
+    fast = _summary(outcome="tipped", touchdown_horizontal_speed_m_s=2.9, **far)
+    assert failure_class(fast, scenario) == "touchdown"
+    tilted = _summary(outcome="hard", touchdown_tilt_deg=lim.max_tilt_deg + 5.0, **far)
+    assert failure_class(tilted, scenario) == "touchdown"
+    down = _summary(outcome="hard", touchdown_vertical_speed_m_s=lim.max_vertical_speed_m_s + 1,
+                    **far)
+    assert failure_class(down, scenario) == "logic"
+    # a crash sideways with the velocity known is the software's
+    crash = _summary(outcome="crashed",
+                     touchdown_horizontal_speed_m_s=lim.crash_horizontal_speed_m_s + 1, **far)
+    assert failure_class(crash, scenario) == "logic"
+    crash["nav_horizontal_velocity_sigma_m_s"] = lim.max_horizontal_speed_m_s
+    assert failure_class(crash, scenario) == "sensor-limited"

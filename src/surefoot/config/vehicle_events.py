@@ -155,8 +155,8 @@ class OverloadConfig(EventWindow):
 class ComputerConfig(StrictModel):
     """The flight computer's hardware events (module docstring)."""
 
-    overloads: list[OverloadConfig] = Field(
-        default_factory=list,
+    overloads: tuple[OverloadConfig, ...] = Field(
+        (),
         max_length=MAX_OVERLOADS,
         description="windows in which hardware takes processor time from the flight software",
     )

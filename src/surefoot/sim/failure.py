@@ -5,13 +5,15 @@
 
 - ``logic``: the flight software brought a lander it could have landed to a
   crash, a propellant-out fall or a hover until the tanks ran dry (what
-  HAKUTO-R M1 and Resilience did);
+  HAKUTO-R M1 and Resilience did), or down too fast with its velocity known;
 - ``sensor-limited``: what touchdown needed was not observable with the
   sensors flown, and the filter's own covariance says so: 3 sigma of the
   estimated horizontal velocity exceeds the touchdown limit, or the lander
-  came down on other ground than its site (more than ``MISS_ELSEWHERE_M``
-  away) with 3 sigma of horizontal position beyond that miss (one nadir
-  rangefinder over flat mare sees neither);
+  touched down within its speed, tilt and rate limits but on other ground
+  than its site (more than ``MISS_ELSEWHERE_M`` away: a slope, a rock) with
+  3 sigma of horizontal position beyond that miss (one nadir rangefinder
+  over flat mare sees neither). A position error does not explain a
+  touchdown too fast or too tilted: those are judged as if it were small;
 - ``hardware``: an engine fault of the truth vehicle (``vehicle.engine.faults``)
   had started before the end of the flight (SLIM, Beresheet): the vehicle
   failed, not the software or its sensors;
@@ -108,7 +110,13 @@ def failure_class(summary: dict, scenario: Scenario) -> str:
         return "logic"
     if math.isfinite(sig_vh) and 3.0 * sig_vh > lim.max_horizontal_speed_m_s:
         return "sensor-limited"
-    if (math.isfinite(sig_rh) and math.isfinite(miss) and miss > MISS_ELSEWHERE_M
+    vh = float(summary["touchdown_horizontal_speed_m_s"])
+    if out == "crashed" and vh > lim.crash_horizontal_speed_m_s:
+        return "logic"  # a crash sideways with the horizontal velocity known
+    within = (vv <= lim.max_vertical_speed_m_s and vh <= lim.max_horizontal_speed_m_s
+              and float(summary["touchdown_tilt_deg"]) <= lim.max_tilt_deg
+              and float(summary["touchdown_rate_deg_s"]) <= lim.max_angular_rate_deg_s)
+    if (within and math.isfinite(sig_rh) and math.isfinite(miss) and miss > MISS_ELSEWHERE_M
             and 3.0 * sig_rh > miss):
         return "sensor-limited"
     if vv > lim.max_vertical_speed_m_s:

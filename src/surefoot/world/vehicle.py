@@ -154,7 +154,7 @@ def vehicle_params(cfg: VehicleConfig) -> np.ndarray:
     if cfg.rover is not None:
         p[P_ROVER_MASS] = cfg.rover.mass_kg
         p[P_ROVER_ALTITUDE] = cfg.rover.release_altitude_m
-    overloads = [] if cfg.computer is None else cfg.computer.overloads
+    overloads = () if cfg.computer is None else cfg.computer.overloads
     p[P_N_OVERLOADS] = len(overloads)
     for j, o in enumerate(overloads):
         r = P_OVERLOADS + j * OV_COLS
