@@ -1,0 +1,410 @@
+"""Compile the flight kernels on two cores: a helper process fills the cache ahead.
+
+Numba compiles the batch step on one core: typing the kernel compiles every
+jitted function it calls, depth first, one after the other. Each of those
+functions is an ``@njit(cache=True)`` dispatcher with its own entry in the
+on-disk cache, and when Numba types a call to one of them it first asks the
+cache (``Dispatcher.compile`` calls ``self._cache.load_overload(sig, ...)``
+before compiling, numba/core/dispatcher.py). So a second process that compiles
+the same functions with the same argument types into the same cache folder
+saves the main process every function it has finished by the time the main
+process reaches it: the main process loads it (and skips its whole call tree).
+
+The argument types come from :data:`MANIFEST` (``compile_manifest.json``,
+shipped with the package): for each kernel kind, the functions the kernel
+compiled and their signatures, in the order the main process starts them,
+recorded from a compile on an empty cache (``python -m
+surefoot.sim.compile_parallel --record``). The helper works through that list
+from its end, so the two processes meet in the middle. A stale manifest costs
+time only: a signature the kernel no longer asks for compiles for nothing,
+one it lacks compiles in the main process, an entry that no longer resolves
+is skipped (``tests/sim/test_compile_parallel.py`` says when to record again).
+
+Two processes saving into one cache folder: Numba writes each index and data
+file atomically (a temporary file and ``os.replace``), but ``save`` reads the
+index, adds a key and writes it back, so two processes saving two signatures
+of one function at once could lose an index entry or, worse, both number
+their data file 1 and leave an index entry pointing at the other signature's
+code. :func:`install_save_lock` serialises saves across processes with an
+``flock`` on a file in the folder (released by the kernel if a process dies).
+
+The helper is only an accelerator: on one core, when it cannot start, or with
+``SUREFOOT_COMPILE_HELPER=0`` the main process compiles everything as before.
+It exits when the main process's block ends (terminated), when the main
+process dies (its stdin closes), or when its list is done.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import importlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+MANIFEST = Path(__file__).with_name("compile_manifest.json")
+ENV_SWITCH = "SUREFOOT_COMPILE_HELPER"
+# the scenario whose first landing each kernel kind is recorded from
+RECORD_SCENARIOS = {"ideal": "default", "sensed": "hakuto-r-m1"}
+_KERNELS = (
+    "run_segment_serial",
+    "run_segment_parallel",
+    "run_segment_serial_ideal",
+    "run_segment_parallel_ideal",
+)
+
+
+def kind_name(sensed: bool) -> str:
+    return "sensed" if sensed else "ideal"
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def helper_wanted() -> bool:
+    """Whether a helper process may start: a second core, and not switched off."""
+    if os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return usable_cores() >= 2
+
+
+# --- the manifest -------------------------------------------------------------------
+
+
+def _encode_sig(args: tuple) -> str:
+    # Numba's own serializer (cloudpickle), as for its cache index keys: some
+    # argument types refer to classes made at run time (function templates)
+    from numba.core.serialize import dumps
+
+    return base64.b64encode(zlib.compress(dumps(tuple(args)), 9)).decode("ascii")
+
+
+def _decode_sig(text: str) -> tuple:
+    return tuple(pickle.loads(zlib.decompress(base64.b64decode(text))))
+
+
+def read_manifest(path: Path = MANIFEST) -> dict[str, Any]:
+    """The manifest as stored (empty kinds when it is missing or unreadable)."""
+    try:
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and isinstance(data.get("kinds"), dict):
+            return data
+    except (OSError, ValueError):
+        pass
+    return {"kinds": {}}
+
+
+def resolve(func: str) -> Any:
+    """The dispatcher named ``module:qualname`` (None when it does not resolve)."""
+    module, _, qualname = func.partition(":")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError, ValueError):
+        return None
+    return obj if hasattr(obj, "compile") and hasattr(obj, "py_func") else None
+
+
+def helper_plan(kind: str, path: Path = MANIFEST) -> list[tuple[Any, tuple]]:
+    """(dispatcher, argument types) in the order the helper compiles them: the
+    manifest's compile order reversed, kernels left out (the main process
+    compiles those), entries that no longer resolve or unpickle skipped."""
+    entries = read_manifest(path)["kinds"].get(kind, [])
+    plan = []
+    for e in reversed(entries):
+        if e.get("func", "").rpartition(":")[2] in _KERNELS:
+            continue
+        disp = resolve(e.get("func", ""))
+        if disp is None:
+            continue
+        try:
+            sig = _decode_sig(e["sig"])
+        except Exception:  # noqa: BLE001 - a stale type (renamed class, other Numba)
+            continue
+        plan.append((disp, sig))
+    return plan
+
+
+def reachable(disp: Any) -> dict[str, Any]:
+    """Dispatchers a jitted function can call, read from its bytecode (global names
+    it loads, nested code included) and followed down: ``module:qualname`` ->
+    dispatcher. A static over-estimate (a branch the compile prunes still counts),
+    cheap enough for a test that the manifest still names everything."""
+    from numba.core.registry import CPUDispatcher
+
+    found: dict[str, Any] = {}
+    todo = [disp]
+    while todo:
+        d = todo.pop()
+        py = d.py_func
+        codes = [py.__code__]
+        while codes:
+            code = codes.pop()
+            codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+            for name in code.co_names:
+                obj = py.__globals__.get(name)
+                if isinstance(obj, CPUDispatcher):
+                    key = f"{obj.py_func.__module__}:{obj.py_func.__qualname__}"
+                    if key not in found:
+                        found[key] = obj
+                        todo.append(obj)
+    return found
+
+
+# --- the cache lock ---------------------------------------------------------------
+
+
+def install_save_lock() -> None:
+    """Make Numba's cache ``save`` (read index, add key, write index, write data)
+    exclusive across processes sharing a cache folder (module docstring)."""
+    from numba.core import caching
+
+    cls = caching.IndexDataCacheFile
+    if getattr(cls.save, "_surefoot_locked", False):
+        return
+    original = cls.save
+
+    def save(self, key, data):  # noqa: ANN001, ANN202 - Numba's signature
+        with _folder_lock(self._cache_path):
+            return original(self, key, data)
+
+    save._surefoot_locked = True  # type: ignore[attr-defined]
+    cls.save = save
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: str) -> Iterator[None]:
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(os.path.join(folder, ".surefoot-save.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield  # an unwritable folder: Numba's own save fails quietly there too
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+# --- the main process's side ----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def compile_helper(sensed: bool) -> Iterator[bool]:
+    """Around a block that compiles a kernel: a helper process compiles the
+    kernel's callees from the other end of the manifest. Yields whether one runs.
+    The helper is terminated (and reaped) when the block ends, however it ends."""
+    proc = _start_helper(kind_name(sensed)) if helper_wanted() else None
+    if proc is not None:
+        install_save_lock()
+    try:
+        yield proc is not None
+    finally:
+        if proc is not None:
+            _stop(proc)
+
+
+def _start_helper(kind: str) -> subprocess.Popen | None:
+    if not read_manifest()["kinds"].get(kind):
+        return None
+    env = dict(os.environ)  # NUMBA_CACHE_DIR (keyed) and the keyed marker pass on
+    log = os.environ.get("SUREFOOT_COMPILE_HELPER_LOG")
+    try:
+        err = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-m", "surefoot.sim.compile_parallel", "--helper", kind],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=env,
+                close_fds=True,
+            )
+        finally:
+            if log:
+                err.close()
+    except OSError:
+        return None  # no helper: the main process compiles it all
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        proc.terminate()
+    try:
+        proc.wait(timeout=5.0)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            proc.kill()
+        proc.wait()
+    finally:
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+
+
+# --- the helper process -------------------------------------------------------------
+
+
+def _exit_with_parent() -> None:
+    """Exit as soon as the parent's end of our stdin closes (it died or ended us)."""
+
+    def watch() -> None:
+        with contextlib.suppress(Exception):
+            sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def helper_main(kind: str) -> int:
+    # Not niced: the two processes share the work, so on a loaded machine a
+    # starved helper only leaves more of it to the main process (measured: a
+    # helper at nice 5 among 3 busy processes did half its share).
+    _exit_with_parent()
+    from surefoot import _numba_cache
+
+    _numba_cache.configure()
+    install_save_lock()
+    log = os.environ.get("SUREFOOT_COMPILE_HELPER_LOG")
+    t0 = time.perf_counter()
+    for disp, sig in helper_plan(kind):
+        if tuple(sig) in disp.overloads:
+            continue  # compiled (or loaded) as a callee of an earlier entry
+        try:
+            disp.compile(sig)
+        except Exception:  # noqa: BLE001 - a stale entry: the main process compiles it
+            continue
+        if log:
+            print(
+                f"{time.perf_counter() - t0:7.2f} {disp.py_func.__qualname__}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return 0
+
+
+# --- recording the manifest -----------------------------------------------------------
+
+
+def record_compiles(scenario_name: str) -> list[dict[str, Any]]:
+    """Fly a scenario's first landing in this process (empty cache expected) and
+    return every dispatcher compile, in start order, with its argument types,
+    depth in the call tree, and inclusive and exclusive seconds."""
+    from numba.core import event
+
+    from surefoot.config import load_scenario
+    from surefoot.sim.runner import simulate
+
+    entries: list[dict[str, Any]] = []
+    stack: list[tuple[dict[str, Any], float]] = []
+
+    class Recorder(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            disp = ev.data["dispatcher"]
+            py = disp.py_func
+            e = {
+                "func": f"{py.__module__}:{py.__qualname__}",
+                "text": str(tuple(ev.data["args"])),
+                "sig": _encode_sig(tuple(ev.data["args"])),
+                "depth": len(stack),
+                "children_s": 0.0,
+            }
+            entries.append(e)
+            stack.append((e, time.perf_counter()))
+
+        def on_end(self, ev: Any) -> None:
+            e, t0 = stack.pop()
+            inclusive = time.perf_counter() - t0
+            e["inclusive_s"] = round(inclusive, 3)
+            e["exclusive_s"] = round(inclusive - e.pop("children_s"), 3)
+            if stack:
+                stack[-1][0]["children_s"] += inclusive
+
+    with event.install_listener("numba:compile", Recorder()):
+        simulate(load_scenario(scenario_name), telemetry=False)
+    return entries
+
+
+def _shippable(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries a helper can compile: module-level dispatchers (Numba's own
+    overload implementations are closures that do not resolve by name), each
+    signature once."""
+    seen = set()
+    out = []
+    for e in entries:
+        key = (e["func"], e["sig"])
+        if "<locals>" in e["func"] or key in seen:
+            continue
+        seen.add(key)
+        out.append(e)
+    return out
+
+
+def record_manifest(path: Path = MANIFEST) -> dict[str, Any]:
+    """Record every kind in a fresh process on an empty cache of its own, write
+    the manifest. Minutes: run by hand after an edit that changes what the
+    kernels call (the manifest test says when)."""
+    import tempfile
+
+    import numba
+
+    kinds = {}
+    for kind, name in RECORD_SCENARIOS.items():
+        with tempfile.TemporaryDirectory(prefix="surefoot-record-") as tmp:
+            env = dict(os.environ)
+            env["NUMBA_CACHE_DIR"] = tmp
+            env.pop("SUREFOOT_NUMBA_CACHE_KEYED", None)
+            env[ENV_SWITCH] = "0"
+            code = (
+                "import json, sys; from surefoot.sim.compile_parallel import record_compiles; "
+                f"json.dump(record_compiles({name!r}), sys.stdout)"
+            )
+            p = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+            )
+            kinds[kind] = _shippable(json.loads(p.stdout))
+    data = {
+        "numba": numba.__version__,
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "recorded_from": RECORD_SCENARIOS,
+        "kinds": kinds,
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "--helper" and argv[1] in RECORD_SCENARIOS:
+        return helper_main(argv[1])
+    if argv == ["--record"]:
+        data = record_manifest()
+        for kind, entries in data["kinds"].items():
+            total = sum(e["exclusive_s"] for e in entries)
+            print(f"{kind}: {len(entries)} compiles, {total:.1f} s exclusive")
+        return 0
+    print(
+        "usage: python -m surefoot.sim.compile_parallel --record | --helper ideal|sensed",
+        file=sys.stderr,
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
