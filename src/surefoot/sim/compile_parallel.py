@@ -120,6 +120,16 @@ def resolve(func: str) -> Any:
     return obj if hasattr(obj, "compile") and hasattr(obj, "py_func") else None
 
 
+def _params(py_func: Any) -> list[str]:
+    """The parameter names of a function (what a manifest test compares)."""
+    import inspect
+
+    try:
+        return list(inspect.signature(py_func).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
 def helper_plan(kind: str, path: Path = MANIFEST) -> list[tuple[Any, tuple]]:
     """(dispatcher, argument types) in the order the helper compiles them: the
     manifest's compile order reversed, kernels left out (the main process
@@ -320,6 +330,7 @@ def record_compiles(scenario_name: str) -> list[dict[str, Any]]:
             py = disp.py_func
             e = {
                 "func": f"{py.__module__}:{py.__qualname__}",
+                "params": _params(py),
                 "text": str(tuple(ev.data["args"])),
                 "sig": _encode_sig(tuple(ev.data["args"])),
                 "depth": len(stack),
@@ -343,13 +354,13 @@ def record_compiles(scenario_name: str) -> list[dict[str, Any]]:
 
 def _shippable(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Entries a helper can compile: module-level dispatchers (Numba's own
-    overload implementations are closures that do not resolve by name), each
-    signature once."""
+    overload implementations are closures or plain functions that do not
+    resolve to a dispatcher by name), each signature once."""
     seen = set()
     out = []
     for e in entries:
         key = (e["func"], e["sig"])
-        if "<locals>" in e["func"] or key in seen:
+        if "<locals>" in e["func"] or key in seen or resolve(e["func"]) is None:
             continue
         seen.add(key)
         out.append(e)
@@ -385,8 +396,25 @@ def record_manifest(path: Path = MANIFEST) -> dict[str, Any]:
         "recorded_from": RECORD_SCENARIOS,
         "kinds": kinds,
     }
-    path.write_text(json.dumps(data, indent=1) + "\n")
+    write_manifest(data, path)
     return data
+
+
+def write_manifest(data: dict[str, Any], path: Path = MANIFEST) -> None:
+    """JSON, one compile to a line (a re-recording reads as a diff of functions)."""
+    head = {k: v for k, v in data.items() if k != "kinds"}
+    lines = ["{"] + [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
+    lines.append(' "kinds": {')
+    kinds = list(data["kinds"].items())
+    for i, (kind, entries) in enumerate(kinds):
+        lines.append(f"  {json.dumps(kind)}: [")
+        lines += [
+            f"   {json.dumps(e)}" + ("," if j < len(entries) - 1 else "")
+            for j, e in enumerate(entries)
+        ]
+        lines.append("  ]" + ("," if i < len(kinds) - 1 else ""))
+    lines += [" }", "}"]
+    path.write_text("\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
