@@ -55,6 +55,9 @@ def test_manifest_entries_name_functions_with_the_recorded_parameters(kind: str)
             continue
         if len(sig) != len(e["params"]):
             stale.append(f"{e['func']}: {len(sig)} argument types for {len(e['params'])}")
+        # the helper names an entry as the main process names its compiles
+        if str(sig) != e["text"]:
+            stale.append(f"{e['func']}: types {e['text']} load as {sig}")
     assert not stale, f"stale compile manifest; {RECORD_AGAIN}:\n" + "\n".join(stale)
 
 
@@ -94,10 +97,36 @@ def test_helper_plan_runs_backwards_and_skips_kernels_and_stale_entries(tmp_path
     path = tmp_path / "manifest.json"
     cp.write_manifest(data, path)
     plan = cp.helper_plan("ideal", path)
-    assert [d.py_func.__name__ for d, _ in plan] == ["check_contact", "hash_key"]
+    assert [d.py_func.__name__ for d, _, _ in plan] == ["check_contact", "hash_key"]
     assert plan[0][1] == (types.float64, types.float64)
+    assert plan[0][2] == "surefoot.world.contact:check_contact\t(float64, float64)"
     assert cp.helper_plan("sensed", path) == []
     assert cp.helper_plan("ideal", tmp_path / "missing.json") == []
+
+
+def test_the_main_process_tells_the_helper_each_compile_it_starts() -> None:
+    """The line the main process writes for a compile is the key under which the
+    helper's plan holds that compile, so the helper skips it."""
+    import io
+    from types import SimpleNamespace
+
+    from numba import njit
+    from numba.core import event
+
+    @njit
+    def scaled(x, k):  # noqa: ANN001, ANN202
+        return x * k
+
+    proc = SimpleNamespace(stdin=io.BytesIO())
+    tell = cp._tell_helper(proc)
+    event.register("numba:compile", tell)
+    try:
+        scaled(2.0, 3)
+    finally:
+        event.unregister("numba:compile", tell)
+    func = f"{scaled.py_func.__module__}:{scaled.py_func.__qualname__}"
+    sig = cp._decode_sig(cp._encode_sig(scaled.signatures[0]))
+    assert proc.stdin.getvalue().decode().splitlines() == [cp.compile_key(func, sig)]
 
 
 # --- fallbacks: one process compiles everything ---------------------------------------

@@ -130,10 +130,16 @@ def _params(py_func: Any) -> list[str]:
         return []
 
 
-def helper_plan(kind: str, path: Path = MANIFEST) -> list[tuple[Any, tuple]]:
-    """(dispatcher, argument types) in the order the helper compiles them: the
-    manifest's compile order reversed, kernels left out (the main process
-    compiles those), entries that no longer resolve or unpickle skipped."""
+def compile_key(func: str, args: tuple) -> str:
+    """How the two processes name one compile: ``module:qualname`` and the types."""
+    return f"{func}\t{tuple(args)}"
+
+
+def helper_plan(kind: str, path: Path = MANIFEST) -> list[tuple[Any, tuple, str]]:
+    """(dispatcher, argument types, :func:`compile_key`) in the order the helper
+    compiles them: the manifest's compile order reversed, kernels left out (the
+    main process compiles those), entries that no longer resolve or unpickle
+    skipped."""
     entries = read_manifest(path)["kinds"].get(kind, [])
     plan = []
     for e in reversed(entries):
@@ -146,7 +152,7 @@ def helper_plan(kind: str, path: Path = MANIFEST) -> list[tuple[Any, tuple]]:
             sig = _decode_sig(e["sig"])
         except Exception:  # noqa: BLE001 - a stale type (renamed class, other Numba)
             continue
-        plan.append((disp, sig))
+        plan.append((disp, sig, compile_key(e["func"], sig)))
     return plan
 
 
@@ -221,13 +227,44 @@ def compile_helper(sensed: bool) -> Iterator[bool]:
     kernel's callees from the other end of the manifest. Yields whether one runs.
     The helper is terminated (and reaped) when the block ends, however it ends."""
     proc = _start_helper(kind_name(sensed)) if helper_wanted() else None
-    if proc is not None:
-        install_save_lock()
+    if proc is None:
+        yield False
+        return
+    install_save_lock()
+    from numba.core import event
+
+    tell = _tell_helper(proc)
+    event.register("numba:compile", tell)
     try:
-        yield proc is not None
+        yield True
     finally:
-        if proc is not None:
-            _stop(proc)
+        event.unregister("numba:compile", tell)
+        _stop(proc)
+
+
+def _tell_helper(proc: subprocess.Popen) -> Any:
+    """A Numba event listener that tells the helper (a line on its stdin) each
+    compile this process starts, so that the helper does not compile it too:
+    once they meet, every function left on the helper's list is one this
+    process is already working on or has done."""
+    from numba.core import event
+
+    class TellHelper(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            if proc.stdin is None:
+                return
+            py = ev.data["dispatcher"].py_func
+            line = compile_key(f"{py.__module__}:{py.__qualname__}", ev.data["args"])
+            try:
+                proc.stdin.write(line.encode() + b"\n")
+                proc.stdin.flush()
+            except (OSError, ValueError):
+                pass  # the helper has gone: nothing to tell
+
+        def on_end(self, ev: Any) -> None:
+            pass
+
+    return TellHelper()
 
 
 def _start_helper(kind: str) -> subprocess.Popen | None:
@@ -271,12 +308,14 @@ def _stop(proc: subprocess.Popen) -> None:
 # --- the helper process -------------------------------------------------------------
 
 
-def _exit_with_parent() -> None:
-    """Exit as soon as the parent's end of our stdin closes (it died or ended us)."""
+def _listen_to_parent(started: set[str]) -> None:
+    """Collect the compiles the parent has started (one :func:`compile_key` a line
+    on stdin) and exit as soon as stdin closes (the parent died or ended us)."""
 
     def watch() -> None:
         with contextlib.suppress(Exception):
-            sys.stdin.buffer.read()
+            for line in sys.stdin.buffer:
+                started.add(line.decode().rstrip("\n"))
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
@@ -286,16 +325,18 @@ def helper_main(kind: str) -> int:
     # Not niced: the two processes share the work, so on a loaded machine a
     # starved helper only leaves more of it to the main process (measured: a
     # helper at nice 5 among 3 busy processes did half its share).
-    _exit_with_parent()
+    started: set[str] = set()
+    _listen_to_parent(started)
     from surefoot import _numba_cache
 
     _numba_cache.configure()
     install_save_lock()
     log = os.environ.get("SUREFOOT_COMPILE_HELPER_LOG")
     t0 = time.perf_counter()
-    for disp, sig in helper_plan(kind):
-        if tuple(sig) in disp.overloads:
-            continue  # compiled (or loaded) as a callee of an earlier entry
+    for disp, sig, key in helper_plan(kind):
+        if tuple(sig) in disp.overloads or key in started:
+            continue  # compiled (or loaded) as a callee of an earlier entry, or the
+            # main process has started it
         try:
             disp.compile(sig)
         except Exception:  # noqa: BLE001 - a stale entry: the main process compiles it
