@@ -347,7 +347,10 @@ def helper_main(kind: str) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-    return 0
+    # leave without interpreter shutdown: the thread blocked reading stdin would
+    # make it abort ("could not acquire lock for <stdin>")
+    sys.stderr.flush()
+    os._exit(0)
 
 
 # --- recording the manifest -----------------------------------------------------------
