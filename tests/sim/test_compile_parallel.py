@@ -253,7 +253,8 @@ def twice_plus_one(x):
 """
 
 _WRITER = """
-import sys, time
+import os, sys, time
+from pathlib import Path
 import numpy as np
 from numba.core import caching
 from surefoot.sim import compile_parallel as cp
@@ -268,6 +269,11 @@ def slow_save_index(self, overloads):
     return original(self, overloads)
 
 caching.IndexDataCacheFile._save_index = slow_save_index
+# start together: each says it is ready, then waits for the other
+ready = Path(sys.argv[3])
+(ready / sys.argv[1]).with_suffix("." + str(os.getpid())).touch()
+while len(list(ready.iterdir())) < 2:
+    time.sleep(0.01)
 for name in sys.argv[2].split(","):
     shared_fn.twice_plus_one(getattr(np, name)(3))
 """
@@ -308,7 +314,12 @@ def _two_writers(tmp_path: Path, mode: str) -> dict:
     env["SUREFOOT_NUMBA_CACHE_KEYED"] = str(tmp_path / "cache")  # use the folder as is
     env["PYTHONPATH"] = os.pathsep.join([str(mod), env.get("PYTHONPATH", "")])
     halves = [",".join(_TYPES[0::2]), ",".join(_TYPES[1::2])]
-    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, mode, h], env=env) for h in halves]
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, mode, h, str(ready)], env=env)
+        for h in halves
+    ]
     for w in writers:
         assert w.wait(timeout=300) == 0
     p = subprocess.run(
