@@ -26,11 +26,14 @@ from surefoot import _numba_cache
 
 # Measured on the 2-core development machine (all kernels of one landing, quiet
 # machine); used until this machine has measured its own. One process (one
-# core, or the helper off) and two (surefoot.sim.compile_parallel).
+# core, or the helper off) and two (surefoot.sim.compile_parallel): there the
+# main process of a first `surefoot run default` used 19-21 s of CPU (whole
+# process, figure included) against 34-36 s alone, and of a first hakuto-r-m1
+# after it 28-31 s against 46-47 s (README, benchmarks/bench_startup.py --cold).
 DEFAULT_COMPILE_S = 70.0
 DEFAULT_IDEAL_COMPILE_S = 35.0
-DEFAULT_COMPILE_2PROC_S = 70.0
-DEFAULT_IDEAL_COMPILE_2PROC_S = 35.0
+DEFAULT_COMPILE_2PROC_S = 45.0
+DEFAULT_IDEAL_COMPILE_2PROC_S = 20.0
 
 
 def _kernel(parallel: bool, sensed: bool):  # noqa: ANN202
