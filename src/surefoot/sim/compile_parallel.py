@@ -28,17 +28,19 @@ their data file 1 and leave an index entry pointing at the other signature's
 code. :func:`install_save_lock` serialises saves across processes with an
 ``flock`` on a file in the folder (released by the kernel if a process dies).
 
-The helper is only an accelerator: on one core, when it cannot start, or with
-``SUREFOOT_COMPILE_HELPER=0`` the main process compiles everything as before.
-It exits when the main process's block ends (terminated), when the main
-process dies (its stdin closes), or when its list is done.
+The helper is only an accelerator: on one core, without ``flock`` (Windows),
+when it cannot start, or with ``SUREFOOT_COMPILE_HELPER=0`` the main process
+compiles everything as before. It exits when the main process's block ends
+(terminated), when the main process dies (its stdin closes), or when its list
+is done. The main process tells it (a line on its stdin) each compile it
+starts, and the helper skips those. ``SUREFOOT_COMPILE_HELPER_LOG=FILE``
+appends the helper's progress (seconds, function) to FILE.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import importlib
 import json
 import os
@@ -76,8 +78,13 @@ def usable_cores() -> int:
 
 
 def helper_wanted() -> bool:
-    """Whether a helper process may start: a second core, and not switched off."""
+    """Whether a helper process may start: a second core, a system with ``flock``
+    (for :func:`install_save_lock`), and not switched off."""
     if os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    try:
+        import fcntl  # noqa: F401 - POSIX only
+    except ImportError:
         return False
     return usable_cores() >= 2
 
@@ -205,6 +212,8 @@ def install_save_lock() -> None:
 
 @contextlib.contextmanager
 def _folder_lock(folder: str) -> Iterator[None]:
+    import fcntl
+
     try:
         os.makedirs(folder, exist_ok=True)
         fd = os.open(os.path.join(folder, ".surefoot-save.lock"), os.O_RDWR | os.O_CREAT, 0o644)
