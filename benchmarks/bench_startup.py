@@ -26,7 +26,7 @@ The machine may be shared: every whole-process figure is the median of
 
 Measured on the 2-core development machine (whole process, empty cache, the
 code before the compile helper and with it taken in turn, three of each,
-load average 1.8-3.4 from other jobs throughout):
+revision fdb1d7f, load average 1.8-3.4 from other jobs throughout):
 
 first ``surefoot run default``:
 
