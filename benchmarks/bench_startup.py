@@ -9,8 +9,13 @@ Rows:
 
 - ``surefoot run`` whole process (start to exit), warm cache, with and
   without the figure, and ``surefoot --help`` (start-up alone);
-- with ``--cold``: the same run with an empty Numba cache (a fresh install;
-  minutes on 2 cores), and whether it printed the compile notice;
+- with ``--cold``: the same run with an empty Numba cache (a fresh install),
+  whether it printed the compile notice, and then the first full-navigation
+  landing (``hakuto-r-m1 --no-figure``, the filter kernel) on that cache:
+  process wall, the CPU of the main process alone and of all its processes
+  (the helper that compiles on the second core, ``surefoot.sim.compile_parallel``),
+  and the load average beside each; ``--one-process`` adds the same two runs
+  with the helper off (``SUREFOOT_COMPILE_HELPER=0``), as before it existed.
 - in one process: imports of the CLI and of the simulator, the landing,
   the descent figure;
 - one hazard-lidar scan of ``slim-pinpoint`` (16,384 beams x 7 sub-rays),
@@ -18,11 +23,29 @@ Rows:
 
 The machine may be shared: every whole-process figure is the median of
 ``--repeats`` runs, taken in turn with the others.
+
+Measured on the 2-core development machine (whole process, empty cache, the
+code before the compile helper and with it taken in turn, three of each,
+revision fdb1d7f, load average 1.8-3.4 from other jobs throughout):
+
+first ``surefoot run default``:
+
+- one process: wall 52.3, 55.4, 35.0 s; CPU of the main process 34-36 s
+- two processes: wall 22.9, 30.3, 45.4 s; CPU main 19-21 s, all 30-33 s
+
+then the first ``surefoot run hakuto-r-m1 --no-figure`` on that cache:
+
+- one process: wall 50.0, 54.1, 58.0 s; CPU of the main process 46-47 s
+- two processes: wall 49.6, 43.1, 51.9 s; CPU main 28-31 s, all 48-53 s
+
+Every one of these 12 landings matched the main branch bit for bit (summary
+and telemetry).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -36,6 +59,38 @@ from rich.console import Console
 from rich.table import Table
 
 SUREFOOT = [sys.executable, "-m", "surefoot"]
+
+
+# runs the CLI, then reports this process's own CPU and its reaped children's
+_RUSAGE = r"""
+import atexit, json, resource, sys
+def report():
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print("RUSAGE " + json.dumps([s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime]),
+          file=sys.stderr)
+atexit.register(report)
+from surefoot.cli import main
+sys.argv = ["surefoot"] + sys.argv[1:]
+sys.exit(main())
+"""
+
+
+def _cold(args: list[str], env: dict[str, str]) -> dict[str, float | bool]:
+    """One whole process on the cache of ``env``: wall, CPU of the main process and
+    of all (main + helper), compile notice seen, 1-min load average before and after."""
+    load0 = os.getloadavg()[0]
+    wall, err = _wall([sys.executable, "-c", _RUSAGE, *args], env)
+    line = next(x for x in err.splitlines() if x.startswith("RUSAGE "))
+    own, children = json.loads(line[len("RUSAGE ") :])
+    return {
+        "wall": wall,
+        "own": own,
+        "all": own + children,
+        "load0": load0,
+        "load1": os.getloadavg()[0],
+        "notice": "compiling flight kernels" in err,
+    }
 
 
 def _wall(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -74,10 +129,9 @@ print(json.dumps({"cli": t1 - t0, "sim": t2 - t1, "figure_import": t3 - t2,
                   "landing": t4 - t3, "write": t5 - t4, "figure": t6 - t5,
                   "heavy": ",".join(heavy) or "none"}))
 """
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=3600, check=True)
-    import json
-
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=3600, check=True
+    )
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
@@ -109,8 +163,14 @@ def _scan_times(repeats: int) -> tuple[float, float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--cold", action="store_true",
-                    help="also time a run on an empty Numba cache (minutes)")
+    ap.add_argument(
+        "--cold",
+        action="store_true",
+        help="also time first runs on an empty Numba cache (a minute or two)",
+    )
+    ap.add_argument(
+        "--one-process", action="store_true", help="with --cold: also with the compile helper off"
+    )
     args = ap.parse_args()
     console = Console()
     tmp = Path(tempfile.mkdtemp(prefix="surefoot-bench-"))
@@ -126,25 +186,46 @@ def main() -> None:
     parts = _in_process_parts()
     scan_serial, scan_parallel, threads = _scan_times(args.repeats)
 
-    cold = None
-    if args.cold:
+    cold: dict[str, dict[str, dict[str, float | bool]]] = {}
+    modes = ([("two processes", "1")] if args.cold else []) + (
+        [("one process", "0")] if args.cold and args.one_process else []
+    )
+    for label, switch in modes:
         env = dict(os.environ)
         env.pop("NUMBA_CACHE_DIR", None)
-        env["XDG_CACHE_HOME"] = str(tmp / "empty-cache")
-        wall, err = _wall(run, env)
-        cold = (wall, "compiling flight kernels" in err)
+        env.pop("SUREFOOT_NUMBA_CACHE_KEYED", None)
+        env["XDG_CACHE_HOME"] = str(tmp / f"empty-cache-{switch}")
+        env["SUREFOOT_COMPILE_HELPER"] = switch
+        cold[label] = {
+            "default": _cold(["run", "--out", str(tmp / "cold")], env),
+            "hakuto-r-m1": _cold(
+                ["run", "hakuto-r-m1", "--no-figure", "--out", str(tmp / "cold-ekf")], env
+            ),
+        }
 
-    t = Table(title=f"surefoot start-up ({platform.processor() or platform.machine()}, "
-                    f"{os.cpu_count()} cores; whole-process medians of {args.repeats})")
+    t = Table(
+        title=f"surefoot start-up ({platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores; whole-process medians of {args.repeats})"
+    )
     t.add_column("measurement")
     t.add_column("value", justify="right")
     t.add_row("surefoot run, warm, whole process (figure included)", f"{med['fig']:.2f} s")
     t.add_row("surefoot run --no-figure, warm, whole process", f"{med['nofig']:.2f} s")
     t.add_row("surefoot --help, whole process", f"{med['help']:.2f} s")
-    if cold is not None:
-        t.add_row("surefoot run, empty kernel cache (fresh install), whole process",
-                  f"{cold[0]:.1f} s")
-        t.add_row("  compile announced", "yes" if cold[1] else "NO")
+    for label, runs in cold.items():
+        for name, what in (
+            ("default", "surefoot run, empty kernel cache (fresh install)"),
+            ("hakuto-r-m1", "then surefoot run hakuto-r-m1 --no-figure"),
+        ):
+            c = runs[name]
+            t.add_row(
+                f"{what}, {label}: wall / CPU main / CPU all",
+                f"{c['wall']:.1f} / {c['own']:.1f} / {c['all']:.1f} s",
+            )
+            t.add_row(
+                f"  load average {c['load0']:.2f} -> {c['load1']:.2f}; compile announced",
+                "yes" if c["notice"] else "NO",
+            )
     t.add_row("in one process: import CLI + build parser", f"{parts['cli']:.2f} s")
     t.add_row("  import simulator", f"{parts['sim']:.2f} s")
     t.add_row("  import descent report", f"{parts['figure_import']:.2f} s")

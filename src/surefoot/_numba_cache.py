@@ -9,7 +9,8 @@ Only the layers below ``campaign`` are fingerprinted (``sim``, ``sensors``,
 ``world``, ``fsw``, ``math``, ``config`` and this package's top level): the
 import-linter layers contract forbids them to import ``campaign``,
 ``analysis`` or ``cli``, so an edit up there cannot change a kernel and
-does not throw the compiled kernels away. The fingerprint hashes file
+does not throw the compiled kernels away; nor do the two ``sim`` modules that
+only drive the compile (``compile_notice``, ``compile_parallel``). The fingerprint hashes file
 contents, not modification times, so a checkout that rewrites files
 unchanged keeps the folder (Numba still checks each file's own stamp).
 
@@ -30,6 +31,9 @@ from types import FunctionType
 
 # packages whose code is never imported by compiled code (layers contract)
 _NOT_COMPILED = ("campaign", "analysis", "cli")
+# modules below campaign that only drive the compile (no jitted code in them):
+# editing them must not throw the compiled kernels away
+_NOT_COMPILED_FILES = ("sim/compile_notice.py", "sim/compile_parallel.py")
 STALE_DAYS = 3.0
 KEEP_AT_LEAST = 4
 
@@ -45,7 +49,7 @@ def fingerprint(root: Path | None = None) -> str:
     h = hashlib.sha1()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root)
-        if rel.parts[0] in _NOT_COMPILED:
+        if rel.parts[0] in _NOT_COMPILED or rel.as_posix() in _NOT_COMPILED_FILES:
             continue
         h.update(rel.as_posix().encode())
         h.update(b"\0")

@@ -37,6 +37,7 @@ def test_a_flown_kernel_is_found_by_the_next_process(tmp_path: Path) -> None:
 
 def test_notice_only_when_compiling(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("SUREFOOT_COMPILE_HELPER", "0")  # one process: its own estimate
     (tmp_path / "surefoot" / "numba").mkdir(parents=True)
     console = Console(record=True, width=200)
 

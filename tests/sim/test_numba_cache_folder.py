@@ -14,7 +14,8 @@ from surefoot import _numba_cache
 
 def _tree(root: Path) -> None:
     for rel in ("__init__.py", "sim/kernel.py", "fsw/nav/ekf.py", "cli/run.py",
-                "analysis/fig.py", "campaign/runner.py"):
+                "analysis/fig.py", "campaign/runner.py", "sim/compile_parallel.py",
+                "sim/compile_notice.py"):
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(f"# {rel}\n")
@@ -23,7 +24,8 @@ def _tree(root: Path) -> None:
 def test_fingerprint_follows_compiled_layers_only(tmp_path: Path) -> None:
     _tree(tmp_path)
     base = _numba_cache.fingerprint(tmp_path)
-    for rel in ("cli/run.py", "analysis/fig.py", "campaign/runner.py"):
+    for rel in ("cli/run.py", "analysis/fig.py", "campaign/runner.py",
+                "sim/compile_parallel.py", "sim/compile_notice.py"):
         (tmp_path / rel).write_text("# edited\n")
     assert _numba_cache.fingerprint(tmp_path) == base
     (tmp_path / "fsw/nav/ekf.py").write_text("# edited\n")

@@ -4,8 +4,10 @@ A fresh install (or an edit below ``campaign``, see ``surefoot._numba_cache``)
 compiles the batch step before the first landing: a minute or more behind a
 line that otherwise says only "flying ...". :func:`kernels_cached` asks
 Numba's on-disk index whether the step kernel of this source and this CPU is
-there; :func:`compile_notice` prints one line to stderr when it is not, and
-records how long the compile took so the next notice can say it.
+there; :func:`compile_notice` prints one line to stderr when it is not, starts
+a helper process that compiles the kernel's callees on the second core
+(``surefoot.sim.compile_parallel``), and records how long the compile took so
+the next notice can say it.
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ from rich.console import Console
 from surefoot import _numba_cache
 
 # Measured on the 2-core development machine (all kernels of one landing, quiet
-# machine); used until this machine has measured its own.
+# machine); used until this machine has measured its own. One process (one
+# core, or the helper off) and two (surefoot.sim.compile_parallel): there the
+# main process of a first `surefoot run default` used 19-21 s of CPU (whole
+# process, figure included) against 34-36 s alone, and of a first hakuto-r-m1
+# after it 28-31 s against 46-47 s (README, benchmarks/bench_startup.py --cold).
 DEFAULT_COMPILE_S = 70.0
 DEFAULT_IDEAL_COMPILE_S = 35.0
+DEFAULT_COMPILE_2PROC_S = 45.0
+DEFAULT_IDEAL_COMPILE_2PROC_S = 20.0
 
 
 def _kernel(parallel: bool, sensed: bool):  # noqa: ANN202
@@ -67,24 +75,31 @@ def _times_path() -> Path:
     return _numba_cache.cache_root() / "compile_seconds.json"
 
 
-def _kind(parallel: bool, sensed: bool) -> str:
-    return ("parallel" if parallel else "serial") + ("" if sensed else "_ideal")
+def _kind(parallel: bool, sensed: bool, helper: bool = False) -> str:
+    return (
+        ("parallel" if parallel else "serial")
+        + ("" if sensed else "_ideal")
+        + ("_2proc" if helper else "")
+    )
 
 
-def expected_compile_s(parallel: bool = False, sensed: bool = True) -> float:
-    """Seconds the last compile of this kind took on this machine (or the default)."""
+def expected_compile_s(parallel: bool = False, sensed: bool = True, helper: bool = False) -> float:
+    """Seconds the last compile of this kind took on this machine (or the default);
+    ``helper``: with the helper process compiling beside it."""
     try:
         data = json.loads(_times_path().read_text())
-        return float(data[_kind(parallel, sensed)])
+        return float(data[_kind(parallel, sensed, helper)])
     except (OSError, ValueError, KeyError, TypeError):
+        if helper:
+            return DEFAULT_COMPILE_2PROC_S if sensed else DEFAULT_IDEAL_COMPILE_2PROC_S
         return DEFAULT_COMPILE_S if sensed else DEFAULT_IDEAL_COMPILE_S
 
 
-def _record(parallel: bool, sensed: bool, seconds: float) -> None:
+def _record(parallel: bool, sensed: bool, seconds: float, helper: bool = False) -> None:
     path = _times_path()
     try:
         data = json.loads(path.read_text()) if path.exists() else {}
-        data[_kind(parallel, sensed)] = round(seconds, 1)
+        data[_kind(parallel, sensed, helper)] = round(seconds, 1)
         tmp = path.with_suffix(f".{time.monotonic_ns()}.tmp")
         tmp.write_text(json.dumps(data))
         tmp.replace(path)
@@ -99,6 +114,7 @@ def compile_notice(
     console: Console | None = None,
     record: bool = True,
     spinner: bool = True,
+    helper: bool | None = None,
 ) -> Iterator[bool]:
     """Around the first landing of a process: announce a compile if one is coming.
 
@@ -108,22 +124,32 @@ def compile_notice(
     ``sensed`` names the kernel the run needs (:func:`needs_sensors` of its scenario).
     With ``spinner`` a terminal also sees the seconds spent so far (pass False
     around a block that shows its own live display, such as a progress bar).
+    With ``helper`` (default: ``record``, a block where this process compiles)
+    a second process compiles the kernel's callees meanwhile
+    (:func:`surefoot.sim.compile_parallel.compile_helper`; it ends with the block).
     """
     if kernels_cached(parallel, sensed):
         yield False
         return
+    from surefoot.sim.compile_parallel import compile_helper, helper_wanted
+
+    helper = record if helper is None else helper
     console = console or Console(stderr=True)
-    est = expected_compile_s(parallel, sensed)
+    two = helper and helper_wanted()
+    est = expected_compile_s(parallel, sensed, two)
     console.print(
         f"compiling flight kernels once (about {est:.0f} s; cached for later runs) ...",
         style="yellow",
         highlight=False,
     )
     t0 = time.perf_counter()
-    with _elapsed_spinner(console, t0, est) if spinner else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        two = stack.enter_context(compile_helper(sensed)) if two else False
+        if spinner:
+            stack.enter_context(_elapsed_spinner(console, t0, est))
         yield True
     if record:
-        _record(parallel, sensed, time.perf_counter() - t0)
+        _record(parallel, sensed, time.perf_counter() - t0, two)
 
 
 @contextlib.contextmanager
