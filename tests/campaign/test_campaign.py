@@ -445,3 +445,20 @@ def test_an_invalid_run_is_refused_before_anything_is_written(
     good = [f"{spec}.dist=uniform", f"{spec}.low=1.9", f"{spec}.high=2.1"]
     rc, text, _ = cli([*argv, *[a for x in good for a in ("--set", x)]], capsys)
     assert rc == 0 and "done: 2/2 runs stored" in text
+
+
+def test_pool_workers_lock_the_shared_cache_while_saving() -> None:
+    """Two workers compiling on an empty cache must not lose each other's index
+    entries (the race tests/sim/test_compile_parallel.py shows without the lock)."""
+    import signal
+
+    from numba.core import caching
+
+    from surefoot.campaign.worker import init_worker
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        init_worker()
+        assert getattr(caching.IndexDataCacheFile.save, "_surefoot_locked", False)
+    finally:
+        signal.signal(signal.SIGINT, before)

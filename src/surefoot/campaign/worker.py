@@ -80,8 +80,17 @@ class BatchOutput(NamedTuple):
 
 
 def init_worker() -> None:
-    """Pool initialiser: Ctrl-C is the parent's business (it stops the pool)."""
+    """Pool initialiser: Ctrl-C is the parent's business (it stops the pool); and
+    workers that compile into one empty Numba cache at once save into it one at a
+    time (``sim.compile_parallel.install_save_lock``; where ``flock`` exists)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import fcntl  # noqa: F401 - POSIX only
+    except ImportError:
+        return
+    from surefoot.sim.compile_parallel import install_save_lock
+
+    install_save_lock()
 
 
 def run_batch(task: BatchTask) -> BatchOutput:
