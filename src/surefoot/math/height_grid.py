@@ -157,6 +157,22 @@ def altitude_above_terrain(
     )
 
 
+@njit(cache=True, inline="always")
+def altitude_above_terrain_xyz(
+    x_mcmf: float,
+    y_mcmf: float,
+    z_mcmf: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> float:
+    """:func:`altitude_above_terrain` of the MCMF point ``(x, y, z)`` (m), inlined
+    where it is called: no array allocated, no call (a step loop's form)."""
+    return _altitude_at(x_mcmf, y_mcmf, z_mcmf, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+
+
 # steepest terrain (tan of the slope) a ray march may not step over: ~75 deg
 TAN_SLOPE_MAX = 3.7
 
