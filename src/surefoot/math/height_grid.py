@@ -84,7 +84,7 @@ def terrain_height_gradient(
 
 
 @njit(cache=True, inline="always")
-def _height_at(
+def terrain_height_inline(
     meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray, x: float, y: float
 ) -> float:
     """The height of :func:`terrain_height_gradient`, the same arithmetic, without
@@ -113,7 +113,7 @@ def terrain_height(
     meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray, x: float, y: float
 ) -> float:
     """Bilinear height (m above the reference sphere) at map point (x, y)."""
-    return _height_at(meta, offsets, heights, x, y)
+    return terrain_height_inline(meta, offsets, heights, x, y)
 
 
 @njit(cache=True, inline="always")
@@ -136,10 +136,10 @@ def _altitude_at(
     s = np.sqrt(e * e + n * n)
     radius = np.sqrt(s * s + u * u)
     if s < 1e-9:
-        return (radius - radius_ref_m) - _height_at(meta, offsets, heights, 0.0, 0.0)
+        return (radius - radius_ref_m) - terrain_height_inline(meta, offsets, heights, 0.0, 0.0)
     ang = np.arctan2(s, u)
     k = radius_ref_m * ang / s
-    return (radius - radius_ref_m) - _height_at(meta, offsets, heights, k * e, k * n)
+    return (radius - radius_ref_m) - terrain_height_inline(meta, offsets, heights, k * e, k * n)
 
 
 @njit(cache=True)
