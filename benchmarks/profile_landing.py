@@ -22,6 +22,42 @@ one landing's work:
 
 Ray-cast counts (casts, terrain look-ups per cast) come from a counting copy
 of :func:`surefoot.math.height_grid.raycast` run on the same rays.
+
+Measured (issue 14, this 2-core machine shared with other work, load average
+3.3-3.6; ``PYTHONPATH=src .venv/bin/python benchmarks/profile_landing.py``),
+CPU ms of one landing, before (commit fdb1d7f) and after the bit-identical
+changes of branch h-speed. Each sensor row includes the truth altitude at the
+cycle start (first row); the ``propagate`` rows are parts of ``nav_step``.
+
+| component | hakuto-r-m1 calls | before | after | slim-pinpoint calls | before | after |
+|---|---|---|---|---|---|---|
+| truth altitude (cycle start) | 18,061 | 2.6 | 1.6 | 14,981 | 2.1 | 1.4 |
+| star tracker | 18,061 | 8.7 | 4.8 | 14,981 | 4.6 | 3.7 |
+| rangefinder (truth ray casts) | 18,061 | 59.7 | 18.6 | 14,981 | 37.1 | 14.3 |
+| Doppler lidar | (off) | | | 14,981 | 83.4 | 37.2 |
+| TRN camera | (off) | | | 14,981 | 4.3 | 2.3 |
+| nav_step (whole filter cycle) | 18,061 | 69.9 | 63.3 | 14,981 | 139.5 | 111.3 |
+| propagate (state, covariance) | 18,061 | 27.7 | 24.3 | 14,981 | 26.2 | 26.3 |
+| propagate + update_ranges | 18,061 | 42.6 | 37.0 | 14,981 | 55.6 | 46.2 |
+| RK4 step | 36,122 | 9.5 | 9.4 | 29,962 | 7.8 | 7.8 |
+| IMU truth inputs + sampling | 36,122 | 13.5 | 13.4 | 29,962 | 11.3 | 11.9 |
+
+Rangefinder ray casts per landing (look-ups a cast, march + refinement):
+hakuto-r-m1 9,719 truth (14.3 + 1.0) and 9,719 predicted on the onboard map
+(12.2 + 0.7); slim-pinpoint 5,780 and 5,780 (16.9 + 1.0 each).
+
+A whole landing (``simulate(load_scenario(NAME), telemetry=False)``,
+``time.process_time``, best of 4-8, old and new interleaved): hakuto-r-m1
+146.5-150.1 -> 128.3-134.1 ms, slim-pinpoint 348.9-353.8 -> 268.9-277.5 ms
+(slim-pinpoint includes ~90 ms of hazard scans outside the kernel).
+
+Where the rest goes (``perf record`` of a running landing loop, JIT addresses
+named with ``gdb``'s ``info symbol``): the covariance product ~13 % of a
+hakuto-r-m1 landing; atomic reference counts of arrays passed to
+non-inlined functions (``NRT_incref``/``NRT_decref``) ~12 %, their most
+frequent callers the per-step ``world.vehicle.derivative`` and ``rk4_step``
+and the IMU sampling; allocation (``malloc``/``free``) ~10 %; ``sincos``,
+``atan2`` and ``log`` ~9 %.
 """
 
 from __future__ import annotations
