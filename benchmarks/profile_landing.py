@@ -47,9 +47,12 @@ hakuto-r-m1 9,719 truth (14.3 + 1.0) and 9,719 predicted on the onboard map
 (12.2 + 0.7); slim-pinpoint 5,780 and 5,780 (16.9 + 1.0 each).
 
 A whole landing (``simulate(load_scenario(NAME), telemetry=False)``,
-``time.process_time``, best of 4-8, old and new interleaved): hakuto-r-m1
-146.5-150.1 -> 128.3-134.1 ms, slim-pinpoint 348.9-353.8 -> 268.9-277.5 ms
-(slim-pinpoint includes ~90 ms of hazard scans outside the kernel).
+``time.process_time``, best of 5, fdb1d7f and h-speed interleaved, two
+rounds, load average 0.9-1.1): hakuto-r-m1 147.3-149.7 -> 126.6-128.2 ms,
+slim-pinpoint 350.3-385.6 -> 262.8-265.8 ms (slim-pinpoint includes ~90 ms
+of hazard scans outside the kernel). Ray casts marching by each grid's own
+slope bound instead of the fixed 3.7 (branch h-speed-ray, flight-changing)
+gave 124.8-127.0 and 258.0-262.1 ms in the same rounds.
 
 Where the rest goes (``perf record`` of a running landing loop, JIT addresses
 named with ``gdb``'s ``info symbol``): the covariance product ~13 % of a
