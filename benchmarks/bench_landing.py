@@ -3,7 +3,11 @@
 Run: ``.venv/bin/python benchmarks/bench_landing.py [--batch 1000]``. Prints a
 table with this machine's figures; nothing is asserted. Goals (issue 2): the
 default landing under 3 s of wall time, and >= 20 landings/s in a batch of 1,000;
-issue 3: with full navigation the default landing still under 3 s.
+issue 3: with full navigation the default landing still under 3 s. The last
+rows give the CPU time of one landing of ``default``, ``hakuto-r-m1`` and
+``slim-pinpoint`` (issue 14: a campaign on 2 workers reaches 20 landings/s
+when a hakuto-r-m1 landing costs <= ~0.09 CPU s);
+``benchmarks/profile_landing.py`` splits that time by component.
 """
 
 from __future__ import annotations
@@ -108,6 +112,19 @@ def main() -> None:
     t.add_row(f"batch of {args.batch} dispersed landers, wall", f"{t_batch:.2f} s")
     t.add_row("landings per second (batch)", f"{args.batch / t_batch:.1f}")
     t.add_row("safe fraction in the batch", f"{safe:.3f}")
+    # CPU seconds of one landing (robust to a shared machine's load, unlike wall
+    # time): on an idle machine a campaign flies at most workers / CPU landings/s
+    for name in ("default", "hakuto-r-m1", "slim-pinpoint"):
+        sc = load_scenario(name)
+        simulate(sc, telemetry=False)  # kernels and terrain loaded
+        cpus = []
+        for _ in range(args.repeats):
+            c0 = time.process_time()
+            simulate(sc, telemetry=False)
+            cpus.append(time.process_time() - c0)
+        t.add_row(f"{name}: CPU a landing (best of {args.repeats}, no telemetry)",
+                  f"{min(cpus) * 1e3:.0f} ms")
+    t.add_row("load average (1, 5, 15 min)", " ".join(f"{v:.2f}" for v in os.getloadavg()))
     console.print(t)
 
 

@@ -104,6 +104,35 @@ def mcmf_to_map(
     return k * e, k * n, radius - radius_ref_m
 
 
+@njit(cache=True, inline="always")
+def map_to_mcmf_xyz(
+    x_east_m: float,
+    y_north_m: float,
+    height_m: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+) -> tuple[float, float, float]:
+    """:func:`map_to_mcmf` as a tuple (no array allocated), the same arithmetic."""
+    rho = np.sqrt(x_east_m * x_east_m + y_north_m * y_north_m)
+    ang = rho / radius_ref_m
+    if rho < 1e-9:
+        d0 = 0.0
+        d1 = 0.0
+        d2 = 1.0
+    else:
+        sa = np.sin(ang)
+        d0 = sa * x_east_m / rho
+        d1 = sa * y_north_m / rho
+        d2 = np.cos(ang)
+    r = radius_ref_m + height_m
+    c = c_enu_mcmf
+    return (
+        (c[0, 0] * d0 + c[1, 0] * d1 + c[2, 0] * d2) * r,
+        (c[0, 1] * d0 + c[1, 1] * d1 + c[2, 1] * d2) * r,
+        (c[0, 2] * d0 + c[1, 2] * d1 + c[2, 2] * d2) * r,
+    )
+
+
 @njit(cache=True)
 def map_to_mcmf(
     x_east_m: float,
@@ -113,20 +142,11 @@ def map_to_mcmf(
     radius_ref_m: float,
 ) -> np.ndarray:
     """Inverse of :func:`mcmf_to_map`: MCMF position (m) of a map point at a height."""
-    rho = np.sqrt(x_east_m * x_east_m + y_north_m * y_north_m)
-    ang = rho / radius_ref_m
-    d_enu = np.empty(3)
-    if rho < 1e-9:
-        d_enu[0] = 0.0
-        d_enu[1] = 0.0
-        d_enu[2] = 1.0
-    else:
-        sa = np.sin(ang)
-        d_enu[0] = sa * x_east_m / rho
-        d_enu[1] = sa * y_north_m / rho
-        d_enu[2] = np.cos(ang)
-    r = radius_ref_m + height_m
-    return mat_t_vec(c_enu_mcmf, d_enu) * r
+    out = np.empty(3)
+    out[0], out[1], out[2] = map_to_mcmf_xyz(
+        x_east_m, y_north_m, height_m, c_enu_mcmf, radius_ref_m
+    )
+    return out
 
 
 @njit(cache=True)

@@ -14,20 +14,44 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from surefoot.math.frames import mcmf_to_map
 
+@njit(cache=True, inline="always")
+def _locate(meta: np.ndarray, x: float, y: float) -> tuple[int, float, float]:
+    """Finest level containing map point (x, y) and the point's fractional node
+    coordinates ``((x - x0) / dx, (y - y0) / dx)`` on it; level 0 (coordinates
+    unclamped) when no level contains it.
 
-@njit(cache=True)
-def _level_of(meta: np.ndarray, x: float, y: float) -> int:
+    A level the point is clearly outside of (by more than 1e-9 of a node
+    spacing, far above rounding) is passed over without a division; the exact
+    test decides every other case, so the answer is bit for bit that of the
+    plain test on every level (divisions are the dearest part of a terrain
+    look-up, and a ray march makes ~100 look-ups a cast).
+    """
     for lev in range(meta.shape[0] - 1, -1, -1):
         x0 = meta[lev, 0]
         y0 = meta[lev, 1]
         dx = meta[lev, 2]
-        fx = (x - x0) / dx
-        fy = (y - y0) / dx
+        ax = x - x0
+        ay = y - y0
+        tol = 1e-9 * dx
+        if ax < -tol or ay < -tol:
+            continue
+        if ax > (meta[lev, 3] - 1.0) * dx * (1.0 + 1e-9) or ay > (meta[lev, 4] - 1.0) * dx * (
+            1.0 + 1e-9
+        ):
+            continue
+        fx = ax / dx
+        fy = ay / dx
         if fx >= 0.0 and fy >= 0.0 and fx <= meta[lev, 3] - 1.0 and fy <= meta[lev, 4] - 1.0:
-            return lev
-    return 0
+            return lev, fx, fy
+    return 0, (x - meta[0, 0]) / meta[0, 2], (y - meta[0, 1]) / meta[0, 2]
+
+
+@njit(cache=True)
+def _level_of(meta: np.ndarray, x: float, y: float) -> int:
+    """Index of the finest level containing map point (x, y); 0 when none does."""
+    lev, _, _ = _locate(meta, x, y)
+    return lev
 
 
 @njit(cache=True)
@@ -38,14 +62,12 @@ def terrain_height_gradient(
 
     Outside every level the coarsest level is clamped at its edge.
     """
-    lev = _level_of(meta, x, y)
-    x0 = meta[lev, 0]
-    y0 = meta[lev, 1]
+    lev, fx, fy = _locate(meta, x, y)
     dx = meta[lev, 2]
     nx = int(meta[lev, 3])
     ny = int(meta[lev, 4])
-    fx = min(max((x - x0) / dx, 0.0), nx - 1.0)
-    fy = min(max((y - y0) / dx, 0.0), ny - 1.0)
+    fx = min(max(fx, 0.0), nx - 1.0)
+    fy = min(max(fy, 0.0), ny - 1.0)
     i = min(int(fx), nx - 2)
     j = min(int(fy), ny - 2)
     tx = fx - i
@@ -61,13 +83,63 @@ def terrain_height_gradient(
     return h, dhdx, dhdy
 
 
+@njit(cache=True, inline="always")
+def terrain_height_inline(
+    meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray, x: float, y: float
+) -> float:
+    """The height of :func:`terrain_height_gradient`, the same arithmetic, without
+    the gradient; inlined where it is used, so that a look-up is no function call
+    (a call passes three arrays, and each costs an atomic reference count in and
+    out: more than the look-up's arithmetic)."""
+    lev, fx, fy = _locate(meta, x, y)
+    nx = int(meta[lev, 3])
+    ny = int(meta[lev, 4])
+    fx = min(max(fx, 0.0), nx - 1.0)
+    fy = min(max(fy, 0.0), ny - 1.0)
+    i = min(int(fx), nx - 2)
+    j = min(int(fy), ny - 2)
+    tx = fx - i
+    ty = fy - j
+    base = offsets[lev] + j * nx + i
+    h00 = heights[base]
+    h10 = heights[base + 1]
+    h01 = heights[base + nx]
+    h11 = heights[base + nx + 1]
+    return (1.0 - ty) * ((1.0 - tx) * h00 + tx * h10) + ty * ((1.0 - tx) * h01 + tx * h11)
+
+
 @njit(cache=True)
 def terrain_height(
     meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray, x: float, y: float
 ) -> float:
     """Bilinear height (m above the reference sphere) at map point (x, y)."""
-    h, _, _ = terrain_height_gradient(meta, offsets, heights, x, y)
-    return h
+    return terrain_height_inline(meta, offsets, heights, x, y)
+
+
+@njit(cache=True, inline="always")
+def _altitude_at(
+    px: float,
+    py: float,
+    pz: float,
+    c: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> float:
+    """:func:`altitude_above_terrain` of the MCMF point ``(px, py, pz)`` (scalars, no
+    array): :func:`surefoot.math.frames.mcmf_to_map` written out, the same
+    arithmetic in the same order."""
+    e = c[0, 0] * px + c[0, 1] * py + c[0, 2] * pz
+    n = c[1, 0] * px + c[1, 1] * py + c[1, 2] * pz
+    u = c[2, 0] * px + c[2, 1] * py + c[2, 2] * pz
+    s = np.sqrt(e * e + n * n)
+    radius = np.sqrt(s * s + u * u)
+    if s < 1e-9:
+        return (radius - radius_ref_m) - terrain_height_inline(meta, offsets, heights, 0.0, 0.0)
+    ang = np.arctan2(s, u)
+    k = radius_ref_m * ang / s
+    return (radius - radius_ref_m) - terrain_height_inline(meta, offsets, heights, k * e, k * n)
 
 
 @njit(cache=True)
@@ -80,8 +152,25 @@ def altitude_above_terrain(
     heights: np.ndarray,
 ) -> float:
     """Height of a point above the terrain directly below it (along the radial), m."""
-    x, y, hp = mcmf_to_map(r_mcmf, c_enu_mcmf, radius_ref_m)
-    return hp - terrain_height(meta, offsets, heights, x, y)
+    return _altitude_at(
+        r_mcmf[0], r_mcmf[1], r_mcmf[2], c_enu_mcmf, radius_ref_m, meta, offsets, heights
+    )
+
+
+@njit(cache=True, inline="always")
+def altitude_above_terrain_xyz(
+    x_mcmf: float,
+    y_mcmf: float,
+    z_mcmf: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> float:
+    """:func:`altitude_above_terrain` of the MCMF point ``(x, y, z)`` (m), inlined
+    where it is called: no array allocated, no call (a step loop's form)."""
+    return _altitude_at(x_mcmf, y_mcmf, z_mcmf, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
 
 
 # steepest terrain (tan of the slope) a ray march may not step over: ~75 deg
@@ -110,34 +199,43 @@ def raycast(
     hit within ``max_range_m``; ``0.0`` when the origin is already below the
     surface.
     """
-    f = altitude_above_terrain(origin_mcmf, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+    # the ray as scalars: the march's look-ups read no array the loop writes
+    o0, o1, o2 = origin_mcmf[0], origin_mcmf[1], origin_mcmf[2]
+    d0, d1, d2 = dir_mcmf[0], dir_mcmf[1], dir_mcmf[2]
+    c = c_enu_mcmf
+    r_ref = radius_ref_m
+    f = _altitude_at(o0, o1, o2, c, r_ref, meta, offsets, heights)
     if f <= 0.0:
         return 0.0
     on = np.sqrt(origin_mcmf[0] ** 2 + origin_mcmf[1] ** 2 + origin_mcmf[2] ** 2)
-    cos_a = -(
-        dir_mcmf[0] * origin_mcmf[0] + dir_mcmf[1] * origin_mcmf[1] + dir_mcmf[2] * origin_mcmf[2]
-    ) / on
+    cos_a = (
+        -(
+            dir_mcmf[0] * origin_mcmf[0]
+            + dir_mcmf[1] * origin_mcmf[1]
+            + dir_mcmf[2] * origin_mcmf[2]
+        )
+        / on
+    )
     sin_a = np.sqrt(max(1.0 - cos_a * cos_a, 0.0))
     den = max(cos_a, 0.0) + sin_a * TAN_SLOPE_MAX
     if den <= 0.0:
         return -1.0  # straight up: the height above a height field only grows
     k = 1.0 / den
-    p = np.empty(3)
     s = 0.0
     while s < max_range_m:
         s_next = min(s + max(k * f, 0.05), max_range_m)
-        for j in range(3):
-            p[j] = origin_mcmf[j] + s_next * dir_mcmf[j]
-        f_next = altitude_above_terrain(p, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+        f_next = _altitude_at(
+            o0 + s_next * d0, o1 + s_next * d1, o2 + s_next * d2, c, r_ref, meta, offsets, heights
+        )
         if f_next <= 0.0:
             lo, hi, flo, fhi = s, s_next, f, f_next
             side = 0
             sm = hi
             for _ in range(60):
                 sm = (lo * fhi - hi * flo) / (fhi - flo)
-                for j in range(3):
-                    p[j] = origin_mcmf[j] + sm * dir_mcmf[j]
-                fm = altitude_above_terrain(p, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+                fm = _altitude_at(
+                    o0 + sm * d0, o1 + sm * d1, o2 + sm * d2, c, r_ref, meta, offsets, heights
+                )
                 if abs(fm) < 1e-5 or hi - lo < 1e-4:
                     break
                 if fm > 0.0:

@@ -29,7 +29,8 @@ from surefoot.fsw.layout import (
 from surefoot.fsw.nav.layout import B_ALT_EST, B_EVENTS
 from surefoot.fsw.nav.measurements import N_DOPPLER, N_IMU, N_LRF, N_STAR, N_TRN
 from surefoot.fsw.nav.nav_step import nav_step
-from surefoot.math.frames import rot_mci_to_mcmf
+from surefoot.math.frames import rot_mci_to_mcmf, rot_mci_to_mcmf_xyz
+from surefoot.math.height_grid import altitude_above_terrain_xyz
 from surefoot.sensors.doppler_lidar import (
     N_DOPPLER_PARAMS,
     N_DOPPLER_STATE,
@@ -469,8 +470,9 @@ def _run_segment(
             t_next = (step + 1) * dt
             theta = omega * t_next
             # cheap test first: the CoM must be within leg reach of the ground
-            r_mcmf = rot_mci_to_mcmf(xi[0:3], theta)
-            alt = altitude_above_terrain(r_mcmf, c_enu_mcmf, radius, meta, offsets, heights)
+            # (scalars and an inlined look-up: this runs every step)
+            rx, ry, rz = rot_mci_to_mcmf_xyz(xi[0], xi[1], xi[2], theta)
+            alt = altitude_above_terrain_xyz(rx, ry, rz, c_enu_mcmf, radius, meta, offsets, heights)
             foot_min = 1.0
             if alt <= reach:
                 foot_min = check_contact(

@@ -257,7 +257,8 @@ def propagate_covariance(
     skipping zeros as a dense product would, so the result is the dense
     product's to the bit.
     """
-    a = np.empty((N_ERR, N_ERR))
+    # Phi P in rows 0..14 and the column sums below in row 15: one allocation
+    a = np.empty((N_ERR + 1, N_ERR))
     for i in range(N_ERR):
         for j in range(N_ERR):
             a[i, j] = 0.0
@@ -267,16 +268,23 @@ def propagate_covariance(
             if f != 0.0:
                 for j in range(N_ERR):
                     a[i, j] += f * cov[k, j]
-    for i in range(N_ERR):
-        for j in range(i, N_ERR):
-            acc = 0.0
-            for t in range(_PHI_NCOLS[j]):
-                k = _PHI_COLS[j, t]
-                f = phi[j, k]
-                if f != 0.0:
-                    acc += a[i, k] * f
-            cov[i, j] = acc
-            cov[j, i] = acc
+    # (Phi P) Phi^T, one column j of the upper triangle at a time: the sums of
+    # all its rows i <= j advance together, each still in ascending k from 0.0
+    # (the same value as one sum at a time, to the bit), so they are
+    # independent chains instead of one chain of additions after another
+    acc = a[N_ERR]
+    for j in range(N_ERR):
+        for i in range(j + 1):
+            acc[i] = 0.0
+        for t in range(_PHI_NCOLS[j]):
+            k = _PHI_COLS[j, t]
+            f = phi[j, k]
+            if f != 0.0:
+                for i in range(j + 1):
+                    acc[i] += a[i, k] * f
+        for i in range(j + 1):
+            cov[i, j] = acc[i]
+            cov[j, i] = acc[i]
     dvn = np.sqrt(dv_c[0] ** 2 + dv_c[1] ** 2 + dv_c[2] ** 2)
     dthn = np.sqrt(dtheta_c[0] ** 2 + dtheta_c[1] ** 2 + dtheta_c[2] ** 2)
     dt2 = dt * dt

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from surefoot.math.frames import map_to_mcmf
-from surefoot.math.height_grid import raycast, terrain_height
+from surefoot.math.frames import map_to_mcmf_xyz
+from surefoot.math.height_grid import raycast, terrain_height, terrain_height_inline
 
 
 def check_onboard_map(meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray) -> None:
@@ -81,25 +81,26 @@ def surface_geometry(
     h0_m : float
         Map height at (x, y), m above the reference sphere.
     """
-    h0 = terrain_height(meta, offsets, heights, x, y)
-    hxp = terrain_height(meta, offsets, heights, x + s, y)
-    hxm = terrain_height(meta, offsets, heights, x - s, y)
-    hyp = terrain_height(meta, offsets, heights, x, y + s)
-    hym = terrain_height(meta, offsets, heights, x, y - s)
-    pxp = map_to_mcmf(x + s, y, hxp, c_enu_mcmf, radius_ref_m)
-    pxm = map_to_mcmf(x - s, y, hxm, c_enu_mcmf, radius_ref_m)
-    pyp = map_to_mcmf(x, y + s, hyp, c_enu_mcmf, radius_ref_m)
-    pym = map_to_mcmf(x, y - s, hym, c_enu_mcmf, radius_ref_m)
-    tx = pxp - pxm
-    ty = pyp - pym
+    # scalars and inlined look-ups: one array allocated (the normal), none per sample
+    h0 = terrain_height_inline(meta, offsets, heights, x, y)
+    hxp = terrain_height_inline(meta, offsets, heights, x + s, y)
+    hxm = terrain_height_inline(meta, offsets, heights, x - s, y)
+    hyp = terrain_height_inline(meta, offsets, heights, x, y + s)
+    hym = terrain_height_inline(meta, offsets, heights, x, y - s)
+    a0, a1, a2 = map_to_mcmf_xyz(x + s, y, hxp, c_enu_mcmf, radius_ref_m)
+    b0, b1, b2 = map_to_mcmf_xyz(x - s, y, hxm, c_enu_mcmf, radius_ref_m)
+    e0, e1, e2 = map_to_mcmf_xyz(x, y + s, hyp, c_enu_mcmf, radius_ref_m)
+    f0, f1, f2 = map_to_mcmf_xyz(x, y - s, hym, c_enu_mcmf, radius_ref_m)
+    tx0, tx1, tx2 = a0 - b0, a1 - b1, a2 - b2
+    ty0, ty1, ty2 = e0 - f0, e1 - f1, e2 - f2
     n = np.empty(3)
-    n[0] = tx[1] * ty[2] - tx[2] * ty[1]
-    n[1] = tx[2] * ty[0] - tx[0] * ty[2]
-    n[2] = tx[0] * ty[1] - tx[1] * ty[0]
+    n[0] = tx1 * ty2 - tx2 * ty1
+    n[1] = tx2 * ty0 - tx0 * ty2
+    n[2] = tx0 * ty1 - tx1 * ty0
     nn = np.sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2])
     # outward: same side as the position vector of the surface point
-    pc = pxp + pxm
-    if n[0] * pc[0] + n[1] * pc[1] + n[2] * pc[2] < 0.0:
+    pc0, pc1, pc2 = a0 + b0, a1 + b1, a2 + b2
+    if n[0] * pc0 + n[1] * pc1 + n[2] * pc2 < 0.0:
         nn = -nn
     for k in range(3):
         n[k] /= nn

@@ -1,0 +1,623 @@
+"""Per-component CPU profile of one landing inside the compiled step (issue 14).
+
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/profile_landing.py [hakuto-r-m1 slim-pinpoint]``.
+Prints, per scenario, a table (component, calls per landing, CPU ms per
+landing). Nothing is asserted.
+
+Numba has no profiler, so the landing is first flown one flight-software
+cycle per kernel call (the kernel is segment-invariant: the same flight bit
+for bit), and the inputs of every cycle are recorded: truth state, sensor
+states, filter state. Each component is then timed in isolation, compiled,
+over all recorded cycles of the landing (``time.process_time``, best of
+``--repeats``), on copies of the recorded inputs, so the figures add up to
+one landing's work:
+
+- sensors: star tracker, rangefinder (truth ray casts), Doppler lidar, TRN
+  camera, each once per cycle;
+- ``nav_step`` (the whole filter cycle) and, within it, ``propagate`` (state
+  and covariance) and ``update_ranges`` (beams predicted on the onboard map);
+- per-step work estimated from the state at the cycle start, ``ctrl_every``
+  times a cycle: the RK4 step, the IMU sampling, the contact pre-test
+  (altitude above the truth terrain).
+
+Ray-cast counts (casts, terrain look-ups per cast) come from a counting copy
+of :func:`surefoot.math.height_grid.raycast` run on the same rays.
+
+Measured (issue 14, this 2-core machine shared with other work, load average
+3.3-3.6; ``PYTHONPATH=src .venv/bin/python benchmarks/profile_landing.py``),
+CPU ms of one landing, before (commit fdb1d7f) and after the bit-identical
+changes of branch h-speed. Each sensor row includes the truth altitude at the
+cycle start (first row); the ``propagate`` rows are parts of ``nav_step``.
+
+| component | hakuto-r-m1 calls | before | after | slim-pinpoint calls | before | after |
+|---|---|---|---|---|---|---|
+| truth altitude (cycle start) | 18,061 | 2.6 | 1.6 | 14,981 | 2.1 | 1.4 |
+| star tracker | 18,061 | 8.7 | 4.8 | 14,981 | 4.6 | 3.7 |
+| rangefinder (truth ray casts) | 18,061 | 59.7 | 18.6 | 14,981 | 37.1 | 14.3 |
+| Doppler lidar | (off) | | | 14,981 | 83.4 | 37.2 |
+| TRN camera | (off) | | | 14,981 | 4.3 | 2.3 |
+| nav_step (whole filter cycle) | 18,061 | 69.9 | 63.3 | 14,981 | 139.5 | 111.3 |
+| propagate (state, covariance) | 18,061 | 27.7 | 24.3 | 14,981 | 26.2 | 26.3 |
+| propagate + update_ranges | 18,061 | 42.6 | 37.0 | 14,981 | 55.6 | 46.2 |
+| RK4 step | 36,122 | 9.5 | 9.4 | 29,962 | 7.8 | 7.8 |
+| IMU truth inputs + sampling | 36,122 | 13.5 | 13.4 | 29,962 | 11.3 | 11.9 |
+
+Rangefinder ray casts per landing (look-ups a cast, march + refinement):
+hakuto-r-m1 9,719 truth (14.3 + 1.0) and 9,719 predicted on the onboard map
+(12.2 + 0.7); slim-pinpoint 5,780 and 5,780 (16.9 + 1.0 each).
+
+A whole landing (``simulate(load_scenario(NAME), telemetry=False)``,
+``time.process_time``, best of 5, fdb1d7f and h-speed interleaved, two
+rounds, load average 0.9-1.1): hakuto-r-m1 147.3-149.7 -> 126.6-128.2 ms,
+slim-pinpoint 350.3-385.6 -> 262.8-265.8 ms (slim-pinpoint includes ~90 ms
+of hazard scans outside the kernel). Ray casts marching by each grid's own
+slope bound instead of the fixed 3.7 (branch h-speed-ray, flight-changing)
+gave 124.8-127.0 and 258.0-262.1 ms in the same rounds.
+
+Where the rest goes (``perf record`` of a running landing loop, JIT addresses
+named with ``gdb``'s ``info symbol``): the covariance product ~13 % of a
+hakuto-r-m1 landing; atomic reference counts of arrays passed to
+non-inlined functions (``NRT_incref``/``NRT_decref``) ~12 %, their most
+frequent callers the per-step ``world.vehicle.derivative`` and ``rk4_step``
+and the IMU sampling; allocation (``malloc``/``free``) ~10 %; ``sincos``,
+``atan2`` and ``log`` ~9 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from numba import njit
+from rich.console import Console
+from rich.table import Table
+
+from surefoot.config import load_scenario
+from surefoot.fsw.nav.layout import (
+    B_FAIL_LRF,
+    N_ERR,
+    P_C,
+    P_LRF_DIR,
+    P_LRF_N,
+    P_LRF_POS,
+    P_OMEGA,
+    P_RADIUS,
+    P_ROBUST,
+    X_Q,
+    X_R,
+)
+from surefoot.fsw.nav.measurements import (
+    IMU_DT,
+    IMU_DTHETA,
+    IMU_DV,
+    IMU_VALID,
+    LRF_RANGE,
+    LRF_T,
+    LRF_VALID,
+    N_DOPPLER,
+    N_IMU,
+    N_LRF,
+    N_STAR,
+    N_TRN,
+)
+from surefoot.fsw.nav.mechanization import propagate
+from surefoot.fsw.nav.nav_step import nav_step
+from surefoot.fsw.nav.range_updates import update_ranges
+from surefoot.math.frames import rot_mci_to_mcmf
+from surefoot.math.height_grid import TAN_SLOPE_MAX, altitude_above_terrain
+from surefoot.math.quaternion import quat_rotate
+from surefoot.sensors.doppler_lidar import N_DOPPLER_PARAMS, N_DOPPLER_STATE, doppler_lidar_measure
+from surefoot.sensors.faults import N_EF
+from surefoot.sensors.imu import N_IMU_PARAMS, N_IMU_STATE, imu_step_into, imu_truth_inputs_into
+from surefoot.sensors.rangefinder import (
+    N_LRF_PARAMS,
+    N_LRF_STATE,
+    P_DIRS,
+    P_MAX_RANGE,
+    P_NBEAMS,
+    P_POS,
+    rangefinder_measure,
+    sensor_origin_mci,
+)
+from surefoot.sensors.star_tracker import N_STAR_PARAMS, N_STAR_STATE, star_tracker_measure
+from surefoot.sensors.trn_camera import N_TRN_PARAMS, N_TRN_STATE, trn_camera_measure
+from surefoot.sim.kernel import DONE_RUNNING
+from surefoot.sim.runner import _run, terrain_for
+from surefoot.sim.sensor_suite import (
+    SM_DOP,
+    SM_IMU,
+    SM_LRF,
+    SM_STAR,
+    SM_TRN,
+    SP_DOP,
+    SP_IMU,
+    SP_LRF,
+    SP_STAR,
+    SP_TRN,
+    SS_DOP,
+    SS_IMU,
+    SS_LRF,
+    SS_STAR,
+    SS_TRN,
+)
+from surefoot.sim.services import serve_requests
+from surefoot.sim.setup import batch_arrays
+from surefoot.sim.telemetry import N_COLUMNS
+from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS
+from surefoot.world.vehicle import N_STATE, S_Q, rk4_step
+
+
+def record(name: str):  # noqa: ANN201
+    """Fly ``name`` one cycle per kernel call; the inputs of every cycle start."""
+    s = load_scenario(name)
+    terrain = terrain_for(s)
+    b = batch_arrays([s], terrain)
+    b.rec_every = 0
+    tel = np.zeros((1, 1, N_COLUMNS))
+    n_rows = np.zeros(1, dtype=np.int64)
+    rec = {k: [] for k in ("x", "ss", "sm", "kx", "kcov", "kbk", "step", "cmd")}
+    while b.done[0] == DONE_RUNNING:
+        if b.steps[0] % b.ctrl_every == 0:
+            rec["x"].append(b.x[0].copy())
+            rec["ss"].append(b.suite_s[0].copy())
+            rec["sm"].append(b.suite_m[0].copy())
+            rec["kx"].append(b.kx[0].copy())
+            rec["kcov"].append(b.kcov[0].copy())
+            rec["kbk"].append(b.kbk[0].copy())
+            rec["cmd"].append(b.cmd[0].copy())
+            rec["step"].append(int(b.steps[0]))
+        n = b.ctrl_every - b.steps[0] % b.ctrl_every
+        _run(b, terrain, int(n), tel, n_rows)
+        serve_requests(b, terrain, [s])
+    arrays = {k: np.array(v) for k, v in rec.items()}
+    return s, terrain, b, arrays
+
+
+@njit
+def _count_raycast(o, d, max_range_m, c, radius, meta, offsets, heights):  # noqa: ANN001, ANN202
+    """Look-ups (march, refinement) of :func:`raycast` on this ray, same algorithm."""
+    f = altitude_above_terrain(o, c, radius, meta, offsets, heights)
+    if f <= 0.0:
+        return 1, 0
+    on = np.sqrt(o[0] ** 2 + o[1] ** 2 + o[2] ** 2)
+    cos_a = -(d[0] * o[0] + d[1] * o[1] + d[2] * o[2]) / on
+    sin_a = np.sqrt(max(1.0 - cos_a * cos_a, 0.0))
+    den = max(cos_a, 0.0) + sin_a * TAN_SLOPE_MAX
+    if den <= 0.0:
+        return 1, 0
+    k = 1.0 / den
+    p = np.empty(3)
+    s = 0.0
+    march = 1
+    while s < max_range_m:
+        s_next = min(s + max(k * f, 0.05), max_range_m)
+        for j in range(3):
+            p[j] = o[j] + s_next * d[j]
+        f_next = altitude_above_terrain(p, c, radius, meta, offsets, heights)
+        march += 1
+        if f_next <= 0.0:
+            lo, hi, flo, fhi = s, s_next, f, f_next
+            side = 0
+            refine = 0
+            for _ in range(60):
+                sm = (lo * fhi - hi * flo) / (fhi - flo)
+                for j in range(3):
+                    p[j] = o[j] + sm * d[j]
+                fm = altitude_above_terrain(p, c, radius, meta, offsets, heights)
+                refine += 1
+                if abs(fm) < 1e-5 or hi - lo < 1e-4:
+                    break
+                if fm > 0.0:
+                    lo, flo = sm, fm
+                    if side == 1:
+                        fhi *= 0.5
+                    side = 1
+                else:
+                    hi, fhi = sm, fm
+                    if side == -1:
+                        flo *= 0.5
+                    side = -1
+            return march, refine
+        if s_next >= max_range_m:
+            break
+        s = s_next
+        f = f_next
+    return march, 0
+
+
+@njit
+def _ray_counts(
+    xs,
+    steps,
+    dt,
+    site,
+    lrf_p,
+    meta,
+    offsets,
+    heights,
+    kxs,
+    kp,
+    mmeta,
+    moffs,  # noqa: ANN001, ANN202
+    mh,
+    sms,
+):
+    """Truth rays of every rangefinder sample and the filter's predicted rays."""
+    out = np.zeros(6)  # truth casts, march, refine; predicted casts, march, refine
+    c = site[SITE_C : SITE_C + 9].reshape(3, 3)
+    radius = site[SITE_RADIUS]
+    nb = int(lrf_p[P_NBEAMS])
+    for k in range(xs.shape[0]):
+        t = steps[k] * dt
+        theta = site[SITE_OMEGA] * t
+        lrf = sms[k, SM_LRF : SM_LRF + N_LRF]
+        sampled = False
+        for b in range(nb):
+            if lrf[LRF_VALID + b] > 0.5:
+                sampled = True
+        if not sampled:
+            continue
+        x = xs[k]
+        origin = rot_mci_to_mcmf(sensor_origin_mci(x, lrf_p[P_POS : P_POS + 3]), theta)
+        for b in range(nb):
+            dd = rot_mci_to_mcmf(
+                quat_rotate(x[S_Q : S_Q + 4], lrf_p[P_DIRS + 3 * b : P_DIRS + 3 * b + 3]), theta
+            )
+            m, r = _count_raycast(origin, dd, lrf_p[P_MAX_RANGE], c, radius, meta, offsets, heights)
+            out[0] += 1
+            out[1] += m
+            out[2] += r
+        kx = kxs[k]
+        cm = kp[P_C : P_C + 9].reshape(3, 3)
+        q = kx[X_Q : X_Q + 4]
+        for b in range(int(kp[P_LRF_N])):
+            if lrf[LRF_VALID + b] < 0.5:
+                continue
+            dirb = quat_rotate(q, kp[P_LRF_DIR + 3 * b : P_LRF_DIR + 3 * b + 3])
+            lev = quat_rotate(q, kp[P_LRF_POS : P_LRF_POS + 3])
+            o = np.empty(3)
+            for j in range(3):
+                o[j] = kx[X_R + j] + lev[j]
+            m, r = _count_raycast(
+                rot_mci_to_mcmf(o, theta),
+                rot_mci_to_mcmf(dirb, theta),
+                2.0 * lrf[LRF_RANGE + b] + 1000.0,
+                cm,
+                kp[P_RADIUS],
+                mmeta,
+                moffs,
+                mh,
+            )
+            out[3] += 1
+            out[4] += m
+            out[5] += r
+    return out
+
+
+@njit
+def _sensors(which, xs, steps, dt, site, meta, offsets, heights, sp, ss, sms, seed):  # noqa: ANN001, ANN202
+    """One sensor (``which``: 0 altitude, 1 star, 2 rangefinder, 3 Doppler, 4 TRN)
+    sampled at every recorded cycle start; writes the rows into ``sms``."""
+    c = site[SITE_C : SITE_C + 9].reshape(3, 3)
+    radius = site[SITE_RADIUS]
+    omega = site[SITE_OMEGA]
+    acc = 0.0
+    for k in range(xs.shape[0]):
+        xi = xs[k]
+        step = steps[k]
+        t = step * dt
+        r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
+        alt = altitude_above_terrain(r_now, c, radius, meta, offsets, heights)
+        acc += alt
+        s_i = ss[k]
+        m_i = sms[k]
+        if which == 1:
+            star_tracker_measure(
+                xi,
+                t,
+                alt,
+                sp[SP_STAR : SP_STAR + N_STAR_PARAMS],
+                s_i[SS_STAR : SS_STAR + N_STAR_STATE],
+                seed,
+                step,
+                m_i[SM_STAR : SM_STAR + N_STAR],
+            )
+        elif which == 2:
+            rangefinder_measure(
+                xi,
+                t,
+                alt,
+                site,
+                meta,
+                offsets,
+                heights,
+                sp[SP_LRF : SP_LRF + N_LRF_PARAMS],
+                s_i[SS_LRF : SS_LRF + N_LRF_STATE],
+                seed,
+                step,
+                m_i[SM_LRF : SM_LRF + N_LRF],
+            )
+        elif which == 3:
+            doppler_lidar_measure(
+                xi,
+                t,
+                alt,
+                site,
+                meta,
+                offsets,
+                heights,
+                sp[SP_DOP : SP_DOP + N_DOPPLER_PARAMS],
+                s_i[SS_DOP : SS_DOP + N_DOPPLER_STATE],
+                seed,
+                step,
+                m_i[SM_DOP : SM_DOP + N_DOPPLER],
+            )
+        elif which == 4:
+            trn_camera_measure(
+                xi,
+                t,
+                alt,
+                site,
+                sp[SP_TRN : SP_TRN + N_TRN_PARAMS],
+                s_i[SS_TRN : SS_TRN + N_TRN_STATE],
+                seed,
+                step,
+                m_i[SM_TRN : SM_TRN + N_TRN],
+            )
+    return acc
+
+
+@njit
+def _nav(which, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, moffs, mh, navs):  # noqa: ANN001, ANN202
+    """The filter at every recorded cycle (``which``: 0 nav_step, 1 propagate,
+    2 update_ranges on the propagated state), on the recorded inputs."""
+    dv = np.empty(3)
+    dth = np.empty(3)
+    c = kp[P_C : P_C + 9].reshape(3, 3)
+    for k in range(kxs.shape[0]):
+        t = steps[k] * dt
+        m_i = sms[k]
+        imu = m_i[SM_IMU : SM_IMU + N_IMU]
+        if which == 0:
+            nav_step(
+                t,
+                kxs[k],
+                kcovs[k],
+                kbks[k],
+                kp,
+                imu,
+                m_i[SM_STAR : SM_STAR + N_STAR],
+                m_i[SM_LRF : SM_LRF + N_LRF],
+                m_i[SM_DOP : SM_DOP + N_DOPPLER],
+                m_i[SM_TRN : SM_TRN + N_TRN],
+                mmeta,
+                moffs,
+                mh,
+                navs[k],
+            )
+        elif which == 1:
+            if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
+                for j in range(3):
+                    dv[j] = imu[IMU_DV + j]
+                    dth[j] = imu[IMU_DTHETA + j]
+                propagate(kxs[k], kcovs[k], kp, dv, dth, imu[IMU_DT])
+        else:
+            if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
+                for j in range(3):
+                    dv[j] = imu[IMU_DV + j]
+                    dth[j] = imu[IMU_DTHETA + j]
+                propagate(kxs[k], kcovs[k], kp, dv, dth, imu[IMU_DT])
+            dx = np.zeros(N_ERR)
+            lrf = m_i[SM_LRF : SM_LRF + N_LRF]
+            if kp[P_LRF_N] > 0.0 and abs(lrf[LRF_T] - t) <= 1e-9 and kbks[k, B_FAIL_LRF] < 0.5:
+                update_ranges(
+                    kxs[k],
+                    kcovs[k],
+                    kbks[k],
+                    kp,
+                    lrf,
+                    m_i[SM_DOP : SM_DOP + N_DOPPLER],
+                    True,
+                    False,
+                    t,
+                    kp[P_OMEGA] * t,
+                    c,
+                    mmeta,
+                    moffs,
+                    mh,
+                    kp[P_ROBUST] > 0.5,
+                    dx,
+                )
+    return 0
+
+
+@njit
+def _per_step(which, xs, cmds, vp, moon, dt, ctrl_every, sp, ss, sms, steps, seed, n_sub):  # noqa: ANN001, ANN202
+    """Per-step work from each cycle start, ``ctrl_every`` steps (``which``: 0 RK4,
+    1 IMU truth inputs and sampling)."""
+    work = np.empty((5, N_STATE))
+    f0 = np.empty(3)
+    w0 = np.empty(3)
+    f1 = np.empty(3)
+    w1 = np.empty(3)
+    eff = np.empty((6, N_EF))
+    var = np.empty(6)
+    for k in range(xs.shape[0]):
+        xi = xs[k]
+        for j in range(ctrl_every):
+            if which == 0:
+                rk4_step(xi, cmds[k], vp, moon, dt, work)
+            else:
+                imu_truth_inputs_into(xi, vp, f0, w0)
+                imu_truth_inputs_into(xi, vp, f1, w1)
+                imu_step_into(
+                    f0,
+                    w0,
+                    f1,
+                    w1,
+                    (steps[k] + j) * dt,
+                    n_sub,
+                    0.0,
+                    sp[SP_IMU : SP_IMU + N_IMU_PARAMS],
+                    ss[k, SS_IMU : SS_IMU + N_IMU_STATE],
+                    seed,
+                    steps[k] + j,
+                    sms[k, SM_IMU : SM_IMU + N_IMU],
+                    eff,
+                    var,
+                )
+    return 0
+
+
+def _best(fn, make_args, repeats: int) -> float:  # noqa: ANN001
+    fn(*make_args())  # compile
+    best = 1e9
+    for _ in range(repeats):
+        args = make_args()
+        t0 = time.process_time()
+        fn(*args)
+        best = min(best, time.process_time() - t0)
+    return best * 1e3
+
+
+def profile(name: str, repeats: int) -> Table:
+    s, terrain, b, r = record(name)
+    n = len(r["step"])
+    dt = float(b.dt)
+    site = b.site
+    seed = int(b.seeds[0])
+    meta, offs, hts = terrain.meta, terrain.offsets, terrain.heights
+    om = b.onboard_map
+    sp = b.suite_p[0]
+    kp = b.kp[0]
+    steps = r["step"].astype(np.int64)
+    rows: list[tuple[str, str, float]] = []
+
+    # sensor rows of every cycle, made once (the filter timings read them)
+    sms = r["sm"].copy()
+    ss = r["ss"].copy()
+    for which in (1, 2, 3, 4):
+        _sensors(which, r["x"], steps, dt, site, meta, offs, hts, sp, ss, sms, seed)
+    names = {
+        0: "truth altitude (cycle start)",
+        1: "star tracker",
+        2: "rangefinder (truth rays)",
+        3: "Doppler lidar",
+        4: "TRN camera",
+    }
+    for which in (0, 1, 2, 3, 4):
+        ms = _best(
+            _sensors,
+            lambda w=which: (
+                w,
+                r["x"],
+                steps,
+                dt,
+                site,
+                meta,
+                offs,
+                hts,
+                sp,
+                r["ss"].copy(),
+                r["sm"].copy(),
+                seed,
+            ),
+            repeats,
+        )
+        rows.append((names[which], f"{n}", ms))
+    navs = np.zeros((n, b.nav.shape[1]))
+    for which, label in (
+        (0, "nav_step (whole filter cycle)"),
+        (1, "  propagate (state, covariance)"),
+        (2, "  propagate + update_ranges (rangefinder beams)"),
+    ):
+        ms = _best(
+            _nav,
+            lambda w=which: (
+                w,
+                r["kx"].copy(),
+                r["kcov"].copy(),
+                r["kbk"].copy(),
+                kp,
+                sms,
+                steps,
+                dt,
+                om.meta,
+                om.offsets,
+                om.heights,
+                navs,
+            ),
+            repeats,
+        )
+        rows.append((label, f"{n}", ms))
+    vp = b.vp[0]
+    for which, label in ((0, "RK4 step"), (1, "IMU truth inputs + sampling")):
+        ms = _best(
+            _per_step,
+            lambda w=which: (
+                w,
+                r["x"].copy(),
+                r["cmd"],
+                vp,
+                b.moon,
+                dt,
+                int(b.ctrl_every),
+                sp,
+                r["ss"].copy(),
+                r["sm"].copy(),
+                steps,
+                seed,
+                int(b.imu_sub[0]),
+            ),
+            repeats,
+        )
+        rows.append((label, f"{n * int(b.ctrl_every)}", ms))
+    counts = _ray_counts(
+        r["x"],
+        steps,
+        dt,
+        site,
+        sp[SP_LRF : SP_LRF + N_LRF_PARAMS],
+        meta,
+        offs,
+        hts,
+        r["kx"],
+        kp,
+        om.meta,
+        om.offsets,
+        om.heights,
+        sms,
+    )
+    tab = Table(
+        title=f"{name}: per-component CPU of one landing ({n} cycles, "
+        f"{n * int(b.ctrl_every)} steps)"
+    )
+    tab.add_column("component")
+    tab.add_column("calls / landing", justify="right")
+    tab.add_column("CPU ms / landing", justify="right")
+    for label, calls, ms in rows:
+        tab.add_row(label, calls, f"{ms:.1f}")
+    for i, who in ((0, "truth"), (3, "predicted (onboard map)")):
+        casts = counts[i]
+        if casts:
+            tab.add_row(
+                f"  {who} ray casts: look-ups march + refine / cast",
+                f"{casts:.0f}",
+                f"({counts[i + 1] / casts:.1f} + {counts[i + 2] / casts:.1f})",
+            )
+    return tab
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenarios", nargs="*", default=["hakuto-r-m1", "slim-pinpoint"])
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    console = Console()
+    for name in args.scenarios:
+        console.print(profile(name, args.repeats))
+
+
+if __name__ == "__main__":
+    main()
