@@ -40,6 +40,15 @@ then the first ``surefoot run hakuto-r-m1 --no-figure`` on that cache:
 
 Every one of these 12 landings matched the main branch bit for bit (summary
 and telemetry).
+
+Again at revision 5bcfc32 (the kernel speed-ups merged), load average
+0.9-1.4, ``SUREFOOT_COMPILE_HELPER=0`` and ``=1`` taken in turn, each as
+``NUMBA_CACHE_DIR=$(mktemp -d) /usr/bin/time surefoot run default`` (wall,
+user + system of the process and its children):
+
+- one process: 41.6, 42.2, 43.4 s (user 31-33 s, system 11 s)
+- two processes: 22.7, 25.2, 28.5 s (user 29-36 s, system 6-7 s)
+- the first ``hakuto-r-m1 --no-figure`` after it: 61.5 s against 37.2 s
 """
 
 from __future__ import annotations
