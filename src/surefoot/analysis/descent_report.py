@@ -94,7 +94,23 @@ def summary_table(summary: dict[str, Any], limits: dict[str, float] | None = Non
     if "dem_placement" in summary:
         for label, value in dem_rows(summary):
             t.add_row(label, value, "")
+    first_fault = summary.get("engine_fault_first_s", float("nan"))
+    if isinstance(first_fault, float) and math.isfinite(first_fault):
+        t.add_row("engine fault from", _fmt(first_fault, "s"), "")
+    if "executive_restarts" in summary:
+        t.add_row("executive restarts", _restarts(summary), "")
     return t
+
+
+def _restarts(summary: dict[str, Any]) -> str:
+    """Restarts of the executive (computer overloads), when, and guidance held."""
+    n = int(summary["executive_restarts"])
+    if n == 0:
+        return "0"
+    times = ", ".join(f"{t:,.0f}" for t in summary["executive_restart_times_s"][:5])
+    more = ", ..." if n > 5 else ""
+    held = int(summary["guidance_cycles_held"])
+    return f"{n} (at {times}{more} s; {held} guidance cycles held)"
 
 
 def dem_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
