@@ -265,30 +265,24 @@ class Landing:
 def fly(scenarios: Scenario | list[Scenario], *, fsw: Any = None) -> list[Landing]:
     """Fly validated scenarios in one batch of the simulator; one :class:`Landing` each.
 
-    The scenarios must share terrain, site, Moon and simulation settings
-    (:func:`surefoot.sim.batch_fields.check_batchable`); each lander's result is the
-    same as if it flew alone. ``fsw``: a plug-in factory that flies every
-    lander (docs/plugins.md); default each scenario's ``fsw.plugin`` or the
-    built-in flight software.
+    Scenarios that share terrain, site, Moon, simulation settings and the other
+    batch-shared fields (:data:`surefoot.sim.batch_fields.BATCH_SHARED_FIELDS`) fly
+    in one batch; others (a variant with another onboard map or other legs) in a
+    batch of their own (:func:`surefoot.sim.batch_fields.batch_groups`). Each
+    lander's result is the same as if it flew alone, and the landings come in the
+    given order. ``fsw``: a plug-in factory that flies every lander
+    (docs/plugins.md); default each scenario's ``fsw.plugin`` or the built-in
+    flight software.
     """
+    from surefoot.sim.batch_fields import batch_groups
     from surefoot.sim.runner import simulate
 
     batch = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
-    result = simulate(batch, fsw=fsw)
-    return [Landing(s, result, i) for i, s in enumerate(batch)]
-
-
-def _fly_grouped(scenarios: list[Scenario]) -> list[Landing]:
-    """:func:`fly` for scenarios that may not share one batch (a variant with another
-    onboard map or other legs): one batch per group of those that do
-    (:func:`surefoot.sim.batch_fields.batch_groups`), the landings in the given order."""
-    from surefoot.sim.batch_fields import batch_groups
-
-    landings: list[Landing | None] = [None] * len(scenarios)
-    for group in batch_groups(scenarios):
-        for k, lnd in zip(group, fly([scenarios[k] for k in group]), strict=True):
-            landings[k] = lnd
-    return [lnd for lnd in landings if lnd is not None]
+    placed: dict[int, Landing] = {}
+    for group in batch_groups(batch):
+        result = simulate([batch[k] for k in group], fsw=fsw)
+        placed.update({k: Landing(batch[k], result, i) for i, k in enumerate(group)})
+    return [placed[k] for k in range(len(batch))]
 
 
 def _plugin(fsw: Any, overrides: dict[str, Any], *, in_process: bool) -> Any:
@@ -462,8 +456,8 @@ def replay(
         over = {k: v for k, v in overrides.items() if k != "name"}
         scenarios.append(load_scenario(recommended, **over, fsw__nav__rejection="robust"))
         modes.append("robust-recommended")
-    # the recommended variant may carry another onboard map: its own batch then
-    landings = _fly_grouped(scenarios)
+    # the recommended variant may carry another onboard map: fly() batches it apart
+    landings = fly(scenarios)
     r = Replay(base.name, dict(zip(modes, landings, strict=True)))
     if out is not None:
         r.save(out)

@@ -53,3 +53,14 @@ def test_hakuto_replay_flies_its_recommended_variant_beside_the_flown_settings()
     assert list(r.summaries) == ["naive", "robust", "robust-recommended"]
     assert r.summaries["naive"]["outcome"] == "crashed"
     assert r.summaries["robust-recommended"]["outcome"] == "safe"
+
+
+def test_fly_batches_apart_what_cannot_share_and_keeps_the_order() -> None:
+    from surefoot.api import fly
+
+    c = load_scenario("hakuto-r-m1-recommended")
+    a = load_scenario("hakuto-r-m1", ["fsw.nav.rejection=robust"])
+    landings = fly([c, a])
+    assert [lnd.scenario.name for lnd in landings] == ["hakuto-r-m1-recommended", "hakuto-r-m1"]
+    assert landings[0].result is not landings[1].result  # two batches
+    assert landings[0].summary["scenario"] == "hakuto-r-m1-recommended"

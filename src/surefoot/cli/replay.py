@@ -51,8 +51,8 @@ def replay_command(args: argparse.Namespace) -> int:
     console.print(f"replaying [bold]{term(base.name)}[/] ...")
     with compile_notice(sensed=needs_sensors(base)):
         r = replay(base)
-    print_comparison(term(r.name), r.summaries, r.telemetry_rows(), console)
     tels = r.telemetry_rows()
+    print_comparison(term(r.name), r.summaries, tels, console)
     with_crossing = {
         m: {**s, ZERO_HEIGHT_ALTITUDE: zero_height_crossing(tels[m])[1]}
         for m, s in r.summaries.items()

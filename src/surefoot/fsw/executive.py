@@ -216,7 +216,9 @@ def fsw_step(
     """One control cycle for one lander: update ``fs`` and write ``cmd``.
 
     ``cpu_available``: the share of the processor this cycle had (1 unless
-    hardware took time from the flight software; :func:`executive_cycle`).
+    hardware took time from the flight software; :func:`executive_cycle`). It is
+    the software's own timing, what a real executive reads off its clock, not a
+    state of the vehicle: no truth state or dispersed vehicle figure reaches it.
     """
     t = nav[NAV_T]
     if fs[FS_INIT] == 0.0:

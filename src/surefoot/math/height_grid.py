@@ -54,6 +54,32 @@ def _level_of(meta: np.ndarray, x: float, y: float) -> int:
     return lev
 
 
+@njit(cache=True, inline="always")
+def _cell(
+    meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray, x: float, y: float
+) -> tuple[int, float, float, float, float, float, float]:
+    """The grid cell holding map point (x, y) on its finest level (the coarsest level
+    clamped at its edge outside every level): ``(level, tx, ty, h00, h10, h01, h11)``,
+    the point's place in the cell (0 to 1) and the heights at its four corners."""
+    lev, fx, fy = _locate(meta, x, y)
+    nx = int(meta[lev, 3])
+    ny = int(meta[lev, 4])
+    fx = min(max(fx, 0.0), nx - 1.0)
+    fy = min(max(fy, 0.0), ny - 1.0)
+    i = min(int(fx), nx - 2)
+    j = min(int(fy), ny - 2)
+    base = offsets[lev] + j * nx + i
+    return (
+        lev,
+        fx - i,
+        fy - j,
+        heights[base],
+        heights[base + 1],
+        heights[base + nx],
+        heights[base + nx + 1],
+    )
+
+
 @njit(cache=True)
 def terrain_height_gradient(
     meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray, x: float, y: float
@@ -62,21 +88,8 @@ def terrain_height_gradient(
 
     Outside every level the coarsest level is clamped at its edge.
     """
-    lev, fx, fy = _locate(meta, x, y)
+    lev, tx, ty, h00, h10, h01, h11 = _cell(meta, offsets, heights, x, y)
     dx = meta[lev, 2]
-    nx = int(meta[lev, 3])
-    ny = int(meta[lev, 4])
-    fx = min(max(fx, 0.0), nx - 1.0)
-    fy = min(max(fy, 0.0), ny - 1.0)
-    i = min(int(fx), nx - 2)
-    j = min(int(fy), ny - 2)
-    tx = fx - i
-    ty = fy - j
-    base = offsets[lev] + j * nx + i
-    h00 = heights[base]
-    h10 = heights[base + 1]
-    h01 = heights[base + nx]
-    h11 = heights[base + nx + 1]
     h = (1.0 - ty) * ((1.0 - tx) * h00 + tx * h10) + ty * ((1.0 - tx) * h01 + tx * h11)
     dhdx = ((1.0 - ty) * (h10 - h00) + ty * (h11 - h01)) / dx
     dhdy = ((1.0 - tx) * (h01 - h00) + tx * (h11 - h10)) / dx
@@ -91,20 +104,7 @@ def terrain_height_inline(
     the gradient; inlined where it is used, so that a look-up is no function call
     (a call passes three arrays, and each costs an atomic reference count in and
     out: more than the look-up's arithmetic)."""
-    lev, fx, fy = _locate(meta, x, y)
-    nx = int(meta[lev, 3])
-    ny = int(meta[lev, 4])
-    fx = min(max(fx, 0.0), nx - 1.0)
-    fy = min(max(fy, 0.0), ny - 1.0)
-    i = min(int(fx), nx - 2)
-    j = min(int(fy), ny - 2)
-    tx = fx - i
-    ty = fy - j
-    base = offsets[lev] + j * nx + i
-    h00 = heights[base]
-    h10 = heights[base + 1]
-    h01 = heights[base + nx]
-    h11 = heights[base + nx + 1]
+    _, tx, ty, h00, h10, h01, h11 = _cell(meta, offsets, heights, x, y)
     return (1.0 - ty) * ((1.0 - tx) * h00 + tx * h10) + ty * ((1.0 - tx) * h01 + tx * h11)
 
 

@@ -9,6 +9,14 @@ changes (``tests/fsw/test_socp_direct.py`` compares the two); the lean path's
 cone checks are in ``path_cones.py`` and the thrust-direction rate bound in
 ``rate_cone.py``.
 
+Why the rest stays one module of ~800 lines: the cvxpy problem (``__init__``),
+the parameter values (``_values``) and the solve drivers (lean first, the
+rate-bound passes, extraction) share one set of parameter names and one
+variable scaling; each constraint is written once in ``__init__`` and given its
+values once in ``_values``, and splitting those two apart would put every
+constraint in two files that must change together. About a third of the lines
+are this docstring and the method docstrings.
+
 Formulation (Acikmese & Ploen 2007, "Convex programming approach to powered descent
 guidance for Mars landing", JGCD 30(5); Blackmore, Acikmese & Scharf 2010,
 "Minimum-landing-error powered-descent guidance for Mars landing using convex
