@@ -199,23 +199,48 @@ def raycast(
     hit within ``max_range_m``; ``0.0`` when the origin is already below the
     surface.
     """
-    # the ray as scalars: the march's look-ups read no array the loop writes
-    o0, o1, o2 = origin_mcmf[0], origin_mcmf[1], origin_mcmf[2]
-    d0, d1, d2 = dir_mcmf[0], dir_mcmf[1], dir_mcmf[2]
+    return raycast_xyz(
+        origin_mcmf[0],
+        origin_mcmf[1],
+        origin_mcmf[2],
+        dir_mcmf[0],
+        dir_mcmf[1],
+        dir_mcmf[2],
+        max_range_m,
+        c_enu_mcmf,
+        radius_ref_m,
+        meta,
+        offsets,
+        heights,
+    )
+
+
+@njit(cache=True, inline="always")
+def raycast_xyz(
+    o0: float,
+    o1: float,
+    o2: float,
+    d0: float,
+    d1: float,
+    d2: float,
+    max_range_m: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> float:
+    """:func:`raycast` of the ray from MCMF ``(o0, o1, o2)`` along the unit
+    ``(d0, d1, d2)``, the same arithmetic in the same order; inlined where it is
+    called, so that a cast allocates no array and is no call (loops casting
+    many rays: a hazard scan, a sensor's beams)."""
     c = c_enu_mcmf
     r_ref = radius_ref_m
     f = _altitude_at(o0, o1, o2, c, r_ref, meta, offsets, heights)
     if f <= 0.0:
         return 0.0
-    on = np.sqrt(origin_mcmf[0] ** 2 + origin_mcmf[1] ** 2 + origin_mcmf[2] ** 2)
-    cos_a = (
-        -(
-            dir_mcmf[0] * origin_mcmf[0]
-            + dir_mcmf[1] * origin_mcmf[1]
-            + dir_mcmf[2] * origin_mcmf[2]
-        )
-        / on
-    )
+    on = np.sqrt(o0**2 + o1**2 + o2**2)
+    cos_a = -(d0 * o0 + d1 * o1 + d2 * o2) / on
     sin_a = np.sqrt(max(1.0 - cos_a * cos_a, 0.0))
     den = max(cos_a, 0.0) + sin_a * TAN_SLOPE_MAX
     if den <= 0.0:

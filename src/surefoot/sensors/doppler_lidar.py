@@ -52,8 +52,8 @@ from surefoot.fsw.nav.measurements import (
     DOPPLER_BEAMS,
 )
 from surefoot.math.frames import rot_mci_to_mcmf
-from surefoot.math.height_grid import raycast
-from surefoot.math.quaternion import quat_rotate
+from surefoot.math.height_grid import raycast_xyz
+from surefoot.math.quaternion import quat_rotate, quat_rotate_xyz
 from surefoot.math.random_stream import normal, uniform
 from surefoot.sensors.faults import (
     EF_ACQUIRE_M,
@@ -213,6 +213,9 @@ def doppler_lidar_measure(
     v_rel[0] = x[S_V] + lever_v[0] + om * o_mci[1]
     v_rel[1] = x[S_V + 1] + lever_v[1] - om * o_mci[0]
     v_rel[2] = x[S_V + 2] + lever_v[2]
+    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+    ct = np.cos(theta)
+    st = np.sin(theta)
     for b in range(DOPPLER_BEAMS):
         if eff[b, EF_DISABLED] != 0.0 or eff[b, EF_DROPPED] != 0.0:
             continue
@@ -220,10 +223,17 @@ def doppler_lidar_measure(
             uniform(seed, STREAM_DOPPLER_LIDAR, step, _IX_DROPOUT + b) < p[P_DROPOUT]
         ):
             continue
-        u_mci = quat_rotate(q, p[P_DIRS + 3 * b : P_DIRS + 3 * b + 3])
-        rho = raycast(
-            origin,
-            rot_mci_to_mcmf(u_mci, theta),
+        # the beam as scalars, the cast inlined (rot_mci_to_mcmf's arithmetic)
+        u0, u1, u2 = quat_rotate_xyz(
+            q0, q1, q2, q3, p[P_DIRS + 3 * b], p[P_DIRS + 3 * b + 1], p[P_DIRS + 3 * b + 2]
+        )
+        rho = raycast_xyz(
+            origin[0],
+            origin[1],
+            origin[2],
+            ct * u0 + st * u1,
+            -st * u0 + ct * u1,
+            u2,
             p[P_MAX_RANGE],
             c_enu_mcmf,
             radius,
@@ -231,7 +241,7 @@ def doppler_lidar_measure(
             offsets,
             heights,
         )
-        v_los = u_mci[0] * v_rel[0] + u_mci[1] * v_rel[1] + u_mci[2] * v_rel[2]
+        v_los = u0 * v_rel[0] + u1 * v_rel[1] + u2 * v_rel[2]
         has = rho > 0.0 and rho >= p[P_MIN_RANGE] and abs(v_los) <= p[P_MAX_SPEED]
         acq = eff[b, EF_ACQUIRE_M]
         if acq >= 0.0 and state[ST_ACQUIRED + b] == 0.0:
