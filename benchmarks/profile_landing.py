@@ -74,6 +74,7 @@ from rich.console import Console
 from rich.table import Table
 
 from surefoot.config import load_scenario
+from surefoot.fsw.executive import fsw_step
 from surefoot.fsw.nav.ekf import symmetrize
 from surefoot.fsw.nav.layout import (
     B_EVENTS,
@@ -173,7 +174,7 @@ def record(name: str):  # noqa: ANN201
     b.rec_every = 0
     tel = np.zeros((1, 1, N_COLUMNS))
     n_rows = np.zeros(1, dtype=np.int64)
-    rec = {k: [] for k in ("x", "ss", "sm", "kx", "kcov", "kbk", "step", "cmd")}
+    rec = {k: [] for k in ("x", "ss", "sm", "kx", "kcov", "kbk", "step", "cmd", "nav", "fs")}
     while b.done[0] == DONE_RUNNING:
         if b.steps[0] % b.ctrl_every == 0:
             rec["x"].append(b.x[0].copy())
@@ -183,6 +184,8 @@ def record(name: str):  # noqa: ANN201
             rec["kcov"].append(b.kcov[0].copy())
             rec["kbk"].append(b.kbk[0].copy())
             rec["cmd"].append(b.cmd[0].copy())
+            rec["nav"].append(b.nav[0].copy())
+            rec["fs"].append(b.fs[0].copy())
             rec["step"].append(int(b.steps[0]))
         n = b.ctrl_every - b.steps[0] % b.ctrl_every
         _run(b, terrain, int(n), tel, n_rows)
@@ -543,6 +546,15 @@ def _nav_stages(upto, dop_ranges, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, m
 
 
 @njit
+def _fsw(navs, fss, fp, cmd):  # noqa: ANN001, ANN202
+    """Guidance, control and the executive (``fsw_step``) at every recorded cycle,
+    on the recorded navigation row (the one of the cycle before) and state."""
+    for k in range(navs.shape[0]):
+        fsw_step(navs[k], fss[k], fp, cmd, 1.0)
+    return 0
+
+
+@njit
 def _per_step(which, xs, cmds, vp, moon, dt, ctrl_every, sp, ss, sms, steps, seed, n_sub):  # noqa: ANN001, ANN202
     """Per-step work from each cycle start, ``ctrl_every`` steps (``which``: 0 RK4,
     1 IMU truth inputs and sampling)."""
@@ -695,6 +707,12 @@ def profile(name: str, repeats: int) -> Table:
     _nav_stages(8, True, kx_b, kc_b, r["kbk"].copy(), *nav_args)
     same = np.sum(np.all(kx_a == kx_b, axis=1) & np.all(kc_a == kc_b, axis=(1, 2)))
     rows.append(("  (parts: state as nav_step's on cycles)", f"{same}", float("nan")))
+    ms = _best(
+        _fsw,
+        lambda: (r["nav"].copy(), r["fs"].copy(), b.fp[0], np.zeros(b.cmd.shape[1])),
+        repeats,
+    )
+    rows.append(("fsw_step (guidance, control, executive)", f"{n}", ms))
     vp = b.vp[0]
     for which, label in ((0, "RK4 step"), (1, "IMU truth inputs + sampling")):
         ms = _best(
