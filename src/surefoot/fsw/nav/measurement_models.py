@@ -16,21 +16,7 @@ from surefoot.fsw.nav.layout import E_R, E_TH, E_V, N_ERR, X_Q, X_R, X_V, X_W
 from surefoot.fsw.nav.onboard_map import surface_geometry_xyz
 from surefoot.math.frames import mcmf_to_map, mcmf_to_map_xyz, rot_mci_to_mcmf, rot_mcmf_to_mci
 from surefoot.math.height_grid import raycast_xyz
-from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate, quat_rotate_xyz
-
-
-@njit(cache=True)
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty(3)
-    out[0] = a[1] * b[2] - a[2] * b[1]
-    out[1] = a[2] * b[0] - a[0] * b[2]
-    out[2] = a[0] * b[1] - a[1] * b[0]
-    return out
-
-
-@njit(cache=True)
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate_xyz
 
 
 @njit(cache=True)
@@ -91,26 +77,32 @@ def doppler_velocity_model(
     on the terrain along the beam reads positive (the range rate is its
     negative). The sensor's own velocity includes ``omega_body x lever``.
     """
-    q = x[X_Q : X_Q + 4]
-    d = quat_rotate(q, beam_body)
-    r = x[X_R : X_R + 3]
-    w_b = x[X_W : X_W + 3]
-    lever_v = quat_rotate(q, _cross(w_b, lever_body))
-    vrel = np.empty(3)
-    vrel[0] = x[X_V] + omega_moon * r[1]
-    vrel[1] = x[X_V + 1] - omega_moon * r[0]
-    vrel[2] = x[X_V + 2]
+    # scalars (no array; the beams of every cycle): the same operations in the same order
+    q0, q1, q2, q3 = x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3]
+    d0, d1, d2 = quat_rotate_xyz(q0, q1, q2, q3, beam_body[0], beam_body[1], beam_body[2])
+    r0, r1 = x[X_R], x[X_R + 1]
+    w0, w1, w2 = x[X_W], x[X_W + 1], x[X_W + 2]
+    # omega_body x lever
+    c0 = w1 * lever_body[2] - w2 * lever_body[1]
+    c1 = w2 * lever_body[0] - w0 * lever_body[2]
+    c2 = w0 * lever_body[1] - w1 * lever_body[0]
+    lv0, lv1, lv2 = quat_rotate_xyz(q0, q1, q2, q3, c0, c1, c2)
+    vr0 = x[X_V] + omega_moon * r1
+    vr1 = x[X_V + 1] - omega_moon * r0
+    vr2 = x[X_V + 2]
     for i in range(N_ERR):
         h[i] = 0.0
     # d/dr of -d.(Omega x r) = Omega x d, with Omega = (0, 0, omega)
-    h[E_R] = -omega_moon * d[1]
-    h[E_R + 1] = omega_moon * d[0]
+    h[E_R] = -omega_moon * d1
+    h[E_R + 1] = omega_moon * d0
     # the lever-arm velocity turns with the beam, so only v_rel sees the rotation
-    dxw = _cross(d, vrel)
-    for k in range(3):
-        h[E_V + k] = d[k]
-        h[E_TH + k] = dxw[k]
-    return _dot(d, vrel) + _dot(d, lever_v)
+    h[E_V] = d0
+    h[E_V + 1] = d1
+    h[E_V + 2] = d2
+    h[E_TH] = d1 * vr2 - d2 * vr1
+    h[E_TH + 1] = d2 * vr0 - d0 * vr2
+    h[E_TH + 2] = d0 * vr1 - d1 * vr0
+    return (d0 * vr0 + d1 * vr1 + d2 * vr2) + (d0 * lv0 + d1 * lv1 + d2 * lv2)
 
 
 @njit(cache=True)

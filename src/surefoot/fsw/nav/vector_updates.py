@@ -297,7 +297,6 @@ def update_doppler_velocity(
     rdiag = np.empty(3)
     nu = np.empty(3)
     tol = np.empty(3)
-    beams = np.empty(3, dtype=np.int64)
     lever = p[P_DOP_POS : P_DOP_POS + 3]
     m = 0
     for b in range(DOPPLER_BEAMS):
@@ -311,7 +310,6 @@ def update_doppler_velocity(
         sig = p[P_DOP_VSIG] + p[P_DOP_VFRAC] * abs(meas)
         rdiag[m] = sig * sig
         tol[m] = 6.0 * sig
-        beams[m] = b
         m += 1
     if m == 0:
         return 0
