@@ -74,20 +74,32 @@ from rich.console import Console
 from rich.table import Table
 
 from surefoot.config import load_scenario
+from surefoot.fsw.executive import fsw_step
+from surefoot.fsw.nav.ekf import symmetrize
 from surefoot.fsw.nav.layout import (
+    B_EVENTS,
+    B_FAIL_DOP,
     B_FAIL_LRF,
     N_ERR,
     P_C,
+    P_DOP_FITTED,
     P_LRF_DIR,
     P_LRF_N,
     P_LRF_POS,
+    P_MAX_AGE,
     P_OMEGA,
     P_RADIUS,
     P_ROBUST,
+    X_BA,
+    X_BG,
+    X_F,
     X_Q,
     X_R,
+    X_T,
+    X_W,
 )
 from surefoot.fsw.nav.measurements import (
+    DOP_T,
     IMU_DT,
     IMU_DTHETA,
     IMU_DV,
@@ -100,10 +112,16 @@ from surefoot.fsw.nav.measurements import (
     N_LRF,
     N_STAR,
     N_TRN,
+    STAR_T,
+    STAR_VALID,
+    TRN_T,
+    TRN_VALID,
 )
 from surefoot.fsw.nav.mechanization import propagate
+from surefoot.fsw.nav.monitor import monitor, nav_output
 from surefoot.fsw.nav.nav_step import nav_step
-from surefoot.fsw.nav.range_updates import update_ranges
+from surefoot.fsw.nav.range_updates import naive_checks, update_ranges
+from surefoot.fsw.nav.vector_updates import update_doppler_velocity, update_star, update_trn
 from surefoot.math.frames import rot_mci_to_mcmf
 from surefoot.math.height_grid import TAN_SLOPE_MAX, altitude_above_terrain
 from surefoot.math.quaternion import quat_rotate
@@ -156,7 +174,7 @@ def record(name: str):  # noqa: ANN201
     b.rec_every = 0
     tel = np.zeros((1, 1, N_COLUMNS))
     n_rows = np.zeros(1, dtype=np.int64)
-    rec = {k: [] for k in ("x", "ss", "sm", "kx", "kcov", "kbk", "step", "cmd")}
+    rec = {k: [] for k in ("x", "ss", "sm", "kx", "kcov", "kbk", "step", "cmd", "nav", "fs")}
     while b.done[0] == DONE_RUNNING:
         if b.steps[0] % b.ctrl_every == 0:
             rec["x"].append(b.x[0].copy())
@@ -166,6 +184,8 @@ def record(name: str):  # noqa: ANN201
             rec["kcov"].append(b.kcov[0].copy())
             rec["kbk"].append(b.kbk[0].copy())
             rec["cmd"].append(b.cmd[0].copy())
+            rec["nav"].append(b.nav[0].copy())
+            rec["fs"].append(b.fs[0].copy())
             rec["step"].append(int(b.steps[0]))
         n = b.ctrl_every - b.steps[0] % b.ctrl_every
         _run(b, terrain, int(n), tel, n_rows)
@@ -433,6 +453,108 @@ def _nav(which, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, moffs, mh, navs):  
 
 
 @njit
+def _nav_stages(upto, dop_ranges, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, moffs, mh, navs):  # noqa: ANN001, ANN202
+    """:func:`nav_step`'s body, its parts in its order, stopped after part ``upto``
+    (1 propagate, 2 star tracker, 3 TRN, 4 naive checks and Doppler velocities,
+    5 ranges, 6 symmetrize, 7 monitor, 8 events and output row); the differences
+    of the timings of ``upto`` and ``upto - 1`` are the parts' costs. A coasting
+    cycle (no IMU) propagates the coasted increments without nav_step's
+    inflation. ``dop_ranges`` False leaves the Doppler ranges out of part 5."""
+    dv = np.empty(3)
+    dth = np.empty(3)
+    for k in range(kxs.shape[0]):
+        t = steps[k] * dt
+        m_i = sms[k]
+        x = kxs[k]
+        cov = kcovs[k]
+        bk = kbks[k]
+        p = kp
+        imu = m_i[SM_IMU : SM_IMU + N_IMU]
+        star = m_i[SM_STAR : SM_STAR + N_STAR]
+        lrf = m_i[SM_LRF : SM_LRF + N_LRF]
+        dop = m_i[SM_DOP : SM_DOP + N_DOPPLER]
+        trn = m_i[SM_TRN : SM_TRN + N_TRN]
+        ev = 0
+        if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
+            for j in range(3):
+                dv[j] = imu[IMU_DV + j]
+                dth[j] = imu[IMU_DTHETA + j]
+            propagate(x, cov, p, dv, dth, imu[IMU_DT])
+        elif t - x[X_T] > 0.0:
+            el = t - x[X_T]
+            for j in range(3):
+                dv[j] = (x[X_F + j] + x[X_BA + j]) * el
+                dth[j] = (x[X_W + j] + x[X_BG + j]) * el
+            propagate(x, cov, p, dv, dth, el)
+        x[X_T] = t
+        if upto < 2:
+            continue
+        theta = p[P_OMEGA] * t
+        c = p[P_C : P_C + 9].reshape(3, 3)
+        robust = p[P_ROBUST] > 0.5
+        max_age = p[P_MAX_AGE]
+        dx = np.zeros(N_ERR)
+        if star[STAR_VALID] > 0.5 and abs(star[STAR_T] - t) <= max_age:
+            ev |= update_star(x, cov, bk, p, star, t, robust, dx)
+        if upto < 3:
+            continue
+        if trn[TRN_VALID] > 0.5 and abs(trn[TRN_T] - t) <= max_age:
+            ev |= update_trn(x, cov, bk, p, trn, t, theta, c, robust, dx)
+        if upto < 4:
+            continue
+        lrf_fresh = p[P_LRF_N] > 0.0 and abs(lrf[LRF_T] - t) <= max_age
+        dop_fresh = p[P_DOP_FITTED] > 0.5 and abs(dop[DOP_T] - t) <= max_age
+        if not robust:
+            ev |= naive_checks(bk, p, lrf, dop, lrf_fresh, dop_fresh)
+        use_lrf = lrf_fresh and bk[B_FAIL_LRF] < 0.5
+        use_dop = dop_fresh and bk[B_FAIL_DOP] < 0.5
+        if use_dop:
+            ev |= update_doppler_velocity(x, cov, bk, p, dop, t, robust, dx)
+        if upto < 5:
+            continue
+        use_dop_r = use_dop and dop_ranges
+        if use_lrf or use_dop_r:
+            ev |= update_ranges(
+                x,
+                cov,
+                bk,
+                p,
+                lrf,
+                dop,
+                use_lrf,
+                use_dop_r,
+                t,
+                theta,
+                c,
+                mmeta,
+                moffs,
+                mh,
+                robust,
+                dx,
+            )
+        if upto < 6:
+            continue
+        symmetrize(cov)
+        if upto < 7:
+            continue
+        ev |= monitor(x, cov, bk, p, t, theta, c, mmeta, moffs, mh, robust)
+        if upto < 8:
+            continue
+        bk[B_EVENTS] = float(ev)
+        nav_output(x, p, navs[k])
+    return 0
+
+
+@njit
+def _fsw(navs, fss, fp, cmd):  # noqa: ANN001, ANN202
+    """Guidance, control and the executive (``fsw_step``) at every recorded cycle,
+    on the recorded navigation row (the one of the cycle before) and state."""
+    for k in range(navs.shape[0]):
+        fsw_step(navs[k], fss[k], fp, cmd, 1.0)
+    return 0
+
+
+@njit
 def _per_step(which, xs, cmds, vp, moon, dt, ctrl_every, sp, ss, sms, steps, seed, n_sub):  # noqa: ANN001, ANN202
     """Per-step work from each cycle start, ``ctrl_every`` steps (``which``: 0 RK4,
     1 IMU truth inputs and sampling)."""
@@ -527,30 +649,70 @@ def profile(name: str, repeats: int) -> Table:
         )
         rows.append((names[which], f"{n}", ms))
     navs = np.zeros((n, b.nav.shape[1]))
-    for which, label in (
-        (0, "nav_step (whole filter cycle)"),
-        (1, "  propagate (state, covariance)"),
-        (2, "  propagate + update_ranges (rangefinder beams)"),
+    nav_args = (kp, sms, steps, dt, om.meta, om.offsets, om.heights, navs)
+    ms = _best(
+        _nav,
+        lambda: (0, r["kx"].copy(), r["kcov"].copy(), r["kbk"].copy(), *nav_args),
+        repeats,
+    )
+    rows.append(("nav_step (whole filter cycle)", f"{n}", ms))
+    # nav_step's parts: its body stopped after each part, the differences
+    stage = {}
+    for upto, dop_r in (
+        (0, True),
+        (1, True),
+        (2, True),
+        (3, True),
+        (4, True),
+        (5, False),
+        (5, True),
+        (6, True),
+        (7, True),
+        (8, True),
     ):
-        ms = _best(
-            _nav,
-            lambda w=which: (
-                w,
+        if upto == 0:
+            stage[(0, True)] = 0.0
+            continue
+        stage[(upto, dop_r)] = _best(
+            _nav_stages,
+            lambda u=upto, d=dop_r: (
+                u,
+                d,
                 r["kx"].copy(),
                 r["kcov"].copy(),
                 r["kbk"].copy(),
-                kp,
-                sms,
-                steps,
-                dt,
-                om.meta,
-                om.offsets,
-                om.heights,
-                navs,
+                *nav_args,
             ),
             repeats,
         )
-        rows.append((label, f"{n}", ms))
+    for upto, label in (
+        (1, "  propagate (state, covariance)"),
+        (2, "  star tracker update"),
+        (3, "  TRN update"),
+        (4, "  Doppler velocity update (naive checks)"),
+        (5, "  range updates (rangefinder + Doppler ranges)"),
+        (6, "  symmetrize"),
+        (7, "  monitor (altitude above the map, trust)"),
+        (8, "  events, output row"),
+    ):
+        rows.append((label, f"{n}", stage[(upto, True)] - stage[(upto - 1, True)]))
+        if upto == 5:
+            rows.append(
+                ("    of which rangefinder beams", f"{n}", stage[(5, False)] - stage[(4, True)])
+            )
+    # the staged copy against nav_step itself: the same state after every cycle
+    kx_a, kc_a = r["kx"].copy(), r["kcov"].copy()
+    _nav(0, kx_a, kc_a, r["kbk"].copy(), *nav_args)
+    kx_b, kc_b = r["kx"].copy(), r["kcov"].copy()
+    _nav_stages(8, True, kx_b, kc_b, r["kbk"].copy(), *nav_args)
+    same = np.sum(np.all(kx_a == kx_b, axis=1) & np.all(kc_a == kc_b, axis=(1, 2)))
+    rows.append(("  (parts: state as nav_step's on cycles)", f"{same}", float("nan")))
+    ms = _best(
+        _fsw,
+        lambda: (r["nav"].copy(), r["fs"].copy(), b.fp[0], np.zeros(b.cmd.shape[1])),
+        repeats,
+    )
+    rows.append(("fsw_step (guidance, control, executive)", f"{n}", ms))
     vp = b.vp[0]
     for which, label in ((0, "RK4 step"), (1, "IMU truth inputs + sampling")):
         ms = _best(
@@ -597,7 +759,7 @@ def profile(name: str, repeats: int) -> Table:
     tab.add_column("calls / landing", justify="right")
     tab.add_column("CPU ms / landing", justify="right")
     for label, calls, ms in rows:
-        tab.add_row(label, calls, f"{ms:.1f}")
+        tab.add_row(label, calls, "" if np.isnan(ms) else f"{ms:.1f}")
     for i, who in ((0, "truth"), (3, "predicted (onboard map)")):
         casts = counts[i]
         if casts:

@@ -92,9 +92,18 @@ def mcmf_to_map(
     coordinates about the site along the reference sphere, and the height
     of the point above that sphere.
     """
-    e = c_enu_mcmf[0, 0] * r_mcmf[0] + c_enu_mcmf[0, 1] * r_mcmf[1] + c_enu_mcmf[0, 2] * r_mcmf[2]
-    n = c_enu_mcmf[1, 0] * r_mcmf[0] + c_enu_mcmf[1, 1] * r_mcmf[1] + c_enu_mcmf[1, 2] * r_mcmf[2]
-    u = c_enu_mcmf[2, 0] * r_mcmf[0] + c_enu_mcmf[2, 1] * r_mcmf[1] + c_enu_mcmf[2, 2] * r_mcmf[2]
+    return mcmf_to_map_xyz(r_mcmf[0], r_mcmf[1], r_mcmf[2], c_enu_mcmf, radius_ref_m)
+
+
+@njit(cache=True, inline="always")
+def mcmf_to_map_xyz(
+    x: float, y: float, z: float, c_enu_mcmf: np.ndarray, radius_ref_m: float
+) -> tuple[float, float, float]:
+    """:func:`mcmf_to_map` of the MCMF point ``(x, y, z)`` (no array), the same
+    arithmetic; inlined where it is called."""
+    e = c_enu_mcmf[0, 0] * x + c_enu_mcmf[0, 1] * y + c_enu_mcmf[0, 2] * z
+    n = c_enu_mcmf[1, 0] * x + c_enu_mcmf[1, 1] * y + c_enu_mcmf[1, 2] * z
+    u = c_enu_mcmf[2, 0] * x + c_enu_mcmf[2, 1] * y + c_enu_mcmf[2, 2] * z
     s = np.sqrt(e * e + n * n)
     radius = np.sqrt(s * s + u * u)
     if s < 1e-9:

@@ -199,23 +199,125 @@ def raycast(
     hit within ``max_range_m``; ``0.0`` when the origin is already below the
     surface.
     """
-    # the ray as scalars: the march's look-ups read no array the loop writes
-    o0, o1, o2 = origin_mcmf[0], origin_mcmf[1], origin_mcmf[2]
-    d0, d1, d2 = dir_mcmf[0], dir_mcmf[1], dir_mcmf[2]
+    return raycast_xyz(
+        origin_mcmf[0],
+        origin_mcmf[1],
+        origin_mcmf[2],
+        dir_mcmf[0],
+        dir_mcmf[1],
+        dir_mcmf[2],
+        max_range_m,
+        c_enu_mcmf,
+        radius_ref_m,
+        meta,
+        offsets,
+        heights,
+    )
+
+
+@njit(cache=True, inline="always")
+def raycast_xyz(
+    o0: float,
+    o1: float,
+    o2: float,
+    d0: float,
+    d1: float,
+    d2: float,
+    max_range_m: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> float:
+    """:func:`raycast` of the ray from MCMF ``(o0, o1, o2)`` along the unit
+    ``(d0, d1, d2)``, the same arithmetic in the same order; inlined where it is
+    called, so that a cast allocates no array and is no call (loops casting
+    many rays: a hazard scan, a sensor's beams)."""
+    f, on = ray_origin_xyz(o0, o1, o2, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+    return raycast_from(
+        o0, o1, o2, f, on, d0, d1, d2, max_range_m, c_enu_mcmf, radius_ref_m, meta, offsets, heights
+    )
+
+
+@njit(cache=True, inline="always")
+def ray_origin_xyz(
+    o0: float,
+    o1: float,
+    o2: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> tuple[float, float]:
+    """What a cast from MCMF ``(o0, o1, o2)`` needs of its origin, whatever its
+    direction: ``(height above the terrain, distance from the centre)``, m. Rays
+    that share an origin (a sensor's beams, a scan's sub-rays) share these:
+    :func:`raycast_from`."""
+    f = _altitude_at(o0, o1, o2, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+    on = np.sqrt(o0**2 + o1**2 + o2**2)
+    return f, on
+
+
+@njit(cache=True, inline="always")
+def ray_stays_above(
+    o0: float,
+    o1: float,
+    o2: float,
+    on: float,
+    d0: float,
+    d1: float,
+    d2: float,
+    max_range_m: float,
+    r_top_m: float,
+) -> bool:
+    """True when every point of the ray from MCMF ``(o0, o1, o2)`` (``on`` its
+    distance from the centre) along the unit ``(d0, d1, d2)``, up to
+    ``max_range_m``, lies farther than ``r_top_m`` from the centre.
+
+    With ``r_top_m`` above the highest terrain (by a margin far beyond rounding),
+    every look-up of the cast's march finds the ray above the ground, so the cast
+    returns ``-1.0``: a caller may skip it and get the same answer (a sensor
+    above its own range, as a Doppler lidar is for most of a descent from
+    15 km). The nearest point is the origin (a ray going up), the foot of the
+    perpendicular from the centre, or the end of the ray.
+    """
+    od = d0 * o0 + d1 * o1 + d2 * o2
+    if od >= 0.0:
+        r2 = on * on
+    elif -od <= max_range_m:
+        r2 = on * on - od * od
+    else:
+        r2 = on * on + 2.0 * max_range_m * od + max_range_m * max_range_m
+    return r2 > r_top_m * r_top_m
+
+
+@njit(cache=True, inline="always")
+def raycast_from(
+    o0: float,
+    o1: float,
+    o2: float,
+    f: float,
+    on: float,
+    d0: float,
+    d1: float,
+    d2: float,
+    max_range_m: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> float:
+    """:func:`raycast_xyz` with its origin's ``(f, on)`` from :func:`ray_origin_xyz`
+    (the same numbers: a cast of many that share an origin skips its first
+    terrain look-up)."""
     c = c_enu_mcmf
     r_ref = radius_ref_m
-    f = _altitude_at(o0, o1, o2, c, r_ref, meta, offsets, heights)
     if f <= 0.0:
         return 0.0
-    on = np.sqrt(origin_mcmf[0] ** 2 + origin_mcmf[1] ** 2 + origin_mcmf[2] ** 2)
-    cos_a = (
-        -(
-            dir_mcmf[0] * origin_mcmf[0]
-            + dir_mcmf[1] * origin_mcmf[1]
-            + dir_mcmf[2] * origin_mcmf[2]
-        )
-        / on
-    )
+    cos_a = -(d0 * o0 + d1 * o1 + d2 * o2) / on
     sin_a = np.sqrt(max(1.0 - cos_a * cos_a, 0.0))
     den = max(cos_a, 0.0) + sin_a * TAN_SLOPE_MAX
     if den <= 0.0:

@@ -52,8 +52,8 @@ from surefoot.fsw.nav.measurements import (
     DOPPLER_BEAMS,
 )
 from surefoot.math.frames import rot_mci_to_mcmf
-from surefoot.math.height_grid import raycast
-from surefoot.math.quaternion import quat_rotate
+from surefoot.math.height_grid import altitude_above_terrain_xyz, ray_stays_above, raycast_from
+from surefoot.math.quaternion import quat_rotate, quat_rotate_xyz
 from surefoot.math.random_stream import normal, uniform
 from surefoot.sensors.faults import (
     EF_ACQUIRE_M,
@@ -74,7 +74,7 @@ from surefoot.sensors.faults import (
 from surefoot.sensors.rangefinder import sensor_origin_mci
 from surefoot.sensors.star_tracker import sensor_axes_body
 from surefoot.sensors.streams import STREAM_DOPPLER_LIDAR
-from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS
+from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, SITE_TOP
 from surefoot.world.vehicle import S_Q, S_V, S_W
 
 P_RATE = 0
@@ -213,6 +213,16 @@ def doppler_lidar_measure(
     v_rel[0] = x[S_V] + lever_v[0] + om * o_mci[1]
     v_rel[1] = x[S_V + 1] + lever_v[1] - om * o_mci[0]
     v_rel[2] = x[S_V + 2] + lever_v[2]
+    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+    ct = np.cos(theta)
+    st = np.sin(theta)
+    # the beams share their origin: its height above the terrain once a sample (when a
+    # beam needs it); a beam that cannot come down to the highest terrain within its
+    # range (by a metre, far beyond rounding) is a cast that would find nothing
+    o0, o1, o2 = origin[0], origin[1], origin[2]
+    on = np.sqrt(o0**2 + o1**2 + o2**2)
+    f0 = np.nan
+    r_top = radius + site[SITE_TOP] + 1.0
     for b in range(DOPPLER_BEAMS):
         if eff[b, EF_DISABLED] != 0.0 or eff[b, EF_DROPPED] != 0.0:
             continue
@@ -220,18 +230,35 @@ def doppler_lidar_measure(
             uniform(seed, STREAM_DOPPLER_LIDAR, step, _IX_DROPOUT + b) < p[P_DROPOUT]
         ):
             continue
-        u_mci = quat_rotate(q, p[P_DIRS + 3 * b : P_DIRS + 3 * b + 3])
-        rho = raycast(
-            origin,
-            rot_mci_to_mcmf(u_mci, theta),
-            p[P_MAX_RANGE],
-            c_enu_mcmf,
-            radius,
-            meta,
-            offsets,
-            heights,
+        # the beam as scalars, the cast inlined (rot_mci_to_mcmf's arithmetic)
+        u0, u1, u2 = quat_rotate_xyz(
+            q0, q1, q2, q3, p[P_DIRS + 3 * b], p[P_DIRS + 3 * b + 1], p[P_DIRS + 3 * b + 2]
         )
-        v_los = u_mci[0] * v_rel[0] + u_mci[1] * v_rel[1] + u_mci[2] * v_rel[2]
+        df0, df1, df2 = ct * u0 + st * u1, -st * u0 + ct * u1, u2
+        if ray_stays_above(o0, o1, o2, on, df0, df1, df2, p[P_MAX_RANGE], r_top):
+            rho = -1.0
+        else:
+            if np.isnan(f0):
+                f0 = altitude_above_terrain_xyz(
+                    o0, o1, o2, c_enu_mcmf, radius, meta, offsets, heights
+                )
+            rho = raycast_from(
+                o0,
+                o1,
+                o2,
+                f0,
+                on,
+                df0,
+                df1,
+                df2,
+                p[P_MAX_RANGE],
+                c_enu_mcmf,
+                radius,
+                meta,
+                offsets,
+                heights,
+            )
+        v_los = u0 * v_rel[0] + u1 * v_rel[1] + u2 * v_rel[2]
         has = rho > 0.0 and rho >= p[P_MIN_RANGE] and abs(v_los) <= p[P_MAX_SPEED]
         acq = eff[b, EF_ACQUIRE_M]
         if acq >= 0.0 and state[ST_ACQUIRED + b] == 0.0:

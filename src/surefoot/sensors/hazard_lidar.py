@@ -37,7 +37,7 @@ from numba import njit, prange
 
 from surefoot._numba_cache import renamed
 from surefoot.config.hda import HazardLidarConfig
-from surefoot.math.height_grid import raycast
+from surefoot.math.height_grid import ray_origin_xyz, raycast_from
 from surefoot.math.quaternion import dcm_to_quat, quat_mul, quat_to_dcm
 from surefoot.math.random_stream import STREAM_HAZARD_LIDAR, normal, uniform
 from surefoot.world.site_frame import truth_enu
@@ -194,6 +194,9 @@ def _scan_body(
     need = (n_sub + 1) // 2
     # cast a little past max range so that a footprint straddling it still averages
     cast_max = max_range_m * 1.01 + 1.0
+    o0, o1, o2 = origin_mcmf[0], origin_mcmf[1], origin_mcmf[2]
+    # every sub-ray leaves from the same point: its height above the terrain once a scan
+    f0, on = ray_origin_xyz(o0, o1, o2, c_enu_mcmf, radius_ref_m, meta, level_offsets, heights)
     for k in prange(dirs_sensor.shape[0]):
         out_range[k] = np.nan
         if dropout > 0.0 and uniform(seed, STREAM_HAZARD_LIDAR, step, _IX_DROPOUT + k) < dropout:
@@ -213,24 +216,24 @@ def _scan_body(
         wz = d0[0] * uy - d0[1] * ux
         total = 0.0
         hits = 0
-        d_sub = np.empty(3)  # per beam: beams run on different threads
-        d_mcmf = np.empty(3)
+        # the sub-ray as scalars and the cast inlined: no array per beam, no call per ray
+        m = c_mcmf_sensor
         for s in range(n_sub):
             a = offsets[s, 0]
             b = offsets[s, 1]
-            d_sub[0] = d0[0] + a * ux + b * wx
-            d_sub[1] = d0[1] + a * uy + b * wy
-            d_sub[2] = d0[2] + a * uz + b * wz
-            nd = math.sqrt(d_sub[0] ** 2 + d_sub[1] ** 2 + d_sub[2] ** 2)
-            for i in range(3):
-                d_mcmf[i] = (
-                    c_mcmf_sensor[i, 0] * d_sub[0]
-                    + c_mcmf_sensor[i, 1] * d_sub[1]
-                    + c_mcmf_sensor[i, 2] * d_sub[2]
-                ) / nd
-            rho = raycast(
-                origin_mcmf,
-                d_mcmf,
+            ds0 = d0[0] + a * ux + b * wx
+            ds1 = d0[1] + a * uy + b * wy
+            ds2 = d0[2] + a * uz + b * wz
+            nd = math.sqrt(ds0**2 + ds1**2 + ds2**2)
+            rho = raycast_from(
+                o0,
+                o1,
+                o2,
+                f0,
+                on,
+                (m[0, 0] * ds0 + m[0, 1] * ds1 + m[0, 2] * ds2) / nd,
+                (m[1, 0] * ds0 + m[1, 1] * ds1 + m[1, 2] * ds2) / nd,
+                (m[2, 0] * ds0 + m[2, 1] * ds1 + m[2, 2] * ds2) / nd,
                 cast_max,
                 c_enu_mcmf,
                 radius_ref_m,

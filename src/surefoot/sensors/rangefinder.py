@@ -28,8 +28,8 @@ from numba import njit
 from surefoot.config.sensors import RangefinderConfig
 from surefoot.fsw.nav.measurements import LRF_RANGE, LRF_T, LRF_VALID, MAX_LRF_BEAMS
 from surefoot.math.frames import rot_mci_to_mcmf
-from surefoot.math.height_grid import raycast
-from surefoot.math.quaternion import quat_rotate
+from surefoot.math.height_grid import altitude_above_terrain_xyz, ray_stays_above, raycast_from
+from surefoot.math.quaternion import quat_rotate, quat_rotate_xyz
 from surefoot.math.random_stream import normal, uniform
 from surefoot.sensors.faults import (
     EF_ACQUIRE_M,
@@ -48,7 +48,7 @@ from surefoot.sensors.faults import (
     sample_due,
 )
 from surefoot.sensors.streams import STREAM_RANGEFINDER
-from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS
+from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, SITE_TOP
 from surefoot.world.vehicle import S_Q, S_R
 
 P_RATE = 0
@@ -155,6 +155,15 @@ def rangefinder_measure(
     radius = site[SITE_RADIUS]
     q = x[S_Q : S_Q + 4]
     origin = rot_mci_to_mcmf(sensor_origin_mci(x, p[P_POS : P_POS + 3]), theta)
+    ct = np.cos(theta)
+    st = np.sin(theta)
+    # the beams share their origin: its height above the terrain once a sample (when a
+    # beam needs it); a beam that cannot come down to the highest terrain within its
+    # range (by a metre, far beyond rounding) is a cast that would find nothing
+    o0, o1, o2 = origin[0], origin[1], origin[2]
+    on = np.sqrt(o0**2 + o1**2 + o2**2)
+    f0 = np.nan
+    r_top = radius + site[SITE_TOP] + 1.0
     for b in range(nb):
         if eff[b, EF_DISABLED] != 0.0 or eff[b, EF_DROPPED] != 0.0:
             continue
@@ -162,8 +171,34 @@ def rangefinder_measure(
             uniform(seed, STREAM_RANGEFINDER, step, _IX_DROPOUT + b) < p[P_DROPOUT]
         ):
             continue
-        d = rot_mci_to_mcmf(quat_rotate(q, p[P_DIRS + 3 * b : P_DIRS + 3 * b + 3]), theta)
-        rho = raycast(origin, d, p[P_MAX_RANGE], c_enu_mcmf, radius, meta, offsets, heights)
+        # the beam as scalars, the cast inlined (rot_mci_to_mcmf's arithmetic)
+        u0, u1, u2 = quat_rotate_xyz(
+            q[0], q[1], q[2], q[3], p[P_DIRS + 3 * b], p[P_DIRS + 3 * b + 1], p[P_DIRS + 3 * b + 2]
+        )
+        df0, df1, df2 = ct * u0 + st * u1, -st * u0 + ct * u1, u2
+        if ray_stays_above(o0, o1, o2, on, df0, df1, df2, p[P_MAX_RANGE], r_top):
+            rho = -1.0
+        else:
+            if np.isnan(f0):
+                f0 = altitude_above_terrain_xyz(
+                    o0, o1, o2, c_enu_mcmf, radius, meta, offsets, heights
+                )
+            rho = raycast_from(
+                o0,
+                o1,
+                o2,
+                f0,
+                on,
+                df0,
+                df1,
+                df2,
+                p[P_MAX_RANGE],
+                c_enu_mcmf,
+                radius,
+                meta,
+                offsets,
+                heights,
+            )
         has = rho > 0.0 and rho >= p[P_MIN_RANGE]
         acq = eff[b, EF_ACQUIRE_M]
         if acq >= 0.0 and state[ST_ACQUIRED + b] == 0.0:

@@ -258,7 +258,7 @@ def batch_arrays(scenarios: list[Scenario], terrain: TerrainGrids) -> BatchArray
         x=x,
         vp=np.stack([vehicle_params(s.vehicle) for s in scenarios]),
         moon=moon_params(s0.moon),
-        site=site_params(lat, lon, s0.moon.radius_m, s0.moon.rotation_rate_rad_s),
+        site=site_params(lat, lon, s0.moon.radius_m, s0.moon.rotation_rate_rad_s, terrain.top_m),
         feet_body=footpad_positions_body(s0.vehicle.legs),
         nav_p=np.stack([ideal_nav_params(s.sensors.ideal_nav) for s in scenarios]),
         fs=np.zeros((n, N_FS)),

@@ -1,7 +1,9 @@
 """Truth state expressed in the landing site's ENU frame (rotating with the Moon).
 
 Site parameter row ``(N_SITE,)``: reference radius, Moon rotation rate,
-``q_mcmf_to_enu`` and the DCM ``C_enu_mcmf`` (rows east, north, up in MCMF).
+``q_mcmf_to_enu``, the DCM ``C_enu_mcmf`` (rows east, north, up in MCMF) and
+the top of the truth terrain (its highest height above the reference sphere,
+``inf`` when unknown), which lets a sensor's ray cast stop early.
 The ENU origin is on the reference sphere below the site, so the up
 coordinate is a height above the sphere.
 """
@@ -19,18 +21,26 @@ SITE_RADIUS = 0
 SITE_OMEGA = 1
 SITE_Q = 2  # 4
 SITE_C = 6  # 9
-N_SITE = 15
+SITE_TOP = 15  # m above the reference sphere
+N_SITE = 16
 
 
 def site_params(
-    lat_rad: float, lon_rad: float, radius_ref_m: float, omega_rad_s: float
+    lat_rad: float,
+    lon_rad: float,
+    radius_ref_m: float,
+    omega_rad_s: float,
+    terrain_top_m: float = np.inf,
 ) -> np.ndarray:
+    """Site row; ``terrain_top_m``: the truth terrain's highest height (m above
+    the reference sphere, :attr:`TerrainGrids.top_m`), ``inf`` for no bound."""
     c = enu_basis_mcmf(lat_rad, lon_rad)
     p = np.zeros(N_SITE)
     p[SITE_RADIUS] = radius_ref_m
     p[SITE_OMEGA] = omega_rad_s
     p[SITE_Q : SITE_Q + 4] = dcm_to_quat(c)
     p[SITE_C : SITE_C + 9] = c.ravel()
+    p[SITE_TOP] = terrain_top_m
     return p
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from surefoot.fsw.hda.elevation_map import ElevationMap
 
@@ -200,16 +201,49 @@ def _residual_extremes(
     lo = np.full((ny, nx), np.inf)
     hi_sig = np.full((ny, nx), np.nan)
     lo_sig = np.full((ny, nx), np.nan)
-    for di, dj in offsets:
-        win = (slice(r + di, r + di + ny), slice(r + dj, r + dj + nx))
-        res = zp[win] - (a + b * xp[win] + c * yp[win])
-        up = res > hi
-        down = res < lo
-        np.copyto(hi, res, where=up)
-        np.copyto(hi_sig, sp[win], where=up)
-        np.copyto(lo, res, where=down)
-        np.copyto(lo_sig, sp[win], where=down)
+    _extremes_over_offsets(
+        zp, xp, yp, sp, np.asarray(a, float), np.asarray(b, float), np.asarray(c, float),
+        np.asarray(offsets, np.int64), r, hi, lo, hi_sig, lo_sig,
+    )  # fmt: skip
     defined = np.isfinite(a) & np.isfinite(hi)
     relief = np.where(defined, np.maximum(hi, 0.0), np.nan)
     depth = np.where(defined, np.maximum(-lo, 0.0), np.nan)
     return relief, depth, np.where(defined, hi_sig, np.nan), np.where(defined, lo_sig, np.nan)
+
+
+@njit(cache=True)
+def _extremes_over_offsets(
+    zp: np.ndarray,
+    xp: np.ndarray,
+    yp: np.ndarray,
+    sp: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    offsets: np.ndarray,
+    r: int,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    hi_sig: np.ndarray,
+    lo_sig: np.ndarray,
+) -> None:
+    """The footprint loop of :func:`_residual_extremes`, compiled: for each offset
+    in order, the residual ``z - ((a + b x) + c y)`` of every cell against its
+    centre's plane (the array expression's operations, so the same bits) raises
+    ``hi`` / lowers ``lo`` where it beats them (``nan`` never does). The arrays
+    are padded by ``r`` (``zp``, ``xp``, ``yp``, ``sp``)."""
+    ny, nx = hi.shape
+    for t in range(offsets.shape[0]):
+        oi = r + offsets[t, 0]
+        oj = r + offsets[t, 1]
+        for i in range(ny):
+            for j in range(nx):
+                res = zp[oi + i, oj + j] - (
+                    a[i, j] + b[i, j] * xp[oi + i, oj + j] + c[i, j] * yp[oi + i, oj + j]
+                )
+                if res > hi[i, j]:
+                    hi[i, j] = res
+                    hi_sig[i, j] = sp[oi + i, oj + j]
+                if res < lo[i, j]:
+                    lo[i, j] = res
+                    lo_sig[i, j] = sp[oi + i, oj + j]

@@ -13,23 +13,10 @@ import numpy as np
 from numba import njit
 
 from surefoot.fsw.nav.layout import E_R, E_TH, E_V, N_ERR, X_Q, X_R, X_V, X_W
-from surefoot.fsw.nav.onboard_map import beam_range, surface_geometry
-from surefoot.math.frames import mcmf_to_map, rot_mci_to_mcmf, rot_mcmf_to_mci
-from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate
-
-
-@njit(cache=True)
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty(3)
-    out[0] = a[1] * b[2] - a[2] * b[1]
-    out[1] = a[2] * b[0] - a[0] * b[2]
-    out[2] = a[0] * b[1] - a[1] * b[0]
-    return out
-
-
-@njit(cache=True)
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+from surefoot.fsw.nav.onboard_map import surface_geometry_xyz
+from surefoot.math.frames import mcmf_to_map, mcmf_to_map_xyz, rot_mci_to_mcmf, rot_mcmf_to_mci
+from surefoot.math.height_grid import raycast_xyz
+from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate_xyz
 
 
 @njit(cache=True)
@@ -90,26 +77,32 @@ def doppler_velocity_model(
     on the terrain along the beam reads positive (the range rate is its
     negative). The sensor's own velocity includes ``omega_body x lever``.
     """
-    q = x[X_Q : X_Q + 4]
-    d = quat_rotate(q, beam_body)
-    r = x[X_R : X_R + 3]
-    w_b = x[X_W : X_W + 3]
-    lever_v = quat_rotate(q, _cross(w_b, lever_body))
-    vrel = np.empty(3)
-    vrel[0] = x[X_V] + omega_moon * r[1]
-    vrel[1] = x[X_V + 1] - omega_moon * r[0]
-    vrel[2] = x[X_V + 2]
+    # scalars (no array; the beams of every cycle): the same operations in the same order
+    q0, q1, q2, q3 = x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3]
+    d0, d1, d2 = quat_rotate_xyz(q0, q1, q2, q3, beam_body[0], beam_body[1], beam_body[2])
+    r0, r1 = x[X_R], x[X_R + 1]
+    w0, w1, w2 = x[X_W], x[X_W + 1], x[X_W + 2]
+    # omega_body x lever
+    c0 = w1 * lever_body[2] - w2 * lever_body[1]
+    c1 = w2 * lever_body[0] - w0 * lever_body[2]
+    c2 = w0 * lever_body[1] - w1 * lever_body[0]
+    lv0, lv1, lv2 = quat_rotate_xyz(q0, q1, q2, q3, c0, c1, c2)
+    vr0 = x[X_V] + omega_moon * r1
+    vr1 = x[X_V + 1] - omega_moon * r0
+    vr2 = x[X_V + 2]
     for i in range(N_ERR):
         h[i] = 0.0
     # d/dr of -d.(Omega x r) = Omega x d, with Omega = (0, 0, omega)
-    h[E_R] = -omega_moon * d[1]
-    h[E_R + 1] = omega_moon * d[0]
+    h[E_R] = -omega_moon * d1
+    h[E_R + 1] = omega_moon * d0
     # the lever-arm velocity turns with the beam, so only v_rel sees the rotation
-    dxw = _cross(d, vrel)
-    for k in range(3):
-        h[E_V + k] = d[k]
-        h[E_TH + k] = dxw[k]
-    return _dot(d, vrel) + _dot(d, lever_v)
+    h[E_V] = d0
+    h[E_V + 1] = d1
+    h[E_V + 2] = d2
+    h[E_TH] = d1 * vr2 - d2 * vr1
+    h[E_TH + 1] = d2 * vr0 - d0 * vr2
+    h[E_TH + 2] = d0 * vr1 - d1 * vr0
+    return (d0 * vr0 + d1 * vr1 + d2 * vr2) + (d0 * lv0 + d1 * lv1 + d2 * lv2)
 
 
 @njit(cache=True)
@@ -168,40 +161,52 @@ def range_model(
     """
     for i in range(N_ERR):
         h[i] = 0.0
-    q = x[X_Q : X_Q + 4]
-    d = quat_rotate(q, beam_body)
-    lev = quat_rotate(q, lever_body)
-    o = np.empty(3)
-    for k in range(3):
-        o[k] = x[X_R + k] + lev[k]
-    o_f = rot_mci_to_mcmf(o, theta)
-    d_f = rot_mci_to_mcmf(d, theta)
-    rho = beam_range(o_f, d_f, max_range_m, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+    # scalars throughout, the cast and the map queries inlined: no array, no call
+    # (one beam at a time, several a cycle); the same arithmetic in the same order
+    q0, q1, q2, q3 = x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3]
+    d0, d1, d2 = quat_rotate_xyz(q0, q1, q2, q3, beam_body[0], beam_body[1], beam_body[2])
+    l0, l1, l2 = quat_rotate_xyz(q0, q1, q2, q3, lever_body[0], lever_body[1], lever_body[2])
+    o0 = x[X_R] + l0
+    o1 = x[X_R + 1] + l1
+    o2 = x[X_R + 2] + l2
+    ct = np.cos(theta)
+    st = np.sin(theta)
+    # rot_mci_to_mcmf
+    of0, of1, of2 = ct * o0 + st * o1, -st * o0 + ct * o1, o2
+    df0, df1, df2 = ct * d0 + st * d1, -st * d0 + ct * d1, d2
+    # beam_range
+    rho = raycast_xyz(
+        of0, of1, of2, df0, df1, df2, max_range_m, c_enu_mcmf, radius_ref_m, meta, offsets, heights
+    )
     if rho <= 0.0:
         return rho, 0.0, 0.0, 0.0, 0.0, 0.0, False
-    hit = np.empty(3)
-    for k in range(3):
-        hit[k] = o_f[k] + rho * d_f[k]
-    xh, yh, _ = mcmf_to_map(hit, c_enu_mcmf, radius_ref_m)
-    n_f, relief, _ = surface_geometry(
+    hit0 = of0 + rho * df0
+    hit1 = of1 + rho * df1
+    hit2 = of2 + rho * df2
+    xh, yh, _ = mcmf_to_map_xyz(hit0, hit1, hit2, c_enu_mcmf, radius_ref_m)
+    nf0, nf1, nf2, relief, _ = surface_geometry_xyz(
         meta, offsets, heights, c_enu_mcmf, radius_ref_m, xh, yh, relief_scale_m
     )
-    nd = _dot(n_f, d_f)
+    nd = nf0 * df0 + nf1 * df1 + nf2 * df2
     if nd > -0.1:
         return rho, 0.0, 0.0, relief, xh, yh, False
-    n = rot_mcmf_to_mci(n_f, theta)
-    hr = np.empty(3)
-    for k in range(3):
-        hr[k] = -n[k] / nd
+    # rot_mcmf_to_mci
+    n0, n1, n2 = ct * nf0 - st * nf1, st * nf0 + ct * nf1, nf2
+    hr0 = -n0 / nd
+    hr1 = -n1 / nd
+    hr2 = -n2 / nd
     # attitude: beam rotation plus the lever arm's displacement of the origin
-    dxn = _cross(d, n)
-    lxh = _cross(lev, hr)
-    for k in range(3):
-        h[E_R + k] = hr[k]
-        h[E_TH + k] = lxh[k] - rho / nd * dxn[k]
-    r = x[X_R : X_R + 3]
-    rn = np.sqrt(_dot(r, r))
-    k_up = _dot(hr, r) / rn
-    hn = np.sqrt(_dot(hit, hit))
-    k_terrain = _dot(n_f, hit) / hn / (-nd)
+    dxn0, dxn1, dxn2 = d1 * n2 - d2 * n1, d2 * n0 - d0 * n2, d0 * n1 - d1 * n0
+    lxh0, lxh1, lxh2 = l1 * hr2 - l2 * hr1, l2 * hr0 - l0 * hr2, l0 * hr1 - l1 * hr0
+    h[E_R] = hr0
+    h[E_R + 1] = hr1
+    h[E_R + 2] = hr2
+    h[E_TH] = lxh0 - rho / nd * dxn0
+    h[E_TH + 1] = lxh1 - rho / nd * dxn1
+    h[E_TH + 2] = lxh2 - rho / nd * dxn2
+    r0, r1, r2 = x[X_R], x[X_R + 1], x[X_R + 2]
+    rn = np.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+    k_up = (hr0 * r0 + hr1 * r1 + hr2 * r2) / rn
+    hn = np.sqrt(hit0 * hit0 + hit1 * hit1 + hit2 * hit2)
+    k_terrain = (nf0 * hit0 + nf1 * hit1 + nf2 * hit2) / hn / (-nd)
     return rho, k_up, k_terrain, relief, xh, yh, True

@@ -14,9 +14,6 @@ from surefoot.fsw.interfaces import (
     NAV_VALID,
     NAV_W,
 )
-from surefoot.fsw.nav.ekf import (
-    direction_variance,
-)
 from surefoot.fsw.nav.layout import (
     B_ALT_EST,
     B_ALT_SIGMA,
@@ -59,12 +56,26 @@ from surefoot.fsw.nav.layout import (
     X_V,
     X_W,
 )
-from surefoot.math.frames import (
-    rot_mci_to_mcmf,
-    rot_mci_to_mcmf_xyz,
-)
-from surefoot.math.height_grid import altitude_above_terrain
+from surefoot.math.frames import rot_mci_to_mcmf_xyz
+from surefoot.math.height_grid import altitude_above_terrain_xyz
 from surefoot.math.quaternion import quat_mul_xyz
+
+
+@njit(cache=True, inline="always")
+def _direction_variance_xyz(cov: np.ndarray, base: int, u0: float, u1: float, u2: float) -> float:
+    """:func:`surefoot.fsw.nav.ekf.direction_variance` of the unit ``(u0, u1, u2)``
+    (no array): the same sum in the same order."""
+    s = 0.0
+    s += u0 * cov[base, base] * u0
+    s += u0 * cov[base, base + 1] * u1
+    s += u0 * cov[base, base + 2] * u2
+    s += u1 * cov[base + 1, base] * u0
+    s += u1 * cov[base + 1, base + 1] * u1
+    s += u1 * cov[base + 1, base + 2] * u2
+    s += u2 * cov[base + 2, base] * u0
+    s += u2 * cov[base + 2, base + 1] * u1
+    s += u2 * cov[base + 2, base + 2] * u2
+    return s
 
 
 @njit(cache=True)
@@ -74,20 +85,24 @@ def monitor(
 ) -> int:
     """Altitude above the onboard map, its sigma, and the expected-measurement monitor."""
     ev = 0
-    r = x[X_R : X_R + 3]
-    up = r / np.sqrt(np.sum(r * r))
-    r_mcmf = rot_mci_to_mcmf(r, theta)
-    alt = altitude_above_terrain(r_mcmf, c, p[P_RADIUS], meta, offsets, heights)
-    sig_alt = np.sqrt(max(direction_variance(cov, E_R, up), 0.0) + p[P_MAP_SIGMA] ** 2)
+    # scalars, the look-up inlined (every cycle): the same operations in the same order
+    r0, r1, r2 = x[X_R], x[X_R + 1], x[X_R + 2]
+    rn = np.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+    u0, u1, u2 = r0 / rn, r1 / rn, r2 / rn
+    f0, f1, f2 = rot_mci_to_mcmf_xyz(r0, r1, r2, theta)
+    alt = altitude_above_terrain_xyz(f0, f1, f2, c, p[P_RADIUS], meta, offsets, heights)
+    var_up_r = _direction_variance_xyz(cov, E_R, u0, u1, u2)
+    var_up_v = _direction_variance_xyz(cov, E_V, u0, u1, u2)
+    sig_alt = np.sqrt(max(var_up_r, 0.0) + p[P_MAP_SIGMA] ** 2)
     bk[B_ALT_EST] = alt
     bk[B_ALT_SIGMA] = sig_alt
-    bk[B_VZ_SIGMA] = np.sqrt(max(direction_variance(cov, E_V, up), 0.0))
+    bk[B_VZ_SIGMA] = np.sqrt(max(var_up_v, 0.0))
     # horizontal: what the sensors leave unobserved shows here (one nadir beam
     # over flat ground says nothing about the horizontal velocity)
     var_vh = cov[E_V, E_V] + cov[E_V + 1, E_V + 1] + cov[E_V + 2, E_V + 2]
-    bk[B_VH_SIGMA] = np.sqrt(max(var_vh - direction_variance(cov, E_V, up), 0.0) * 0.5)
+    bk[B_VH_SIGMA] = np.sqrt(max(var_vh - var_up_v, 0.0) * 0.5)
     var_rh = cov[E_R, E_R] + cov[E_R + 1, E_R + 1] + cov[E_R + 2, E_R + 2]
-    bk[B_RH_SIGMA] = np.sqrt(max(var_rh - direction_variance(cov, E_R, up), 0.0) * 0.5)
+    bk[B_RH_SIGMA] = np.sqrt(max(var_rh - var_up_r, 0.0) * 0.5)
     range_fitted = p[P_LRF_N] > 0.0 or p[P_DOP_FITTED] > 0.5
     range_missing = False
     if range_fitted and alt < p[P_RANGE_BELOW]:

@@ -130,17 +130,16 @@ def nav_step(
         Output: navigation row of :mod:`surefoot.fsw.interfaces`.
     """
     ev = 0
-    dv = np.empty(3)
-    dth = np.empty(3)
     elapsed = t - x[X_T]
     if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
-        dt = imu[IMU_DT]
-        for k in range(3):
-            dv[k] = imu[IMU_DV + k]
-            dth[k] = imu[IMU_DTHETA + k]
-        propagate(x, cov, p, dv, dth, dt)
+        # the increments straight from the row (views, no copy): the same numbers
+        propagate(
+            x, cov, p, imu[IMU_DV : IMU_DV + 3], imu[IMU_DTHETA : IMU_DTHETA + 3], imu[IMU_DT]
+        )
         bk[B_COAST_T] = 0.0
     elif elapsed > 0.0:
+        dv = np.empty(3)
+        dth = np.empty(3)
         for k in range(3):
             dv[k] = (x[X_F + k] + x[X_BA + k]) * elapsed
             dth[k] = (x[X_W + k] + x[X_BG + k]) * elapsed

@@ -81,7 +81,29 @@ def surface_geometry(
     h0_m : float
         Map height at (x, y), m above the reference sphere.
     """
-    # scalars and inlined look-ups: one array allocated (the normal), none per sample
+    n0, n1, n2, relief, h0 = surface_geometry_xyz(
+        meta, offsets, heights, c_enu_mcmf, radius_ref_m, x, y, s
+    )
+    n = np.empty(3)
+    n[0] = n0
+    n[1] = n1
+    n[2] = n2
+    return n, relief, h0
+
+
+@njit(cache=True, inline="always")
+def surface_geometry_xyz(
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    x: float,
+    y: float,
+    s: float,
+) -> tuple[float, float, float, float, float]:
+    """:func:`surface_geometry` as scalars ``(n0, n1, n2, relief_m, h0_m)``, the same
+    arithmetic, inlined where it is called (no array, no call)."""
     h0 = terrain_height_inline(meta, offsets, heights, x, y)
     hxp = terrain_height_inline(meta, offsets, heights, x + s, y)
     hxm = terrain_height_inline(meta, offsets, heights, x - s, y)
@@ -93,19 +115,16 @@ def surface_geometry(
     f0, f1, f2 = map_to_mcmf_xyz(x, y - s, hym, c_enu_mcmf, radius_ref_m)
     tx0, tx1, tx2 = a0 - b0, a1 - b1, a2 - b2
     ty0, ty1, ty2 = e0 - f0, e1 - f1, e2 - f2
-    n = np.empty(3)
-    n[0] = tx1 * ty2 - tx2 * ty1
-    n[1] = tx2 * ty0 - tx0 * ty2
-    n[2] = tx0 * ty1 - tx1 * ty0
-    nn = np.sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2])
+    n0 = tx1 * ty2 - tx2 * ty1
+    n1 = tx2 * ty0 - tx0 * ty2
+    n2 = tx0 * ty1 - tx1 * ty0
+    nn = np.sqrt(n0 * n0 + n1 * n1 + n2 * n2)
     # outward: same side as the position vector of the surface point
     pc0, pc1, pc2 = a0 + b0, a1 + b1, a2 + b2
-    if n[0] * pc0 + n[1] * pc1 + n[2] * pc2 < 0.0:
+    if n0 * pc0 + n1 * pc1 + n2 * pc2 < 0.0:
         nn = -nn
-    for k in range(3):
-        n[k] /= nn
     relief = max(abs(0.5 * (hxp + hxm) - h0), abs(0.5 * (hyp + hym) - h0))
-    return n, relief, h0
+    return n0 / nn, n1 / nn, n2 / nn, relief, h0
 
 
 @njit(cache=True)

@@ -111,8 +111,8 @@ from surefoot.fsw.nav.measurements import (
 )
 from surefoot.fsw.nav.onboard_map import map_spacing, neighbourhood_relief
 from surefoot.math.frames import (
-    mcmf_to_map,
-    rot_mci_to_mcmf,
+    mcmf_to_map_xyz,
+    rot_mci_to_mcmf_xyz,
 )
 
 _MAX_BEAMS = MAX_LRF_BEAMS + DOPPLER_BEAMS
@@ -463,14 +463,14 @@ def update_ranges(
     hs = np.empty((nmax, N_ERR))
 
     r = x[X_R : X_R + 3]
-    rn = np.sqrt(np.sum(r * r))
+    rn = np.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
     up = r / rn
     r_entry = r.copy()  # the height the ranges move this cycle
     t_fix_before = bk[B_T_RANGE]
     var_up = direction_variance(cov, E_R, up)
     sig_h = np.sqrt(max(cov[0, 0] + cov[1, 1] + cov[2, 2] - var_up, 0.0) * 0.5)
-    r_mcmf = rot_mci_to_mcmf(r, theta)
-    x_nad, y_nad, _ = mcmf_to_map(r_mcmf, c, p[P_RADIUS])
+    f0, f1, f2 = rot_mci_to_mcmf_xyz(r[0], r[1], r[2], theta)
+    x_nad, y_nad, _ = mcmf_to_map_xyz(f0, f1, f2, c, p[P_RADIUS])
     spacing = map_spacing(meta, x_nad, y_nad)
     if robust:
         s_rel = max(spacing, min(p[P_RELIEF_K] * sig_h, p[P_RELIEF_MAX]))
@@ -566,9 +566,23 @@ def update_ranges(
 @njit(cache=True)
 def reset_height_sensitivity(x: np.ndarray, cov: np.ndarray, bk: np.ndarray) -> None:
     """Start the height-fix sensitivity ``x[X_S:X_S+6]`` afresh at a height fix."""
-    r = x[X_R : X_R + 3]
-    up = r / np.sqrt(np.sum(r * r))
+    # scalars (no array): the arithmetic of r / |r| and of direction_variance
+    r0, r1, r2 = x[X_R], x[X_R + 1], x[X_R + 2]
+    rn = np.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+    u0, u1, u2 = r0 / rn, r1 / rn, r2 / rn
+    x[X_S] = u0
+    x[X_S + 1] = u1
+    x[X_S + 2] = u2
     for k in range(3):
-        x[X_S + k] = up[k]
         x[X_S + 3 + k] = 0.0
-    bk[B_FIX_VAR] = direction_variance(cov, E_R, up)
+    s = 0.0
+    s += u0 * cov[E_R, E_R] * u0
+    s += u0 * cov[E_R, E_R + 1] * u1
+    s += u0 * cov[E_R, E_R + 2] * u2
+    s += u1 * cov[E_R + 1, E_R] * u0
+    s += u1 * cov[E_R + 1, E_R + 1] * u1
+    s += u1 * cov[E_R + 1, E_R + 2] * u2
+    s += u2 * cov[E_R + 2, E_R] * u0
+    s += u2 * cov[E_R + 2, E_R + 1] * u1
+    s += u2 * cov[E_R + 2, E_R + 2] * u2
+    bk[B_FIX_VAR] = s

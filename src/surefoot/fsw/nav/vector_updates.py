@@ -86,7 +86,6 @@ from surefoot.fsw.nav.layout import (
 )
 from surefoot.fsw.nav.measurement_models import (
     doppler_velocity_model,
-    star_innovation,
     trn_model,
 )
 from surefoot.fsw.nav.measurements import (
@@ -104,7 +103,7 @@ from surefoot.math.frames import (
     rot_mci_to_mcmf,
     rot_mcmf_to_mci,
 )
-from surefoot.math.quaternion import quat_to_dcm
+from surefoot.math.quaternion import quat_mul_xyz, quat_to_dcm
 
 
 @njit(cache=True)
@@ -154,12 +153,19 @@ def update_star(
     x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray, star: np.ndarray,
     t: float, robust: bool, dx: np.ndarray,
 ) -> int:
-    q_meas = star[STAR_Q : STAR_Q + 4].copy()
-    qn = np.sqrt(np.sum(q_meas * q_meas))
+    # the measured quaternion and the innovation as scalars (every cycle): the
+    # arithmetic of the normalisation and of star_innovation, in the same order
+    m0, m1, m2, m3 = star[STAR_Q], star[STAR_Q + 1], star[STAR_Q + 2], star[STAR_Q + 3]
+    qn = np.sqrt(m0 * m0 + m1 * m1 + m2 * m2 + m3 * m3)
     if not qn > 0.0:
         return 0
-    q_meas /= qn
-    nu_mci = star_innovation(x, q_meas)
+    q_meas = (m0 / qn, m1 / qn, m2 / qn, m3 / qn)
+    d0, d1, d2, d3 = quat_mul_xyz(
+        q_meas[0], q_meas[1], q_meas[2], q_meas[3],
+        x[X_Q], -x[X_Q + 1], -x[X_Q + 2], -x[X_Q + 3],
+    )
+    sgn = 2.0 if d0 >= 0.0 else -2.0
+    nu_mci = (sgn * d1, sgn * d2, sgn * d3)
     # work in the sensor axes, where the noise is diagonal: nu_s = (C C_s)^T nu
     c_bs = p[P_STAR_AXES : P_STAR_AXES + 9].reshape(3, 3)
     c_ib = quat_to_dcm(x[X_Q : X_Q + 4])
@@ -291,7 +297,6 @@ def update_doppler_velocity(
     rdiag = np.empty(3)
     nu = np.empty(3)
     tol = np.empty(3)
-    beams = np.empty(3, dtype=np.int64)
     lever = p[P_DOP_POS : P_DOP_POS + 3]
     m = 0
     for b in range(DOPPLER_BEAMS):
@@ -305,7 +310,6 @@ def update_doppler_velocity(
         sig = p[P_DOP_VSIG] + p[P_DOP_VFRAC] * abs(meas)
         rdiag[m] = sig * sig
         tol[m] = 6.0 * sig
-        beams[m] = b
         m += 1
     if m == 0:
         return 0

@@ -58,9 +58,13 @@ class TerrainGrids:
     radius_ref_m: float
     c_enu_mcmf: np.ndarray = field(init=False, repr=False)
     dem: DemFootprint | None = field(default=None, compare=False)
+    top_m: float = field(init=False, repr=False, compare=False)
+    """Highest height of any level, m above the reference sphere (no bilinear
+    height exceeds it): a ray that stays above it hits nothing."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "c_enu_mcmf", enu_basis_mcmf(self.site_lat_rad, self.site_lon_rad))
+        object.__setattr__(self, "top_m", float(np.max(self.heights)))
 
     @classmethod
     def from_levels(
