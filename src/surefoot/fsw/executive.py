@@ -102,6 +102,7 @@ from surefoot.fsw.layout import (
     FS_EXEC,
     FS_INIT,
     FS_MPROP,
+    FS_NAV_FLAGS,
     FS_PHASE,
     FS_T_APPROACH,
     FS_T_TERMINAL,
@@ -110,6 +111,7 @@ from surefoot.fsw.layout import (
     FS_THRUST_CMD,
     G0_M_S2,
     N_FP,
+    RX_ALT_UNTRUSTED,
 )
 from surefoot.math.engine_isp import isp_at_thrust
 from surefoot.math.quaternion import quat_rotate, quat_rotate_inv
@@ -289,6 +291,11 @@ def fsw_step(
     z_enu = quat_rotate(q, ez)
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     along = a_t[0] * z_enu[0] + a_t[1] * z_enu[1] + a_t[2] * z_enu[2]
+    if int(fs[FS_NAV_FLAGS]) & RX_ALT_UNTRUSTED and along > 0.0:
+        # descending faster than the lander can stop from: every newton counts
+        # while the attitude turns towards the command (its projection would
+        # throw away thrust for the whole slew)
+        along = np.sqrt(a_t[0] * a_t[0] + a_t[1] * a_t[1] + a_t[2] * a_t[2])
     t_min = fp[FP_MIN_THROTTLE] * fp[FP_MAX_THRUST]
     thrust = min(max(m_est * along, t_min), fp[FP_MAX_THRUST])
     fs[FS_THRUST_CMD] = thrust
