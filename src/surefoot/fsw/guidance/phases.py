@@ -284,7 +284,7 @@ def guidance_cycle(
         )
     if alt_trusted < 0.5 or flags & RX_REJOIN:
         a_g, flags = height_policy(fs, fp, rg, vg, rn, a_g, flags, alt_trusted, alt_sigma)
-        if flags & RX_ALT_UNTRUSTED and phase == PHASE_APPROACH and not convex:
+        if flags & RX_ALT_UNTRUSTED and phase == PHASE_APPROACH and not convex and alt_trusted < 0.5:
             # the approach profile waits for the lander instead of pulling it down
             fs[FS_TGO] += dt_g
     fs[FS_NAV_FLAGS] = float(flags)
