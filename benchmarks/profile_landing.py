@@ -62,20 +62,29 @@ share an origin sharing its terrain look-up, the truth rangefinder and Doppler
 lidar skipping a cast that cannot come down to the terrain's top within their
 range (``height_grid.ray_stays_above``: the Doppler lidar is above its 7 km for
 about 70 % of slim-pinpoint's descent), the hazard analysis' footprint loop
-compiled. Tried and dropped (no measurable gain in a whole landing):
-``inline="always"`` on the filter's updates (``update_ranges``,
-``range_model``, ``monitor``, the EKF primitives), multiplication instead of
-division by a 0.5 m or 1 m grid spacing in the look-up.
+compiled. Tried and dropped: ``inline="always"`` on the filter's updates
+(``update_ranges``, ``range_model``, ``monitor``, the EKF primitives; the
+``update_ranges`` chain 10 ms faster in its isolated row, no gain in a whole
+landing timed from this worktree's cache, which the next paragraph shows was
+the wrong way to time a kernel: worth timing again from an empty cache),
+multiplication instead of division by a 0.5 m or 1 m grid spacing in the
+look-up (no gain in the hazard scan).
 
 A whole landing (``simulate(load_scenario(NAME), telemetry=False)``,
-``time.process_time``, best of 5, numba threads 1, 62d65c2 and h-slim-speed
-interleaved, three rounds, load average 2.7-2.8): slim-pinpoint 254.9-259.6 ->
-241.0-256.6 ms (best 254.9 -> 241.0), hakuto-r-m1 126.3-144.3 -> 126.7-133.3 ms
-(no change beyond the noise). Of slim-pinpoint's landing the kernel took
-196.4-207.1 -> 189.4-193.2 ms and the hazard look (scan and analysis)
-64.9-66.4 -> 50.7-51.8 ms (two rounds, load 3.0-3.5). The isolated rows above
-save more than the kernel as a whole shows (about 23 ms against 5-15 ms);
-the whole landing is the figure that counts.
+``time.process_time``, best of 5, numba threads 1), each revision from
+``git archive`` into its own empty Numba cache, compiled by a first
+``simulate`` in one process, then the two interleaved, three rounds, load
+average 1.9-2.3: slim-pinpoint 253.3-257.9 ms on 62d65c2 against 218.7-218.9 ms
+on h-slim-speed (fc50dca), hakuto-r-m1 126.5-133.5 against 118.7-122.0 ms. Of
+slim-pinpoint's landing the kernel took 190.6-191.2 against 164.3-166.5 ms and
+the hazard look (scan and analysis) 62.8-63.0 against 50.3-50.5 ms.
+
+The same source timed from a cache filled another way gave a slower kernel:
+fc50dca from this worktree's cache (filled by ``surefoot run``, the tests,
+this profile and ``compile_parallel --record``, one after another) took
+189.1-192.4 ms in the kernel, 242-248 ms a landing, while an empty cache
+filled by one ``surefoot run slim-pinpoint`` gave 164.2-166.9 ms (the same
+as by ``simulate``). Compare revisions only from caches filled the same way.
 
 Measured before (issue 14, this 2-core machine shared with other work, load average
 3.3-3.6; ``PYTHONPATH=src .venv/bin/python benchmarks/profile_landing.py``),
