@@ -28,10 +28,14 @@ browser:
 	  fi; \
 	fi
 
+# The flight kernels compile first, on two cores (surefoot warmup), then pytest
+# runs on up to four processes (pytest-xdist) that load them from the cache:
+# on a 2-core machine with an empty cache 6 min instead of 10.5.
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/surefoot warmup --batch
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_landing.py

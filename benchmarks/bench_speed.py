@@ -25,6 +25,13 @@ Rows:
   processes: whole-campaign landings/s (draws, worker start-up, flights,
   Parquet writes) and the scaling from 1 to 2 workers.
 
+Measured 2026-12-06 (revision 01aae10, the machine otherwise quiet; the load
+average near 2 is the campaign's own two workers), ``surefoot campaign NAME
+--runs N --workers 2``, whole campaign including the workers' start-up:
+slim-pinpoint 7.8 and 8.0 landings/s at 200 runs, 8.9 at 1,000 (goal 8);
+hakuto-r-m1 15.2 landings/s at 400 runs (goal 20: 118-122 CPU ms a landing,
+where 20/s asks for about 95).
+
 The machine may be shared with other work: the load average is printed
 with the table, and figures taken under load are lower than on a quiet
 machine.

@@ -14,8 +14,14 @@ one landing's work:
 
 - sensors: star tracker, rangefinder (truth ray casts), Doppler lidar, TRN
   camera, each once per cycle;
-- ``nav_step`` (the whole filter cycle) and, within it, ``propagate`` (state
-  and covariance) and ``update_ranges`` (beams predicted on the onboard map);
+- ``nav_step`` (the whole filter cycle) and its parts: ``nav_step``'s body
+  stopped after each part (propagate, star tracker, TRN, naive checks and
+  Doppler velocities, ranges, symmetrize, monitor, output row), each row the
+  difference of two such timings (so a part near 1 ms is within the noise and
+  can even come out negative); the full body is checked against ``nav_step``
+  (the row "state as nav_step's on cycles" counts the cycles whose state and
+  covariance came out the same);
+- ``fsw_step`` (guidance, control, executive) on the recorded rows;
 - per-step work estimated from the state at the cycle start, ``ctrl_every``
   times a cycle: the RK4 step, the IMU sampling, the contact pre-test
   (altitude above the truth terrain).
@@ -23,7 +29,64 @@ one landing's work:
 Ray-cast counts (casts, terrain look-ups per cast) come from a counting copy
 of :func:`surefoot.math.height_grid.raycast` run on the same rays.
 
-Measured (issue 14, this 2-core machine shared with other work, load average
+Measured again (issue 14, branch h-slim-speed against main 62d65c2, this
+2-core machine shared with another engineer's campaigns, load average 2.8-4.1;
+``COLUMNS=160 PYTHONPATH=src .venv/bin/python benchmarks/profile_landing.py
+hakuto-r-m1 slim-pinpoint --repeats 5``, the two revisions interleaved, two
+rounds, the smaller figure), CPU ms of one landing:
+
+| component | hakuto-r-m1 62d65c2 | h-slim-speed | slim-pinpoint 62d65c2 | h-slim-speed |
+|---|---|---|---|---|
+| truth altitude (cycle start) | 1.7 | 1.7 | 1.4 | 1.4 |
+| star tracker | 4.5 | 4.8 | 3.9 | 3.7 |
+| rangefinder (truth ray casts) | 18.8 | 15.2 | 14.6 | 10.7 |
+| Doppler lidar | (off) | | 35.1 | 24.4 |
+| TRN camera | (off) | | 2.3 | 2.3 |
+| nav_step (whole filter cycle) | 59.4 | 55.8 | 102.1 | 93.9 |
+| propagate (state, covariance) | 25.5 | 25.8 | 20.5 | 20.8 |
+| star tracker update | 12.8 | 12.2 | 10.4 | 9.9 |
+| TRN update | (off) | | 1.0 | 0.7 |
+| naive checks, Doppler velocity update | 1.1 | 0.9 | 10.9 | 7.6 |
+| range updates (rangefinder, Doppler ranges) | 10.5 | 8.9 | 52.0 | 45.4 |
+| of which the rangefinder's beams | 10.4 | 10.1 | 20.6 | 18.5 |
+| symmetrize, monitor, output row | 6.3 | 5.1 | 3.6 | 4.8 |
+| fsw_step (guidance, control, executive) | 13.8 | 14.0 | 12.2 | 11.4 |
+| RK4 step | 9.6 | 9.5 | 7.8 | 7.9 |
+| IMU truth inputs + sampling | 13.4 | 13.4 | 11.1 | 11.1 |
+
+Outside the kernel, slim-pinpoint's one hazard scan (16,384 beams, 7 sub-rays)
+took 53.2-53.6 ms on 62d65c2 and 42.3-42.5 ms on h-slim-speed (numba threads 1,
+best of 5, two rounds, the ranges bit for bit). What paid: the ray cast inlined
+on scalars where rays are cast in a loop (no array, no call per ray), beams that
+share an origin sharing its terrain look-up, the truth rangefinder and Doppler
+lidar skipping a cast that cannot come down to the terrain's top within their
+range (``height_grid.ray_stays_above``: the Doppler lidar is above its 7 km for
+about 70 % of slim-pinpoint's descent), the hazard analysis' footprint loop
+compiled. Tried and dropped: ``inline="always"`` on the filter's updates
+(``update_ranges``, ``range_model``, ``monitor``, the EKF primitives; the
+``update_ranges`` chain 10 ms faster in its isolated row, no gain in a whole
+landing timed from this worktree's cache, which the next paragraph shows was
+the wrong way to time a kernel: worth timing again from an empty cache),
+multiplication instead of division by a 0.5 m or 1 m grid spacing in the
+look-up (no gain in the hazard scan).
+
+A whole landing (``simulate(load_scenario(NAME), telemetry=False)``,
+``time.process_time``, best of 5, numba threads 1), each revision from
+``git archive`` into its own empty Numba cache, compiled by a first
+``simulate`` in one process, then the two interleaved, three rounds, load
+average 1.9-2.3: slim-pinpoint 253.3-257.9 ms on 62d65c2 against 218.7-218.9 ms
+on h-slim-speed (fc50dca), hakuto-r-m1 126.5-133.5 against 118.7-122.0 ms. Of
+slim-pinpoint's landing the kernel took 190.6-191.2 against 164.3-166.5 ms and
+the hazard look (scan and analysis) 62.8-63.0 against 50.3-50.5 ms.
+
+The same source timed from a cache filled another way gave a slower kernel:
+fc50dca from this worktree's cache (filled by ``surefoot run``, the tests,
+this profile and ``compile_parallel --record``, one after another) took
+189.1-192.4 ms in the kernel, 242-248 ms a landing, while an empty cache
+filled by one ``surefoot run slim-pinpoint`` gave 164.2-166.9 ms (the same
+as by ``simulate``). Compare revisions only from caches filled the same way.
+
+Measured before (issue 14, this 2-core machine shared with other work, load average
 3.3-3.6; ``PYTHONPATH=src .venv/bin/python benchmarks/profile_landing.py``),
 CPU ms of one landing, before (commit fdb1d7f) and after the bit-identical
 changes of branch h-speed. Each sensor row includes the truth altitude at the

@@ -294,6 +294,40 @@ def ray_stays_above(
 
 
 @njit(cache=True, inline="always")
+def beam_cast(
+    o0: float,
+    o1: float,
+    o2: float,
+    on: float,
+    f0: float,
+    d0: float,
+    d1: float,
+    d2: float,
+    max_range_m: float,
+    r_top_m: float,
+    c_enu_mcmf: np.ndarray,
+    radius_ref_m: float,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+) -> tuple[float, float]:
+    """One of several beams from a shared MCMF origin ``(o0, o1, o2)`` (``on`` its
+    distance from the centre): ``(range, f0)``. A beam that stays above ``r_top_m``
+    (:func:`ray_stays_above`) is not cast (range ``-1.0``); otherwise the origin's
+    height above the terrain ``f0`` is looked up once (pass ``nan`` until then, and
+    the returned value to the next beam) and the cast is :func:`raycast_from`."""
+    if ray_stays_above(o0, o1, o2, on, d0, d1, d2, max_range_m, r_top_m):
+        return -1.0, f0
+    if np.isnan(f0):
+        f0 = _altitude_at(o0, o1, o2, c_enu_mcmf, radius_ref_m, meta, offsets, heights)
+    rho = raycast_from(
+        o0, o1, o2, f0, on, d0, d1, d2, max_range_m, c_enu_mcmf, radius_ref_m, meta, offsets,
+        heights,
+    )
+    return rho, f0
+
+
+@njit(cache=True, inline="always")
 def raycast_from(
     o0: float,
     o1: float,

@@ -28,7 +28,7 @@ from numba import njit
 from surefoot.config.sensors import RangefinderConfig
 from surefoot.fsw.nav.measurements import LRF_RANGE, LRF_T, LRF_VALID, MAX_LRF_BEAMS
 from surefoot.math.frames import rot_mci_to_mcmf
-from surefoot.math.height_grid import altitude_above_terrain_xyz, ray_stays_above, raycast_from
+from surefoot.math.height_grid import beam_cast
 from surefoot.math.quaternion import quat_rotate, quat_rotate_xyz
 from surefoot.math.random_stream import normal, uniform
 from surefoot.sensors.faults import (
@@ -176,29 +176,10 @@ def rangefinder_measure(
             q[0], q[1], q[2], q[3], p[P_DIRS + 3 * b], p[P_DIRS + 3 * b + 1], p[P_DIRS + 3 * b + 2]
         )
         df0, df1, df2 = ct * u0 + st * u1, -st * u0 + ct * u1, u2
-        if ray_stays_above(o0, o1, o2, on, df0, df1, df2, p[P_MAX_RANGE], r_top):
-            rho = -1.0
-        else:
-            if np.isnan(f0):
-                f0 = altitude_above_terrain_xyz(
-                    o0, o1, o2, c_enu_mcmf, radius, meta, offsets, heights
-                )
-            rho = raycast_from(
-                o0,
-                o1,
-                o2,
-                f0,
-                on,
-                df0,
-                df1,
-                df2,
-                p[P_MAX_RANGE],
-                c_enu_mcmf,
-                radius,
-                meta,
-                offsets,
-                heights,
-            )
+        rho, f0 = beam_cast(
+            o0, o1, o2, on, f0, df0, df1, df2, p[P_MAX_RANGE], r_top,
+            c_enu_mcmf, radius, meta, offsets, heights,
+        )
         has = rho > 0.0 and rho >= p[P_MIN_RANGE]
         acq = eff[b, EF_ACQUIRE_M]
         if acq >= 0.0 and state[ST_ACQUIRED + b] == 0.0:

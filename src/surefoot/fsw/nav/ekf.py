@@ -262,3 +262,20 @@ def scalar_update_vertical(
     for i in range(N_ERR):
         if cov[i, i] < _VAR_FLOOR:
             cov[i, i] = _VAR_FLOOR
+
+
+@njit(cache=True, inline="always")
+def direction_variance_xyz(cov: np.ndarray, base: int, u0: float, u1: float, u2: float) -> float:
+    """:func:`direction_variance` of the unit ``(u0, u1, u2)``
+    (no array): the same sum in the same order."""
+    s = 0.0
+    s += u0 * cov[base, base] * u0
+    s += u0 * cov[base, base + 1] * u1
+    s += u0 * cov[base, base + 2] * u2
+    s += u1 * cov[base + 1, base] * u0
+    s += u1 * cov[base + 1, base + 1] * u1
+    s += u1 * cov[base + 1, base + 2] * u2
+    s += u2 * cov[base + 2, base] * u0
+    s += u2 * cov[base + 2, base + 1] * u1
+    s += u2 * cov[base + 2, base + 2] * u2
+    return s

@@ -14,6 +14,7 @@ from surefoot.fsw.interfaces import (
     NAV_VALID,
     NAV_W,
 )
+from surefoot.fsw.nav.ekf import direction_variance_xyz
 from surefoot.fsw.nav.layout import (
     B_ALT_EST,
     B_ALT_SIGMA,
@@ -61,23 +62,6 @@ from surefoot.math.height_grid import altitude_above_terrain_xyz
 from surefoot.math.quaternion import quat_mul_xyz
 
 
-@njit(cache=True, inline="always")
-def _direction_variance_xyz(cov: np.ndarray, base: int, u0: float, u1: float, u2: float) -> float:
-    """:func:`surefoot.fsw.nav.ekf.direction_variance` of the unit ``(u0, u1, u2)``
-    (no array): the same sum in the same order."""
-    s = 0.0
-    s += u0 * cov[base, base] * u0
-    s += u0 * cov[base, base + 1] * u1
-    s += u0 * cov[base, base + 2] * u2
-    s += u1 * cov[base + 1, base] * u0
-    s += u1 * cov[base + 1, base + 1] * u1
-    s += u1 * cov[base + 1, base + 2] * u2
-    s += u2 * cov[base + 2, base] * u0
-    s += u2 * cov[base + 2, base + 1] * u1
-    s += u2 * cov[base + 2, base + 2] * u2
-    return s
-
-
 @njit(cache=True)
 def monitor(
     x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray, t: float, theta: float,
@@ -91,8 +75,8 @@ def monitor(
     u0, u1, u2 = r0 / rn, r1 / rn, r2 / rn
     f0, f1, f2 = rot_mci_to_mcmf_xyz(r0, r1, r2, theta)
     alt = altitude_above_terrain_xyz(f0, f1, f2, c, p[P_RADIUS], meta, offsets, heights)
-    var_up_r = _direction_variance_xyz(cov, E_R, u0, u1, u2)
-    var_up_v = _direction_variance_xyz(cov, E_V, u0, u1, u2)
+    var_up_r = direction_variance_xyz(cov, E_R, u0, u1, u2)
+    var_up_v = direction_variance_xyz(cov, E_V, u0, u1, u2)
     sig_alt = np.sqrt(max(var_up_r, 0.0) + p[P_MAP_SIGMA] ** 2)
     bk[B_ALT_EST] = alt
     bk[B_ALT_SIGMA] = sig_alt

@@ -16,6 +16,7 @@ from numba import njit
 from surefoot.fsw.nav.blind_arc import blind_arc_consequences, withdraw_blind_arc
 from surefoot.fsw.nav.ekf import (
     direction_variance,
+    direction_variance_xyz,
     inflate_direction,
     inject,
     innovation_variance,
@@ -575,14 +576,4 @@ def reset_height_sensitivity(x: np.ndarray, cov: np.ndarray, bk: np.ndarray) -> 
     x[X_S + 2] = u2
     for k in range(3):
         x[X_S + 3 + k] = 0.0
-    s = 0.0
-    s += u0 * cov[E_R, E_R] * u0
-    s += u0 * cov[E_R, E_R + 1] * u1
-    s += u0 * cov[E_R, E_R + 2] * u2
-    s += u1 * cov[E_R + 1, E_R] * u0
-    s += u1 * cov[E_R + 1, E_R + 1] * u1
-    s += u1 * cov[E_R + 1, E_R + 2] * u2
-    s += u2 * cov[E_R + 2, E_R] * u0
-    s += u2 * cov[E_R + 2, E_R + 1] * u1
-    s += u2 * cov[E_R + 2, E_R + 2] * u2
-    bk[B_FIX_VAR] = s
+    bk[B_FIX_VAR] = direction_variance_xyz(cov, E_R, u0, u1, u2)

@@ -13,6 +13,7 @@ and ``heights`` (sum of nx*ny,), each level row-major with y as the slow index.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,13 +59,16 @@ class TerrainGrids:
     radius_ref_m: float
     c_enu_mcmf: np.ndarray = field(init=False, repr=False)
     dem: DemFootprint | None = field(default=None, compare=False)
-    top_m: float = field(init=False, repr=False, compare=False)
-    """Highest height of any level, m above the reference sphere (no bilinear
-    height exceeds it): a ray that stays above it hits nothing."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "c_enu_mcmf", enu_basis_mcmf(self.site_lat_rad, self.site_lon_rad))
-        object.__setattr__(self, "top_m", float(np.max(self.heights)))
+
+    @cached_property
+    def top_m(self) -> float:
+        """Highest height of any level, m above the reference sphere (no bilinear
+        height exceeds it): a ray that stays above it hits nothing. Found on first
+        use (a pass over every height) and kept."""
+        return float(np.max(self.heights))
 
     @classmethod
     def from_levels(
