@@ -47,6 +47,7 @@ from surefoot.fsw.interfaces import (
     NAV_T,
     NAV_V,
     NAV_W,
+    PHASE_APPROACH,
     PHASE_BRAKING,
 )
 from surefoot.fsw.layout import (
@@ -291,7 +292,7 @@ def fsw_step(
     z_enu = quat_rotate(q, ez)
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     along = a_t[0] * z_enu[0] + a_t[1] * z_enu[1] + a_t[2] * z_enu[2]
-    if int(fs[FS_NAV_FLAGS]) & RX_ALT_UNTRUSTED and along > 0.0:
+    if int(fs[FS_NAV_FLAGS]) & RX_ALT_UNTRUSTED and fs[FS_PHASE] == PHASE_APPROACH and along > 0.0:
         # descending faster than the lander can stop from: every newton counts
         # while the attitude turns towards the command (its projection would
         # throw away thrust for the whole slew)
