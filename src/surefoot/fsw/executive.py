@@ -292,10 +292,14 @@ def fsw_step(
     z_enu = quat_rotate(q, ez)
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     along = a_t[0] * z_enu[0] + a_t[1] * z_enu[1] + a_t[2] * z_enu[2]
-    if int(fs[FS_NAV_FLAGS]) & RX_ALT_UNTRUSTED and fs[FS_PHASE] == PHASE_APPROACH and along > 0.0:
-        # descending faster than the lander can stop from: every newton counts
-        # while the attitude turns towards the command (its projection would
-        # throw away thrust for the whole slew)
+    capped = (int(fs[FS_NAV_FLAGS]) & RX_ALT_UNTRUSTED) != 0
+    if capped and fs[FS_PHASE] == PHASE_APPROACH and along > 0.0:
+        # descending faster than the lander can stop from, in the approach: every
+        # newton counts while the attitude turns towards the command (the
+        # projection threw away most of the thrust for a whole slew upright from a
+        # braking attitude). Not in the braking phase: thrust along a tilted axis
+        # brakes horizontal speed the quartic did not ask for, and its downrange
+        # time-to-go then stalls and the lander climbs back towards its gate
         along = np.sqrt(a_t[0] * a_t[0] + a_t[1] * a_t[1] + a_t[2] * a_t[2])
     t_min = fp[FP_MIN_THROTTLE] * fp[FP_MAX_THRUST]
     thrust = min(max(m_est * along, t_min), fp[FP_MAX_THRUST])
