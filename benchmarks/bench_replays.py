@@ -23,14 +23,14 @@ than naive; naive fails HAKUTO-R M1 and Resilience in at least 90% of runs.
     .venv/bin/python benchmarks/bench_replays.py [--runs 2000] [--workers 2]
         [--replays hakuto-r-m1,resilience-m2,im-1] [--out DIR]
 
-Measured 2026-12-06 at revision 62d65c2, 2,000 runs each (the same campaigns flown
+Measured 2026-12-06 at revision fd27410, 2,000 runs each (the same campaigns flown
 one at a time with ``surefoot campaign NAME --runs 2000 --workers 1 --set
 fsw.nav.rejection=SETTING``; docs/verification.md reads them):
 
 | replay | naive | robust | robust-recommended |
 |---|---|---|---|
 | hakuto-r-m1 | 2 (1,959 logic) | 1,221 (779 sensor-limited) | 2,000 |
-| resilience-m2 | 51 (1,613 logic) | 1,203 (797 sensor-limited) | 2,000 |
+| resilience-m2 | 51 (1,613 logic) | 1,204 (796 sensor-limited) | 2,000 |
 | im-1 | 1,996 (4 logic) | 2,000 | - |
 
 (safe of 2,000; a lower bound of 0.9982 for 2,000 of 2,000, 95 % Clopper-Pearson.)

@@ -47,6 +47,7 @@ from surefoot.fsw.interfaces import (
     NAV_T,
     NAV_V,
     NAV_W,
+    PHASE_APPROACH,
     PHASE_BRAKING,
 )
 from surefoot.fsw.layout import (
@@ -102,6 +103,7 @@ from surefoot.fsw.layout import (
     FS_EXEC,
     FS_INIT,
     FS_MPROP,
+    FS_NAV_FLAGS,
     FS_PHASE,
     FS_T_APPROACH,
     FS_T_TERMINAL,
@@ -110,6 +112,7 @@ from surefoot.fsw.layout import (
     FS_THRUST_CMD,
     G0_M_S2,
     N_FP,
+    RX_ALT_UNTRUSTED,
 )
 from surefoot.math.engine_isp import isp_at_thrust
 from surefoot.math.quaternion import quat_rotate, quat_rotate_inv
@@ -289,6 +292,15 @@ def fsw_step(
     z_enu = quat_rotate(q, ez)
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     along = a_t[0] * z_enu[0] + a_t[1] * z_enu[1] + a_t[2] * z_enu[2]
+    capped = (int(fs[FS_NAV_FLAGS]) & RX_ALT_UNTRUSTED) != 0
+    if capped and fs[FS_PHASE] == PHASE_APPROACH and along > 0.0:
+        # descending faster than the lander can stop from, in the approach: every
+        # newton counts while the attitude turns towards the command (the
+        # projection threw away most of the thrust for a whole slew upright from a
+        # braking attitude). Not in the braking phase: thrust along a tilted axis
+        # brakes horizontal speed the quartic did not ask for, and its downrange
+        # time-to-go then stalls and the lander climbs back towards its gate
+        along = np.sqrt(a_t[0] * a_t[0] + a_t[1] * a_t[1] + a_t[2] * a_t[2])
     t_min = fp[FP_MIN_THROTTLE] * fp[FP_MAX_THRUST]
     thrust = min(max(m_est * along, t_min), fp[FP_MAX_THRUST])
     fs[FS_THRUST_CMD] = thrust

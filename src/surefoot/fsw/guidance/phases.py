@@ -284,8 +284,12 @@ def guidance_cycle(
         )
     if alt_trusted < 0.5 or flags & RX_REJOIN:
         a_g, flags = height_policy(fs, fp, rg, vg, rn, a_g, flags, alt_trusted, alt_sigma)
-        if flags & RX_ALT_UNTRUSTED and phase == PHASE_APPROACH and not convex:
-            # the approach profile waits for the lander instead of pulling it down
+        waiting = (flags & RX_ALT_UNTRUSTED) != 0 and alt_trusted < 0.5
+        if waiting and phase == PHASE_APPROACH and not convex:
+            # the approach profile waits for the lander instead of pulling it down,
+            # while the height is untrusted only: once trusted again the approach
+            # flies on under the stopping cap (held, its horizontal profile never
+            # tightened and a hunted run met the ground at 18 m/s sideways)
             fs[FS_TGO] += dt_g
     fs[FS_NAV_FLAGS] = float(flags)
     vd = vg[0] * rn / (fp[FP_RADIUS] + fp[FP_TARGET_H])
