@@ -30,12 +30,13 @@ browser:
 
 # The flight kernels compile first, on two cores (surefoot warmup), then pytest
 # runs on up to four processes (pytest-xdist) that load them from the cache:
-# on a 2-core machine with an empty cache 6 min instead of 10.5.
+# on a 2-core machine with an empty cache 6-7 min instead of 10.5; the ten
+# slowest tests are listed at the end.
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/surefoot warmup --batch
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_landing.py
