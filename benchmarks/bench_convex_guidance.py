@@ -158,30 +158,30 @@ without the bound, 21 at 6 deg/s, 25 at 3 deg/s (50 nodes; 20 and 23 at 30 nodes
 without and at 6 deg/s), each at its own nominal time.
 The 3 ms goal at 50 nodes stays unmet (3.11 ms CPU here without the bound).
 
-Tried on 2026-12-06 on an idle machine (load 0.2-0.7) and not merged (branch
-``h-socp-novel``). The lean program (no speed cone) without velocity variables: the
-position obeys the same first-order hold as a second difference, ``(r_{k+2} - 2 r_{k+1}
-+ r_k) / dt = dt (u_k / 6 + 2 u_{k+1} / 3 + u_{k+2} / 6) + g dt``, with rows for the
-initial velocity and a final-velocity variable; 550 -> 403 variables. At a fixed time
-of flight (56.75 s, 100 dispersed states, CPU, three rounds each): warm solve median
-2.61-2.64 ms against 3.07-3.11 ms, the same statuses, propellant within 2.7e-7
-relative. Rows written without the 1/dt scale (``r_{k+2} - 2 r_{k+1} + r_k = dt^2
-(...)``) were as fast but 2.4e-6 relative off in propellant with more iterations in
-the tail (up to 27 against 19): the thrust enters those rows with coefficients of
-order 1e-4. Left out because four convex tests then fail: the direct and cvxpy paths
-agree only to 2.6e-6 in propellant on a ``min_landing_error`` answer (where propellant
-is not the objective), a generous rate bound moves the thrust by more than 1e-6
-relative, the Mars window that the penalised search stepped over is now landed in
-directly (the test's fallback no longer runs), and the 80-node vertical landing is
-2.04e-4 from the analytic propellant (limit 2e-4). The search's path changes with it
-(the free-time optimum of ``lunar_high_gate`` at 56.7539 s in 21 solves against
-56.7519 s in 17). Landing it needs those tests re-founded and the narrow-window and
-in-flight tables flown again.
+Position variables left out (2026-12-06, ``socp.py``): where no glide-slope cone is
+stated (the lean first solve among them) only the final position is a variable, tied
+to the start by one row summing the position dynamics over the flight, divided by dt;
+550 -> 403 variables and 905 -> 758 rows at 50 nodes. Part 1, the code before
+(7ee4683) and after alternated, two rounds, load 1.4-1.9 (a light job beside it), CPU
+ms, median: 50 nodes warm 3.07 / 3.14 before, 2.49 / 2.69 after; 50-node search 37.3 /
+36.3 before, 30.2 / 33.6 after; 30 nodes warm 1.86 / 1.82 before, 1.51 / 1.48 after. At
+a fixed 56.75 s (100 states, three rounds): 3.07-3.11 ms before, 2.48-2.55 after, the
+same statuses and median iterations (14), the propellant within 2.1e-7 relative. With
+``--turn-rate-deg 6`` / ``3``: 50 nodes 3.98 / 3.87 ms warm, searches 127.0 / 173.8 ms;
+30 nodes 2.66 / 2.52, searches 81.7 / 108.3. Narrow windows (``--states 5 --also-nodes
+--accuracy-states 0 --skip-gfold --narrow 210``): 204 problems, 166 with a window in the
+0.1 s sweep, 0 missed, 0 found that the sweep stepped over, 16 seen by a 12-point grid;
+propellant against the sweep's best median -1.2e-8, max +4.3e-5. The 3 ms goal at 50
+nodes is met without the rate bound.
 
-Also tried that day: Clarabel's gap tolerance at 1e-6 (feasibility kept at 1e-8):
-2.90 ms against 3.17 (median of five interleaved rounds), two iterations fewer, but 16
-convex tests fail (the free-time search's comparisons and certificates, warm against
-cold). Not taken.
+Tried that day and not taken (branch ``h-socp-novel``'s first commit): the velocity
+left out instead (position rows as second differences, ``(r_{k+2} - 2 r_{k+1} + r_k) /
+dt = dt (u_k / 6 + 2 u_{k+1} / 3 + u_{k+2} / 6) + g dt``): 2.61-2.64 ms at the fixed
+time, but the answers moved by up to 2e-5 in thrust with the solver's path, and four
+convex tests that compare paths failed; undivided by dt those rows were 2.4e-6 off in
+propellant with more iterations in the tail (up to 27 against 19). Clarabel's gap
+tolerance at 1e-6 (feasibility kept at 1e-8): 2.90 ms against 3.17, but 16 convex tests
+failed (the free-time search's comparisons and certificates, warm against cold).
 """
 
 from __future__ import annotations
