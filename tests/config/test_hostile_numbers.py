@@ -160,6 +160,15 @@ def test_every_float_field_is_reached() -> None:
         ("sim.dt_s=1e-300", "sim.dt_s"),
         ("sim.dt_s=.nan", "sim.dt_s"),
         ("sim.telemetry_rate_hz=1e-300", "sim.telemetry_rate_hz"),
+        # absurd but finite (a CLI fuzz, 2026-12-06): each flew or passed --check before
+        ("sensors.imu.accelerometer.bias_m_s2=[1e14, 0, 0]", "accelerometer.bias_m_s2.0"),
+        ("sensors.imu.gyro.bias_deg_h=[0, 1e14, 0]", "gyro.bias_deg_h.1"),
+        ("sensors.imu.accelerometer.scale_factor_ppm=[-1e14, 0, 0]", "scale_factor_ppm.0"),
+        ("sensors.imu.gyro.misalignment_mrad=[0, 0, 1e14]", "gyro.misalignment_mrad.2"),
+        ("fsw.nav.map.resolution_m=1e-20", "fsw.nav.map.resolution_m"),
+        ("fsw.nav.map.height_bias_m=1e14", "fsw.nav.map.height_bias_m"),
+        ("fsw.hda.distance_scale_m=1e-25", "fsw.hda.distance_scale_m"),
+        ("sensors.doppler_lidar.max_los_speed_m_s=1e-29", "max_los_speed_m_s"),
     ],
 )
 def test_regressions_of_issue_15(override: str, needle: str) -> None:

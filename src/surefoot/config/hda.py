@@ -147,8 +147,8 @@ class HdaConfig(_Strict):
     weight_margin: float = Field(1.0, ge=0.0)
     weight_distance: float = Field(1.0, ge=0.0)
     weight_propellant: float = Field(1.0, ge=0.0)
-    distance_scale_m: float = Field(20.0, gt=0.0)
-    propellant_scale_kg: float = Field(5.0, gt=0.0)
+    distance_scale_m: float = Field(20.0, ge=0.01, le=100_000.0)
+    propellant_scale_kg: float = Field(5.0, ge=1e-3, le=1e6)
 
     @model_validator(mode="after")
     def _check(self) -> HdaConfig:

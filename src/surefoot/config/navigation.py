@@ -11,7 +11,7 @@ axes have thrust along +z, so a nadir-looking beam of an upright lander is
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -227,9 +227,13 @@ class OnboardMapConfig(_Strict):
         "target's true height (a lander that equates range with height above the site "
         "level, as HAKUTO-R M1's approach terrain was never modelled)",
     )
-    resolution_m: float = Field(30.0, gt=0.0)
-    horizontal_offset_m: tuple[float, float] = (0.0, 0.0)
-    height_bias_m: float = 0.0
+    # spacing from 0.1 m (a lidar-made map) to 10 km; offsets and bias within the
+    # Moon's relief and a map's reach (100 km)
+    resolution_m: float = Field(30.0, ge=0.1, le=10_000.0)
+    horizontal_offset_m: tuple[
+        Annotated[float, Field(ge=-1e5, le=1e5)], Annotated[float, Field(ge=-1e5, le=1e5)]
+    ] = (0.0, 0.0)
+    height_bias_m: float = Field(0.0, ge=-20_000.0, le=20_000.0)
     height_noise_m: float = Field(0.0, ge=0.0)
     height_sigma_m: float = Field(10.0, gt=0.0)
     unmodelled_relief_1km_m: float = Field(0.0, ge=0.0, le=5000.0)

@@ -39,7 +39,7 @@ the IMU, deg for the star tracker, m or m/s for ranges and velocities):
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -47,6 +47,20 @@ from surefoot.config.base import OpenFloat, StrictModel
 from surefoot.config.hda import HazardLidarConfig
 
 Vec3 = tuple[float, float, float]
+
+# Per-axis IMU errors, bounded where a sensor stops being an IMU: a fixed
+# accelerometer bias up to 10 m/s^2 (about 1 g, the bound of its turn-on and
+# instability sigmas), a gyro bias up to 1e5 deg/h (28 deg/s, the same bound
+# as its sigmas), a scale-factor error up to 1e5 ppm (10 %), a misalignment up
+# to 100 mrad (5.7 deg). Faults (``faults``) model larger failures.
+_AccelBias = Annotated[float, Field(ge=-10.0, le=10.0)]
+_GyroBias = Annotated[float, Field(ge=-1e5, le=1e5)]
+_ScalePpm = Annotated[float, Field(ge=-1e5, le=1e5)]
+_MisalignMrad = Annotated[float, Field(ge=-100.0, le=100.0)]
+AccelBias3 = tuple[_AccelBias, _AccelBias, _AccelBias]
+GyroBias3 = tuple[_GyroBias, _GyroBias, _GyroBias]
+ScalePpm3 = tuple[_ScalePpm, _ScalePpm, _ScalePpm]
+MisalignMrad3 = tuple[_MisalignMrad, _MisalignMrad, _MisalignMrad]
 
 FaultKind = Literal[
     "disabled",
@@ -167,30 +181,30 @@ class AccelerometerConfig(_Strict):
     (bias instability) + random walk, and white noise ``w`` (velocity random walk).
     """
 
-    bias_m_s2: Vec3 = (0.0, 0.0, 0.0)
+    bias_m_s2: AccelBias3 = (0.0, 0.0, 0.0)
     turn_on_bias_sigma_m_s2: float = Field(1.0e-3, ge=0.0, le=10.0)
     bias_instability_m_s2: float = Field(2.0e-4, ge=0.0, le=10.0)
     bias_correlation_time_s: float = Field(300.0, gt=0.0)
     bias_random_walk_m_s2_per_sqrt_s: float = Field(0.0, ge=0.0, le=1.0)
     velocity_random_walk_m_s_per_sqrt_h: float = Field(0.03, ge=0.0, le=100.0)
-    scale_factor_ppm: Vec3 = (0.0, 0.0, 0.0)
-    misalignment_mrad: Vec3 = (0.0, 0.0, 0.0)
-    range_m_s2: float = Field(200.0, gt=0.0)
+    scale_factor_ppm: ScalePpm3 = (0.0, 0.0, 0.0)
+    misalignment_mrad: MisalignMrad3 = (0.0, 0.0, 0.0)
+    range_m_s2: float = Field(200.0, gt=0.0, le=1e4)
 
 
 class GyroConfig(_Strict):
     """Gyro triad (body axes); same error model as :class:`AccelerometerConfig`.
     Angle random walk in deg/sqrt(h), biases in deg/h."""
 
-    bias_deg_h: Vec3 = (0.0, 0.0, 0.0)
+    bias_deg_h: GyroBias3 = (0.0, 0.0, 0.0)
     turn_on_bias_sigma_deg_h: float = Field(1.0, ge=0.0, le=1e5)
     bias_instability_deg_h: float = Field(0.3, ge=0.0, le=1e5)
     bias_correlation_time_s: float = Field(300.0, gt=0.0)
     rate_random_walk_deg_h_per_sqrt_h: float = Field(0.0, ge=0.0, le=1e5)
     angle_random_walk_deg_per_sqrt_h: float = Field(0.07, ge=0.0, le=1e3)
-    scale_factor_ppm: Vec3 = (0.0, 0.0, 0.0)
-    misalignment_mrad: Vec3 = (0.0, 0.0, 0.0)
-    range_deg_s: float = Field(400.0, gt=0.0)
+    scale_factor_ppm: ScalePpm3 = (0.0, 0.0, 0.0)
+    misalignment_mrad: MisalignMrad3 = (0.0, 0.0, 0.0)
+    range_deg_s: float = Field(400.0, gt=0.0, le=1e5)
 
 
 class ImuConfig(_Strict):
@@ -323,7 +337,7 @@ class DopplerLidarConfig(_Strict):
     velocity_noise_m_s: float = Field(0.02, ge=0.0)
     range_noise_floor_m: float = Field(1.0, ge=0.0)
     range_noise_fraction: float = Field(3.0e-4, ge=0.0, le=0.5)
-    max_los_speed_m_s: float = Field(200.0, gt=0.0)
+    max_los_speed_m_s: float = Field(200.0, ge=0.1, le=10_000.0)
     dropout_probability: float = Field(0.0, ge=0.0, le=1.0)
     faults: tuple[FaultConfig, ...] = Field((), max_length=8)
 
