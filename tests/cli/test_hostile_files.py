@@ -479,3 +479,11 @@ def test_detect_threshold_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixtu
                                            "--pixel-scale", "1", "--threshold", value)
     assert "--pixel-scale" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
                                          "--pixel-scale", "1e308")
+
+
+def test_check_refuses_a_blank_name_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """``run --check`` with an empty or blank name: exit 2, one line naming ``name``."""
+    for name in ("''", "'  '"):
+        assert _cli_error(capsys, "run", "--check", "--set", f"name={name}").startswith(
+            "surefoot: error: name: "
+        )
