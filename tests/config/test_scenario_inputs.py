@@ -1,5 +1,5 @@
 """Scenario values that look valid to a lax parser but are not: blank names, true or
-false for a number.
+false for a number, seeds past the 64-bit range.
 
 Each is given as ``--set`` and in a scenario file, and must be refused with one
 line naming the field.
@@ -135,3 +135,13 @@ def test_true_in_a_scenario_file_is_refused_and_bool_fields_keep_bools(tmp_path:
         load_scenario(str(f))
     s = load_scenario("default", ["fsw.guidance.convex.enabled=true"])
     assert s.fsw.guidance.convex.enabled is True
+
+
+@given(st.integers(min_value=2**63, max_value=10**40))
+def test_a_terrain_seed_past_2_63_is_refused_like_the_scenario_seed(seed: int) -> None:
+    """``terrain.seed`` has the bound of ``seed``: 0 <= seed < 2**63, one line naming it."""
+    for field in ("seed", "terrain.seed"):
+        with pytest.raises(ConfigError) as exc:
+            load_scenario("default", [f"{field}={seed}"])
+        assert str(exc.value).startswith(f"{field}: Input should be less than {2**63}")
+    assert load_scenario("default", [f"terrain.seed={2**63 - 1}"]).terrain.seed == 2**63 - 1
