@@ -177,6 +177,8 @@ def campaign_command(args: argparse.Namespace) -> int:
         )
     if args.no_figure:
         raise ConfigError("--no-figure: an option of 'surefoot campaign rerun' only")
+    if args.views is not None:
+        raise ConfigError("--views: an option of 'surefoot campaign report' only")
     return fly_command(args)
 
 
