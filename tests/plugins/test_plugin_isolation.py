@@ -199,8 +199,8 @@ def test_check_refuses_a_plugin_that_does_not_load_as_run_does(
     """``run --check`` once said "valid" for a plug-in that ``run`` then refused: it
     loads the plug-in too (without flying), one line naming ``fsw.plugin``, exit 2."""
     value = plugin.format(examples=ROOT / "examples")
-    code = main(["run", str(EXAMPLE), "--check", "--set", f"fsw.plugin={value}",
-                 "--out", str(tmp_path / "out")])
+    argv = ["run", str(EXAMPLE), "--check", "--set", f"fsw.plugin={value}"]
+    code = main([*argv, "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith("surefoot: error: fsw.plugin") and message in err, err

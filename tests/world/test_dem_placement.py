@@ -447,8 +447,10 @@ def test_check_refuses_the_dems_that_run_refuses(
         tie_xy=(SITE_E + 400e3, SITE_N),
         keys=metric_keys(),
     )
-    for path, message in ((tmp_path / "nosuch.tif", "does not exist"),
-                          (far, "outside the area the landing needs")):
+    for path, message in (
+        (tmp_path / "nosuch.tif", "does not exist"),
+        (far, "outside the area the landing needs"),
+    ):
         sets = [
             "terrain.source=file",
             f"terrain.dem_file={path}",
