@@ -168,6 +168,9 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         (["imagery", "render", str(tmp / "nowhere")], "RUN_DIR"),
         (["imagery", "render", str(tmp / "rundir")], "not valid JSON"),
         (["imagery", "render", str(tmp / "rundir"), "--pixel-scale", "0"], "--pixel-scale"),
+        (["imagery", "render", str(tmp / "rundir"), "--seed", "-1"], "--seed"),
+        (["imagery", "render", str(tmp / "rundir"), "--seed", str(2**63)], "--seed"),
+        (["imagery", "render", str(tmp / "rundir"), "--seed", "9" * 23], "--seed"),
     ]
 
 

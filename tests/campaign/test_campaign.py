@@ -352,6 +352,14 @@ def test_dask_local_listens_on_loopback_only_and_refuses_strangers() -> None:
         (["report", "x", "--views", "-1"], "--views: must be >= 0"),
         (["report", "x", "--views", "21"], "--views: at most 20"),
         (["rerun", "x", "1", "--views", "2"], "--views: not an option"),
+        (
+            [SCENARIO, "--runs", "5", "--workers", "1", "--views", "abc"],
+            "--views: an option of 'surefoot campaign report' only",
+        ),
+        (
+            [SCENARIO, "--runs", "5", "--workers", "1", "--views", "-7"],
+            "--views: an option of 'surefoot campaign report' only",
+        ),
         (["rerun", "x", "-1"], "RUN_INDEX: must be >= 0"),
         ([SCENARIO, "--runs", "2", "--dask", "tcp://127.0.0.1:9", "--workers", "2"],
          "--workers: the cluster"),

@@ -479,3 +479,37 @@ def test_detect_threshold_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixtu
                                            "--pixel-scale", "1", "--threshold", value)
     assert "--pixel-scale" in _cli_error(capsys, "imagery", "detect", str(a), str(a),
                                          "--pixel-scale", "1e308")
+
+
+def test_check_refuses_a_blank_name_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """``run --check`` with an empty or blank name: exit 2, one line naming ``name``."""
+    for name in ("''", "'  '"):
+        assert _cli_error(capsys, "run", "--check", "--set", f"name={name}").startswith(
+            "surefoot: error: name: "
+        )
+
+
+def test_a_bad_rerun_is_refused_before_the_compile_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a cold kernel cache, ``campaign rerun`` and ``hunt rerun`` of a missing or
+    empty folder or an index past the campaign printed "compiling flight kernels
+    once ..." before the error: the folder and the index are checked first, so stderr
+    holds the error line alone."""
+    from surefoot.campaign.store import CampaignStore
+    from surefoot.sim import compile_notice as cn
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the notice's records
+    monkeypatch.setenv("SUREFOOT_COMPILE_HELPER", "0")  # no compile helper process
+    monkeypatch.setattr(cn, "kernels_cached", lambda parallel=False, sensed=True: False)
+    campaign = tmp_path / "campaign"
+    campaign.mkdir()
+    (campaign / "campaign.json").write_text(json.dumps(_manifest(runs=3)))
+    assert CampaignStore.open(campaign).runs == 3
+    (tmp_path / "empty").mkdir()
+    for argv, needle in [
+        (["campaign", "rerun", str(tmp_path / "nosuchdir"), "0"], "nosuchdir"),
+        (["campaign", "rerun", str(campaign), "5"], "RUN_INDEX: must be in 0..2"),
+        (["hunt", "rerun", str(tmp_path / "empty"), "0"], "empty"),
+    ]:
+        assert needle in _cli_error(capsys, *argv, "--out", str(tmp_path / "out")), argv

@@ -185,6 +185,35 @@ def test_a_bad_plugin_is_one_line_naming_the_field_exit_2(
     assert "fsw.plugin" in err and message in err, err
 
 
+@pytest.mark.parametrize(
+    ("plugin", "message"),
+    [
+        ("no_such_module_xyz:Lander", "does not import (ModuleNotFoundError"),
+        ("{examples}/pd_lander.py:Nope", "has no attribute 'Nope'"),
+        ("{examples}/missing.py:Lander", "no such file"),
+    ],
+)
+def test_check_refuses_a_plugin_that_does_not_load_as_run_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], plugin: str, message: str
+) -> None:
+    """``run --check`` once said "valid" for a plug-in that ``run`` then refused: it
+    loads the plug-in too (without flying), one line naming ``fsw.plugin``, exit 2."""
+    value = plugin.format(examples=ROOT / "examples")
+    argv = ["run", str(EXAMPLE), "--check", "--set", f"fsw.plugin={value}"]
+    code = main([*argv, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("surefoot: error: fsw.plugin") and message in err, err
+
+
+def test_check_accepts_the_example_plugin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check loads a good plug-in without refusing it (and without flying)."""
+    assert main(["run", str(EXAMPLE), "--check", "--out", str(tmp_path / "out")]) == 0
+    assert "valid" in capsys.readouterr().out and not (tmp_path / "out").exists()
+
+
 def test_api_rejects_an_unnamed_plugin_for_a_campaign(tmp_path: Path) -> None:
     def factory(design: Design) -> PdLander:
         return PdLander(design)

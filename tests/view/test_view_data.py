@@ -80,3 +80,41 @@ def test_bad_run_dir_and_export_name_are_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("surefoot: error: ") for line in err)
     assert "not a folder" in err[0] and ".html" in err[1] and "is missing" in err[2]
+
+
+NO_CONTACT_NULLS = (
+    "touchdown_vertical_speed_m_s",
+    "touchdown_horizontal_speed_m_s",
+    "touchdown_tilt_deg",
+    "distance_from_target_m",
+)
+
+
+def test_a_run_that_never_touched_down_views_with_null_not_nan(
+    default_run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``no_contact`` run's summary holds null for what touchdown would have measured
+    (and a null seed): the view data and the page's JSON carry null, strict JSON, and
+    ``surefoot view --export`` writes the page instead of a traceback."""
+    import shutil
+
+    from surefoot.analysis.run_folder import read_run_folder
+
+    run_dir = tmp_path / "no-contact"
+    shutil.copytree(default_run_dir, run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary.update({k: None for k in (*NO_CONTACT_NULLS, "touchdown_east_m", "touchdown_north_m")})
+    summary.update(outcome="no_contact", seed=None, failure_reason="no touchdown")
+    (run_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+
+    d = view_data(read_run_folder(run_dir))
+    text = json.dumps(d, allow_nan=False)  # raises on NaN
+    back = json.loads(text)
+    assert all(back["summary"][k] is None for k in NO_CONTACT_NULLS)
+    assert back["summary"]["flight_time_s"] == summary["flight_time_s"]
+    assert back["seed"] == 0 and back["touchdown"] is None
+    assert '"distance_from_target_m":null' in render_page(d)
+
+    page = tmp_path / "view.html"
+    assert main(["view", str(run_dir), "--export", str(page)]) == 0
+    assert page.is_file() and "Traceback" not in capsys.readouterr().err

@@ -430,3 +430,35 @@ def test_cli_refuses_a_dem_that_misses_the_track_in_one_line(
     err = [line for line in err if not line.startswith("compiling flight kernels")]
     assert len(err) == 1 and err[0].startswith("surefoot: error: terrain.dem_file: "), err
     assert "outside the area the landing needs" in err[0]
+
+
+def test_check_refuses_the_dems_that_run_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``run --check`` once said "valid" for a missing DEM file and for one that misses
+    the track, which ``run`` then refused: it builds the terrain too (without flying),
+    one line naming ``terrain.dem_file``, exit 2."""
+    from surefoot.cli import main
+
+    far = write_dem_tiff(
+        tmp_path / "far.tif",
+        _ridge_file_order(),
+        scale=(PIXEL, PIXEL),
+        tie_xy=(SITE_E + 400e3, SITE_N),
+        keys=metric_keys(),
+    )
+    for path, message in (
+        (tmp_path / "nosuch.tif", "does not exist"),
+        (far, "outside the area the landing needs"),
+    ):
+        sets = [
+            "terrain.source=file",
+            f"terrain.dem_file={path}",
+            f"terrain.dem_site_easting_m={SITE_E}",
+            f"terrain.dem_site_northing_m={SITE_N}",
+        ]
+        args = ["run", "--check", "--out", str(tmp_path / "out")]
+        assert main(args + [a for s in sets for a in ("--set", s)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("surefoot: error: terrain.dem_file: "), err
+        assert message in err[0]

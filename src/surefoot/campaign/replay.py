@@ -84,8 +84,36 @@ def campaign_scenario(store: CampaignStore) -> Scenario:
         ) from None
 
 
-def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
-    """Re-fly run ``run_index`` of the campaign in ``root`` alone.
+@dataclass(frozen=True)
+class RerunPlan:
+    """A run of a stored campaign checked and ready to re-fly (nothing flown yet).
+
+    Attributes
+    ----------
+    run_index : int
+    scenario : Scenario
+        The run's own scenario (dispersed values and run seed applied).
+    values : numpy.ndarray
+        ``(1, n_inputs)`` dispersed values of the run.
+    stored : dict or None
+        The campaign's stored row (None when the run has not been flown yet).
+    schema : pyarrow.Schema
+        The columns the folder stores.
+    fields : list
+        The dispersed fields (:class:`surefoot.config.fields.NumericField`).
+    """
+
+    run_index: int
+    scenario: Scenario
+    values: np.ndarray
+    stored: dict[str, Any] | None
+    schema: Any
+    fields: list[Any]
+
+
+def plan_rerun(root: Path, run_index: int) -> RerunPlan:
+    """Check the campaign folder ``root`` and ``run_index`` and build the run's scenario,
+    without flying (so a caller can refuse bad input before announcing a flight).
 
     Raises
     ------
@@ -126,6 +154,12 @@ def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
         int(draws.seed[0]),
         run_index,
     )
+    return RerunPlan(run_index, s, values, stored, schema, list(resolved.fields))
+
+
+def fly_rerun(plan: RerunPlan, *, telemetry: bool = True) -> RerunResult:
+    """Fly a :func:`plan_rerun` run alone and compare its row with the stored one."""
+    s, stored, schema = plan.scenario, plan.stored, plan.schema
     if telemetry:
         result = simulate([s], telemetry=True)
         # the row's figures come from a 1 s grid: the run's own telemetry holds it
@@ -133,8 +167,17 @@ def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
         for_row = result if records_the_grid(s) else fly_for_rows([s])
     else:
         result = for_row = fly_for_rows([s])
-    row = batch_table(for_row, [run_index], values, resolved.fields).to_pylist()[0]
-    mismatches = (
-        [] if stored is None else [c for c in schema.names if not _same(row[c], stored[c])]
-    )
-    return RerunResult(run_index, s, result, row, stored, mismatches, list(schema.names))
+    row = batch_table(for_row, [plan.run_index], plan.values, plan.fields).to_pylist()[0]
+    mismatches = [] if stored is None else [c for c in schema.names if not _same(row[c], stored[c])]
+    return RerunResult(plan.run_index, s, result, row, stored, mismatches, list(schema.names))
+
+
+def rerun(root: Path, run_index: int, *, telemetry: bool = True) -> RerunResult:
+    """Re-fly run ``run_index`` of the campaign in ``root`` alone.
+
+    Raises
+    ------
+    CampaignError
+        Not a campaign folder, a corrupted one, or a run index outside the campaign.
+    """
+    return fly_rerun(plan_rerun(root, run_index), telemetry=telemetry)

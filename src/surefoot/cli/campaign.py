@@ -177,6 +177,8 @@ def campaign_command(args: argparse.Namespace) -> int:
         )
     if args.no_figure:
         raise ConfigError("--no-figure: an option of 'surefoot campaign rerun' only")
+    if args.views is not None:
+        raise ConfigError("--views: an option of 'surefoot campaign report' only")
     return fly_command(args)
 
 
@@ -327,8 +329,8 @@ def _worst_run_views(root: Path, report_path: Path, worst: list[dict], n_new: in
 
     from surefoot.analysis.run_folder import read_run_folder
     from surefoot.api import Landing
-    from surefoot.campaign.replay import rerun
-    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.campaign.replay import fly_rerun, plan_rerun
+    from surefoot.sim.compile_notice import compile_notice, needs_sensors
     from surefoot.sim.output import atomic_write
     from surefoot.view.page import run_page
 
@@ -339,9 +341,10 @@ def _worst_run_views(root: Path, report_path: Path, worst: list[dict], n_new: in
         folder = Path(root) / "reruns" / f"run-{idx:06d}"
         page = folder / "view.html"
         if not page.is_file() and made < n_new:
+            plan = plan_rerun(root, idx)
             console.print(f"re-flying run {idx} for its view ...")
-            with compile_notice(sensed=_rerun_sensed(root)):
-                r = rerun(root, idx)
+            with compile_notice(sensed=needs_sensors(plan.scenario)):
+                r = fly_rerun(plan)
             Landing(r.scenario, r.result).save(folder, figures=False)
             text = run_page(read_run_folder(folder))
             atomic_write(page, lambda p, t=text: p.write_text(t, encoding="utf-8"))
@@ -412,33 +415,21 @@ def _num(v: float) -> str:
     return "-" if not math.isfinite(v) else f"{v:.3g}"
 
 
-def _rerun_sensed(root: Path) -> bool:
-    """Whether the campaign in ``root`` flies the kernel that samples sensors (True
-    when its folder cannot say: the notice is only a notice, ``rerun`` names errors)."""
-    from surefoot.campaign.replay import campaign_scenario
-    from surefoot.campaign.store import CampaignError, CampaignStore
-    from surefoot.sim.compile_notice import needs_sensors
-
-    try:
-        return needs_sensors(campaign_scenario(CampaignStore.open(Path(root))))
-    except (CampaignError, ConfigError, OSError, ValueError):
-        return True
-
-
 def rerun_command(root: Path, run_index: int, out: Path | None, figure: bool) -> int:
     """Re-fly one run with telemetry and compare it with its stored row."""
     from surefoot.analysis.descent_report import print_summary
     from surefoot.api import Landing
-    from surefoot.campaign.replay import rerun
-    from surefoot.sim.compile_notice import compile_notice
+    from surefoot.campaign.replay import fly_rerun, plan_rerun
+    from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
     _check_text_path(root, "DIR")
     folder = out if out is not None else Path(root) / "reruns" / f"run-{run_index:06d}"
     check_output_dir(folder, "--out")
+    plan = plan_rerun(root, run_index)  # the folder and the index, before any notice
     console = Console()
     console.print(f"re-flying run {run_index} of {term(root)} ...")
-    with compile_notice(sensed=_rerun_sensed(root)):
-        r = rerun(root, run_index)
+    with compile_notice(sensed=needs_sensors(plan.scenario)):
+        r = fly_rerun(plan)
     landing = Landing(r.scenario, r.result)
     paths = landing.save(folder, figures=figure)
     print_summary({**landing.summary, "scenario": term(landing.summary["scenario"])},

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
+from surefoot.cli.safety import check_flyable, check_output_dir, folder_name, preflight, term
 from surefoot.config.loader import builtin_scenarios, load_scenario
 
 
@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="run seed (>= 0)")
     p.add_argument("--no-figure", action="store_true", help="skip the PNG figure")
     p.add_argument("--check", action="store_true",
-                   help="validate the scenario and --out, print any warnings, do not fly")
+                   help="validate the scenario (its plug-in imports, its DEM file loads) and "
+                        "--out, print any warnings, do not fly")
     p.set_defaults(func=run_command)
 
     s = sub.add_parser("scenarios", help="list the built-in scenarios")
@@ -44,6 +45,7 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
     out = args.out if args.out is not None else Path("out") / folder_name(scenario.name)
     check_output_dir(out, "--out")
+    check_flyable(scenario)  # --check says "valid" only for what run would fly
     preflight(scenario)
     console = Console()
     if args.check:

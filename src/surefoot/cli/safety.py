@@ -130,6 +130,17 @@ def check_output_file(
     return path
 
 
+def check_flyable(scenario: Scenario) -> None:
+    """What flying checks on the way in, without flying: the plug-in (``fsw.plugin``)
+    imports and a DEM (``terrain.source: file``) loads and covers the landing
+    (:class:`ConfigError`, one line). The terrain built stays cached for the flight."""
+    from surefoot.sim.runner import plugin_factories, terrain_for
+
+    plugin_factories([scenario], None)
+    if scenario.terrain.source == "file":
+        terrain_for(scenario)
+
+
 def preflight(scenario: Scenario, show: bool = True) -> list[str]:
     """Refuse an absurd thrust-to-weight, a braking time or a propellant load the
     vehicle cannot fly (:class:`ConfigError`); with ``show``, print

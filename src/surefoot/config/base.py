@@ -29,6 +29,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -40,6 +41,9 @@ MAX_MAGNITUDE = 1e15
 # direction or a ratio computed from them divides by zero.
 MIN_MAGNITUDE = 1e-30
 
+
+# pydantic error type of true/false given for a number (StrictModel)
+BOOL_FOR_NUMBER = "bool_for_number"
 
 # a float that may be +-inf (or NaN, which the owning model must reject) for a
 # field listed in ``StrictModel._infinite_ok``
@@ -70,14 +74,52 @@ def _check_magnitude(value: Any, infinite_ok: bool = False) -> None:
             _check_magnitude(v, infinite_ok)
 
 
+def _bool_for_number(tp: Any, value: Any) -> bool:
+    """Whether ``value`` holds true/false where ``tp`` wants a number (a field, a tuple
+    or list element, a mapping value); a member ``bool`` of ``tp`` takes it."""
+    members = [_plain(m) for m in _members(_plain(tp))]
+    if isinstance(value, bool):
+        return bool not in members and any(m in (int, float) for m in members)
+    if isinstance(value, list | tuple):
+        for m in members:
+            origin, args = typing.get_origin(m), typing.get_args(m)
+            if origin in (tuple, list) and args:
+                if origin is list or (len(args) == 2 and args[1] is Ellipsis):
+                    return any(_bool_for_number(args[0], v) for v in value)
+                return any(_bool_for_number(a, v) for a, v in zip(args, value, strict=False))
+    elif isinstance(value, dict):
+        for m in members:
+            args = typing.get_args(m)
+            if typing.get_origin(m) is dict and len(args) == 2:
+                return any(_bool_for_number(args[1], v) for v in value.values())
+    return False
+
+
 class StrictModel(BaseModel):
-    """Base of every config model: extra keys forbidden, frozen, finite bounded floats."""
+    """Base of every config model: extra keys forbidden, frozen, finite bounded floats,
+    no true/false for a number (lax pydantic reads ``true`` as 1)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # fields that may hold +-inf ("no limit", e.g. an open time window); they
     # must be typed with ``OpenFloat`` elements, and NaN stays an error
     _infinite_ok: ClassVar[tuple[str, ...]] = ()
+
+    # a model validator, not a field one: a discriminator field (a dispersion's
+    # ``dist``) may not have a "before" validator
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                field = cls.model_fields.get(key) if isinstance(key, str) else None
+                if field is not None and _bool_for_number(field.annotation, value):
+                    raise PydanticCustomError(
+                        BOOL_FOR_NUMBER,
+                        "{field}: must be a number, not true or false",
+                        {"field": key, "value": value},
+                    )
+        return data
 
     @field_validator("*", mode="after")
     @classmethod
@@ -189,6 +231,11 @@ def format_validation_error(
     closest allowed keys of its section.
     """
     first = _first_error(err)
+    if first["type"] == BOOL_FOR_NUMBER:  # raised by the model: name the field
+        ctx = first.get("ctx") or {}
+        first["loc"] = (*first["loc"], ctx.get("field", "?"))
+        first["msg"] = "must be a number, not true or false"
+        first["input"] = ctx.get("value")
     loc = ".".join(str(p) for p in first["loc"] if p != "__root__")
     path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
     msg = first["msg"]

@@ -490,6 +490,14 @@ class Scenario(_Strict):
     sim: SimConfig = SimConfig()
     dispersions: DispersionsConfig = DispersionsConfig()
 
+    @field_validator("name")
+    @classmethod
+    def _named(cls, v: str) -> str:
+        # the run's title and, made safe by cli.safety.folder_name, its output folder
+        if not v.strip():
+            raise ValueError("must not be empty or blank (a short name such as 'my-landing')")
+        return v
+
     @model_validator(mode="after")
     def _design_values_on_board(self) -> Scenario:
         # frozen models: fill the flight software's vehicle once, from the nominal vehicle

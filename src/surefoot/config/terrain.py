@@ -111,7 +111,7 @@ class TerrainConfig(_Strict):
     """
 
     source: Literal["synthetic", "file"] = "synthetic"
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=2**63)  # the bound of Scenario.seed
     dem_file: str | None = None
     dem_pixel_m: float | None = Field(None, gt=0.0)
     dem_site_easting_m: float | None = Field(None, ge=-1.0e8, le=1.0e8)

@@ -199,10 +199,12 @@ def view_data(run: RunFolder, max_samples: int = MAX_SAMPLES) -> dict[str, Any]:
         touchdown = [te, tn]
     target = [s.get("final_target_east_m", 0.0), s.get("final_target_north_m", 0.0)]
     target = [v if isinstance(v, float) and math.isfinite(v) else 0.0 for v in target]
+    scenario = s.get("scenario")
+    seed = s.get("seed")
     return {
         "format": "surefoot-view-1",
-        "scenario": str(s.get("scenario", run.scenario.name)),
-        "seed": s.get("seed", run.scenario.seed),
+        "scenario": scenario if isinstance(scenario, str) else run.scenario.name,
+        "seed": seed if isinstance(seed, int) and not isinstance(seed, bool) else run.scenario.seed,
         "outcome": str(s.get("outcome", "?")),
         "navigation": run.scenario.fsw.nav.source,
         "series": series,
@@ -221,8 +223,10 @@ def view_data(run: RunFolder, max_samples: int = MAX_SAMPLES) -> dict[str, Any]:
             }
             for lk in run.hazard_looks()
         ],
+        # a quantity the run never had (no touchdown: null in summary.json, NaN once
+        # read) is null here and "-" on the page
         "summary": {
-            k: s.get(k)
+            k: _summary_value(s.get(k))
             for k in (
                 "touchdown_vertical_speed_m_s",
                 "touchdown_horizontal_speed_m_s",
@@ -232,6 +236,16 @@ def view_data(run: RunFolder, max_samples: int = MAX_SAMPLES) -> dict[str, Any]:
                 "flight_time_s",
                 "failure_reason",
             )
-            if isinstance(s.get(k), int | float | str)
         },
     }
+
+
+def _summary_value(v: object) -> float | int | str | None:
+    """A summary value as JSON: finite numbers and text as they are, anything else null."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | str):
+        return v
+    if isinstance(v, float) and math.isfinite(v):
+        return v
+    return None

@@ -121,8 +121,10 @@ class ImagingOptions:
             raise ImageryInputError(
                 f"--pointing-error: must be 0 to 50 pixels (got {self.pointing_error_px})"
             )
-        if self.seed < 0:
-            raise ImageryInputError(f"--seed: must be >= 0 (got {self.seed})")
+        if not 0 <= self.seed < 2**63:  # the bound of a scenario's seed
+            raise ImageryInputError(
+                f"--seed: must be >= 0 and < 2**63 (got {safe_text(self.seed, 40)})"
+            )
 
 
 @dataclass
