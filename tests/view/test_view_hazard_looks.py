@@ -39,14 +39,27 @@ def test_the_looks_reach_the_view_with_the_site_they_chose(
     assert last["t"] <= s["flight_time_s"]
 
 
+_WHOLE_LOOK = '"sensor_enu_m": [0, 0, 100], "target_before_enu_m": [0, 0, 0], ' \
+    '"target_after_enu_m": [0, 0, 0]'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[{"t_s": 1.0, "sensor_enu_m": [1, 2]}]',
+        # a look at a time that is not a number would reach the page as NaN
+        f'[{{"t_s": NaN, {_WHOLE_LOOK}}}]',
+        f'[{{"t_s": true, {_WHOLE_LOOK}}}]',
+    ],
+)
 def test_a_damaged_looks_file_is_one_line(hazard_run: tuple[Path, surefoot.Landing],
-                                          tmp_path: Path) -> None:
+                                          tmp_path: Path, text: str) -> None:
     import shutil
 
     out, _ = hazard_run
     copy = tmp_path / "run"
     shutil.copytree(out, copy)
-    (copy / "hazard_looks.json").write_text('[{"t_s": 1.0, "sensor_enu_m": [1, 2]}]')
+    (copy / "hazard_looks.json").write_text(text)
     with pytest.raises(ConfigError, match="hazard_looks.json") as err:
         read_run_folder(copy).hazard_looks()
     assert "\n" not in str(err.value)

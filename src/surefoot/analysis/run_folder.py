@@ -66,6 +66,8 @@ class RunFolder:
             ok = isinstance(looks, list) and all(
                 isinstance(lk, dict)
                 and isinstance(lk.get("t_s"), (int, float))
+                and not isinstance(lk.get("t_s"), bool)
+                and math.isfinite(lk["t_s"])
                 and all(
                     isinstance(lk.get(k), list) and len(lk[k]) == 3
                     and all(isinstance(v, (int, float)) and math.isfinite(v) for v in lk[k])
