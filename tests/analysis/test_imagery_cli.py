@@ -171,6 +171,7 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         (["imagery", "render", str(tmp / "rundir"), "--seed", "-1"], "--seed"),
         (["imagery", "render", str(tmp / "rundir"), "--seed", str(2**63)], "--seed"),
         (["imagery", "render", str(tmp / "rundir"), "--seed", "9" * 23], "--seed"),
+        (["imagery", "render", str(tmp / "rundir"), "--sun-azimuth", "1e308"], "--sun-azimuth"),
     ]
 
 

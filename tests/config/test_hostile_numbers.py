@@ -169,6 +169,9 @@ def test_every_float_field_is_reached() -> None:
         ("fsw.nav.map.height_bias_m=1e14", "fsw.nav.map.height_bias_m"),
         ("fsw.hda.distance_scale_m=1e-25", "fsw.hda.distance_scale_m"),
         ("sensors.doppler_lidar.max_los_speed_m_s=1e-29", "max_los_speed_m_s"),
+        ("terrain.craters.max_diameter_m=1e14", "terrain.craters.max_diameter_m"),
+        ("terrain.dem_pixel_m=1e-20", "terrain.dem_pixel_m"),
+        ("vehicle.inertia_dry_kg_m2=[1e-3, 1e9, 1e-3]", "inertia_dry_kg_m2"),
     ],
 )
 def test_regressions_of_issue_15(override: str, needle: str) -> None:

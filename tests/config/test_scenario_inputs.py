@@ -145,3 +145,25 @@ def test_a_terrain_seed_past_2_63_is_refused_like_the_scenario_seed(seed: int) -
             load_scenario("default", [f"{field}={seed}"])
         assert str(exc.value).startswith(f"{field}: Input should be less than {2**63}")
     assert load_scenario("default", [f"terrain.seed={2**63 - 1}"]).terrain.seed == 2**63 - 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.tuples(*[st.floats(0.2, 5.0)] * 3),
+    st.floats(50.0, 5000.0),
+)
+def test_principal_moments_of_a_real_box_load_and_impossible_ones_do_not(
+    dims: tuple[float, float, float], mass: float
+) -> None:
+    """Principal moments of inertia obey the triangle inequality (each at most the sum
+    of the other two; Goldstein, Classical Mechanics, sec. 5.4): a solid box's
+    ``I_x = m (b^2 + c^2) / 12`` (and cyclic) loads, and the same moments with one
+    raised past the sum of the other two are refused in one line."""
+    a, b, c = dims
+    moments = [mass * (b * b + c * c) / 12, mass * (a * a + c * c) / 12,
+               mass * (a * a + b * b) / 12]
+    load_scenario("default", [f"vehicle.inertia_dry_kg_m2={json.dumps(moments)}"])
+    bad = [moments[0], moments[1], 1.01 * (moments[0] + moments[1])]
+    with pytest.raises(ConfigError) as exc:
+        load_scenario("default", [f"vehicle.inertia_dry_kg_m2={json.dumps(bad)}"])
+    assert "inertia_dry_kg_m2" in str(exc.value) and "\n" not in str(exc.value)

@@ -245,6 +245,17 @@ class VehicleConfig(_Strict):
 
     @model_validator(mode="after")
     def _masses(self) -> VehicleConfig:
+        for name in ("inertia_dry_kg_m2", "inertia_propellant_full_kg_m2"):
+            moments = getattr(self, name)
+            for k in range(3):
+                # principal moments of a real body: none above the sum of the other two
+                # (equality for a flat plate)
+                others = sum(moments) - moments[k]
+                if moments[k] > others * (1.0 + 1e-9):
+                    raise ValueError(
+                        f"{name}: moment {k} ({moments[k]:g}) is above the sum of the other "
+                        f"two ({others:g}); no body has those principal moments"
+                    )
         if self.propellant_reserve_kg > self.propellant_kg:
             raise ValueError("propellant_reserve_kg must be <= propellant_kg")
         if self.rover is not None and self.rover.mass_kg >= self.dry_mass_kg:

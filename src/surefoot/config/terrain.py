@@ -31,8 +31,8 @@ class CraterPopulation(_Strict):
 
     density_per_km2_above_1km: float = Field(1.0e-2, ge=0.0, le=10.0)
     exponent: float = Field(2.0, gt=0.5, le=4.0)
-    min_diameter_m: float = Field(5.0, gt=0.0)
-    max_diameter_m: float = Field(5000.0, gt=0.0)
+    min_diameter_m: float = Field(5.0, ge=0.1, le=100_000.0)
+    max_diameter_m: float = Field(5000.0, ge=0.1, le=100_000.0)
     depth_to_diameter: float = Field(0.196, gt=0.0, le=0.5)
     rim_height_to_diameter: float = Field(0.036, ge=0.0, le=0.2)
     ejecta_extent_radii: float = Field(5.0, ge=1.5, le=20.0)
@@ -53,8 +53,8 @@ class BoulderPopulation(_Strict):
 
     density_per_m2_above_1m: float = Field(1.0e-3, ge=0.0, le=1.0)
     exponent: float = Field(2.5, gt=0.5, le=5.0)
-    min_diameter_m: float = Field(0.3, gt=0.0)
-    max_diameter_m: float = Field(4.0, gt=0.0)
+    min_diameter_m: float = Field(0.3, ge=0.01, le=100.0)
+    max_diameter_m: float = Field(4.0, ge=0.01, le=100.0)
     height_to_diameter: float = Field(0.5, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
@@ -113,7 +113,7 @@ class TerrainConfig(_Strict):
     source: Literal["synthetic", "file"] = "synthetic"
     seed: int = Field(0, ge=0, lt=2**63)  # the bound of Scenario.seed
     dem_file: str | None = None
-    dem_pixel_m: float | None = Field(None, gt=0.0)
+    dem_pixel_m: float | None = Field(None, ge=0.01, le=100_000.0)
     dem_site_easting_m: float | None = Field(None, ge=-1.0e8, le=1.0e8)
     dem_site_northing_m: float | None = Field(None, ge=-1.0e8, le=1.0e8)
     base_height_m: float = Field(0.0, ge=-10_000.0, le=10_000.0)

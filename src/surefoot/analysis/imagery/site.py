@@ -98,8 +98,10 @@ class ImagingOptions:
             raise ImageryInputError(
                 f"--sun-elevation: must be in (0, 90] degrees (got {self.sun_elevation_deg})"
             )
-        if not math.isfinite(self.sun_azimuth_deg):
-            raise ImageryInputError("--sun-azimuth: must be a finite number of degrees")
+        if not (math.isfinite(self.sun_azimuth_deg) and -360.0 <= self.sun_azimuth_deg <= 360.0):
+            raise ImageryInputError(
+                f"--sun-azimuth: must be in [-360, 360] degrees (got {self.sun_azimuth_deg})"
+            )
         if not 0.0 <= self.emission_deg <= 70.0:
             raise ImageryInputError(
                 f"--emission: must be in [0, 70] degrees (got {self.emission_deg})"
