@@ -513,3 +513,15 @@ def test_a_bad_rerun_is_refused_before_the_compile_notice(
         (["hunt", "rerun", str(tmp_path / "empty"), "0"], "empty"),
     ]:
         assert needle in _cli_error(capsys, *argv, "--out", str(tmp_path / "out")), argv
+
+
+def test_a_replay_without_the_filter_is_refused_before_any_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario that cannot be replayed (no navigation filter) is refused in one line,
+    not after the preflight's warnings about it (a CLI fuzz, 2026-12-06: an empty
+    scenario file printed its warnings first)."""
+    f = tmp_path / "empty.yaml"
+    f.write_text("", encoding="utf-8")
+    line = _cli_error(capsys, "replay", str(f), "--out", str(tmp_path / "out"))
+    assert "fsw.nav.source must be 'ekf'" in line

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
+from surefoot.config.base import ConfigError, safe_text
 from surefoot.config.loader import load_scenario
 
 REPLAYS = (
@@ -44,6 +45,11 @@ def replay_command(args: argparse.Namespace) -> int:
     from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
     base = load_scenario(args.name, [], args.seed)
+    if base.fsw.nav.source != "ekf":  # as replay() says it, but before any warning
+        raise ConfigError(
+            f"{safe_text(base.name)}: fsw.nav.source must be 'ekf' for a replay "
+            "(rejection logic needs the navigation filter)"
+        )
     out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
     check_output_dir(out, "--out")
     preflight(base)
