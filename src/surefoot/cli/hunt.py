@@ -221,8 +221,8 @@ def fly_command(args: argparse.Namespace) -> int:
             f"(got {safe_text(repr(args.method), 40)})"
         )
     # the numeric flags first: a bad flag is named before the scenario is read
-    for attr in ("budget", "seed", "level_size", "generation_size"):
-        _int(getattr(args, attr), _FLAGS[attr], 0)
+    for attr, least in (("budget", 1), ("seed", 0), ("level_size", 1), ("generation_size", 2)):
+        _int(getattr(args, attr), _FLAGS[attr], least)
     _float(args.nav_height_limit, "--nav-height-limit")
     scenario = load_scenario(args.target[0], args.overrides, None)
     out = args.out if args.out is not None else Path("out") / f"hunt-{folder_name(scenario.name)}"
