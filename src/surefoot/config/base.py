@@ -74,10 +74,24 @@ def _check_magnitude(value: Any, infinite_ok: bool = False) -> None:
             _check_magnitude(v, infinite_ok)
 
 
+# the plain members of an annotation, by the annotation's identity (the annotations of
+# the config models live as long as the models; the entry keeps its key alive too)
+_MEMBERS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+
+
+def _plain_members(tp: Any) -> tuple[Any, ...]:
+    got = _MEMBERS.get(id(tp))
+    if got is None or got[0] is not tp:
+        got = _MEMBERS[id(tp)] = (tp, tuple(_plain(m) for m in _members(_plain(tp))))
+    return got[1]
+
+
 def _bool_for_number(tp: Any, value: Any) -> bool:
     """Whether ``value`` holds true/false where ``tp`` wants a number (a field, a tuple
     or list element, a mapping value); a member ``bool`` of ``tp`` takes it."""
-    members = [_plain(m) for m in _members(_plain(tp))]
+    if not isinstance(value, bool | list | tuple | dict):  # a number, a text: nothing to see
+        return False
+    members = _plain_members(tp)
     if isinstance(value, bool):
         return bool not in members and any(m in (int, float) for m in members)
     if isinstance(value, list | tuple):
@@ -93,6 +107,23 @@ def _bool_for_number(tp: Any, value: Any) -> bool:
             if typing.get_origin(m) is dict and len(args) == 2:
                 return any(_bool_for_number(args[1], v) for v in value.values())
     return False
+
+
+def _holds_number(tp: Any) -> bool:
+    """Whether ``tp`` is or contains (as a union member, a tuple, list or mapping
+    element) an int or a float; a nested model checks its own fields."""
+    for m in _plain_members(tp):
+        if m in (int, float):
+            return True
+        if typing.get_origin(m) in (tuple, list, dict) and any(
+            _holds_number(a) for a in typing.get_args(m) if a is not Ellipsis
+        ):
+            return True
+    return False
+
+
+# StrictModel subclass -> {field name: annotation} of its fields that hold numbers
+_NUMERIC_FIELDS: dict[type, dict[str, Any]] = {}
 
 
 class StrictModel(BaseModel):
@@ -111,9 +142,16 @@ class StrictModel(BaseModel):
     @classmethod
     def _no_bool_for_number(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            for key, value in data.items():
-                field = cls.model_fields.get(key) if isinstance(key, str) else None
-                if field is not None and _bool_for_number(field.annotation, value):
+            numeric = _NUMERIC_FIELDS.get(cls)
+            if numeric is None:  # once per model: the fields that hold numbers somewhere
+                numeric = _NUMERIC_FIELDS[cls] = {
+                    k: f.annotation
+                    for k, f in cls.__pydantic_fields__.items()
+                    if _holds_number(f.annotation)
+                }
+            for key, tp in numeric.items():
+                if key in data and _bool_for_number(tp, data[key]):
+                    value = data[key]
                     raise PydanticCustomError(
                         BOOL_FOR_NUMBER,
                         "{field}: must be a number, not true or false",
