@@ -33,6 +33,8 @@ one-line message naming the field.
 
 from __future__ import annotations
 
+import numbers
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +90,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _integer(value: Any, name: str, least: int, most: int | None = None) -> int:
+    """``value`` as an int in ``[least, most]``; a one-line :class:`ConfigError` naming
+    ``name`` for anything else (a float, a string, a bool, NaN, out of range)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(
+            f"{name}: expected an integer, got {type(value).__name__} "
+            f"({safe_text(repr(value), 40)})"
+        )
+    v = int(value)
+    if v < least or (most is not None and v > most):
+        span = f">= {least}" if most is None else f"from {least} to {most}"
+        raise ConfigError(f"{name}: must be an integer {span} (got {v})")
+    return v
+
+
 def load_scenario(scenario: ScenarioLike = None, **overrides: Any) -> Scenario:
     """A validated scenario, with overrides applied.
 
@@ -121,6 +138,11 @@ def load_scenario(scenario: ScenarioLike = None, **overrides: Any) -> Scenario:
         if not overrides:
             return scenario
         data = scenario.model_dump(mode="json")
+    elif scenario is not None and not isinstance(scenario, str | os.PathLike):
+        raise ConfigError(
+            "scenario: expected a built-in scenario name, a YAML file path or a Scenario, "
+            f"got {type(scenario).__name__}"
+        )
     else:
         data = read_scenario_file(None if scenario is None else str(scenario))
     for key, value in overrides.items():
@@ -517,7 +539,7 @@ class Campaign:
         """
         from surefoot.campaign.replay import rerun
 
-        r = rerun(self.root, run_index)
+        r = rerun(self.root, _integer(run_index, "run_index", 0))
         return Landing(r.scenario, r.result, 0)
 
 
@@ -568,8 +590,23 @@ def run_campaign(
     -------
     Campaign
     """
+    from surefoot.campaign.limits import MAX_RUNS, MAX_WORKERS
     from surefoot.campaign.runner import run_campaign as _run_campaign
 
+    # checked here, before the scenario loads or a folder opens: the runner's
+    # messages name the command line's flags, and a run count it would take
+    # (10**12) allocates its bookkeeping before anything flies
+    runs = _integer(runs, "runs", 1, MAX_RUNS)
+    if workers is not None:
+        workers = _integer(workers, "workers", 1, MAX_WORKERS)
+    if batch_size is not None:
+        batch_size = _integer(batch_size, "batch_size", 1)
+    if seed is not None:
+        seed = _integer(seed, "seed", 0, 2**63 - 1)
+    if progress is not None and not callable(progress):
+        raise ConfigError(
+            f"progress: expected a function of CampaignProgress, got {type(progress).__name__}"
+        )
     _plugin(fsw, overrides, in_process=False)
     s = load_scenario(scenario, **overrides)
     root = Path(out) if out is not None else Path("out") / f"campaign-{s.name}"
