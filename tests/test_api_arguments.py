@@ -107,3 +107,29 @@ def test_load_scenario_refuses_what_is_not_a_name_path_or_scenario(scenario: obj
         surefoot.load_scenario(scenario)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"^scenario: expected"):
         surefoot.run(scenario, figures=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: surefoot.run("default", out=5), "out"),
+        (lambda: surefoot.run("default", out=["x"]), "out"),
+        (lambda: surefoot.run("default", out="x", figures="no"), "figures"),
+        (lambda: surefoot.run("default", out="x", figures=None), "figures"),
+        (lambda: surefoot.replay("im-1", out=3.0), "out"),
+        (lambda: surefoot.run_campaign("default-dispersed", runs=1, out=7), "out"),
+        (lambda: surefoot.Campaign(5), "root"),  # type: ignore[arg-type]
+        (lambda: surefoot.Campaign(None), "root"),  # type: ignore[arg-type]
+    ],
+)
+def test_folder_and_figure_arguments_are_refused_before_flying(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call, name: str
+) -> None:
+    """``out`` (and a Campaign's ``root``) must be a path and ``figures`` a bool,
+    checked before anything flies: ``out=5`` raised pathlib's TypeError after the
+    flight, and ``figures='no'`` (a true string) wrote the figures."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as exc:
+        call()
+    assert str(exc.value).startswith(f"{name}: "), str(exc.value)
+    assert not any(tmp_path.iterdir()), "something was written before the check"

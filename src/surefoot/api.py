@@ -105,6 +105,22 @@ def _integer(value: Any, name: str, least: int, most: int | None = None) -> int:
     return v
 
 
+def _path(value: Any, name: str) -> Path:
+    """``value`` as a Path; a one-line :class:`ConfigError` naming ``name`` when it is
+    not a str or path-like (``Path(5)`` says only 'expected str, bytes or os.PathLike')."""
+    if not isinstance(value, str | os.PathLike):
+        raise ConfigError(f"{name}: expected a folder or file path, got {type(value).__name__}")
+    return Path(value)
+
+
+def _flag(value: Any, name: str) -> bool:
+    """``value`` as a bool (NumPy's too); 'no' or None is not silently true or false."""
+    value = _plain(value)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}: expected True or False, got {type(value).__name__}")
+    return value
+
+
 def load_scenario(scenario: ScenarioLike = None, **overrides: Any) -> Scenario:
     """A validated scenario, with overrides applied.
 
@@ -261,7 +277,8 @@ class Landing:
         """
         from surefoot.sim.output import write_run
 
-        out = Path(out)
+        out = _path(out, "out")
+        figures = _flag(figures, "figures")
         paths = write_run(self.result, out, self.index)
         if figures and self.result.telemetry is not None:
             from surefoot.analysis.descent_report import descent_figure
@@ -370,6 +387,10 @@ def run(
     -------
     Landing
     """
+    # checked before the flight, which a bad folder argument would otherwise waste
+    if out is not None:
+        out = _path(out, "out")
+    figures = _flag(figures, "figures")
     if seed is not None:
         overrides["seed"] = seed
     obj = _plugin(fsw, overrides, in_process=True)
@@ -422,7 +443,7 @@ class Replay:
         returns label to path."""
         from surefoot.analysis.replay_report import replay_figure
 
-        out = Path(out)
+        out = _path(out, "out")
         paths = {"figure": replay_figure(_figure_text(self.name), self.telemetry_rows(),
                                          out / "replay.png")}
         for mode, landing in self.landings.items():
@@ -463,6 +484,8 @@ def replay(
     """
     from surefoot.analysis.replay_report import MODES
 
+    if out is not None:
+        out = _path(out, "out")
     if seed is not None:
         overrides["seed"] = seed
     base = load_scenario(scenario, **overrides)
@@ -506,7 +529,7 @@ class Campaign:
     flown: CampaignResult | None = None
 
     def __post_init__(self) -> None:
-        self.root = Path(self.root)
+        self.root = _path(self.root, "root")
 
     @property
     def table(self) -> pa.Table:
@@ -528,7 +551,7 @@ class Campaign:
         from surefoot.campaign.report import compute_stats, load_campaign, write_report
 
         data = load_campaign(self.root)
-        out = Path(path) if path is not None else self.root / "report.html"
+        out = _path(path, "path") if path is not None else self.root / "report.html"
         return write_report(data, compute_stats(data), out)
 
     def rerun(self, run_index: int) -> Landing:
@@ -603,13 +626,15 @@ def run_campaign(
         batch_size = _integer(batch_size, "batch_size", 1)
     if seed is not None:
         seed = _integer(seed, "seed", 0, 2**63 - 1)
+    if out is not None:
+        out = _path(out, "out")
     if progress is not None and not callable(progress):
         raise ConfigError(
             f"progress: expected a function of CampaignProgress, got {type(progress).__name__}"
         )
     _plugin(fsw, overrides, in_process=False)
     s = load_scenario(scenario, **overrides)
-    root = Path(out) if out is not None else Path("out") / f"campaign-{s.name}"
+    root = out if out is not None else Path("out") / f"campaign-{s.name}"
     result = _run_campaign(
         s, runs, root, campaign_seed=seed, workers=workers, dask=dask,
         batch_size=batch_size, progress=progress,
