@@ -33,6 +33,8 @@ one-line message naming the field.
 
 from __future__ import annotations
 
+import numbers
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +90,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _integer(value: Any, name: str, least: int, most: int | None = None) -> int:
+    """``value`` as an int in ``[least, most]``; a one-line :class:`ConfigError` naming
+    ``name`` for anything else (a float, a string, a bool, NaN, out of range)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(
+            f"{name}: expected an integer, got {type(value).__name__} "
+            f"({safe_text(repr(value), 40)})"
+        )
+    v = int(value)
+    if v < least or (most is not None and v > most):
+        span = f">= {least}" if most is None else f"from {least} to {most}"
+        raise ConfigError(f"{name}: must be an integer {span} (got {v})")
+    return v
+
+
+def _path(value: Any, name: str) -> Path:
+    """``value`` as a Path; a one-line :class:`ConfigError` naming ``name`` when it is
+    not a str or path-like (``Path(5)`` says only 'expected str, bytes or os.PathLike')."""
+    if not isinstance(value, str | os.PathLike):
+        raise ConfigError(f"{name}: expected a folder or file path, got {type(value).__name__}")
+    return Path(value)
+
+
+def _flag(value: Any, name: str) -> bool:
+    """``value`` as a bool (NumPy's too); 'no' or None is not silently true or false."""
+    value = _plain(value)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}: expected True or False, got {type(value).__name__}")
+    return value
+
+
 def load_scenario(scenario: ScenarioLike = None, **overrides: Any) -> Scenario:
     """A validated scenario, with overrides applied.
 
@@ -121,6 +154,11 @@ def load_scenario(scenario: ScenarioLike = None, **overrides: Any) -> Scenario:
         if not overrides:
             return scenario
         data = scenario.model_dump(mode="json")
+    elif scenario is not None and not isinstance(scenario, str | os.PathLike):
+        raise ConfigError(
+            "scenario: expected a built-in scenario name, a YAML file path or a Scenario, "
+            f"got {type(scenario).__name__}"
+        )
     else:
         data = read_scenario_file(None if scenario is None else str(scenario))
     for key, value in overrides.items():
@@ -239,7 +277,8 @@ class Landing:
         """
         from surefoot.sim.output import write_run
 
-        out = Path(out)
+        out = _path(out, "out")
+        figures = _flag(figures, "figures")
         paths = write_run(self.result, out, self.index)
         if figures and self.result.telemetry is not None:
             from surefoot.analysis.descent_report import descent_figure
@@ -348,6 +387,10 @@ def run(
     -------
     Landing
     """
+    # checked before the flight, which a bad folder argument would otherwise waste
+    if out is not None:
+        out = _path(out, "out")
+    figures = _flag(figures, "figures")
     if seed is not None:
         overrides["seed"] = seed
     obj = _plugin(fsw, overrides, in_process=True)
@@ -400,7 +443,7 @@ class Replay:
         returns label to path."""
         from surefoot.analysis.replay_report import replay_figure
 
-        out = Path(out)
+        out = _path(out, "out")
         paths = {"figure": replay_figure(_figure_text(self.name), self.telemetry_rows(),
                                          out / "replay.png")}
         for mode, landing in self.landings.items():
@@ -441,6 +484,8 @@ def replay(
     """
     from surefoot.analysis.replay_report import MODES
 
+    if out is not None:
+        out = _path(out, "out")
     if seed is not None:
         overrides["seed"] = seed
     base = load_scenario(scenario, **overrides)
@@ -484,7 +529,7 @@ class Campaign:
     flown: CampaignResult | None = None
 
     def __post_init__(self) -> None:
-        self.root = Path(self.root)
+        self.root = _path(self.root, "root")
 
     @property
     def table(self) -> pa.Table:
@@ -506,7 +551,7 @@ class Campaign:
         from surefoot.campaign.report import compute_stats, load_campaign, write_report
 
         data = load_campaign(self.root)
-        out = Path(path) if path is not None else self.root / "report.html"
+        out = _path(path, "path") if path is not None else self.root / "report.html"
         return write_report(data, compute_stats(data), out)
 
     def rerun(self, run_index: int) -> Landing:
@@ -517,7 +562,7 @@ class Campaign:
         """
         from surefoot.campaign.replay import rerun
 
-        r = rerun(self.root, run_index)
+        r = rerun(self.root, _integer(run_index, "run_index", 0))
         return Landing(r.scenario, r.result, 0)
 
 
@@ -568,11 +613,28 @@ def run_campaign(
     -------
     Campaign
     """
+    from surefoot.campaign.limits import MAX_RUNS, MAX_WORKERS
     from surefoot.campaign.runner import run_campaign as _run_campaign
 
+    # checked here, before the scenario loads or a folder opens: the runner's
+    # messages name the command line's flags, and a run count it would take
+    # (10**12) allocates its bookkeeping before anything flies
+    runs = _integer(runs, "runs", 1, MAX_RUNS)
+    if workers is not None:
+        workers = _integer(workers, "workers", 1, MAX_WORKERS)
+    if batch_size is not None:
+        batch_size = _integer(batch_size, "batch_size", 1)
+    if seed is not None:
+        seed = _integer(seed, "seed", 0, 2**63 - 1)
+    if out is not None:
+        out = _path(out, "out")
+    if progress is not None and not callable(progress):
+        raise ConfigError(
+            f"progress: expected a function of CampaignProgress, got {type(progress).__name__}"
+        )
     _plugin(fsw, overrides, in_process=False)
     s = load_scenario(scenario, **overrides)
-    root = Path(out) if out is not None else Path("out") / f"campaign-{s.name}"
+    root = out if out is not None else Path("out") / f"campaign-{s.name}"
     result = _run_campaign(
         s, runs, root, campaign_seed=seed, workers=workers, dask=dask,
         batch_size=batch_size, progress=progress,

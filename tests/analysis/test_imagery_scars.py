@@ -105,6 +105,31 @@ def test_crater_size_rejects_bad_input() -> None:
         crater_size(1.0, 10.0, 0.0)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"mass_kg": math.inf}, "mass_kg"),
+        ({"speed_m_s": math.inf}, "speed_m_s"),
+        ({"impactor_density_kg_m3": math.inf}, "impactor_density_kg_m3"),
+        ({"gravity_m_s2": math.nan}, "gravity_m_s2"),
+        ({"gravity_m_s2": 0.0}, "gravity_m_s2"),
+        ({"gravity_m_s2": -1.62}, "gravity_m_s2"),
+        ({"mass_kg": "1000"}, "mass_kg"),
+        ({"speed_m_s": None}, "speed_m_s"),
+        ({"mass_kg": True}, "mass_kg"),
+    ],
+)
+def test_crater_size_refuses_non_finite_non_numeric_and_non_positive_gravity(
+    kwargs: dict, name: str
+) -> None:
+    """Every input is a finite real number and gravity is positive: negative gravity
+    returned a complex crater radius, NaN gravity or an infinite mass a NaN crater,
+    an infinite speed or density a ZeroDivisionError, a string a comparison TypeError."""
+    args = {"mass_kg": 1000.0, "speed_m_s": 20.0, **kwargs}
+    with pytest.raises((TypeError, ValueError), match=rf"^{name}: "):
+        crater_size(**args)
+
+
 def _summary(**kw: object) -> dict:
     base = {
         "outcome": "crashed",

@@ -32,6 +32,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from surefoot.campaign.limits import MAX_RUNS, MAX_WORKERS
 from surefoot.cli.safety import (
     check_output_dir,
     check_output_file,
@@ -86,10 +87,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=campaign_command)
 
 
-# a campaign's bookkeeping holds a few bytes per run in memory: a billion runs
-# is years of flying on any cluster and more memory than a machine has
-MAX_RUNS = 100_000_000
-MAX_WORKERS = 4096
 # re-flown worst runs a report links to (each is one landing and a ~1-5 MB page)
 MAX_VIEWS = 20
 # the schemes a Dask scheduler address can take that need no extra set-up here

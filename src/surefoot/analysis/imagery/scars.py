@@ -43,6 +43,7 @@ contrasts here are adjustable round numbers of the right order, not fits.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -185,6 +186,17 @@ def crater_size(
     CraterSize
         Volume, radii, depth (rim crest to floor) and the groups.
     """
+    for name, value in (
+        ("mass_kg", mass_kg),
+        ("speed_m_s", speed_m_s),
+        ("impact_angle_deg", impact_angle_deg),
+        ("impactor_density_kg_m3", impactor_density_kg_m3),
+        ("gravity_m_s2", gravity_m_s2),
+    ):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+        if not math.isfinite(value):
+            raise ValueError(f"{name}: must be finite (got {value})")
     if not mass_kg > 0.0:
         raise ValueError("mass_kg: must be positive")
     if not speed_m_s > 0.0:
@@ -193,6 +205,8 @@ def crater_size(
         raise ValueError("impact_angle_deg: must be in (0, 90]")
     if not impactor_density_kg_m3 > 0.0:
         raise ValueError("impactor_density_kg_m3: must be positive")
+    if not gravity_m_s2 > 0.0:
+        raise ValueError("gravity_m_s2: must be positive")
     mu, nu, rho = material.mu, material.nu, material.density_kg_m3
     u = speed_m_s * math.sin(math.radians(impact_angle_deg))
     a = (3.0 * mass_kg / (4.0 * math.pi * impactor_density_kg_m3)) ** (1.0 / 3.0)

@@ -89,7 +89,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from surefoot.fsw.guidance.convex.problem import DescentProblem, Objective, Solution
+from surefoot.fsw.guidance.convex.problem import (
+    DescentProblem,
+    Objective,
+    Solution,
+    check_integer,
+    check_real,
+)
 from surefoot.fsw.guidance.convex.socp import (
     PENALTY_HORIZONTAL,
     PENALTY_TOUCHDOWN,
@@ -151,6 +157,33 @@ class SearchSettings:
     tf_guess_s: float | None = None
     value_tol: float = 5e-6
     coarse_nodes: int | None = 12
+
+    def __post_init__(self) -> None:
+        check_integer(self.n_grid, "n_grid", 1)
+        for name, least in (("tf_tol_s", 0.0), ("defect_tol", 0.0)):
+            if not check_real(getattr(self, name), name, finite=True) > least:
+                raise ValueError(f"{name}: must be > 0 (got {getattr(self, name)})")
+        for name in ("miss_margin_m", "value_tol"):
+            if not check_real(getattr(self, name), name, finite=True) >= 0.0:
+                raise ValueError(f"{name}: must be >= 0 (got {getattr(self, name)})")
+        if self.tf_guess_s is not None:
+            if not check_real(self.tf_guess_s, "tf_guess_s", finite=True) > 0.0:
+                raise ValueError(f"tf_guess_s: must be > 0 (got {self.tf_guess_s})")
+        if self.coarse_nodes is not None:
+            check_integer(self.coarse_nodes, "coarse_nodes", 3, 2000)
+
+
+def _check_arguments(
+    problem: object, search: object = None, tf_s: object = None, *, fixed: bool = False
+) -> None:
+    """Refuse, by name, what a solve function cannot take (before any conic solve,
+    whose own errors would not say which argument was wrong)."""
+    if not isinstance(problem, DescentProblem):
+        raise TypeError(f"problem: expected a DescentProblem, got {type(problem).__name__}")
+    if search is not None and not isinstance(search, SearchSettings):
+        raise TypeError(f"search: expected a SearchSettings, got {type(search).__name__}")
+    if fixed or tf_s is not None:
+        check_real(tf_s, "tf_s", finite=True)
 
 
 def _defects(problem: DescentProblem, sol: Solution) -> tuple[float, float, float]:
@@ -634,6 +667,7 @@ def solve_min_fuel(
     Solution
         Status "infeasible" when the target cannot be reached in ``tf_s``.
     """
+    _check_arguments(problem, tf_s=tf_s, fixed=True)
     return _fixed(problem, tf_s, "min_fuel", cache)
 
 
@@ -645,6 +679,7 @@ def solve_min_landing_error(
     The thrust slack need not be tight in this problem (no fuel cost); fly the
     stage-2 answer of :func:`solve_gfold` instead.
     """
+    _check_arguments(problem, tf_s=tf_s, fixed=True)
     return _fixed(problem, tf_s, "min_landing_error", cache)
 
 
@@ -766,6 +801,7 @@ def solve_free_time(
         flight lands at the target, with ``residual`` the smallest terminal defect of
         the relaxed problem found (the certificate).
     """
+    _check_arguments(problem, search)
     search = search or SearchSettings()
     cache = cache if cache is not None else SOCPCache(max_size=4)
     t0 = time.perf_counter()
@@ -811,6 +847,7 @@ def solve_gfold(
         Status "infeasible" when no soft landing exists at all (``residual``: the
         smallest height-and-velocity error found).
     """
+    _check_arguments(problem, search, tf_s)
     search = search or SearchSettings()
     cache = cache if cache is not None else SOCPCache(max_size=4)
     t0 = time.perf_counter()
@@ -870,6 +907,7 @@ def solve(
     ``objective`` is "min_fuel" (land at the target), "min_landing_error" (stage 1
     alone) or "two_stage" (G-FOLD).
     """
+    _check_arguments(problem, search, tf_s)
     if objective == "two_stage":
         return solve_gfold(problem, cache, search, tf_s)
     if objective == "min_fuel":

@@ -10,6 +10,7 @@ manoeuvre.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -27,11 +28,53 @@ Status = Literal["optimal", "inaccurate", "infeasible", "error"]
 
 
 def _vec3(x: object, name: str) -> NDArray[np.float64]:
-    a = np.asarray(x, dtype=np.float64).reshape(-1)
+    try:
+        a = np.asarray(x, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):  # a string, a dict, a ragged list
+        a = np.full(0, np.nan)
     if a.shape != (3,) or not np.all(np.isfinite(a)):
         raise ValueError(f"{name}: expected 3 finite numbers, got {x!r}")
     a.setflags(write=False)
     return a
+
+
+def check_real(x: object, name: str, *, finite: bool) -> float:
+    """``x`` as a float; raise unless it is a real number (a NumPy scalar or 0-d array
+    counts; a bool, string or sequence does not), and a finite one when ``finite``."""
+    real = isinstance(x, numbers.Real) or (
+        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiu"
+    )
+    if isinstance(x, bool | np.bool_) or not real:
+        raise TypeError(f"{name}: expected a real number, got {type(x).__name__} ({x!r:.40})")
+    v = float(x)  # type: ignore[arg-type]
+    if finite and not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {v!r}")
+    return v
+
+
+def check_integer(x: object, name: str, least: int, most: int | None = None) -> int:
+    """``x`` as an int in ``[least, most]``; raise for a float, bool, string or a value
+    out of range, naming ``name``."""
+    if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {type(x).__name__} ({x!r:.40})")
+    v = int(x)
+    if v < least or (most is not None and v > most):
+        span = f">= {least}" if most is None else f"in [{least}, {most}]"
+        raise ValueError(f"{name}: must be {span} (got {v})")
+    return v
+
+
+_FINITE = ("wet_mass_kg", "dry_mass_kg", "thrust_min_n", "thrust_max_n", "alpha_s_m")
+"""Scalar fields that must be finite; the others take ``inf`` (or pi) for "no limit"."""
+_UNBOUNDED = (
+    "glide_slope_rad",
+    "max_tilt_rad",
+    "max_speed_m_s",
+    "vertical_rate_rad_s",
+    "slew_rate_rad_s",
+    "thrust_axis_tol_rad",
+    "turn_rate_rad_s",
+)
 
 
 @dataclass(frozen=True, eq=False)  # arrays inside: compare fields explicitly
@@ -119,6 +162,11 @@ class DescentProblem:
     turn_reference_lf: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
+        for name in _FINITE:
+            check_real(getattr(self, name), name, finite=True)
+        for name in _UNBOUNDED:
+            check_real(getattr(self, name), name, finite=False)
+        check_integer(self.n_nodes, "n_nodes", 3, 2000)
         for name in ("g_lf", "r0_lf", "v0_lf", "r_target_lf", "v_target_lf"):
             object.__setattr__(self, name, _vec3(getattr(self, name), name))
         if self.thrust_axis0_lf is not None:
@@ -161,8 +209,13 @@ class DescentProblem:
             return
         if t is None or d is None:
             raise ValueError("turn_reference_t_s, turn_reference_lf: give both or neither")
-        t = np.array(t, dtype=np.float64).reshape(-1)
-        d = np.array(d, dtype=np.float64)
+        try:
+            t = np.array(t, dtype=np.float64).reshape(-1)
+            d = np.array(d, dtype=np.float64)
+        except (TypeError, ValueError):  # a string, a dict, a ragged list
+            raise ValueError(
+                "turn_reference_t_s, turn_reference_lf: expected M times and (M, 3) directions"
+            ) from None
         if d.shape != (t.size, 3) or t.size < 1:
             raise ValueError("turn_reference_lf: expected shape (M, 3) matching the M times")
         if not (np.all(np.isfinite(t)) and np.all(np.isfinite(d))):

@@ -122,7 +122,13 @@ from surefoot.fsw.guidance.convex.path_cones import (
     glide_slope_holds,
     speed_holds,
 )
-from surefoot.fsw.guidance.convex.problem import DescentProblem, Solution, Status
+from surefoot.fsw.guidance.convex.problem import (
+    DescentProblem,
+    Solution,
+    Status,
+    check_integer,
+    check_real,
+)
 from surefoot.fsw.guidance.convex.rate_cone import (
     TURN_CHECK_TOL_RAD,
     TURN_REFERENCE_TOL_RAD,
@@ -197,6 +203,16 @@ class SolverSettings:
     iterative_refinement: bool = False
     lazy_path_cones: bool = True
     turn_passes: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0.0 < check_real(self.tol, "tol", finite=True):
+            raise ValueError(f"tol: must be > 0 (got {self.tol})")
+        check_integer(self.max_iter, "max_iter", 1)
+        if not check_real(self.time_limit_s, "time_limit_s", finite=False) > 0.0:
+            raise ValueError(
+                f"time_limit_s: must be > 0, or inf for none (got {self.time_limit_s})"
+            )
+        check_integer(self.turn_passes, "turn_passes", 1)
 
     def clarabel_options(self) -> dict[str, object]:
         opts: dict[str, object] = {
@@ -854,7 +870,9 @@ class SOCPCache:
     """
 
     def __init__(self, max_size: int = 8, settings: SolverSettings | None = None) -> None:
-        self.max_size = max_size
+        self.max_size = check_integer(max_size, "max_size", 0)
+        if settings is not None and not isinstance(settings, SolverSettings):
+            raise TypeError(f"settings: expected a SolverSettings, got {type(settings).__name__}")
         self.settings = settings or SolverSettings()
         self._built: OrderedDict[_Shape, DescentSOCP] = OrderedDict()
 
