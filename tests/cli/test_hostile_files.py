@@ -301,6 +301,12 @@ def test_markup_and_escapes_in_a_name(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_limits(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert "--runs" in _cli_error(capsys, "campaign", "default", "--runs", "1000000000000")
+    # the former limit, 1e8: every run is drawn and checked before flying, and the
+    # draws alone asked 10.4 GiB (a MemoryError traceback, 2026-12-06)
+    assert "--runs: at most" in _cli_error(
+        capsys, "campaign", "default-dispersed", "--runs", "100000000",
+        "--out", str(tmp_path / "c"),
+    )
     for addr in ("ucx://10.0.0.1:8786", "tls://10.0.0.1:8786", "nohostport"):
         assert "--dask" in _cli_error(capsys, "campaign", "default", "--runs", "2",
                                       "--dask", addr)

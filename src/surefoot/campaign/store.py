@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
+from surefoot.campaign.limits import MAX_RUNS
 from surefoot.config.base import format_validation_error, read_text_file, safe_text
 from surefoot.config.loader import ConfigError
 from surefoot.sim.output import atomic_write
@@ -41,8 +42,8 @@ class CampaignError(ConfigError):
     """Bad campaign input or a corrupted campaign folder (one line, exit status 2)."""
 
 
-# the largest campaign a manifest may describe (the CLI's --runs limit)
-MAX_MANIFEST_RUNS = 100_000_000
+# the largest campaign a manifest may describe (the --runs limit)
+MAX_MANIFEST_RUNS = MAX_RUNS
 
 
 def _is_int(v: Any) -> bool:
