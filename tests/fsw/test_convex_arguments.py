@@ -198,3 +198,14 @@ def test_cache_refuses_a_size_that_is_not_a_count(max_size: object) -> None:
         SOCPCache(max_size=max_size)  # type: ignore[arg-type]
     _named(exc, "max_size")
     assert SOCPCache(max_size=0).max_size == 0
+
+
+@pytest.mark.parametrize("tf", [0.0, 1e-300, 1e-9, -5.0])
+@pytest.mark.parametrize("solver", [solve_min_fuel, solve_min_landing_error])
+def test_no_time_of_flight_is_infeasible_not_an_error(tf: float, solver: object) -> None:
+    """A fixed time of flight of zero (or below a millisecond) has no plan, as a negative
+    one has none: "infeasible", never a ZeroDivisionError (an in-flight re-plan solves
+    in the time its plan has left, which can reach zero, and falls back to a search
+    only on a status)."""
+    s = solver(DescentProblem(**BASE), tf)  # type: ignore[operator]
+    assert s.status == "infeasible" and not s.ok

@@ -165,6 +165,10 @@ point, which is not the target when the target is out of reach."""
 PENALTY_TOUCHDOWN = 1000.0
 """Weight of the height and velocity error (scaled units) in both relaxed modes."""
 
+MIN_TIME_OF_FLIGHT_S = 1e-3
+"""Shortest time of flight a fixed-time solve plans for; a shorter one (zero, negative)
+is "infeasible" without a conic solve."""
+
 _SPEED_OFF = math.inf
 _BIG_ERROR_M = 1e9
 
@@ -568,6 +572,10 @@ class DescentSOCP:
         if int(problem.n_nodes) != self.shape.n_nodes:
             raise ValueError(f"n_nodes {problem.n_nodes} != built {self.shape.n_nodes}")
         label = objective or self.shape.mode
+        if not tf_s >= MIN_TIME_OF_FLIGHT_S:
+            # no plan flies in no time (as a negative time has none); the scaled problem
+            # would divide by it. In flight a re-plan's time left can reach zero.
+            return Solution.failed("infeasible", label, problem.g_lf, 0.0, 0, float(tf_s))
         vals = self._values(problem, tf_s, miss_max_m)
         if self.shape.turn:
             return self._solve_turn(problem, tf_s, vals, warm, label)
