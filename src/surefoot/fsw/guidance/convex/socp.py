@@ -572,7 +572,9 @@ class DescentSOCP:
         if int(problem.n_nodes) != self.shape.n_nodes:
             raise ValueError(f"n_nodes {problem.n_nodes} != built {self.shape.n_nodes}")
         label = objective or self.shape.mode
-        if not tf_s >= MIN_TIME_OF_FLIGHT_S:
+        if math.isnan(tf_s):
+            raise ValueError("tf_s: must be a number of seconds, not NaN")
+        if tf_s < MIN_TIME_OF_FLIGHT_S:
             # no plan flies in no time (as a negative time has none); the scaled problem
             # would divide by it. In flight a re-plan's time left can reach zero.
             return Solution.failed("infeasible", label, problem.g_lf, 0.0, 0, float(tf_s))
