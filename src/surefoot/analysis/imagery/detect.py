@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from surefoot.analysis.imagery.io import ImageryInputError, check_count, check_number
 from surefoot.analysis.imagery.registration import MAD_TO_SIGMA, register
 
 
@@ -115,6 +116,21 @@ class DetectionSettings:
     upsample: int = 20
     register: bool = True
     replicas: int = 12
+
+    def __post_init__(self) -> None:
+        check_number(self.smooth_px, "smooth_px", 0.0, 1000.0)
+        check_number(self.k_seed, "k_seed", 0.0, 1e12, lo_open=True)
+        check_number(self.k_grow, "k_grow", 0.0, 1e12, lo_open=True)
+        check_number(self.min_area_m2, "min_area_m2", 0.0, 1e12)
+        check_number(self.merge_m, "merge_m", 0.0, 1e6)
+        check_number(self.fill_m, "fill_m", 0.0, 1e6)
+        check_count(self.open_px, "open_px", 0, 1000)
+        check_count(self.brightness_bins, "brightness_bins", 1, 10_000)
+        check_number(self.dark_floor, "dark_floor", 0.0, 1.0)
+        check_count(self.upsample, "upsample", 1, 1000)
+        check_count(self.replicas, "replicas", 0, 10_000)
+        if not isinstance(self.register, bool):
+            raise ImageryInputError(f"register: must be true or false (got {self.register!r})")
 
 
 @dataclass

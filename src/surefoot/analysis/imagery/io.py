@@ -62,6 +62,34 @@ class ImageFormatError(ImageryInputError):
     """A file is missing, unreadable or not a single-band image; the message says which."""
 
 
+def check_number(value: object, name: str, lo: float, hi: float, lo_open: bool = False) -> None:
+    """Raise ImageryInputError unless ``value`` is a finite real number in ``[lo, hi]``
+    (``(lo, hi]`` with ``lo_open``); true/false is not a number."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = math.isfinite(v) and (v > lo if lo_open else v >= lo) and v <= hi
+    if not ok:
+        left = "(" if lo_open else "["
+        raise ImageryInputError(
+            f"{name}: must be a finite number in {left}{lo:g}, {hi:g}] (got {safe_text(value, 40)})"
+        )
+
+
+def check_count(value: object, name: str, lo: int, hi: int) -> None:
+    """Raise ImageryInputError unless ``value`` is an integer in ``[lo, hi]``."""
+    if (
+        not isinstance(value, int | np.integer)
+        or isinstance(value, bool | np.bool_)
+        or not lo <= int(value) <= hi
+    ):
+        raise ImageryInputError(
+            f"{name}: must be an integer in [{lo}, {hi}] (got {safe_text(value, 40)})"
+        )
+
+
 @dataclass
 class GeoImage:
     """A single-band image and where its pixels lie.

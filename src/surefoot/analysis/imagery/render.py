@@ -40,7 +40,7 @@ import numpy as np
 from numba import njit, prange
 from scipy import ndimage
 
-from surefoot.analysis.imagery.io import GeoImage
+from surefoot.analysis.imagery.io import GeoImage, check_count, check_number
 from surefoot.analysis.imagery.photometry import Hapke, PhotometricModel
 
 
@@ -233,6 +233,10 @@ def sunlit_fraction(
     return np.clip(0.5 + dist, 0.0, 1.0)
 
 
+MAX_IMAGE_SIDE_PX = 16_384
+"""Largest image side (pixels): a 16k x 16k float image is 2 GiB."""
+
+
 @dataclass(frozen=True)
 class ImageGrid:
     """Pixel centres of an image in the site map frame.
@@ -246,6 +250,13 @@ class ImageGrid:
     pixel_m: float
     nx: int
     ny: int
+
+    def __post_init__(self) -> None:
+        check_number(self.x0_m, "x0_m", -1e8, 1e8)
+        check_number(self.y0_m, "y0_m", -1e8, 1e8)
+        check_number(self.pixel_m, "pixel_m", 0.0, 1e5, lo_open=True)
+        check_count(self.nx, "nx", 2, MAX_IMAGE_SIDE_PX)
+        check_count(self.ny, "ny", 2, MAX_IMAGE_SIDE_PX)
 
     @classmethod
     def covering(
@@ -319,6 +330,13 @@ class Camera:
     if_full_scale: float = 0.25
     read_noise_e: float = 30.0
     bits: int = 12
+
+    def __post_init__(self) -> None:
+        check_number(self.psf_sigma_px, "psf_sigma_px", 0.0, 100.0)
+        check_number(self.full_well_e, "full_well_e", 0.0, 1e9, lo_open=True)
+        check_number(self.if_full_scale, "if_full_scale", 0.0, 10.0, lo_open=True)
+        check_number(self.read_noise_e, "read_noise_e", 0.0, 1e6)
+        check_count(self.bits, "bits", 1, 16)
 
     @property
     def gain_e_per_count(self) -> float:
