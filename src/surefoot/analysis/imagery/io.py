@@ -37,6 +37,7 @@ import numpy as np
 import tifffile
 from PIL import Image, PngImagePlugin
 
+from surefoot.config.arguments import check_integer, check_real
 from surefoot.config.base import ConfigError, check_regular_file, safe_text
 from surefoot.math.geotiff_georef import (
     SITE_FRAME_CITATION,
@@ -63,31 +64,20 @@ class ImageFormatError(ImageryInputError):
 
 
 def check_number(value: object, name: str, lo: float, hi: float, lo_open: bool = False) -> None:
-    """Raise ImageryInputError unless ``value`` is a finite real number in ``[lo, hi]``
-    (``(lo, hi]`` with ``lo_open``); true/false is not a number."""
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
-    if ok:
-        v = float(value)  # type: ignore[arg-type]
-        ok = math.isfinite(v) and (v > lo if lo_open else v >= lo) and v <= hi
-    if not ok:
-        left = "(" if lo_open else "["
-        raise ImageryInputError(
-            f"{name}: must be a finite number in {left}{lo:g}, {hi:g}] (got {safe_text(value, 40)})"
-        )
+    """:func:`~surefoot.config.arguments.check_real` (finite, in ``[lo, hi]``) raising
+    ImageryInputError."""
+    try:
+        check_real(value, name, finite=True, lo=lo, hi=hi, lo_open=lo_open)
+    except (TypeError, ValueError) as exc:
+        raise ImageryInputError(str(exc)) from None
 
 
 def check_count(value: object, name: str, lo: int, hi: int) -> None:
-    """Raise ImageryInputError unless ``value`` is an integer in ``[lo, hi]``."""
-    if (
-        not isinstance(value, int | np.integer)
-        or isinstance(value, bool | np.bool_)
-        or not lo <= int(value) <= hi
-    ):
-        raise ImageryInputError(
-            f"{name}: must be an integer in [{lo}, {hi}] (got {safe_text(value, 40)})"
-        )
+    """:func:`~surefoot.config.arguments.check_integer` raising ImageryInputError."""
+    try:
+        check_integer(value, name, lo, hi)
+    except (TypeError, ValueError) as exc:
+        raise ImageryInputError(str(exc)) from None
 
 
 @dataclass

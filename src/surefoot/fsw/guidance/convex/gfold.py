@@ -1,6 +1,6 @@
 """Free-final-time search and the two-stage G-FOLD procedure.
 
-Why one file of ~920 lines (the rate bound's passes live in ``rate_cone.py``
+Why one file of ~960 lines (the rate bound's passes live in ``rate_cone.py``
 and ``socp.py``; what this module adds for it is the coarse phase that leaves
 it out): the pieces of the search (penalised objective, Brent with a secant
 lower bound, grid minima, the coarse guess, exact polish near a window edge,

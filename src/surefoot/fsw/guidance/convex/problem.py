@@ -10,12 +10,13 @@ manoeuvre.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from surefoot.config.arguments import check_integer, check_real
 
 if TYPE_CHECKING:  # the schema is only needed for type hints (fsw may import config)
     from surefoot.config.guidance_problem import GuidanceProblemConfig
@@ -36,32 +37,6 @@ def _vec3(x: object, name: str) -> NDArray[np.float64]:
         raise ValueError(f"{name}: expected 3 finite numbers, got {x!r}")
     a.setflags(write=False)
     return a
-
-
-def check_real(x: object, name: str, *, finite: bool) -> float:
-    """``x`` as a float; raise unless it is a real number (a NumPy scalar or 0-d array
-    counts; a bool, string or sequence does not), and a finite one when ``finite``."""
-    real = isinstance(x, numbers.Real) or (
-        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiu"
-    )
-    if isinstance(x, bool | np.bool_) or not real:
-        raise TypeError(f"{name}: expected a real number, got {type(x).__name__} ({x!r:.40})")
-    v = float(x)  # type: ignore[arg-type]
-    if finite and not math.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {v!r}")
-    return v
-
-
-def check_integer(x: object, name: str, least: int, most: int | None = None) -> int:
-    """``x`` as an int in ``[least, most]``; raise for a float, bool, string or a value
-    out of range, naming ``name``."""
-    if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{name}: expected an integer, got {type(x).__name__} ({x!r:.40})")
-    v = int(x)
-    if v < least or (most is not None and v > most):
-        span = f">= {least}" if most is None else f"in [{least}, {most}]"
-        raise ValueError(f"{name}: must be {span} (got {v})")
-    return v
 
 
 _FINITE = ("wet_mass_kg", "dry_mass_kg", "thrust_min_n", "thrust_max_n", "alpha_s_m")

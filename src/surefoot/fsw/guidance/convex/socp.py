@@ -9,7 +9,7 @@ changes (``tests/fsw/test_socp_direct.py`` compares the two); the lean path's
 cone checks are in ``path_cones.py`` and the thrust-direction rate bound in
 ``rate_cone.py``.
 
-Why the rest stays one module of ~800 lines: the cvxpy problem (``__init__``),
+Why the rest stays one module of ~900 lines: the cvxpy problem (``__init__``),
 the parameter values (``_values``) and the solve drivers (lean first, the
 rate-bound passes, extraction) share one set of parameter names and one
 variable scaling; each constraint is written once in ``__init__`` and given its
