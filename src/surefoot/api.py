@@ -15,7 +15,7 @@ and ``surefoot campaign rerun`` call them and only parse arguments and print;
 ``surefoot campaign`` and :func:`run_campaign` fly through the same
 :mod:`surefoot.campaign.runner`.
 
-Why one module of ~640 lines: it is the public surface, read top to bottom as the
+Why one module of ~650 lines: it is the public surface, read top to bottom as the
 reference of ``surefoot.<name>`` (docs/api.md points here), and nearly all of it is
 thin: each function loads a scenario, checks its arguments and hands over to
 :mod:`surefoot.sim`, :mod:`surefoot.campaign` or :mod:`surefoot.analysis`. About 250
@@ -452,6 +452,16 @@ class Replay:
         return paths
 
 
+def check_replayable(base: Scenario) -> None:
+    """ConfigError unless ``base`` navigates with the filter (a replay compares its
+    rejection logics, which need it)."""
+    if base.fsw.nav.source != "ekf":
+        raise ConfigError(
+            f"{safe_text(base.name)}: fsw.nav.source must be 'ekf' for a replay "
+            "(rejection logic needs the navigation filter)"
+        )
+
+
 def replay(
     scenario: ScenarioLike,
     *,
@@ -490,11 +500,7 @@ def replay(
     if seed is not None:
         overrides["seed"] = seed
     base = load_scenario(scenario, **overrides)
-    if base.fsw.nav.source != "ekf":
-        raise ConfigError(
-            f"{safe_text(base.name)}: fsw.nav.source must be 'ekf' for a replay "
-            "(rejection logic needs the navigation filter)"
-        )
+    check_replayable(base)
     scenarios = [load_scenario(base, fsw__nav__rejection=m) for m in MODES]
     modes = list(MODES)
     recommended = f"{base.name}-recommended"

@@ -8,7 +8,6 @@ from pathlib import Path
 from rich.console import Console
 
 from surefoot.cli.safety import check_output_dir, folder_name, preflight, term
-from surefoot.config.base import ConfigError, safe_text
 from surefoot.config.loader import load_scenario
 
 REPLAYS = (
@@ -41,15 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def replay_command(args: argparse.Namespace) -> int:
     from surefoot.analysis.flown_figures import ZERO_HEIGHT_ALTITUDE, print_flown
     from surefoot.analysis.replay_report import print_comparison, zero_height_crossing
-    from surefoot.api import replay
+    from surefoot.api import check_replayable, replay
     from surefoot.sim.compile_notice import compile_notice, needs_sensors
 
     base = load_scenario(args.name, [], args.seed)
-    if base.fsw.nav.source != "ekf":  # as replay() says it, but before any warning
-        raise ConfigError(
-            f"{safe_text(base.name)}: fsw.nav.source must be 'ekf' for a replay "
-            "(rejection logic needs the navigation filter)"
-        )
+    check_replayable(base)  # before the preflight's warnings
     out = args.out if args.out is not None else Path("out") / f"replay-{folder_name(base.name)}"
     check_output_dir(out, "--out")
     preflight(base)
