@@ -125,7 +125,7 @@ from surefoot.world.vehicle import (
     S_W,
     delivered_thrust,
     mass_properties,
-    rk4_step,
+    rk4_step_into,
     vehicle_events,
 )
 
@@ -282,7 +282,13 @@ def _run_segment(
         if done[i] != DONE_RUNNING:
             continue
         rows = 0  # telemetry rows of this lander in this call
-        work = np.empty((5, N_STATE))
+        # the RK4 stages and trial state, each its own array (a row of one
+        # array would cost a reference count each time it is taken)
+        k1 = np.empty(N_STATE)
+        k2 = np.empty(N_STATE)
+        k3 = np.empty(N_STATE)
+        k4 = np.empty(N_STATE)
+        xt = np.empty(N_STATE)
         # scratch of the IMU sampling, allocated once per lander and call: the
         # step loop itself allocates nothing (an allocation costs about as much
         # as a scalar Kalman update, and this loop runs 10^4-10^5 times a landing)
@@ -463,7 +469,7 @@ def _run_segment(
             # checks failed at run time for arrays bound in a branch)
             if _WITH_SENSORS and sense:
                 imu_truth_inputs_into(xi, vp_i, f0, w0)
-            rk4_step(xi, cmd_i, vp_i, moon, dt, work)
+            rk4_step_into(xi, cmd_i, vp_i, moon, dt, k1, k2, k3, k4, xt)
             if _WITH_SENSORS and sense:
                 # the IMU samples of the step, the truth inputs interpolated linearly
                 imu_truth_inputs_into(xi, vp_i, f1, w1)
