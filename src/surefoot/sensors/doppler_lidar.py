@@ -51,9 +51,9 @@ from surefoot.fsw.nav.measurements import (
     DOP_VLOS,
     DOPPLER_BEAMS,
 )
-from surefoot.math.frames import rot_mci_to_mcmf
+from surefoot.math.frames import rot_mci_to_mcmf_xyz
 from surefoot.math.height_grid import beam_cast
-from surefoot.math.quaternion import quat_rotate, quat_rotate_xyz
+from surefoot.math.quaternion import quat_rotate_xyz
 from surefoot.math.random_stream import normal, uniform
 from surefoot.sensors.faults import (
     EF_ACQUIRE_M,
@@ -71,7 +71,7 @@ from surefoot.sensors.faults import (
     fault_effects,
     sample_due,
 )
-from surefoot.sensors.rangefinder import sensor_origin_mci
+from surefoot.sensors.rangefinder import sensor_origin_mci_xyz
 from surefoot.sensors.star_tracker import sensor_axes_body
 from surefoot.sensors.streams import STREAM_DOPPLER_LIDAR
 from surefoot.world.site_frame import SITE_C, SITE_OMEGA, SITE_RADIUS, SITE_TOP
@@ -147,8 +147,40 @@ def doppler_lidar_params(cfg: DopplerLidarConfig) -> np.ndarray:
     return p
 
 
+@njit(cache=True, inline="always")
+def _channel_value(
+    p: np.ndarray,
+    state: np.ndarray,
+    eff: np.ndarray,
+    c: int,
+    velocity: bool,
+    v_los: float,
+    rho: float,
+    seed: int,
+    step: int,
+) -> tuple[bool, float]:
+    """One channel's output: ``(ok, value)``, the line-of-sight speed (m/s) when
+    ``velocity`` else the range (m); a stuck channel repeats its value or its
+    last output (``ok`` False when it has none)."""
+    if eff[c, EF_STUCK] != 0.0:
+        v = eff[c, EF_STUCK_VALUE]
+        ok = True
+        if np.isnan(v):
+            if state[ST_HAVE_LAST + c] == 0.0:
+                ok = False
+            v = state[ST_LAST + c]
+        return ok, v
+    true_val = v_los if velocity else rho
+    sigma = p[P_VEL_NOISE] if velocity else p[P_RANGE_FLOOR] + p[P_RANGE_FRAC] * rho
+    sigma *= eff[c, EF_NOISE]
+    m = true_val * (1.0 + eff[c, EF_SCALE]) + eff[c, EF_BIAS] + eff[c, EF_SPIKE]
+    if sigma > 0.0:
+        m += sigma * normal(seed, STREAM_DOPPLER_LIDAR, step, _IX_NOISE + c)
+    return True, m
+
+
 @njit(cache=True)
-def doppler_lidar_measure(
+def doppler_lidar_measure_into(
     x: np.ndarray,
     t: float,
     alt_m: float,
@@ -161,6 +193,7 @@ def doppler_lidar_measure(
     seed: int,
     step: int,
     out: np.ndarray,
+    eff: np.ndarray,
 ) -> None:
     """Write one Doppler lidar row (``N_DOPPLER``, ``surefoot.fsw.nav.measurements``) into ``out``.
 
@@ -184,6 +217,9 @@ def doppler_lidar_measure(
         Run seed and global simulation step (the noise key).
     out : (N_DOPPLER,) float64
         Output row: ``v_los`` (m/s), range (m) and valid flag per beam.
+    eff : (>= 2 * DOPPLER_BEAMS, N_EF) float64
+        Scratch for the fault effects (allocated once by the caller: the
+        simulation step loop allocates no arrays).
     """
     out[DOP_T] = t
     for b in range(DOPPLER_BEAMS):
@@ -192,34 +228,29 @@ def doppler_lidar_measure(
         out[DOP_VALID + b] = 0.0
     if p[P_ENABLED] == 0.0 or not sample_due(p[P_RATE], t, state, ST_CLOCK):
         return
-    eff = np.empty((N_CH, N_EF))
     fault_effects(p, P_FAULTS, N_CH, t, alt_m, seed, STREAM_DOPPLER_LIDAR, step, eff)
     om = site[SITE_OMEGA]
     theta = om * t
     c_enu_mcmf = site[SITE_C : SITE_C + 9].reshape(3, 3)
     radius = site[SITE_RADIUS]
-    q = x[S_Q : S_Q + 4]
-    pos = p[P_POS : P_POS + 3]
-    o_mci = sensor_origin_mci(x, pos)
-    origin = rot_mci_to_mcmf(o_mci, theta)
+    # scalars throughout (no array allocated a sample)
+    q0, q1, q2, q3 = x[S_Q], x[S_Q + 1], x[S_Q + 2], x[S_Q + 3]
+    p0, p1, p2 = p[P_POS], p[P_POS + 1], p[P_POS + 2]
+    m0, m1, m2 = sensor_origin_mci_xyz(x, p0, p1, p2)
     # sensor velocity relative to the rotating Moon, MCI components
-    w = x[S_W : S_W + 3]
-    wxp = np.empty(3)
-    wxp[0] = w[1] * pos[2] - w[2] * pos[1]
-    wxp[1] = w[2] * pos[0] - w[0] * pos[2]
-    wxp[2] = w[0] * pos[1] - w[1] * pos[0]
-    lever_v = quat_rotate(q, wxp)
-    v_rel = np.empty(3)
-    v_rel[0] = x[S_V] + lever_v[0] + om * o_mci[1]
-    v_rel[1] = x[S_V + 1] + lever_v[1] - om * o_mci[0]
-    v_rel[2] = x[S_V + 2] + lever_v[2]
-    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
-    ct = np.cos(theta)
-    st = np.sin(theta)
+    w0, w1, w2 = x[S_W], x[S_W + 1], x[S_W + 2]
+    l0, l1, l2 = quat_rotate_xyz(
+        q0, q1, q2, q3, w1 * p2 - w2 * p1, w2 * p0 - w0 * p2, w0 * p1 - w1 * p0
+    )
+    v_rel0 = x[S_V] + l0 + om * m1
+    v_rel1 = x[S_V + 1] + l1 - om * m0
+    v_rel2 = x[S_V + 2] + l2
     # the beams share their origin: its height above the terrain once a sample (when a
     # beam needs it); a beam that cannot come down to the highest terrain within its
     # range (by a metre, far beyond rounding) is a cast that would find nothing
-    o0, o1, o2 = origin[0], origin[1], origin[2]
+    o0, o1, o2 = rot_mci_to_mcmf_xyz(m0, m1, m2, theta)
+    ct = np.cos(theta)
+    st = np.sin(theta)
     on = np.sqrt(o0**2 + o1**2 + o2**2)
     f0 = np.nan
     r_top = radius + site[SITE_TOP] + 1.0
@@ -239,7 +270,7 @@ def doppler_lidar_measure(
             o0, o1, o2, on, f0, df0, df1, df2, p[P_MAX_RANGE], r_top,
             c_enu_mcmf, radius, meta, offsets, heights,
         )
-        v_los = u0 * v_rel[0] + u1 * v_rel[1] + u2 * v_rel[2]
+        v_los = u0 * v_rel0 + u1 * v_rel1 + u2 * v_rel2
         has = rho > 0.0 and rho >= p[P_MIN_RANGE] and abs(v_los) <= p[P_MAX_SPEED]
         acq = eff[b, EF_ACQUIRE_M]
         if acq >= 0.0 and state[ST_ACQUIRED + b] == 0.0:
@@ -253,32 +284,39 @@ def doppler_lidar_measure(
         stuck_r = eff[cr, EF_STUCK] != 0.0
         if not has and not (stuck_v and stuck_r):
             continue
-        ok = True
-        vals = np.empty(2)
-        for j in range(2):
-            c = cv if j == 0 else cr
-            if eff[c, EF_STUCK] != 0.0:
-                v = eff[c, EF_STUCK_VALUE]
-                if np.isnan(v):
-                    if state[ST_HAVE_LAST + c] == 0.0:
-                        ok = False
-                    v = state[ST_LAST + c]
-                vals[j] = v
-                continue
-            true_val = v_los if j == 0 else rho
-            sigma = p[P_VEL_NOISE] if j == 0 else p[P_RANGE_FLOOR] + p[P_RANGE_FRAC] * rho
-            sigma *= eff[c, EF_NOISE]
-            m = true_val * (1.0 + eff[c, EF_SCALE]) + eff[c, EF_BIAS] + eff[c, EF_SPIKE]
-            if sigma > 0.0:
-                m += sigma * normal(seed, STREAM_DOPPLER_LIDAR, step, _IX_NOISE + c)
-            vals[j] = m
-        if not ok:
+        ok_v, val_v = _channel_value(p, state, eff, cv, True, v_los, rho, seed, step)
+        ok_r, val_r = _channel_value(p, state, eff, cr, False, v_los, rho, seed, step)
+        if not (ok_v and ok_r):
             continue
-        out[DOP_VLOS + b] = vals[0]
-        out[DOP_RANGE + b] = vals[1]
+        out[DOP_VLOS + b] = val_v
+        out[DOP_RANGE + b] = val_r
         out[DOP_VALID + b] = 1.0
-        for j in range(2):
-            c = cv if j == 0 else cr
-            if eff[c, EF_STUCK] == 0.0:
-                state[ST_LAST + c] = vals[j]
-                state[ST_HAVE_LAST + c] = 1.0
+        if eff[cv, EF_STUCK] == 0.0:
+            state[ST_LAST + cv] = val_v
+            state[ST_HAVE_LAST + cv] = 1.0
+        if eff[cr, EF_STUCK] == 0.0:
+            state[ST_LAST + cr] = val_r
+            state[ST_HAVE_LAST + cr] = 1.0
+
+
+@njit(cache=True)
+def doppler_lidar_measure(
+    x: np.ndarray,
+    t: float,
+    alt_m: float,
+    site: np.ndarray,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    p: np.ndarray,
+    state: np.ndarray,
+    seed: int,
+    step: int,
+    out: np.ndarray,
+) -> None:
+    """:func:`doppler_lidar_measure_into` with its own scratch (one row ``N_DOPPLER`` into
+    ``out``)."""
+    doppler_lidar_measure_into(
+        x, t, alt_m, site, meta, offsets, heights, p, state, seed, step, out,
+        np.empty((N_CH, N_EF)),
+    )

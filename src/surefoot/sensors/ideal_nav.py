@@ -23,9 +23,9 @@ from surefoot.fsw.interfaces import (
     NAV_VEL_TRUSTED,
     NAV_W,
 )
-from surefoot.math.quaternion import quat_mul
+from surefoot.math.quaternion import quat_mul_xyz
 from surefoot.math.random_stream import STREAM_IDEAL_NAV, normal
-from surefoot.world.site_frame import truth_enu
+from surefoot.world.site_frame import truth_enu_xyz
 from surefoot.world.vehicle import S_W
 
 NS_POS = 0
@@ -55,7 +55,7 @@ def ideal_nav_measure(
     out: np.ndarray,
 ) -> None:
     """Write one navigation row (``surefoot.fsw.interfaces`` layout) into ``out``."""
-    r_enu, v_enu, q, _ = truth_enu(x, t, site)
+    r_enu, v_enu, q, _ = truth_enu_xyz(x, t, site)
     out[NAV_T] = t
     for k in range(3):
         out[NAV_R + k] = r_enu[k] + p[NS_POS] * normal(seed, STREAM_IDEAL_NAV, step, k)
@@ -65,9 +65,8 @@ def ideal_nav_measure(
     ex = 0.5 * p[NS_ATT] * normal(seed, STREAM_IDEAL_NAV, step, 9)
     ey = 0.5 * p[NS_ATT] * normal(seed, STREAM_IDEAL_NAV, step, 10)
     ez = 0.5 * p[NS_ATT] * normal(seed, STREAM_IDEAL_NAV, step, 11)
-    dq = np.array([1.0, ex, ey, ez])
-    dq /= np.sqrt(1.0 + ex * ex + ey * ey + ez * ez)
-    qe = quat_mul(q, dq)
+    n = np.sqrt(1.0 + ex * ex + ey * ey + ez * ez)
+    qe = quat_mul_xyz(q[0], q[1], q[2], q[3], 1.0 / n, ex / n, ey / n, ez / n)
     for k in range(4):
         out[NAV_Q + k] = qe[k]
     out[NAV_VALID] = 1.0

@@ -27,9 +27,9 @@ from numba import njit
 
 from surefoot.config.sensors import RangefinderConfig
 from surefoot.fsw.nav.measurements import LRF_RANGE, LRF_T, LRF_VALID, MAX_LRF_BEAMS
-from surefoot.math.frames import rot_mci_to_mcmf
+from surefoot.math.frames import rot_mci_to_mcmf_xyz
 from surefoot.math.height_grid import beam_cast
-from surefoot.math.quaternion import quat_rotate, quat_rotate_xyz
+from surefoot.math.quaternion import quat_rotate_xyz
 from surefoot.math.random_stream import normal, uniform
 from surefoot.sensors.faults import (
     EF_ACQUIRE_M,
@@ -93,18 +93,26 @@ def rangefinder_params(cfg: RangefinderConfig) -> np.ndarray:
     return p
 
 
+@njit(cache=True, inline="always")
+def sensor_origin_mci_xyz(
+    x: np.ndarray, px: float, py: float, pz: float
+) -> tuple[float, float, float]:
+    """MCI position (m) of the body point ``(px, py, pz)`` (m from the CoM), as a
+    tuple (no array allocated)."""
+    a0, a1, a2 = quat_rotate_xyz(x[S_Q], x[S_Q + 1], x[S_Q + 2], x[S_Q + 3], px, py, pz)
+    return x[S_R] + a0, x[S_R + 1] + a1, x[S_R + 2] + a2
+
+
 @njit(cache=True)
 def sensor_origin_mci(x: np.ndarray, pos_body: np.ndarray) -> np.ndarray:
     """MCI position (m) of a point fixed on the body at ``pos_body`` (m from the CoM)."""
-    arm = quat_rotate(x[S_Q : S_Q + 4], pos_body)
     o = np.empty(3)
-    for k in range(3):
-        o[k] = x[S_R + k] + arm[k]
+    o[0], o[1], o[2] = sensor_origin_mci_xyz(x, pos_body[0], pos_body[1], pos_body[2])
     return o
 
 
 @njit(cache=True)
-def rangefinder_measure(
+def rangefinder_measure_into(
     x: np.ndarray,
     t: float,
     alt_m: float,
@@ -117,6 +125,7 @@ def rangefinder_measure(
     seed: int,
     step: int,
     out: np.ndarray,
+    eff: np.ndarray,
 ) -> None:
     """Write one rangefinder row (``N_LRF``, ``surefoot.fsw.nav.measurements``) into ``out``.
 
@@ -140,6 +149,9 @@ def rangefinder_measure(
         Run seed and global simulation step (the noise key).
     out : (N_LRF,) float64
         Output row: ranges (m) and valid flags per beam.
+    eff : (>= MAX_LRF_BEAMS, N_EF) float64
+        Scratch for the fault effects (allocated once by the caller: the
+        simulation step loop allocates no arrays).
     """
     out[LRF_T] = t
     for b in range(MAX_LRF_BEAMS):
@@ -148,19 +160,18 @@ def rangefinder_measure(
     if p[P_ENABLED] == 0.0 or not sample_due(p[P_RATE], t, state, ST_CLOCK):
         return
     nb = int(p[P_NBEAMS])
-    eff = np.empty((MAX_LRF_BEAMS, N_EF))
     fault_effects(p, P_FAULTS, nb, t, alt_m, seed, STREAM_RANGEFINDER, step, eff)
     theta = site[SITE_OMEGA] * t
     c_enu_mcmf = site[SITE_C : SITE_C + 9].reshape(3, 3)
     radius = site[SITE_RADIUS]
     q = x[S_Q : S_Q + 4]
-    origin = rot_mci_to_mcmf(sensor_origin_mci(x, p[P_POS : P_POS + 3]), theta)
-    ct = np.cos(theta)
-    st = np.sin(theta)
+    s0, s1, s2 = sensor_origin_mci_xyz(x, p[P_POS], p[P_POS + 1], p[P_POS + 2])
     # the beams share their origin: its height above the terrain once a sample (when a
     # beam needs it); a beam that cannot come down to the highest terrain within its
     # range (by a metre, far beyond rounding) is a cast that would find nothing
-    o0, o1, o2 = origin[0], origin[1], origin[2]
+    o0, o1, o2 = rot_mci_to_mcmf_xyz(s0, s1, s2, theta)
+    ct = np.cos(theta)
+    st = np.sin(theta)
     on = np.sqrt(o0**2 + o1**2 + o2**2)
     f0 = np.nan
     r_top = radius + site[SITE_TOP] + 1.0
@@ -206,3 +217,25 @@ def rangefinder_measure(
         out[LRF_VALID + b] = 1.0
         state[ST_LAST + b] = meas
         state[ST_HAVE_LAST + b] = 1.0
+
+
+@njit(cache=True)
+def rangefinder_measure(
+    x: np.ndarray,
+    t: float,
+    alt_m: float,
+    site: np.ndarray,
+    meta: np.ndarray,
+    offsets: np.ndarray,
+    heights: np.ndarray,
+    p: np.ndarray,
+    state: np.ndarray,
+    seed: int,
+    step: int,
+    out: np.ndarray,
+) -> None:
+    """:func:`rangefinder_measure_into` with its own scratch (one row ``N_LRF`` into ``out``)."""
+    rangefinder_measure_into(
+        x, t, alt_m, site, meta, offsets, heights, p, state, seed, step, out,
+        np.empty((MAX_LRF_BEAMS, N_EF)),
+    )

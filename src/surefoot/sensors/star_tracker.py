@@ -25,7 +25,7 @@ from numba import njit
 
 from surefoot.config.sensors import StarTrackerConfig
 from surefoot.fsw.nav.measurements import STAR_Q, STAR_T, STAR_VALID
-from surefoot.math.quaternion import quat_mul
+from surefoot.math.quaternion import quat_mul_xyz
 from surefoot.math.random_stream import normal, uniform
 from surefoot.sensors.faults import (
     EF_BIAS,
@@ -93,25 +93,32 @@ def star_tracker_params(cfg: StarTrackerConfig) -> np.ndarray:
     return p
 
 
+@njit(cache=True, inline="always")
+def rotvec_to_quat_xyz(e0: float, e1: float, e2: float) -> tuple[float, float, float, float]:
+    """Unit quaternion (scalar first) of the rotation vector ``(e0, e1, e2)`` (rad),
+    exact, as a tuple (no array allocated)."""
+    ang = np.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
+    if ang < 1e-12:
+        q0 = 1.0
+        q1 = 0.5 * e0
+        q2 = 0.5 * e1
+        q3 = 0.5 * e2
+        n = np.sqrt(q0**2 + q1**2 + q2**2 + q3**2)
+        return q0 / n, q1 / n, q2 / n, q3 / n
+    s = np.sin(0.5 * ang) / ang
+    return np.cos(0.5 * ang), s * e0, s * e1, s * e2
+
+
 @njit(cache=True)
 def rotvec_to_quat(e: np.ndarray) -> np.ndarray:
     """Unit quaternion (scalar first) of the rotation vector ``e`` (rad), exact."""
-    ang = np.sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2])
     q = np.empty(4)
-    if ang < 1e-12:
-        q[0] = 1.0
-        for k in range(3):
-            q[k + 1] = 0.5 * e[k]
-        return q / np.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
-    s = np.sin(0.5 * ang) / ang
-    q[0] = np.cos(0.5 * ang)
-    for k in range(3):
-        q[k + 1] = s * e[k]
+    q[0], q[1], q[2], q[3] = rotvec_to_quat_xyz(e[0], e[1], e[2])
     return q
 
 
 @njit(cache=True)
-def star_tracker_measure(
+def star_tracker_measure_into(
     x: np.ndarray,
     t: float,
     alt_m: float,
@@ -120,6 +127,7 @@ def star_tracker_measure(
     seed: int,
     step: int,
     out: np.ndarray,
+    eff: np.ndarray,
 ) -> None:
     """Write one star tracker row (``N_STAR``, ``surefoot.fsw.nav.measurements``) into ``out``.
 
@@ -139,6 +147,9 @@ def star_tracker_measure(
         Run seed and global simulation step (the noise key).
     out : (N_STAR,) float64
         Output row; ``valid`` 0 when nothing new is delivered.
+    eff : (>= 3, N_EF) float64
+        Scratch for the fault effects (allocated once by the caller: the
+        simulation step loop allocates no arrays).
     """
     out[STAR_T] = t
     out[STAR_VALID] = 0.0
@@ -146,7 +157,6 @@ def star_tracker_measure(
         out[STAR_Q + k] = 0.0
     if not sample_due(p[P_RATE], t, state, ST_CLOCK):
         return
-    eff = np.empty((3, N_EF))
     fault_effects(p, P_FAULTS, 3, t, alt_m, seed, STREAM_STAR_TRACKER, step, eff)
     stuck = False
     for c in range(3):
@@ -166,17 +176,40 @@ def star_tracker_measure(
     w2 = x[S_W] ** 2 + x[S_W + 1] ** 2 + x[S_W + 2] ** 2
     if w2 > p[P_MAX_RATE] ** 2:
         return
-    e_s = np.empty(3)
-    for c in range(3):
-        n = normal(seed, STREAM_STAR_TRACKER, step, _IX_NOISE + c)
-        e_s[c] = p[P_SIGMA + c] * eff[c, EF_NOISE] * n + eff[c, EF_BIAS] + eff[c, EF_SPIKE]
-    e_b = np.empty(3)
-    for i in range(3):
-        e_b[i] = p[P_C + 3 * i] * e_s[0] + p[P_C + 3 * i + 1] * e_s[1] + p[P_C + 3 * i + 2] * e_s[2]
-    q = quat_mul(x[S_Q : S_Q + 4], rotvec_to_quat(e_b))
+    # the error in the sensor axes, then the body's (scalars: no array allocated)
+    e_s0 = _axis_error(p, eff, seed, step, 0)
+    e_s1 = _axis_error(p, eff, seed, step, 1)
+    e_s2 = _axis_error(p, eff, seed, step, 2)
+    e_b0 = p[P_C] * e_s0 + p[P_C + 1] * e_s1 + p[P_C + 2] * e_s2
+    e_b1 = p[P_C + 3] * e_s0 + p[P_C + 4] * e_s1 + p[P_C + 5] * e_s2
+    e_b2 = p[P_C + 6] * e_s0 + p[P_C + 7] * e_s1 + p[P_C + 8] * e_s2
+    r0, r1, r2, r3 = rotvec_to_quat_xyz(e_b0, e_b1, e_b2)
+    q = quat_mul_xyz(x[S_Q], x[S_Q + 1], x[S_Q + 2], x[S_Q + 3], r0, r1, r2, r3)
     n = np.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
     for k in range(4):
         out[STAR_Q + k] = q[k] / n
         state[ST_LAST_Q + k] = q[k] / n
     state[ST_HAVE_LAST] = 1.0
     out[STAR_VALID] = 1.0
+
+
+@njit(cache=True, inline="always")
+def _axis_error(p: np.ndarray, eff: np.ndarray, seed: int, step: int, c: int) -> float:
+    """Attitude error about sensor axis ``c`` of one sample (noise, bias, spike), rad."""
+    n = normal(seed, STREAM_STAR_TRACKER, step, _IX_NOISE + c)
+    return p[P_SIGMA + c] * eff[c, EF_NOISE] * n + eff[c, EF_BIAS] + eff[c, EF_SPIKE]
+
+
+@njit(cache=True)
+def star_tracker_measure(
+    x: np.ndarray,
+    t: float,
+    alt_m: float,
+    p: np.ndarray,
+    state: np.ndarray,
+    seed: int,
+    step: int,
+    out: np.ndarray,
+) -> None:
+    """:func:`star_tracker_measure_into` with its own scratch (one row ``N_STAR`` into ``out``)."""
+    star_tracker_measure_into(x, t, alt_m, p, state, seed, step, out, np.empty((3, N_EF)))

@@ -27,14 +27,22 @@ from surefoot.fsw.layout import (
     FS_THRUST_CMD,
 )
 from surefoot.fsw.nav.layout import B_ALT_EST, B_EVENTS
-from surefoot.fsw.nav.measurements import N_DOPPLER, N_IMU, N_LRF, N_STAR, N_TRN
+from surefoot.fsw.nav.measurements import (
+    DOPPLER_BEAMS,
+    MAX_LRF_BEAMS,
+    N_DOPPLER,
+    N_IMU,
+    N_LRF,
+    N_STAR,
+    N_TRN,
+)
 from surefoot.fsw.nav.nav_step import nav_step
-from surefoot.math.frames import rot_mci_to_mcmf, rot_mci_to_mcmf_xyz
+from surefoot.math.frames import rot_mci_to_mcmf_xyz
 from surefoot.math.height_grid import altitude_above_terrain_xyz
 from surefoot.sensors.doppler_lidar import (
     N_DOPPLER_PARAMS,
     N_DOPPLER_STATE,
-    doppler_lidar_measure,
+    doppler_lidar_measure_into,
 )
 from surefoot.sensors.faults import N_EF
 from surefoot.sensors.ideal_nav import ideal_nav_measure
@@ -45,8 +53,8 @@ from surefoot.sensors.imu import (
     imu_step_into,
     imu_truth_inputs_into,
 )
-from surefoot.sensors.rangefinder import N_LRF_PARAMS, N_LRF_STATE, rangefinder_measure
-from surefoot.sensors.star_tracker import N_STAR_PARAMS, N_STAR_STATE, star_tracker_measure
+from surefoot.sensors.rangefinder import N_LRF_PARAMS, N_LRF_STATE, rangefinder_measure_into
+from surefoot.sensors.star_tracker import N_STAR_PARAMS, N_STAR_STATE, star_tracker_measure_into
 from surefoot.sensors.trn_camera import N_TRN_PARAMS, N_TRN_STATE, trn_camera_measure
 from surefoot.sim.kernel_state import (
     PLUGIN_ANSWERED,
@@ -117,7 +125,7 @@ from surefoot.world.vehicle import (
     S_W,
     delivered_thrust,
     mass_properties,
-    rk4_step,
+    rk4_step_into,
     vehicle_events,
 )
 
@@ -128,6 +136,11 @@ DONE_TIMEOUT = 2
 # True in the kernels that sample sensors; each compiled copy sees its own value
 # (:func:`_variant`)
 _WITH_SENSORS = True
+
+# rows of the fault-effect scratch the sensors share (allocated once per lander
+# and kernel call): the star tracker's 3 axes, the rangefinder's beams, the
+# Doppler lidar's velocity and range channels
+SENSOR_EF_ROWS = max(3, MAX_LRF_BEAMS, 2 * DOPPLER_BEAMS)
 
 
 @njit(cache=True)
@@ -269,7 +282,13 @@ def _run_segment(
         if done[i] != DONE_RUNNING:
             continue
         rows = 0  # telemetry rows of this lander in this call
-        work = np.empty((5, N_STATE))
+        # the RK4 stages and trial state, each its own array (a row of one
+        # array would cost a reference count each time it is taken)
+        k1 = np.empty(N_STATE)
+        k2 = np.empty(N_STATE)
+        k3 = np.empty(N_STATE)
+        k4 = np.empty(N_STATE)
+        xt = np.empty(N_STATE)
         # scratch of the IMU sampling, allocated once per lander and call: the
         # step loop itself allocates nothing (an allocation costs about as much
         # as a scalar Kalman update, and this loop runs 10^4-10^5 times a landing)
@@ -279,6 +298,7 @@ def _run_segment(
         w1 = np.empty(3)
         imu_eff = np.empty((6, N_EF))
         imu_var = np.empty(6)
+        sensor_eff = np.empty((SENSOR_EF_ROWS, N_EF))
         xi = x[i]
         ekf = nav_mode[i] == 1
         p_i = suite_p[i]
@@ -330,18 +350,18 @@ def _run_segment(
                         # the plug-in answered this cycle's frame (sim/external_fsw.py):
                         # act on its commands; the IMU accumulates the next cycle
                         plugin_phase[i] = PLUGIN_SENSE
-                        r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
-                        alt_true = altitude_above_terrain(
-                            r_now, c_enu_mcmf, radius, meta, offsets, heights
+                        rx, ry, rz = rot_mci_to_mcmf_xyz(xi[0], xi[1], xi[2], omega * t)
+                        alt_true = altitude_above_terrain_xyz(
+                            rx, ry, rz, c_enu_mcmf, radius, meta, offsets, heights
                         )
                         imu_reset_row(imu_row, t)
                     else:
                         if sense:
-                            r_now = rot_mci_to_mcmf(xi[0:3], omega * t)
-                            alt_true = altitude_above_terrain(
-                                r_now, c_enu_mcmf, radius, meta, offsets, heights
+                            rx, ry, rz = rot_mci_to_mcmf_xyz(xi[0], xi[1], xi[2], omega * t)
+                            alt_true = altitude_above_terrain_xyz(
+                                rx, ry, rz, c_enu_mcmf, radius, meta, offsets, heights
                             )
-                            star_tracker_measure(
+                            star_tracker_measure_into(
                                 xi,
                                 t,
                                 alt_true,
@@ -350,8 +370,9 @@ def _run_segment(
                                 seed_i,
                                 step,
                                 star_row,
+                                sensor_eff,
                             )
-                            rangefinder_measure(
+                            rangefinder_measure_into(
                                 xi,
                                 t,
                                 alt_true,
@@ -364,8 +385,9 @@ def _run_segment(
                                 seed_i,
                                 step,
                                 lrf_row,
+                                sensor_eff,
                             )
-                            doppler_lidar_measure(
+                            doppler_lidar_measure_into(
                                 xi,
                                 t,
                                 alt_true,
@@ -378,6 +400,7 @@ def _run_segment(
                                 seed_i,
                                 step,
                                 dop_row,
+                                sensor_eff,
                             )
                             trn_camera_measure(
                                 xi,
@@ -446,7 +469,7 @@ def _run_segment(
             # checks failed at run time for arrays bound in a branch)
             if _WITH_SENSORS and sense:
                 imu_truth_inputs_into(xi, vp_i, f0, w0)
-            rk4_step(xi, cmd_i, vp_i, moon, dt, work)
+            rk4_step_into(xi, cmd_i, vp_i, moon, dt, k1, k2, k3, k4, xt)
             if _WITH_SENSORS and sense:
                 # the IMU samples of the step, the truth inputs interpolated linearly
                 imu_truth_inputs_into(xi, vp_i, f1, w1)
