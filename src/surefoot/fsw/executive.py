@@ -29,14 +29,10 @@ import numpy as np
 from numba import njit
 
 from surefoot.config.schema import FswConfig
-from surefoot.fsw.control.attitude import (
-    shortest_arc_error,
-    steering_torque,
-    steering_torque_feedforward,
-)
+from surefoot.fsw.control.attitude import shortest_arc_error_xyz, steering_torque_xyz
 from surefoot.fsw.guidance.convex.table import CV_RATE
 from surefoot.fsw.guidance.coordinates import approach_axes_enu
-from surefoot.fsw.guidance.phases import guidance_cycle
+from surefoot.fsw.guidance.phases import guidance_cycle_xyz
 from surefoot.fsw.interfaces import (
     CMD_THRUST,
     CMD_TORQUE,
@@ -115,7 +111,7 @@ from surefoot.fsw.layout import (
     RX_ALT_UNTRUSTED,
 )
 from surefoot.math.engine_isp import isp_at_thrust
-from surefoot.math.quaternion import quat_rotate, quat_rotate_inv
+from surefoot.math.quaternion import quat_rotate_xyz
 
 
 def fsw_params(
@@ -231,12 +227,18 @@ def fsw_step(
         fs[FS_MPROP] = fp[FP_PROP0]
         fs[FS_T_APPROACH] = -1.0
         fs[FS_T_TERMINAL] = -1.0
-    r = nav[NAV_R : NAV_R + 3] - np.array(
-        [fs[FS_TARGET], fs[FS_TARGET + 1], fp[FP_TARGET_H] + fs[FS_TARGET + 2]]
+    # position relative to the target at its height, velocity, attitude, body rate
+    r = (
+        nav[NAV_R] - fs[FS_TARGET],
+        nav[NAV_R + 1] - fs[FS_TARGET + 1],
+        nav[NAV_R + 2] - (fp[FP_TARGET_H] + fs[FS_TARGET + 2]),
     )
-    v = nav[NAV_V : NAV_V + 3]
-    q = nav[NAV_Q : NAV_Q + 4]
-    w = nav[NAV_W : NAV_W + 3]
+    v = (nav[NAV_V], nav[NAV_V + 1], nav[NAV_V + 2])
+    q0 = nav[NAV_Q]
+    q1 = nav[NAV_Q + 1]
+    q2 = nav[NAV_Q + 2]
+    q3 = nav[NAV_Q + 3]
+    w = (nav[NAV_W], nav[NAV_W + 1], nav[NAV_W + 2])
     executive_cycle(fs, fp, t, cpu_available)
     if int(fs[FS_CYCLE]) % int(fp[FP_GUID_EVERY]) == 0:
         if t < fs[FS_EXEC + EX_HOLD_UNTIL]:
@@ -244,54 +246,65 @@ def fsw_step(
             h0 = fs[FS_ATHRUST]
             h1 = fs[FS_ATHRUST + 1]
             h2 = fs[FS_ATHRUST + 2]
-            guidance_cycle(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
+            guidance_cycle_xyz(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
             fs[FS_ATHRUST] = h0
             fs[FS_ATHRUST + 1] = h1
             fs[FS_ATHRUST + 2] = h2
             fs[FS_EXEC + EX_SHED] += 1.0
         else:
-            guidance_cycle(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
+            guidance_cycle_xyz(fs, fp, r, v, t, nav[NAV_ALT_TRUSTED], nav[NAV_ALT_SIGMA])
     fs[FS_CYCLE] += 1.0
 
-    a_t = fs[FS_ATHRUST : FS_ATHRUST + 3]
-    mag = np.sqrt(a_t[0] ** 2 + a_t[1] ** 2 + a_t[2] ** 2)
-    ez = np.array([0.0, 0.0, 1.0])
+    # the wanted thrust acceleration (ENU) and the engine's axis (body +z)
+    a0 = fs[FS_ATHRUST]
+    a1 = fs[FS_ATHRUST + 1]
+    a2 = fs[FS_ATHRUST + 2]
+    mag = np.sqrt(a0**2 + a1**2 + a2**2)
     if mag > 1e-9:
-        b_body = quat_rotate_inv(q, a_t / mag)
+        # into the body frame by the conjugate of q_body_to_enu
+        b0, b1, b2 = quat_rotate_xyz(q0, -q1, -q2, -q3, a0 / mag, a1 / mag, a2 / mag)
     else:
-        b_body = ez
-    q_err = shortest_arc_error(ez, b_body)
+        b0, b1, b2 = 0.0, 0.0, 1.0
+    q_err = shortest_arc_error_xyz(0.0, 0.0, 1.0, b0, b1, b2)
     fill = max(fs[FS_MPROP], 0.0) / fp[FP_PROP0] if fp[FP_PROP0] > 0.0 else 0.0
-    inertia = np.empty(3)
-    for k in range(3):
-        inertia[k] = fp[FP_I_DRY + k] + fill * fp[FP_I_PROP + k]
-    rate = fs[FS_CONVEX + CV_RATE : FS_CONVEX + CV_RATE + 3]
-    if rate[0] != 0.0 or rate[1] != 0.0 or rate[2] != 0.0:
+    inertia = (
+        fp[FP_I_DRY] + fill * fp[FP_I_PROP],
+        fp[FP_I_DRY + 1] + fill * fp[FP_I_PROP + 1],
+        fp[FP_I_DRY + 2] + fill * fp[FP_I_PROP + 2],
+    )
+    max_torque = (fp[FP_MAX_TORQUE], fp[FP_MAX_TORQUE + 1], fp[FP_MAX_TORQUE + 2])
+    rate0 = fs[FS_CONVEX + CV_RATE]
+    rate1 = fs[FS_CONVEX + CV_RATE + 1]
+    rate2 = fs[FS_CONVEX + CV_RATE + 2]
+    if rate0 != 0.0 or rate1 != 0.0 or rate2 != 0.0:
         # a convex plan turns the thrust direction: follow its rate without lag
-        tau = steering_torque_feedforward(
+        tau = steering_torque_xyz(
             q_err,
             w,
             inertia,
             fp[FP_WN],
             fp[FP_ZETA],
             fp[FP_MAX_SLEW],
-            fp[FP_MAX_TORQUE : FP_MAX_TORQUE + 3],
-            quat_rotate_inv(q, rate),
+            max_torque,
+            quat_rotate_xyz(q0, -q1, -q2, -q3, rate0, rate1, rate2),
+            True,
         )
     else:
-        tau = steering_torque(
+        tau = steering_torque_xyz(
             q_err,
             w,
             inertia,
             fp[FP_WN],
             fp[FP_ZETA],
             fp[FP_MAX_SLEW],
-            fp[FP_MAX_TORQUE : FP_MAX_TORQUE + 3],
+            max_torque,
+            (0.0, 0.0, 0.0),
+            False,
         )
     # throttle: the part of the wanted acceleration along the current thrust axis
-    z_enu = quat_rotate(q, ez)
+    z0, z1, z2 = quat_rotate_xyz(q0, q1, q2, q3, 0.0, 0.0, 1.0)
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
-    along = a_t[0] * z_enu[0] + a_t[1] * z_enu[1] + a_t[2] * z_enu[2]
+    along = a0 * z0 + a1 * z1 + a2 * z2
     capped = (int(fs[FS_NAV_FLAGS]) & RX_ALT_UNTRUSTED) != 0
     if capped and fs[FS_PHASE] == PHASE_APPROACH and along > 0.0:
         # descending faster than the lander can stop from, in the approach: every
@@ -300,7 +313,7 @@ def fsw_step(
         # braking attitude). Not in the braking phase: thrust along a tilted axis
         # brakes horizontal speed the quartic did not ask for, and its downrange
         # time-to-go then stalls and the lander climbs back towards its gate
-        along = np.sqrt(a_t[0] * a_t[0] + a_t[1] * a_t[1] + a_t[2] * a_t[2])
+        along = np.sqrt(a0 * a0 + a1 * a1 + a2 * a2)
     t_min = fp[FP_MIN_THROTTLE] * fp[FP_MAX_THRUST]
     thrust = min(max(m_est * along, t_min), fp[FP_MAX_THRUST])
     fs[FS_THRUST_CMD] = thrust
@@ -309,5 +322,6 @@ def fsw_step(
     )
     fs[FS_MPROP] -= thrust / (isp * G0_M_S2) * fp[FP_DT]
     cmd[CMD_THRUST] = thrust
-    for k in range(3):
-        cmd[CMD_TORQUE + k] = tau[k]
+    cmd[CMD_TORQUE] = tau[0]
+    cmd[CMD_TORQUE + 1] = tau[1]
+    cmd[CMD_TORQUE + 2] = tau[2]

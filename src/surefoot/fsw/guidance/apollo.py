@@ -25,10 +25,38 @@ def quartic_acceleration(
     """Commanded acceleration (m/s^2) of the quartic through (r, v) now and
     (r_t, v_t, a_t) at ``tgo`` s ahead; any common Cartesian frame."""
     out = np.empty(3)
-    inv = 1.0 / tgo
-    for k in range(3):
-        out[k] = a_t[k] - 6.0 * (v_t[k] + v[k]) * inv + 12.0 * (r_t[k] - r[k]) * inv * inv
+    out[0], out[1], out[2] = quartic_acceleration_xyz(
+        (r[0], r[1], r[2]),
+        (v[0], v[1], v[2]),
+        (r_t[0], r_t[1], r_t[2]),
+        (v_t[0], v_t[1], v_t[2]),
+        (a_t[0], a_t[1], a_t[2]),
+        tgo,
+    )
     return out
+
+
+@njit(cache=True, inline="always")
+def _quartic_axis(r: float, v: float, r_t: float, v_t: float, a_t: float, inv: float) -> float:
+    return a_t - 6.0 * (v_t + v) * inv + 12.0 * (r_t - r) * inv * inv
+
+
+@njit(cache=True)
+def quartic_acceleration_xyz(
+    r: tuple[float, float, float],
+    v: tuple[float, float, float],
+    r_t: tuple[float, float, float],
+    v_t: tuple[float, float, float],
+    a_t: tuple[float, float, float],
+    tgo: float,
+) -> tuple[float, float, float]:
+    """:func:`quartic_acceleration` on 3-tuples (no array allocated)."""
+    inv = 1.0 / tgo
+    return (
+        _quartic_axis(r[0], v[0], r_t[0], v_t[0], a_t[0], inv),
+        _quartic_axis(r[1], v[1], r_t[1], v_t[1], a_t[1], inv),
+        _quartic_axis(r[2], v[2], r_t[2], v_t[2], a_t[2], inv),
+    )
 
 
 @njit(cache=True)

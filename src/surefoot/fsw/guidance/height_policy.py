@@ -78,10 +78,37 @@ def height_policy(
     returns the stopping-distance cap stays (``RX_REJOIN``), so the guidance
     profile is rejoined at a rate the lander can stop from.
     """
+    ag2, flags = height_policy_xyz(
+        fs, fp, rg[2], vg[0], vg[1], vg[2], rn, a_g[2], flags, alt_trusted, alt_sigma
+    )
+    a_g[2] = ag2
+    return a_g, flags
+
+
+@njit(cache=True)
+def height_policy_xyz(
+    fs: np.ndarray,
+    fp: np.ndarray,
+    h: float,
+    vg0: float,
+    vg1: float,
+    vg2: float,
+    rn: float,
+    ag2: float,
+    flags: int,
+    alt_trusted: float,
+    alt_sigma: float,
+) -> tuple[float, int]:
+    """:func:`height_policy` on scalars (no array allocated or viewed).
+
+    ``h``: height above the target's sphere (m, ``rg[2]``); ``vg0, vg1, vg2``:
+    guidance-coordinate velocity (m/s); ``ag2``: the vertical command (m/s^2).
+    Returns the bounded vertical command and the flags.
+    """
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     g_loc = fp[FP_GM] / (rn * rn)
     a_brake = 0.5 * max(fp[FP_MAX_THRUST] / m_est - g_loc, 0.0)
-    h_low = max(rg[2] - 3.0 * alt_sigma, 0.0)
+    h_low = max(h - 3.0 * alt_sigma, 0.0)
     v_stop = np.sqrt(2.0 * a_brake * h_low) + fp[FP_TERM_RATE]
     kv = fp[FP_TERM_GAIN]
     v_cap = v_stop
@@ -91,8 +118,8 @@ def height_policy(
         ve = fp[FP_ISP] * G0_M_S2
         mdot_hover = m_est * g_loc / ve
         prop = max(fs[FS_MPROP], 0.0)
-        h_high = max(rg[2] + 3.0 * alt_sigma, 0.0)
-        speed = np.sqrt(vg[0] * vg[0] + vg[1] * vg[1] + vg[2] * vg[2])
+        h_high = max(h + 3.0 * alt_sigma, 0.0)
+        speed = np.sqrt(vg0 * vg0 + vg1 * vg1 + vg2 * vg2)
         brake = m_est * (1.0 - np.exp(-(speed + v_stop) / ve))
         v_need = h_high * mdot_hover / max(prop - brake, 1e-3 * m_est)
         commit_cost = mdot_hover * h_high / v_stop + brake
@@ -103,12 +130,12 @@ def height_policy(
             v_floor = max(UNTRUSTED_COMMIT_MARGIN * v_need, 0.25 * v_stop)
             v_cap = max(v_stop, v_floor)
             flags |= RX_COMMIT
-        if vg[2] > -v_floor:
-            a_g[2] = min(a_g[2], kv * (-v_floor - vg[2]))
-    if vg[2] < -v_cap:
-        a_g[2] = max(a_g[2], kv * (-v_cap - vg[2]))
+        if vg2 > -v_floor:
+            ag2 = min(ag2, kv * (-v_floor - vg2))
+    if vg2 < -v_cap:
+        ag2 = max(ag2, kv * (-v_cap - vg2))
         flags |= RX_ALT_UNTRUSTED
-    return a_g, flags
+    return ag2, flags
 
 
 @njit(cache=True)
@@ -126,15 +153,25 @@ def retimed_approach_tgo(fs: np.ndarray, fp: np.ndarray, rg: np.ndarray, vg: np.
     what nulling the present speed and the terminal descent from the low
     gate cost, with ``UNTRUSTED_COMMIT_MARGIN``. Never shorter than now.
     """
+    return retimed_approach_tgo_xyz(fs, fp, rg[2], vg[0], vg[1], vg[2], rn)
+
+
+@njit(cache=True)
+def retimed_approach_tgo_xyz(
+    fs: np.ndarray, fp: np.ndarray, h: float, vg0: float, vg1: float, vg2: float, rn: float
+) -> float:
+    """:func:`retimed_approach_tgo` on scalars: height above the target's sphere
+    ``h`` (m), guidance-coordinate velocity (m/s), distance from the Moon's centre
+    ``rn`` (m); time-to-go (s)."""
     tgo_now = fs[FS_TGO]
-    h_left = rg[2] - fp[FP_LG + 2]
+    h_left = h - fp[FP_LG + 2]
     v_nominal = (fp[FP_HG + 2] - fp[FP_LG + 2]) / fp[FP_APPROACH_TGO]
     if h_left <= 0.0 or v_nominal <= 0.0:
         return tgo_now
     m_est = fp[FP_DRY_MASS] + max(fs[FS_MPROP], 0.0)
     ve = fp[FP_ISP] * G0_M_S2
     mdot_hover = m_est * (fp[FP_GM] / (rn * rn)) / ve
-    speed = np.sqrt(vg[0] * vg[0] + vg[1] * vg[1] + vg[2] * vg[2])
+    speed = np.sqrt(vg0 * vg0 + vg1 * vg1 + vg2 * vg2)
     brake = m_est * (1.0 - np.exp(-speed / ve))
     t_terminal = TERMINAL_TIME_FACTOR * fp[FP_LG + 2] / fp[FP_TERM_RATE]
     spare = max(fs[FS_MPROP], 0.0) - brake - mdot_hover * t_terminal

@@ -34,10 +34,20 @@ def scan_due(hd: np.ndarray, heights_m: np.ndarray, n_looks: int, h_m: float) ->
 
     Marks the request pending; the caller raises the request bit.
     """
-    k = int(hd[HD_DONE])
-    if hd[HD_PENDING] != 0.0 or k >= n_looks:
+    return scan_due_at(hd, 0, heights_m, 0, n_looks, h_m)
+
+
+@njit(cache=True)
+def scan_due_at(
+    hd: np.ndarray, o_hd: int, heights_m: np.ndarray, o_heights: int, n_looks: int, h_m: float
+) -> bool:
+    """:func:`scan_due` on the blocks starting at ``hd[o_hd]`` (bookkeeping) and
+    ``heights_m[o_heights]`` (look heights, m), without array views: the flight
+    software's state and configuration rows with ``FS_HDA`` and ``FP_HDA_H``."""
+    k = int(hd[o_hd + HD_DONE])
+    if hd[o_hd + HD_PENDING] != 0.0 or k >= n_looks:
         return False
-    if h_m > heights_m[k]:
+    if h_m > heights_m[o_heights + k]:
         return False
-    hd[HD_PENDING] = 1.0
+    hd[o_hd + HD_PENDING] = 1.0
     return True

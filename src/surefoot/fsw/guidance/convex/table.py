@@ -75,25 +75,47 @@ def plan_reference(cv: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray, np
 
     Clipped to the plan's span; exact for its first-order-hold thrust.
     """
-    n = int(cv[CV_N])
-    tf = cv[CV_TF]
-    tau = min(max(t - cv[CV_T0], 0.0), tf)
-    h = tf / (n - 1)
-    k = min(int(tau / h), n - 2)
-    s = tau - k * h
-    b0 = CV_TABLE + CV_NODE * k
-    b1 = b0 + CV_NODE
+    r_t, v_t, a_t = plan_reference_xyz(cv, 0, t)
     r = np.empty(3)
     v = np.empty(3)
     a = np.empty(3)
-    for j in range(3):
-        u0 = cv[b0 + 6 + j]
-        du = (cv[b1 + 6 + j] - u0) / h
-        gj = -cv[CV_G] if j == 2 else 0.0
-        a[j] = u0 + du * s
-        v[j] = cv[b0 + 3 + j] + (u0 + gj) * s + 0.5 * du * s * s
-        r[j] = cv[b0 + j] + cv[b0 + 3 + j] * s + 0.5 * (u0 + gj) * s * s + du * s * s * s / 6.0
+    r[0], r[1], r[2] = r_t
+    v[0], v[1], v[2] = v_t
+    a[0], a[1], a[2] = a_t
     return r, v, a
+
+
+@njit(cache=True, inline="always")
+def _reference_axis(
+    cv: np.ndarray, b0: int, b1: int, j: int, g: float, h: float, s: float
+) -> tuple[float, float, float]:
+    u0 = cv[b0 + 6 + j]
+    du = (cv[b1 + 6 + j] - u0) / h
+    gj = -g if j == 2 else 0.0
+    a = u0 + du * s
+    v = cv[b0 + 3 + j] + (u0 + gj) * s + 0.5 * du * s * s
+    r = cv[b0 + j] + cv[b0 + 3 + j] * s + 0.5 * (u0 + gj) * s * s + du * s * s * s / 6.0
+    return r, v, a
+
+
+@njit(cache=True)
+def plan_reference_xyz(cv: np.ndarray, o: int, t: float):  # noqa: ANN201
+    """:func:`plan_reference` of the block starting at ``cv[o]`` (the flight-software
+    state row and ``FS_CONVEX``, or the block itself and 0), as 3-tuples (no array
+    allocated or viewed): ``(r, v, a)``."""
+    n = int(cv[o + CV_N])
+    tf = cv[o + CV_TF]
+    tau = min(max(t - cv[o + CV_T0], 0.0), tf)
+    h = tf / (n - 1)
+    k = min(int(tau / h), n - 2)
+    s = tau - k * h
+    b0 = o + CV_TABLE + CV_NODE * k
+    b1 = b0 + CV_NODE
+    g = cv[o + CV_G]
+    r0, v0, a0 = _reference_axis(cv, b0, b1, 0, g, h, s)
+    r1, v1, a1 = _reference_axis(cv, b0, b1, 1, g, h, s)
+    r2, v2, a2 = _reference_axis(cv, b0, b1, 2, g, h, s)
+    return (r0, r1, r2), (v0, v1, v2), (a0, a1, a2)
 
 
 @njit(cache=True)
@@ -101,20 +123,32 @@ def plan_thrust_slope(cv: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]
     """The plan's thrust acceleration (m/s^2) and its time derivative (m/s^3) at
     flight-software time ``t``, guidance coordinates; linear between nodes, so the
     derivative is the slope of the current interval. Both zero outside the plan's span."""
-    a = np.zeros(3)
-    da = np.zeros(3)
-    n = int(cv[CV_N])
-    tf = cv[CV_TF]
-    tau = t - cv[CV_T0]
+    a_t, da_t = plan_thrust_slope_xyz(cv, 0, t)
+    a = np.empty(3)
+    da = np.empty(3)
+    a[0], a[1], a[2] = a_t
+    da[0], da[1], da[2] = da_t
+    return a, da
+
+
+@njit(cache=True)
+def plan_thrust_slope_xyz(cv: np.ndarray, o: int, t: float):  # noqa: ANN201
+    """:func:`plan_thrust_slope` of the block starting at ``cv[o]``
+    (:func:`plan_reference_xyz`), as 3-tuples (no array allocated): ``(a, da)``."""
+    n = int(cv[o + CV_N])
+    tf = cv[o + CV_TF]
+    tau = t - cv[o + CV_T0]
     if n < 2 or tf <= 0.0 or tau < 0.0 or tau >= tf:
-        return a, da
+        return (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)
     h = tf / (n - 1)
     k = min(int(tau / h), n - 2)
     s = tau - k * h
-    b0 = CV_TABLE + CV_NODE * k
+    b0 = o + CV_TABLE + CV_NODE * k
     b1 = b0 + CV_NODE
-    for j in range(3):
-        u0 = cv[b0 + 6 + j]
-        da[j] = (cv[b1 + 6 + j] - u0) / h
-        a[j] = u0 + da[j] * s
-    return a, da
+    u0 = cv[b0 + 6]
+    u1 = cv[b0 + 7]
+    u2 = cv[b0 + 8]
+    da0 = (cv[b1 + 6] - u0) / h
+    da1 = (cv[b1 + 7] - u1) / h
+    da2 = (cv[b1 + 8] - u2) / h
+    return (u0 + da0 * s, u1 + da1 * s, u2 + da2 * s), (da0, da1, da2)
