@@ -62,7 +62,17 @@ from surefoot.sensors.faults import (
     fault_effects,
 )
 from surefoot.sensors.streams import STREAM_IMU, STREAM_IMU_STEP, STREAM_IMU_TURN_ON
-from surefoot.world.vehicle import P_THRUST_DIR, S_MPROP, S_W, delivered_thrust, total_mass
+from surefoot.world.vehicle import (
+    P_EF_ACTIVE,
+    P_EF_CUT,
+    P_EF_FRACTION,
+    P_THRUST_DIR,
+    S_MPROP,
+    S_THRUST,
+    S_W,
+    delivered_thrust_of,
+    total_mass,
+)
 
 # per-triad block of the parameter row (SI)
 B_BIAS = 0  # 3, fixed bias (m/s^2 or rad/s)
@@ -212,12 +222,17 @@ def imu_truth_inputs(x: np.ndarray, vp: np.ndarray) -> tuple[np.ndarray, np.ndar
     return f, w
 
 
-@njit(cache=True)
+# error_model="numpy": the mass is positive by the scenario's bounds, so the
+# zero-division branch never runs, and without it Numba prunes the reference
+# counts of the four array arguments (this runs twice a simulation step)
+@njit(cache=True, error_model="numpy")
 def imu_truth_inputs_into(x: np.ndarray, vp: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
     """:func:`imu_truth_inputs` written into ``f`` and ``w`` (3,) (the step's scratch)."""
     m = total_mass(x[S_MPROP], vp)
     # the thrust the engine delivers: an engine fault shows in the accelerometers
-    thrust = delivered_thrust(x, vp)
+    thrust = delivered_thrust_of(
+        x[S_THRUST], x[S_MPROP], vp[P_EF_ACTIVE], vp[P_EF_CUT], vp[P_EF_FRACTION]
+    )
     for k in range(3):
         f[k] = thrust * vp[P_THRUST_DIR + k] / m
         w[k] = x[S_W + k]

@@ -249,11 +249,24 @@ def vehicle_events(p: np.ndarray, x: np.ndarray, t: float, altitude_m: float) ->
 def delivered_thrust(x: np.ndarray, p: np.ndarray) -> float:
     """Main-engine thrust (N) acting now: the throttle state, zero without propellant,
     times the active engine fault's fraction (zero when it is shut down)."""
-    thrust = x[S_THRUST] if x[S_MPROP] > 0.0 else 0.0
+    return delivered_thrust_of(
+        x[S_THRUST], x[S_MPROP], p[P_EF_ACTIVE], p[P_EF_CUT], p[P_EF_FRACTION]
+    )
+
+
+@njit(cache=True, inline="always")
+def delivered_thrust_of(
+    thrust_state_n: float, m_prop_kg: float, fault_active: float, fault_cut: float,
+    fault_fraction: float,
+) -> float:
+    """:func:`delivered_thrust` of the state's thrust and propellant and the engine
+    fault's fields (scalars: where the arrays would be read only in some branches,
+    their reference counts could not be pruned)."""
+    thrust = thrust_state_n if m_prop_kg > 0.0 else 0.0
     if thrust < 0.0:
         thrust = 0.0
-    if p[P_EF_ACTIVE] != 0.0:
-        thrust = 0.0 if p[P_EF_CUT] != 0.0 else thrust * p[P_EF_FRACTION]
+    if fault_active != 0.0:
+        thrust = 0.0 if fault_cut != 0.0 else thrust * fault_fraction
     return thrust
 
 
