@@ -28,7 +28,7 @@ from surefoot.fsw.layout import (
 )
 from surefoot.fsw.nav.layout import B_ALT_EST, B_EVENTS
 from surefoot.fsw.nav.measurements import N_DOPPLER, N_IMU, N_LRF, N_STAR, N_TRN
-from surefoot.fsw.nav.nav_step import nav_step
+from surefoot.fsw.nav.nav_step import nav_step, nav_work
 from surefoot.math.frames import rot_mci_to_mcmf, rot_mci_to_mcmf_xyz
 from surefoot.math.height_grid import altitude_above_terrain_xyz
 from surefoot.sensors.doppler_lidar import (
@@ -279,6 +279,7 @@ def _run_segment(
         w1 = np.empty(3)
         imu_eff = np.empty((6, N_EF))
         imu_var = np.empty(6)
+        nav_w = nav_work()  # the filter's scratch, the same way
         xi = x[i]
         ekf = nav_mode[i] == 1
         p_i = suite_p[i]
@@ -406,6 +407,7 @@ def _run_segment(
                                 map_offsets,
                                 map_heights,
                                 nav_i,
+                                nav_w,
                             )
                             if not plugin:
                                 imu_reset_row(imu_row, t)

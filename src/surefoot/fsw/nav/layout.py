@@ -237,3 +237,10 @@ P_MAP_NU1 = 107  # relief the map does not hold: 1-sigma at 1 km from the site, 
 P_MAP_HURST = 108  # its growth with distance, (d / 1 km) ** H
 P_COAST_ALPHA = 109  # angular acceleration the attitude control can command (design), rad/s^2
 N_P = 110
+
+# --- scratch of one cycle ------------------------------------------------------
+# ``(N_W, N_ERR)`` floats made once by the caller of ``nav_step`` (``nav_step.nav_work``)
+# and reused every cycle, so that the cycle allocates no array; rows:
+W_PHI = 0  # N_ERR rows: the transition matrix Phi of the cycle
+W_PP = 15  # N_ERR + 1 rows: Phi P, then the sums of (Phi P) Phi^T of one column
+N_W = 31

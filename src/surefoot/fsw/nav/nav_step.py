@@ -50,6 +50,7 @@ from surefoot.fsw.nav.layout import (
     EV_IMU_MISSING,
     EV_LRF_FAILED,
     N_ERR,
+    N_W,
     P_C,
     P_COAST_ALPHA,
     P_DOP_FITTED,
@@ -75,10 +76,17 @@ from surefoot.fsw.nav.measurements import (
     TRN_T,
     TRN_VALID,
 )
-from surefoot.fsw.nav.mechanization import propagate
+from surefoot.fsw.nav.mechanization import propagate_into
 from surefoot.fsw.nav.monitor import monitor, nav_output
 from surefoot.fsw.nav.range_updates import naive_checks, update_ranges
 from surefoot.fsw.nav.vector_updates import update_doppler_velocity, update_star, update_trn
+
+
+@njit(cache=True)
+def nav_work() -> np.ndarray:
+    """Scratch of :func:`nav_step` for one lander, ``(N_W, 15)`` (``layout.W_*``):
+    make it once and pass it to every cycle."""
+    return np.empty((N_W, N_ERR))
 
 
 @njit(cache=True)
@@ -97,6 +105,7 @@ def nav_step(
     offsets: np.ndarray,
     heights: np.ndarray,
     nav_out: np.ndarray,
+    work: np.ndarray | None = None,
 ) -> None:
     """One navigation cycle for one lander at flight-software time ``t``, in place.
 
@@ -128,13 +137,19 @@ def nav_step(
         Onboard map (site map frame, heights above the reference sphere).
     nav_out : (N_NAV,)
         Output: navigation row of :mod:`surefoot.fsw.interfaces`.
+    work : (N_W, 15), optional
+        Scratch from :func:`nav_work`, made once by the caller and reused every
+        cycle (the cycle then allocates no array); allocated here when omitted.
     """
+    if work is None:
+        work = nav_work()
     ev = 0
     elapsed = t - x[X_T]
     if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
         # the increments straight from the row (views, no copy): the same numbers
-        propagate(
-            x, cov, p, imu[IMU_DV : IMU_DV + 3], imu[IMU_DTHETA : IMU_DTHETA + 3], imu[IMU_DT]
+        propagate_into(
+            x, cov, p, imu[IMU_DV : IMU_DV + 3], imu[IMU_DTHETA : IMU_DTHETA + 3], imu[IMU_DT],
+            work,
         )
         bk[B_COAST_T] = 0.0
     elif elapsed > 0.0:
@@ -143,7 +158,7 @@ def nav_step(
         for k in range(3):
             dv[k] = (x[X_F + k] + x[X_BA + k]) * elapsed
             dth[k] = (x[X_W + k] + x[X_BG + k]) * elapsed
-        propagate(x, cov, p, dv, dth, elapsed)
+        propagate_into(x, cov, p, dv, dth, elapsed, work)
         # thrust and rates may change while we are blind: 10 % of the coasted increment
         f = np.sqrt(np.sum(dv * dv))
         w = np.sqrt(np.sum(dth * dth))
