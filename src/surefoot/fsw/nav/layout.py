@@ -243,4 +243,11 @@ N_P = 110
 # and reused every cycle, so that the cycle allocates no array; rows:
 W_PHI = 0  # N_ERR rows: the transition matrix Phi of the cycle
 W_PP = 15  # N_ERR + 1 rows: Phi P, then the sums of (Phi P) Phi^T of one column
-N_W = 31
+W_H = 31  # 3 rows: sensitivity rows of a vector measurement (star, TRN, Doppler velocities)
+W_NU = 34  # its innovations (first m columns)
+W_RV = 35  # its noise variances
+W_TOL = 36  # its streak tolerances
+W_A = 37  # P h of a scalar update
+W_K = 38  # gain of a vertical-only scalar update
+W_DX = 39  # the error-state correction accumulated over the cycle
+N_W = 40

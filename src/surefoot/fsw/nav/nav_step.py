@@ -26,6 +26,7 @@ from surefoot.fsw.interfaces import (
     NAV_VEL_TRUSTED,
 )
 from surefoot.fsw.nav.ekf import (
+    nav_work,
     symmetrize,
 )
 from surefoot.fsw.nav.layout import (
@@ -50,7 +51,6 @@ from surefoot.fsw.nav.layout import (
     EV_IMU_MISSING,
     EV_LRF_FAILED,
     N_ERR,
-    N_W,
     P_C,
     P_COAST_ALPHA,
     P_DOP_FITTED,
@@ -58,6 +58,7 @@ from surefoot.fsw.nav.layout import (
     P_MAX_AGE,
     P_OMEGA,
     P_ROBUST,
+    W_DX,
     X_BA,
     X_BG,
     X_F,
@@ -80,13 +81,6 @@ from surefoot.fsw.nav.mechanization import propagate_into
 from surefoot.fsw.nav.monitor import monitor, nav_output
 from surefoot.fsw.nav.range_updates import naive_checks, update_ranges
 from surefoot.fsw.nav.vector_updates import update_doppler_velocity, update_star, update_trn
-
-
-@njit(cache=True)
-def nav_work() -> np.ndarray:
-    """Scratch of :func:`nav_step` for one lander, ``(N_W, 15)`` (``layout.W_*``):
-    make it once and pass it to every cycle."""
-    return np.empty((N_W, N_ERR))
 
 
 @njit(cache=True)
@@ -181,7 +175,10 @@ def nav_step(
     c = p[P_C : P_C + 9].reshape(3, 3)
     robust = p[P_ROBUST] > 0.5
     max_age = p[P_MAX_AGE]
-    dx = np.zeros(N_ERR)
+    # the corrections of this cycle's updates, in the scratch (inject zeroes it after each)
+    dx = work[W_DX]
+    for k in range(N_ERR):
+        dx[k] = 0.0
     bk[B_NIS_STAR] = -1.0
     bk[B_NIS_TRN] = -1.0
     bk[B_NIS_DOPV] = -1.0
@@ -189,9 +186,9 @@ def nav_step(
     bk[B_NIS_DOPR] = -1.0
 
     if star[STAR_VALID] > 0.5 and abs(star[STAR_T] - t) <= max_age:
-        ev |= update_star(x, cov, bk, p, star, t, robust, dx)
+        ev |= update_star(x, cov, bk, p, star, t, robust, dx, work)
     if trn[TRN_VALID] > 0.5 and abs(trn[TRN_T] - t) <= max_age:
-        ev |= update_trn(x, cov, bk, p, trn, t, theta, c, robust, dx)
+        ev |= update_trn(x, cov, bk, p, trn, t, theta, c, robust, dx, work)
     lrf_fresh = p[P_LRF_N] > 0.0 and abs(lrf[LRF_T] - t) <= max_age
     dop_fresh = p[P_DOP_FITTED] > 0.5 and abs(dop[DOP_T] - t) <= max_age
     if not robust:
@@ -204,7 +201,7 @@ def nav_step(
     use_lrf = lrf_fresh and bk[B_FAIL_LRF] < 0.5
     use_dop = dop_fresh and bk[B_FAIL_DOP] < 0.5
     if use_dop:
-        ev |= update_doppler_velocity(x, cov, bk, p, dop, t, robust, dx)
+        ev |= update_doppler_velocity(x, cov, bk, p, dop, t, robust, dx, work)
     if use_lrf or use_dop:
         ev |= update_ranges(
             x, cov, bk, p, lrf, dop, use_lrf, use_dop, t, theta, c,
