@@ -23,6 +23,7 @@ from surefoot.fsw.nav.layout import (
     N_W,
     W_A,
     W_H,
+    W_K,
     X_BA,
     X_BG,
     X_Q,
@@ -52,6 +53,20 @@ def innovation_variance(cov: np.ndarray, h: np.ndarray, r_var: float) -> float:
         for j in range(N_ERR):
             acc += cov[i, j] * h[j]
         s += h[i] * acc
+    return s
+
+
+@njit(cache=True)
+def innovation_variance_w(cov: np.ndarray, work: np.ndarray, i_h: int, r_var: float) -> float:
+    """:func:`innovation_variance` with ``h`` in row ``i_h`` of ``work``."""
+    s = r_var
+    for i in range(N_ERR):
+        if work[i_h, i] == 0.0:
+            continue
+        acc = 0.0
+        for j in range(N_ERR):
+            acc += cov[i, j] * work[i_h, j]
+        s += work[i_h, i] * acc
     return s
 
 
@@ -276,30 +291,52 @@ def scalar_update_vertical(
         Unit local vertical at the lander, MCI.
     Other parameters as :func:`scalar_update`.
     """
-    a = np.empty(N_ERR)
+    work = nav_work()
+    for i in range(N_ERR):
+        work[W_H, i] = h[i]
+    scalar_update_vertical_w(cov, dx, work, W_H, resid, r_var, up)
+
+
+@njit(cache=True)
+def scalar_update_vertical_w(
+    cov: np.ndarray,
+    dx: np.ndarray,
+    work: np.ndarray,
+    i_h: int,
+    resid: float,
+    r_var: float,
+    up: np.ndarray,
+) -> None:
+    """:func:`scalar_update_vertical` with ``h`` in row ``i_h`` of the scratch
+    ``work``, ``a = P h`` in its row ``W_A`` and the gain in its row ``W_K`` (no
+    array allocated); ``up`` (unit local vertical, MCI) in its first 3 entries."""
     for i in range(N_ERR):
         acc = 0.0
         for j in range(N_ERR):
-            if h[j] != 0.0:
-                acc += cov[i, j] * h[j]
-        a[i] = acc
+            if work[i_h, j] != 0.0:
+                acc += cov[i, j] * work[i_h, j]
+        work[W_A, i] = acc
     s = r_var
     for i in range(N_ERR):
-        s += h[i] * a[i]
+        s += work[i_h, i] * work[W_A, i]
     if s <= 0.0:
         return
-    k = a / s
-    for i in range(6, N_ERR):  # attitude and biases: consider states too
-        k[i] = 0.0
-    for base in (0, 3):
-        along = k[base] * up[0] + k[base + 1] * up[1] + k[base + 2] * up[2]
-        for j in range(3):
-            k[base + j] = along * up[j]
     for i in range(N_ERR):
-        dx[i] += k[i] * resid
+        work[W_K, i] = work[W_A, i] / s
+    for i in range(6, N_ERR):  # attitude and biases: consider states too
+        work[W_K, i] = 0.0
+    for base in (0, 3):
+        along = work[W_K, base] * up[0] + work[W_K, base + 1] * up[1] + work[W_K, base + 2] * up[2]
+        for j in range(3):
+            work[W_K, base + j] = along * up[j]
+    for i in range(N_ERR):
+        dx[i] += work[W_K, i] * resid
     for i in range(N_ERR):
         for j in range(i, N_ERR):
-            v = cov[i, j] - k[i] * a[j] - a[i] * k[j] + s * k[i] * k[j]
+            v = (
+                cov[i, j] - work[W_K, i] * work[W_A, j] - work[W_A, i] * work[W_K, j]
+                + s * work[W_K, i] * work[W_K, j]
+            )
             cov[i, j] = v
             cov[j, i] = v
     for i in range(N_ERR):

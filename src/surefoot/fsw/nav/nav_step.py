@@ -58,6 +58,7 @@ from surefoot.fsw.nav.layout import (
     P_MAX_AGE,
     P_OMEGA,
     P_ROBUST,
+    W_COAST,
     W_DX,
     X_BA,
     X_BG,
@@ -147,15 +148,16 @@ def nav_step(
         )
         bk[B_COAST_T] = 0.0
     elif elapsed > 0.0:
-        dv = np.empty(3)
-        dth = np.empty(3)
+        dv = work[W_COAST]
+        dth = work[W_COAST + 1]
         for k in range(3):
             dv[k] = (x[X_F + k] + x[X_BA + k]) * elapsed
             dth[k] = (x[X_W + k] + x[X_BG + k]) * elapsed
         propagate_into(x, cov, p, dv, dth, elapsed, work)
         # thrust and rates may change while we are blind: 10 % of the coasted increment
-        f = np.sqrt(np.sum(dv * dv))
-        w = np.sqrt(np.sum(dth * dth))
+        # (np.sum's order, from 0.0, without the temporary of the squares)
+        f = np.sqrt(0.0 + dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2])
+        w = np.sqrt(0.0 + dth[0] * dth[0] + dth[1] * dth[1] + dth[2] * dth[2])
         # the body rate is unseen while coasting: the control may have changed it at
         # up to its design angular acceleration a, so the attitude error grows as a
         # random walk in rate, variance a^2 T^3 / 3 after T seconds (the
@@ -205,7 +207,7 @@ def nav_step(
     if use_lrf or use_dop:
         ev |= update_ranges(
             x, cov, bk, p, lrf, dop, use_lrf, use_dop, t, theta, c,
-            meta, offsets, heights, robust, dx,
+            meta, offsets, heights, robust, dx, work,
         )
     symmetrize(cov)
     ev |= monitor(x, cov, bk, p, t, theta, c, meta, offsets, heights, robust)
