@@ -260,5 +260,4 @@ W_UP = W_BT + N_BEAMS_MAX  # unit local vertical at the lander, MCI (first 3 col
 W_R0 = W_UP + 1  # position before the range updates, MCI, m (first 3 columns)
 W_VREL = W_R0 + 1  # velocity relative to the surface, MCI, m/s (first 3 columns)
 W_MED = W_VREL + 1  # the values a median sorts
-W_COAST = W_MED + 1  # 2 rows: coasted increments (body, m/s; rad) when the IMU is missing
-N_W = W_COAST + 2
+N_W = W_MED + 1

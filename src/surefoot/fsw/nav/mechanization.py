@@ -137,8 +137,8 @@ def propagate_nominal(
 def propagate_nominal_xyz(
     x: np.ndarray,
     gm: float,
-    dv_body: np.ndarray,
-    dtheta_body: np.ndarray,
+    dv_body: np.ndarray | tuple[float, float, float],
+    dtheta_body: np.ndarray | tuple[float, float, float],
     dt: float,
     j2: float,
     r_j2: float,
@@ -149,7 +149,8 @@ def propagate_nominal_xyz(
     tuple[float, float, float],
     tuple[float, float, float],
 ]:
-    """:func:`propagate_nominal` with tuples for its results (no array allocated).
+    """:func:`propagate_nominal` with tuples for its results (no array allocated);
+    the increments ``dv_body`` and ``dtheta_body`` as arrays or tuples.
 
     Returns ``(dv_mci, q_mid, r_mid, dv_c, dtheta_c)`` as tuples: the
     specific-force velocity increment in MCI (m/s), the mid-cycle
@@ -413,8 +414,8 @@ def propagate_into(
     x: np.ndarray,
     cov: np.ndarray,
     p: np.ndarray,
-    dv_body: np.ndarray,
-    dtheta_body: np.ndarray,
+    dv_body: np.ndarray | tuple[float, float, float],
+    dtheta_body: np.ndarray | tuple[float, float, float],
     dt: float,
     work: np.ndarray,
 ) -> None:
@@ -428,9 +429,9 @@ def propagate_into(
         Error covariance.
     p : (N_P,)
         Parameter row (gravity, process noise).
-    dv_body : (3,)
+    dv_body : (3,) or 3-tuple
         Raw accelerometer increment over the cycle, body, m/s.
-    dtheta_body : (3,)
+    dtheta_body : (3,) or 3-tuple
         Raw gyro increment over the cycle, body, rad.
     dt : float
         Cycle length, s.

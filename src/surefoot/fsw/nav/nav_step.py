@@ -58,7 +58,6 @@ from surefoot.fsw.nav.layout import (
     P_MAX_AGE,
     P_OMEGA,
     P_ROBUST,
-    W_COAST,
     W_DX,
     X_BA,
     X_BG,
@@ -141,18 +140,25 @@ def nav_step(
     ev = 0
     elapsed = t - x[X_T]
     if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
-        # the increments straight from the row (views, no copy): the same numbers
+        # the increments straight from the row as tuples (no copy, no view): the same numbers
         propagate_into(
-            x, cov, p, imu[IMU_DV : IMU_DV + 3], imu[IMU_DTHETA : IMU_DTHETA + 3], imu[IMU_DT],
-            work,
+            x, cov, p,
+            (imu[IMU_DV], imu[IMU_DV + 1], imu[IMU_DV + 2]),
+            (imu[IMU_DTHETA], imu[IMU_DTHETA + 1], imu[IMU_DTHETA + 2]),
+            imu[IMU_DT], work,
         )
         bk[B_COAST_T] = 0.0
     elif elapsed > 0.0:
-        dv = work[W_COAST]
-        dth = work[W_COAST + 1]
-        for k in range(3):
-            dv[k] = (x[X_F + k] + x[X_BA + k]) * elapsed
-            dth[k] = (x[X_W + k] + x[X_BG + k]) * elapsed
+        dv = (
+            (x[X_F] + x[X_BA]) * elapsed,
+            (x[X_F + 1] + x[X_BA + 1]) * elapsed,
+            (x[X_F + 2] + x[X_BA + 2]) * elapsed,
+        )
+        dth = (
+            (x[X_W] + x[X_BG]) * elapsed,
+            (x[X_W + 1] + x[X_BG + 1]) * elapsed,
+            (x[X_W + 2] + x[X_BG + 2]) * elapsed,
+        )
         propagate_into(x, cov, p, dv, dth, elapsed, work)
         # thrust and rates may change while we are blind: 10 % of the coasted increment
         # (np.sum's order, from 0.0, without the temporary of the squares)
