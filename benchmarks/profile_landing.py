@@ -138,12 +138,11 @@ from rich.table import Table
 
 from surefoot.config import load_scenario
 from surefoot.fsw.executive import fsw_step
-from surefoot.fsw.nav.ekf import symmetrize
+from surefoot.fsw.nav.ekf import nav_work, symmetrize
 from surefoot.fsw.nav.layout import (
     B_EVENTS,
     B_FAIL_DOP,
     B_FAIL_LRF,
-    N_ERR,
     P_C,
     P_DOP_FITTED,
     P_LRF_DIR,
@@ -153,6 +152,7 @@ from surefoot.fsw.nav.layout import (
     P_OMEGA,
     P_RADIUS,
     P_ROBUST,
+    W_DX,
     X_BA,
     X_BG,
     X_F,
@@ -180,7 +180,7 @@ from surefoot.fsw.nav.measurements import (
     TRN_T,
     TRN_VALID,
 )
-from surefoot.fsw.nav.mechanization import propagate
+from surefoot.fsw.nav.mechanization import propagate_into
 from surefoot.fsw.nav.monitor import monitor, nav_output
 from surefoot.fsw.nav.nav_step import nav_step
 from surefoot.fsw.nav.range_updates import naive_checks, update_ranges
@@ -457,6 +457,7 @@ def _nav(which, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, moffs, mh, navs):  
     2 update_ranges on the propagated state), on the recorded inputs."""
     dv = np.empty(3)
     dth = np.empty(3)
+    work = nav_work()  # the filter's scratch, made once as the kernel does
     c = kp[P_C : P_C + 9].reshape(3, 3)
     for k in range(kxs.shape[0]):
         t = steps[k] * dt
@@ -478,20 +479,22 @@ def _nav(which, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, moffs, mh, navs):  
                 moffs,
                 mh,
                 navs[k],
+                work,
             )
         elif which == 1:
             if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
                 for j in range(3):
                     dv[j] = imu[IMU_DV + j]
                     dth[j] = imu[IMU_DTHETA + j]
-                propagate(kxs[k], kcovs[k], kp, dv, dth, imu[IMU_DT])
+                propagate_into(kxs[k], kcovs[k], kp, dv, dth, imu[IMU_DT], work)
         else:
             if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
                 for j in range(3):
                     dv[j] = imu[IMU_DV + j]
                     dth[j] = imu[IMU_DTHETA + j]
-                propagate(kxs[k], kcovs[k], kp, dv, dth, imu[IMU_DT])
-            dx = np.zeros(N_ERR)
+                propagate_into(kxs[k], kcovs[k], kp, dv, dth, imu[IMU_DT], work)
+            dx = work[W_DX]
+            dx[:] = 0.0
             lrf = m_i[SM_LRF : SM_LRF + N_LRF]
             if kp[P_LRF_N] > 0.0 and abs(lrf[LRF_T] - t) <= 1e-9 and kbks[k, B_FAIL_LRF] < 0.5:
                 update_ranges(
@@ -511,6 +514,7 @@ def _nav(which, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, moffs, mh, navs):  
                     mh,
                     kp[P_ROBUST] > 0.5,
                     dx,
+                    work,
                 )
     return 0
 
@@ -525,6 +529,7 @@ def _nav_stages(upto, dop_ranges, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, m
     inflation. ``dop_ranges`` False leaves the Doppler ranges out of part 5."""
     dv = np.empty(3)
     dth = np.empty(3)
+    work = nav_work()
     for k in range(kxs.shape[0]):
         t = steps[k] * dt
         m_i = sms[k]
@@ -542,13 +547,13 @@ def _nav_stages(upto, dop_ranges, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, m
             for j in range(3):
                 dv[j] = imu[IMU_DV + j]
                 dth[j] = imu[IMU_DTHETA + j]
-            propagate(x, cov, p, dv, dth, imu[IMU_DT])
+            propagate_into(x, cov, p, dv, dth, imu[IMU_DT], work)
         elif t - x[X_T] > 0.0:
             el = t - x[X_T]
             for j in range(3):
                 dv[j] = (x[X_F + j] + x[X_BA + j]) * el
                 dth[j] = (x[X_W + j] + x[X_BG + j]) * el
-            propagate(x, cov, p, dv, dth, el)
+            propagate_into(x, cov, p, dv, dth, el, work)
         x[X_T] = t
         if upto < 2:
             continue
@@ -556,13 +561,14 @@ def _nav_stages(upto, dop_ranges, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, m
         c = p[P_C : P_C + 9].reshape(3, 3)
         robust = p[P_ROBUST] > 0.5
         max_age = p[P_MAX_AGE]
-        dx = np.zeros(N_ERR)
+        dx = work[W_DX]
+        dx[:] = 0.0
         if star[STAR_VALID] > 0.5 and abs(star[STAR_T] - t) <= max_age:
-            ev |= update_star(x, cov, bk, p, star, t, robust, dx)
+            ev |= update_star(x, cov, bk, p, star, t, robust, dx, work)
         if upto < 3:
             continue
         if trn[TRN_VALID] > 0.5 and abs(trn[TRN_T] - t) <= max_age:
-            ev |= update_trn(x, cov, bk, p, trn, t, theta, c, robust, dx)
+            ev |= update_trn(x, cov, bk, p, trn, t, theta, c, robust, dx, work)
         if upto < 4:
             continue
         lrf_fresh = p[P_LRF_N] > 0.0 and abs(lrf[LRF_T] - t) <= max_age
@@ -572,7 +578,7 @@ def _nav_stages(upto, dop_ranges, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, m
         use_lrf = lrf_fresh and bk[B_FAIL_LRF] < 0.5
         use_dop = dop_fresh and bk[B_FAIL_DOP] < 0.5
         if use_dop:
-            ev |= update_doppler_velocity(x, cov, bk, p, dop, t, robust, dx)
+            ev |= update_doppler_velocity(x, cov, bk, p, dop, t, robust, dx, work)
         if upto < 5:
             continue
         use_dop_r = use_dop and dop_ranges
@@ -594,6 +600,7 @@ def _nav_stages(upto, dop_ranges, kxs, kcovs, kbks, kp, sms, steps, dt, mmeta, m
                 mh,
                 robust,
                 dx,
+                work,
             )
         if upto < 6:
             continue

@@ -163,3 +163,14 @@ def local_up_mcmf(r_mcmf: np.ndarray) -> np.ndarray:
     """Unit radial (local vertical) vector at a point, MCMF."""
     n = np.sqrt(r_mcmf[0] ** 2 + r_mcmf[1] ** 2 + r_mcmf[2] ** 2)
     return r_mcmf / n
+
+
+@njit(cache=True, inline="always")
+def rot_mcmf_to_mci_xyz(
+    x: float, y: float, z: float, angle_rad: float
+) -> tuple[float, float, float]:
+    """:func:`rot_mcmf_to_mci` of ``(x, y, z)`` as a tuple (no array allocated), the
+    same arithmetic."""
+    c = np.cos(angle_rad)
+    s = np.sin(angle_rad)
+    return c * x - s * y, s * x + c * y, z

@@ -182,3 +182,22 @@ def quat_mul_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 def quat_conj_rows(q: np.ndarray) -> np.ndarray:
     """Conjugates of the rows of ``q`` (n, 4)."""
     return q * np.array([1.0, -1.0, -1.0, -1.0])
+
+
+@njit(cache=True, inline="always")
+def quat_to_dcm_xyz(
+    w: float, x: float, y: float, z: float
+) -> tuple[float, float, float, float, float, float, float, float, float]:
+    """:func:`quat_to_dcm` of ``q = [w, x, y, z]`` as a row-major 9-tuple
+    ``(c00, c01, c02, c10, ..., c22)`` (no array allocated), the same arithmetic."""
+    return (
+        1.0 - 2.0 * (y * y + z * z),
+        2.0 * (x * y - w * z),
+        2.0 * (x * z + w * y),
+        2.0 * (x * y + w * z),
+        1.0 - 2.0 * (x * x + z * z),
+        2.0 * (y * z - w * x),
+        2.0 * (x * z - w * y),
+        2.0 * (y * z + w * x),
+        1.0 - 2.0 * (x * x + y * y),
+    )

@@ -36,7 +36,7 @@ from surefoot.fsw.nav.measurements import (
     N_STAR,
     N_TRN,
 )
-from surefoot.fsw.nav.nav_step import nav_step
+from surefoot.fsw.nav.nav_step import nav_step, nav_work
 from surefoot.math.frames import rot_mci_to_mcmf_xyz
 from surefoot.math.height_grid import altitude_above_terrain_xyz
 from surefoot.sensors.doppler_lidar import (
@@ -299,6 +299,7 @@ def _run_segment(
         imu_eff = np.empty((6, N_EF))
         imu_var = np.empty(6)
         sensor_eff = np.empty((SENSOR_EF_ROWS, N_EF))
+        nav_w = nav_work()  # the filter's scratch, the same way
         xi = x[i]
         ekf = nav_mode[i] == 1
         p_i = suite_p[i]
@@ -429,6 +430,7 @@ def _run_segment(
                                 map_offsets,
                                 map_heights,
                                 nav_i,
+                                nav_w,
                             )
                             if not plugin:
                                 imu_reset_row(imu_row, t)

@@ -13,10 +13,33 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from surefoot.fsw.nav.layout import E_BA, E_BG, E_R, E_TH, E_V, N_ERR, X_BA, X_BG, X_Q, X_R, X_V
-from surefoot.math.quaternion import quat_mul
+from surefoot.fsw.nav.layout import (
+    E_BA,
+    E_BG,
+    E_R,
+    E_TH,
+    E_V,
+    N_ERR,
+    N_W,
+    W_A,
+    W_H,
+    W_K,
+    X_BA,
+    X_BG,
+    X_Q,
+    X_R,
+    X_V,
+)
+from surefoot.math.quaternion import quat_mul_xyz
 
 _VAR_FLOOR = 1e-30
+
+
+@njit(cache=True)
+def nav_work() -> np.ndarray:
+    """Scratch of one lander's filter, ``(N_W, 15)`` (rows ``layout.W_*``): make it
+    once and pass it to every cycle (:func:`surefoot.fsw.nav.nav_step.nav_step`)."""
+    return np.empty((N_W, N_ERR))
 
 
 @njit(cache=True)
@@ -34,11 +57,34 @@ def innovation_variance(cov: np.ndarray, h: np.ndarray, r_var: float) -> float:
 
 
 @njit(cache=True)
+def innovation_variance_w(cov: np.ndarray, work: np.ndarray, i_h: int, r_var: float) -> float:
+    """:func:`innovation_variance` with ``h`` in row ``i_h`` of ``work``."""
+    s = r_var
+    for i in range(N_ERR):
+        if work[i_h, i] == 0.0:
+            continue
+        acc = 0.0
+        for j in range(N_ERR):
+            acc += cov[i, j] * work[i_h, j]
+        s += work[i_h, i] * acc
+    return s
+
+
+@njit(cache=True)
 def residual(innov: float, h: np.ndarray, dx: np.ndarray) -> float:
     """Innovation left after the corrections ``dx`` already accumulated this update."""
     out = innov
     for i in range(N_ERR):
         out -= h[i] * dx[i]
+    return out
+
+
+@njit(cache=True)
+def residual_w(innov: float, work: np.ndarray, i_h: int, dx: np.ndarray) -> float:
+    """:func:`residual` with the sensitivity row in row ``i_h`` of ``work``."""
+    out = innov
+    for i in range(N_ERR):
+        out -= work[i_h, i] * dx[i]
     return out
 
 
@@ -61,25 +107,36 @@ def scalar_update(
     r_var : float
         Measurement noise variance (units of the measurement squared).
     """
-    a = np.empty(N_ERR)
+    work = nav_work()
+    for i in range(N_ERR):
+        work[W_H, i] = h[i]
+    scalar_update_w(cov, dx, work, W_H, resid, r_var)
+
+
+@njit(cache=True)
+def scalar_update_w(
+    cov: np.ndarray, dx: np.ndarray, work: np.ndarray, i_h: int, resid: float, r_var: float
+) -> None:
+    """:func:`scalar_update` with ``h`` in row ``i_h`` of the scratch ``work``
+    (``layout.W_*``) and ``P h`` in its row ``W_A`` (no array allocated)."""
     for i in range(N_ERR):
         acc = 0.0
         for j in range(N_ERR):
-            if h[j] != 0.0:
-                acc += cov[i, j] * h[j]
-        a[i] = acc
+            if work[i_h, j] != 0.0:
+                acc += cov[i, j] * work[i_h, j]
+        work[W_A, i] = acc
     s = r_var
     for i in range(N_ERR):
-        s += h[i] * a[i]
+        s += work[i_h, i] * work[W_A, i]
     if s <= 0.0:
         return
     inv_s = 1.0 / s
     for i in range(N_ERR):
-        dx[i] += a[i] * inv_s * resid
+        dx[i] += work[W_A, i] * inv_s * resid
     for i in range(N_ERR):
-        ai = a[i] * inv_s
+        ai = work[W_A, i] * inv_s
         for j in range(i, N_ERR):
-            v = cov[i, j] - ai * a[j]
+            v = cov[i, j] - ai * work[W_A, j]
             cov[i, j] = v
             cov[j, i] = v
     for i in range(N_ERR):
@@ -98,17 +155,18 @@ def inject(x: np.ndarray, dx: np.ndarray) -> None:
         x[X_V + k] += dx[E_V + k]
         x[X_BA + k] += dx[E_BA + k]
         x[X_BG + k] += dx[E_BG + k]
-    dq = np.empty(4)
-    dq[0] = 1.0
-    dq[1] = 0.5 * dx[E_TH]
-    dq[2] = 0.5 * dx[E_TH + 1]
-    dq[3] = 0.5 * dx[E_TH + 2]
-    q = quat_mul(dq, x[X_Q : X_Q + 4])
-    n = np.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
-    if q[0] < 0.0:
+    # dq = [1, dtheta / 2] and the product as scalars (no array): the same arithmetic
+    q0, q1, q2, q3 = quat_mul_xyz(
+        1.0, 0.5 * dx[E_TH], 0.5 * dx[E_TH + 1], 0.5 * dx[E_TH + 2],
+        x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3],
+    )
+    n = np.sqrt(q0 * q0 + q1 * q1 + q2 * q2 + q3 * q3)
+    if q0 < 0.0:
         n = -n
-    for k in range(4):
-        x[X_Q + k] = q[k] / n
+    x[X_Q] = q0 / n
+    x[X_Q + 1] = q1 / n
+    x[X_Q + 2] = q2 / n
+    x[X_Q + 3] = q3 / n
     for i in range(N_ERR):
         dx[i] = 0.0
 
@@ -233,30 +291,52 @@ def scalar_update_vertical(
         Unit local vertical at the lander, MCI.
     Other parameters as :func:`scalar_update`.
     """
-    a = np.empty(N_ERR)
+    work = nav_work()
+    for i in range(N_ERR):
+        work[W_H, i] = h[i]
+    scalar_update_vertical_w(cov, dx, work, W_H, resid, r_var, up)
+
+
+@njit(cache=True)
+def scalar_update_vertical_w(
+    cov: np.ndarray,
+    dx: np.ndarray,
+    work: np.ndarray,
+    i_h: int,
+    resid: float,
+    r_var: float,
+    up: np.ndarray,
+) -> None:
+    """:func:`scalar_update_vertical` with ``h`` in row ``i_h`` of the scratch
+    ``work``, ``a = P h`` in its row ``W_A`` and the gain in its row ``W_K`` (no
+    array allocated); ``up`` (unit local vertical, MCI) in its first 3 entries."""
     for i in range(N_ERR):
         acc = 0.0
         for j in range(N_ERR):
-            if h[j] != 0.0:
-                acc += cov[i, j] * h[j]
-        a[i] = acc
+            if work[i_h, j] != 0.0:
+                acc += cov[i, j] * work[i_h, j]
+        work[W_A, i] = acc
     s = r_var
     for i in range(N_ERR):
-        s += h[i] * a[i]
+        s += work[i_h, i] * work[W_A, i]
     if s <= 0.0:
         return
-    k = a / s
-    for i in range(6, N_ERR):  # attitude and biases: consider states too
-        k[i] = 0.0
-    for base in (0, 3):
-        along = k[base] * up[0] + k[base + 1] * up[1] + k[base + 2] * up[2]
-        for j in range(3):
-            k[base + j] = along * up[j]
     for i in range(N_ERR):
-        dx[i] += k[i] * resid
+        work[W_K, i] = work[W_A, i] / s
+    for i in range(6, N_ERR):  # attitude and biases: consider states too
+        work[W_K, i] = 0.0
+    for base in (0, 3):
+        along = work[W_K, base] * up[0] + work[W_K, base + 1] * up[1] + work[W_K, base + 2] * up[2]
+        for j in range(3):
+            work[W_K, base + j] = along * up[j]
+    for i in range(N_ERR):
+        dx[i] += work[W_K, i] * resid
     for i in range(N_ERR):
         for j in range(i, N_ERR):
-            v = cov[i, j] - k[i] * a[j] - a[i] * k[j] + s * k[i] * k[j]
+            v = (
+                cov[i, j] - work[W_K, i] * work[W_A, j] - work[W_A, i] * work[W_K, j]
+                + s * work[W_K, i] * work[W_K, j]
+            )
             cov[i, j] = v
             cov[j, i] = v
     for i in range(N_ERR):
@@ -279,3 +359,40 @@ def direction_variance_xyz(cov: np.ndarray, base: int, u0: float, u1: float, u2:
     s += u2 * cov[base + 2, base + 1] * u1
     s += u2 * cov[base + 2, base + 2] * u2
     return s
+
+
+@njit(cache=True, inline="always")
+def mahalanobis_small_xyz(
+    n: int,
+    s00: float, s01: float, s02: float, s11: float, s12: float, s22: float,
+    nu0: float, nu1: float, nu2: float,
+) -> float:
+    """:func:`mahalanobis_small` of the symmetric ``S`` given by its upper triangle
+    and of ``nu`` as scalars (entries past ``n`` unused; no array), the same arithmetic."""
+    if n == 1:
+        return nu0 * nu0 / s00 if s00 > 0.0 else np.inf
+    if n == 2:
+        det = s00 * s11 - s01 * s01
+        if det <= 0.0:
+            return np.inf
+        q2 = s11 * nu0 * nu0 - 2.0 * s01 * nu0 * nu1 + s00 * nu1 * nu1
+        return q2 / det
+    a, b, c = s00, s01, s02
+    d, e = s11, s12
+    f = s22
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    det = a * c00 + b * c01 + c * c02
+    if det <= 0.0:
+        return np.inf
+    c11 = a * f - c * c
+    c12 = b * c - a * e
+    c22 = a * d - b * b
+    q = (
+        c00 * nu0 * nu0
+        + c11 * nu1 * nu1
+        + c22 * nu2 * nu2
+        + 2.0 * (c01 * nu0 * nu1 + c02 * nu0 * nu2 + c12 * nu1 * nu2)
+    )
+    return q / det

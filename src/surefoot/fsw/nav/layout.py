@@ -14,6 +14,10 @@ Frames: ``mci`` (Moon-centred inertial, equal to MCMF at t = 0), ``body``
 
 from __future__ import annotations
 
+from surefoot.fsw.nav.measurements import DOPPLER_BEAMS, MAX_LRF_BEAMS
+
+N_BEAMS_MAX = MAX_LRF_BEAMS + DOPPLER_BEAMS  # range beams of one cycle (rangefinder, Doppler)
+
 # --- nominal state row -----------------------------------------------------
 X_T = 0  # time of the estimate, s
 X_R = 1  # 3: position, MCI, m
@@ -237,3 +241,23 @@ P_MAP_NU1 = 107  # relief the map does not hold: 1-sigma at 1 km from the site, 
 P_MAP_HURST = 108  # its growth with distance, (d / 1 km) ** H
 P_COAST_ALPHA = 109  # angular acceleration the attitude control can command (design), rad/s^2
 N_P = 110
+
+# --- scratch of one cycle ------------------------------------------------------
+# ``(N_W, N_ERR)`` floats made once by the caller of ``nav_step`` (``ekf.nav_work``)
+# and reused every cycle, so that the cycle allocates no array; rows:
+W_PHI = 0  # N_ERR rows: the transition matrix Phi of the cycle
+W_PP = 15  # N_ERR + 1 rows: Phi P, then the sums of (Phi P) Phi^T of one column
+W_H = 31  # 3 rows: sensitivity rows of a vector measurement (star, TRN, Doppler velocities)
+W_NU = 34  # its innovations (first m columns)
+W_RV = 35  # its noise variances
+W_TOL = 36  # its streak tolerances
+W_A = 37  # P h of a scalar update
+W_K = 38  # gain of a vertical-only scalar update
+W_DX = 39  # the error-state correction accumulated over the cycle
+W_HS = 40  # N_BEAMS_MAX rows: sensitivity rows of this cycle's range beams
+W_BT = W_HS + N_BEAMS_MAX  # N_BEAMS_MAX rows: their beam table (range_updates.BT_*)
+W_UP = W_BT + N_BEAMS_MAX  # unit local vertical at the lander, MCI (first 3 columns)
+W_R0 = W_UP + 1  # position before the range updates, MCI, m (first 3 columns)
+W_VREL = W_R0 + 1  # velocity relative to the surface, MCI, m/s (first 3 columns)
+W_MED = W_VREL + 1  # the values a median sorts
+N_W = W_MED + 1

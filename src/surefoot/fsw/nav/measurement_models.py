@@ -14,7 +14,11 @@ from numba import njit
 
 from surefoot.fsw.nav.layout import E_R, E_TH, E_V, N_ERR, X_Q, X_R, X_V, X_W
 from surefoot.fsw.nav.onboard_map import surface_geometry_xyz
-from surefoot.math.frames import mcmf_to_map, mcmf_to_map_xyz, rot_mci_to_mcmf, rot_mcmf_to_mci
+from surefoot.math.frames import (
+    mcmf_to_map_xyz,
+    rot_mci_to_mcmf_xyz,
+    rot_mcmf_to_mci_xyz,
+)
 from surefoot.math.height_grid import raycast_xyz
 from surefoot.math.quaternion import quat_conj, quat_mul, quat_rotate_xyz
 
@@ -45,21 +49,35 @@ def trn_model(
     derivatives with respect to the MCI position error (finite differences
     of the projection over 1 m).
     """
-    r_mcmf = rot_mci_to_mcmf(x[X_R : X_R + 3], theta)
-    xm, ym, _ = mcmf_to_map(r_mcmf, c_enu_mcmf, radius_ref_m)
     h = np.zeros((2, N_ERR))
-    jac = np.empty((2, 3))
-    for k in range(3):
-        rp = r_mcmf.copy()
-        rp[k] += 1.0
-        xp, yp, _ = mcmf_to_map(rp, c_enu_mcmf, radius_ref_m)
-        jac[0, k] = xp - xm
-        jac[1, k] = yp - ym
-    for j in range(2):
-        row = rot_mcmf_to_mci(jac[j], theta)
-        for k in range(3):
-            h[j, E_R + k] = row[k]
+    xm, ym = trn_model_into(x, theta, c_enu_mcmf, radius_ref_m, h, 0)
     return xm, ym, h
+
+
+@njit(cache=True)
+def trn_model_into(
+    x: np.ndarray, theta: float, c_enu_mcmf: np.ndarray, radius_ref_m: float,
+    h: np.ndarray, i_h: int,
+) -> tuple[float, float]:
+    """:func:`trn_model` with ``h`` written into rows ``i_h`` and ``i_h + 1`` of ``h``
+    (every column); returns ``(x_east_m, y_north_m)``. Scalars throughout (no
+    array allocated), the same arithmetic in the same order."""
+    f0, f1, f2 = rot_mci_to_mcmf_xyz(x[X_R], x[X_R + 1], x[X_R + 2], theta)
+    xm, ym, _ = mcmf_to_map_xyz(f0, f1, f2, c_enu_mcmf, radius_ref_m)
+    # the projection of the MCMF position moved by 1 m along each axis
+    xp0, yp0, _ = mcmf_to_map_xyz(f0 + 1.0, f1, f2, c_enu_mcmf, radius_ref_m)
+    xp1, yp1, _ = mcmf_to_map_xyz(f0, f1 + 1.0, f2, c_enu_mcmf, radius_ref_m)
+    xp2, yp2, _ = mcmf_to_map_xyz(f0, f1, f2 + 1.0, c_enu_mcmf, radius_ref_m)
+    for i in range(N_ERR):
+        h[i_h, i] = 0.0
+        h[i_h + 1, i] = 0.0
+    h[i_h, E_R], h[i_h, E_R + 1], h[i_h, E_R + 2] = rot_mcmf_to_mci_xyz(
+        xp0 - xm, xp1 - xm, xp2 - xm, theta
+    )
+    h[i_h + 1, E_R], h[i_h + 1, E_R + 1], h[i_h + 1, E_R + 2] = rot_mcmf_to_mci_xyz(
+        yp0 - ym, yp1 - ym, yp2 - ym, theta
+    )
+    return xm, ym
 
 
 @njit(cache=True)

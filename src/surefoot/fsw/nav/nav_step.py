@@ -26,6 +26,7 @@ from surefoot.fsw.interfaces import (
     NAV_VEL_TRUSTED,
 )
 from surefoot.fsw.nav.ekf import (
+    nav_work,
     symmetrize,
 )
 from surefoot.fsw.nav.layout import (
@@ -57,6 +58,7 @@ from surefoot.fsw.nav.layout import (
     P_MAX_AGE,
     P_OMEGA,
     P_ROBUST,
+    W_DX,
     X_BA,
     X_BG,
     X_F,
@@ -75,7 +77,7 @@ from surefoot.fsw.nav.measurements import (
     TRN_T,
     TRN_VALID,
 )
-from surefoot.fsw.nav.mechanization import propagate
+from surefoot.fsw.nav.mechanization import propagate_into
 from surefoot.fsw.nav.monitor import monitor, nav_output
 from surefoot.fsw.nav.range_updates import naive_checks, update_ranges
 from surefoot.fsw.nav.vector_updates import update_doppler_velocity, update_star, update_trn
@@ -97,6 +99,7 @@ def nav_step(
     offsets: np.ndarray,
     heights: np.ndarray,
     nav_out: np.ndarray,
+    work: np.ndarray | None = None,
 ) -> None:
     """One navigation cycle for one lander at flight-software time ``t``, in place.
 
@@ -128,25 +131,39 @@ def nav_step(
         Onboard map (site map frame, heights above the reference sphere).
     nav_out : (N_NAV,)
         Output: navigation row of :mod:`surefoot.fsw.interfaces`.
+    work : (N_W, 15), optional
+        Scratch from :func:`nav_work`, made once by the caller and reused every
+        cycle (the cycle then allocates no array); allocated here when omitted.
     """
+    if work is None:
+        work = nav_work()
     ev = 0
     elapsed = t - x[X_T]
     if imu[IMU_VALID] > 0.5 and imu[IMU_DT] > 0.0:
-        # the increments straight from the row (views, no copy): the same numbers
-        propagate(
-            x, cov, p, imu[IMU_DV : IMU_DV + 3], imu[IMU_DTHETA : IMU_DTHETA + 3], imu[IMU_DT]
+        # the increments straight from the row as tuples (no copy, no view): the same numbers
+        propagate_into(
+            x, cov, p,
+            (imu[IMU_DV], imu[IMU_DV + 1], imu[IMU_DV + 2]),
+            (imu[IMU_DTHETA], imu[IMU_DTHETA + 1], imu[IMU_DTHETA + 2]),
+            imu[IMU_DT], work,
         )
         bk[B_COAST_T] = 0.0
     elif elapsed > 0.0:
-        dv = np.empty(3)
-        dth = np.empty(3)
-        for k in range(3):
-            dv[k] = (x[X_F + k] + x[X_BA + k]) * elapsed
-            dth[k] = (x[X_W + k] + x[X_BG + k]) * elapsed
-        propagate(x, cov, p, dv, dth, elapsed)
+        dv = (
+            (x[X_F] + x[X_BA]) * elapsed,
+            (x[X_F + 1] + x[X_BA + 1]) * elapsed,
+            (x[X_F + 2] + x[X_BA + 2]) * elapsed,
+        )
+        dth = (
+            (x[X_W] + x[X_BG]) * elapsed,
+            (x[X_W + 1] + x[X_BG + 1]) * elapsed,
+            (x[X_W + 2] + x[X_BG + 2]) * elapsed,
+        )
+        propagate_into(x, cov, p, dv, dth, elapsed, work)
         # thrust and rates may change while we are blind: 10 % of the coasted increment
-        f = np.sqrt(np.sum(dv * dv))
-        w = np.sqrt(np.sum(dth * dth))
+        # (np.sum's order, from 0.0, without the temporary of the squares)
+        f = np.sqrt(0.0 + dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2])
+        w = np.sqrt(0.0 + dth[0] * dth[0] + dth[1] * dth[1] + dth[2] * dth[2])
         # the body rate is unseen while coasting: the control may have changed it at
         # up to its design angular acceleration a, so the attitude error grows as a
         # random walk in rate, variance a^2 T^3 / 3 after T seconds (the
@@ -166,7 +183,10 @@ def nav_step(
     c = p[P_C : P_C + 9].reshape(3, 3)
     robust = p[P_ROBUST] > 0.5
     max_age = p[P_MAX_AGE]
-    dx = np.zeros(N_ERR)
+    # the corrections of this cycle's updates, in the scratch (inject zeroes it after each)
+    dx = work[W_DX]
+    for k in range(N_ERR):
+        dx[k] = 0.0
     bk[B_NIS_STAR] = -1.0
     bk[B_NIS_TRN] = -1.0
     bk[B_NIS_DOPV] = -1.0
@@ -174,9 +194,9 @@ def nav_step(
     bk[B_NIS_DOPR] = -1.0
 
     if star[STAR_VALID] > 0.5 and abs(star[STAR_T] - t) <= max_age:
-        ev |= update_star(x, cov, bk, p, star, t, robust, dx)
+        ev |= update_star(x, cov, bk, p, star, t, robust, dx, work)
     if trn[TRN_VALID] > 0.5 and abs(trn[TRN_T] - t) <= max_age:
-        ev |= update_trn(x, cov, bk, p, trn, t, theta, c, robust, dx)
+        ev |= update_trn(x, cov, bk, p, trn, t, theta, c, robust, dx, work)
     lrf_fresh = p[P_LRF_N] > 0.0 and abs(lrf[LRF_T] - t) <= max_age
     dop_fresh = p[P_DOP_FITTED] > 0.5 and abs(dop[DOP_T] - t) <= max_age
     if not robust:
@@ -189,11 +209,11 @@ def nav_step(
     use_lrf = lrf_fresh and bk[B_FAIL_LRF] < 0.5
     use_dop = dop_fresh and bk[B_FAIL_DOP] < 0.5
     if use_dop:
-        ev |= update_doppler_velocity(x, cov, bk, p, dop, t, robust, dx)
+        ev |= update_doppler_velocity(x, cov, bk, p, dop, t, robust, dx, work)
     if use_lrf or use_dop:
         ev |= update_ranges(
             x, cov, bk, p, lrf, dop, use_lrf, use_dop, t, theta, c,
-            meta, offsets, heights, robust, dx,
+            meta, offsets, heights, robust, dx, work,
         )
     symmetrize(cov)
     ev |= monitor(x, cov, bk, p, t, theta, c, meta, offsets, heights, robust)

@@ -19,14 +19,14 @@ from surefoot.fsw.nav.ekf import (
     direction_variance_xyz,
     inflate_direction,
     inject,
-    innovation_variance,
+    innovation_variance_w,
+    nav_work,
     reset_direction,
-    residual,
-    scalar_update,
-    scalar_update_vertical,
+    residual_w,
+    scalar_update_vertical_w,
+    scalar_update_w,
 )
 from surefoot.fsw.nav.gating import (
-    median_masked,
     naive_jump,
 )
 from surefoot.fsw.nav.layout import (
@@ -68,7 +68,7 @@ from surefoot.fsw.nav.layout import (
     EV_MAP_AMBIGUOUS,
     EV_RANGE_FROZEN,
     EV_WIDE_ACCEPT,
-    N_ERR,
+    N_BEAMS_MAX,
     P_CHI1,
     P_DOP_DIR,
     P_DOP_POS,
@@ -95,6 +95,12 @@ from surefoot.fsw.nav.layout import (
     P_WCHI1,
     P_XC_FRAC,
     P_XC_TOL,
+    W_BT,
+    W_HS,
+    W_MED,
+    W_R0,
+    W_UP,
+    W_VREL,
     X_R,
     X_S,
     X_V,
@@ -108,7 +114,6 @@ from surefoot.fsw.nav.measurements import (
     DOPPLER_BEAMS,
     LRF_RANGE,
     LRF_VALID,
-    MAX_LRF_BEAMS,
 )
 from surefoot.fsw.nav.onboard_map import map_spacing, neighbourhood_relief
 from surefoot.math.frames import (
@@ -116,7 +121,7 @@ from surefoot.math.frames import (
     rot_mci_to_mcmf_xyz,
 )
 
-_MAX_BEAMS = MAX_LRF_BEAMS + DOPPLER_BEAMS
+_MAX_BEAMS = N_BEAMS_MAX  # fewer than 15 (_sort_small)
 
 @njit(cache=True)
 def naive_checks(
@@ -155,11 +160,10 @@ BT_DZ = 6  # implied height correction, m (along the local vertical)
 BT_XH = 7  # beam hit point on the onboard map, site map frame east, m
 BT_YH = 8  # same, north, m
 BT_D2 = 9  # squared Mahalanobis distance at the gate (-1: not gated)
-N_BT = 10
-BI_UNIT = 0  # 0 rangefinder, 1 Doppler lidar
-BI_BEAM = 1  # beam index within its unit
-BI_STATUS = 2  # ST_*
-N_BI = 3
+BT_UNIT = 10  # 0 rangefinder, 1 Doppler lidar
+BT_BEAM = 11  # beam index within its unit
+BT_STATUS = 12  # ST_*
+N_BT = 13  # the table is in the scratch rows layout.W_BT (N_BT <= N_ERR columns)
 ST_NONE = 0  # no usable prediction (off the map, grazing)
 ST_ACCEPTED = 1
 ST_REJECTED = 2  # predicted and gated out (before the gates: a candidate)
@@ -186,7 +190,7 @@ def _predict_beams(
     theta: float, c: np.ndarray,
     meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray,
     robust: bool, s_rel: float, var_up: float, vrel: np.ndarray,
-    bt: np.ndarray, bi: np.ndarray, hs: np.ndarray,
+    bt: np.ndarray, hs: np.ndarray,
 ) -> tuple[int, int]:
     """Predict every valid beam on the onboard map and fill the beam table.
 
@@ -228,9 +232,9 @@ def _predict_beams(
             else:
                 bk[i_frz] = 0.0
             bk[i_raw] = z
-            bi[n, BI_UNIT] = u
-            bi[n, BI_BEAM] = b
-            bi[n, BI_STATUS] = ST_NONE
+            bt[n, BT_UNIT] = u
+            bt[n, BT_BEAM] = b
+            bt[n, BT_STATUS] = ST_NONE
             bt[n, BT_MEAS] = z
             bt[n, BT_D2] = -1.0
             reach = 2.0 * z + 1000.0 + 6.0 * np.sqrt(var_up)
@@ -245,11 +249,11 @@ def _predict_beams(
                 meta, offsets, heights, s_rel, hs[n],
             )
             if ok and k_up > 1e-3:
-                bi[n, BI_STATUS] = ST_REJECTED
+                bt[n, BT_STATUS] = ST_REJECTED
                 # stuck sensor: identical readings while the range must have moved
                 rate = abs(hs[n, 0] * vrel[0] + hs[n, 1] * vrel[1] + hs[n, 2] * vrel[2])
                 if robust and bk[i_frz] >= 2.0 and rate * bk[i_frz] * p[P_DT] > 4.3 * sig:
-                    bi[n, BI_STATUS] = ST_EXCLUDED
+                    bt[n, BT_STATUS] = ST_EXCLUDED
                     ev |= EV_RANGE_FROZEN
                 nu = z - rho
                 var = sig * sig + k_ter * k_ter * map_var
@@ -278,52 +282,101 @@ def _predict_beams(
 
 
 @njit(cache=True)
-def _cross_check(bt: np.ndarray, bi: np.ndarray, n: int) -> int:
+def _median_dz(bt: np.ndarray, n: int, u: int, buf: np.ndarray) -> float:
+    """Median implied height correction (m) of the candidate beams (``ST_REJECTED``)
+    among the first ``n`` of unit ``u`` (every unit when ``u < 0``); 0.0 when none.
+
+    :func:`surefoot.fsw.nav.gating.median_masked` sorting in ``buf`` (no array
+    allocated): the same values in the same order, the same sort (:func:`_sort_small`).
+    """
+    m = 0
+    for k in range(n):
+        if bt[k, BT_STATUS] == ST_REJECTED and (u < 0 or bt[k, BT_UNIT] == u):
+            buf[m] = bt[k, BT_DZ]
+            m += 1
+    if m == 0:
+        return 0.0
+    _sort_small(buf, m)
+    if m % 2 == 1:
+        return buf[m // 2]
+    return 0.5 * (buf[m // 2 - 1] + buf[m // 2])
+
+
+@njit(cache=True)
+def _sort_small(a: np.ndarray, m: int) -> None:
+    """Sort ``a[:m]`` in place, ``m`` < 15: what ``np.sort`` does in Numba for so
+    few values (its quicksort goes straight to this insertion sort, NaNs last,
+    numba/misc/quicksort.py), without the partition stack it allocates."""
+    for i in range(1, m):
+        v = a[i]
+        j = i
+        while j > 0 and (v < a[j - 1] or (np.isnan(a[j - 1]) and not np.isnan(v))):
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = v
+
+
+@njit(cache=True, inline="always")
+def _candidate_of(bt: np.ndarray, k: int, u: int) -> bool:
+    """Beam ``k`` belongs to unit ``u`` and is a candidate (``ST_REJECTED``)."""
+    return bt[k, BT_UNIT] == u and bt[k, BT_STATUS] == ST_REJECTED
+
+
+@njit(cache=True)
+def _cross_check(bt: np.ndarray, n: int, buf: np.ndarray) -> int:
     """With three or more candidate beams, exclude those far from the median correction."""
     ev = 0
-    okmask = bi[:, BI_STATUS] == ST_REJECTED
-    if np.sum(okmask[:n]) >= 3:
-        med = median_masked(bt[:, BT_DZ], okmask, n)
+    n_ok = 0
+    for k in range(n):
+        if bt[k, BT_STATUS] == ST_REJECTED:
+            n_ok += 1
+    if n_ok >= 3:
+        med = _median_dz(bt, n, -1, buf)
         for k in range(n):
-            if bi[k, BI_STATUS] == ST_REJECTED and abs(bt[k, BT_DZ] - med) > bt[k, BT_TOLZ]:
-                bi[k, BI_STATUS] = ST_EXCLUDED
+            if bt[k, BT_STATUS] == ST_REJECTED and abs(bt[k, BT_DZ] - med) > bt[k, BT_TOLZ]:
+                bt[k, BT_STATUS] = ST_EXCLUDED
                 ev |= EV_CROSS_CHECK
     return ev
 
 
 @njit(cache=True)
 def _gate_beams(
-    cov: np.ndarray, dx: np.ndarray, p: np.ndarray, bt: np.ndarray, bi: np.ndarray,
-    hs: np.ndarray, n: int, robust: bool, up: np.ndarray,
+    cov: np.ndarray, dx: np.ndarray, p: np.ndarray, bt: np.ndarray, work: np.ndarray,
+    n: int, robust: bool, up: np.ndarray,
 ) -> None:
     """Chi-square gate and sequential scalar update of the candidate beams, in order.
 
     Robust updates move only the vertical (a range on relief says little
-    about the horizontal position).
+    about the horizontal position). The beams' sensitivity rows are the
+    scratch rows ``W_HS`` of ``work``.
     """
     for k in range(n):
-        if bi[k, BI_STATUS] != ST_REJECTED:
+        if bt[k, BT_STATUS] != ST_REJECTED:
             continue
-        res = residual(bt[k, BT_NU], hs[k], dx)
-        s = innovation_variance(cov, hs[k], bt[k, BT_RV])
+        res = residual_w(bt[k, BT_NU], work, W_HS + k, dx)
+        s = innovation_variance_w(cov, work, W_HS + k, bt[k, BT_RV])
         d2 = res * res / s
         bt[k, BT_D2] = d2
         if d2 < p[P_CHI1]:
             if robust:
-                scalar_update_vertical(cov, dx, hs[k], res, bt[k, BT_RV], up)
+                scalar_update_vertical_w(cov, dx, work, W_HS + k, res, bt[k, BT_RV], up)
             else:
-                scalar_update(cov, dx, hs[k], res, bt[k, BT_RV])
-            bi[k, BI_STATUS] = ST_ACCEPTED
+                scalar_update_w(cov, dx, work, W_HS + k, res, bt[k, BT_RV])
+            bt[k, BT_STATUS] = ST_ACCEPTED
 
 
 @njit(cache=True)
 def _recover_unit(
     x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray, dx: np.ndarray,
-    bt: np.ndarray, bi: np.ndarray, hs: np.ndarray, n: int, u: int,
-    rejmask: np.ndarray, dz_c: float, up: np.ndarray, sig_h: float, spacing: float,
+    bt: np.ndarray, work: np.ndarray, n: int, u: int,
+    dz_c: float, up: np.ndarray, sig_h: float, spacing: float,
     t: float, meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray,
 ) -> tuple[int, int, bool]:
     """Robust recovery of unit ``u`` whose every beam was rejected past the limit.
+
+    Its beams are the candidates (``ST_REJECTED``) of unit ``u`` on entry (the
+    widened gate changes only a beam already tested, and a beam it accepts
+    ends the recovery); sensitivity rows in the scratch rows ``W_HS`` of ``work``.
 
     First the rejected beams are re-tested against the widened gate. If none
     passes, the height channel is re-initialised by the median implied
@@ -341,13 +394,13 @@ def _recover_unit(
     # 1) widened gate
     wide = 0
     for k in range(n):
-        if not rejmask[k]:
+        if not _candidate_of(bt, k, u):
             continue
-        res = residual(bt[k, BT_NU], hs[k], dx)
-        s = innovation_variance(cov, hs[k], bt[k, BT_RV])
+        res = residual_w(bt[k, BT_NU], work, W_HS + k, dx)
+        s = innovation_variance_w(cov, work, W_HS + k, bt[k, BT_RV])
         if res * res / s < p[P_WCHI1]:
-            scalar_update_vertical(cov, dx, hs[k], res, bt[k, BT_RV], up)
-            bi[k, BI_STATUS] = ST_ACCEPTED
+            scalar_update_vertical_w(cov, dx, work, W_HS + k, res, bt[k, BT_RV], up)
+            bt[k, BT_STATUS] = ST_ACCEPTED
             wide += 1
     if wide > 0:
         bk[i_cnt] = 0.0
@@ -361,7 +414,7 @@ def _recover_unit(
     k_med = -1
     best = 1e300
     for k in range(n):
-        if rejmask[k]:
+        if _candidate_of(bt, k, u):
             tol_c = max(tol_c, bt[k, BT_TOLZ])
             if abs(bt[k, BT_DZ] - dz_c) < best:
                 best = abs(bt[k, BT_DZ] - dz_c)
@@ -370,8 +423,8 @@ def _recover_unit(
     other_agree = 0
     other_filter = 0
     for k in range(n):
-        st = bi[k, BI_STATUS]
-        if bi[k, BI_UNIT] == u or st == ST_NONE or st == ST_EXCLUDED:
+        st = bt[k, BT_STATUS]
+        if bt[k, BT_UNIT] == u or st == ST_NONE or st == ST_EXCLUDED:
             continue
         other_ok += 1
         if st == ST_ACCEPTED:
@@ -415,7 +468,7 @@ def _recover_unit(
 @njit(cache=True)
 def _after_height_fix(
     x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray,
-    bt: np.ndarray, bi: np.ndarray, n: int, t: float, t_fix_before: float,
+    bt: np.ndarray, n: int, t: float, t_fix_before: float,
     r_entry: np.ndarray, up: np.ndarray, var_up: float, ev: int,
 ) -> int:
     """Robust: after the first height fix past a blind arc, correct its consequences.
@@ -432,7 +485,7 @@ def _after_height_fix(
     if t - t_fix_before > p[P_RANGE_TIMEOUT]:
         r_h = np.inf  # height-equivalent noise of the best beam used
         for k in range(n):
-            st = bi[k, BI_STATUS]
+            st = bt[k, BT_STATUS]
             if st == ST_ACCEPTED or st == ST_REJECTED:
                 r_h = min(r_h, bt[k, BT_RV] / (bt[k, BT_KUP] * bt[k, BT_KUP]))
         if np.isfinite(r_h):
@@ -448,7 +501,7 @@ def update_ranges(
     lrf: np.ndarray, dop: np.ndarray, use_lrf: bool, use_dop: bool,
     t: float, theta: float, c: np.ndarray,
     meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray,
-    robust: bool, dx: np.ndarray,
+    robust: bool, dx: np.ndarray, work: np.ndarray | None = None,
 ) -> int:
     """Rangefinder beams and Doppler ranges: prediction, cross-check, gates, recovery.
 
@@ -456,21 +509,35 @@ def update_ranges(
     cross-beam check (:func:`_cross_check`), vertical-only updates, the
     recovery of a unit whose every beam is rejected (:func:`_recover_unit`)
     and the blind-arc corrections at a height fix (:func:`_after_height_fix`).
-    Returns the event bits raised.
+    ``work`` is the scratch of :func:`surefoot.fsw.nav.ekf.nav_work` (allocated
+    here when omitted): the beam table, the beams' sensitivity rows and the
+    vectors below live there. Returns the event bits raised.
     """
+    if work is None:
+        work = nav_work()
     nmax = _MAX_BEAMS
-    bt = np.empty((nmax, N_BT))
-    bi = np.zeros((nmax, N_BI), dtype=np.int64)
-    hs = np.empty((nmax, N_ERR))
+    bt = work[W_BT : W_BT + nmax]
+    hs = work[W_HS : W_HS + nmax]
+    for k in range(nmax):
+        bt[k, BT_UNIT] = 0.0
+        bt[k, BT_BEAM] = 0.0
+        bt[k, BT_STATUS] = ST_NONE
+    buf = work[W_MED]
 
-    r = x[X_R : X_R + 3]
-    rn = np.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
-    up = r / rn
-    r_entry = r.copy()  # the height the ranges move this cycle
+    r0, r1, r2 = x[X_R], x[X_R + 1], x[X_R + 2]
+    rn = np.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+    up = work[W_UP]
+    up[0] = r0 / rn
+    up[1] = r1 / rn
+    up[2] = r2 / rn
+    r_entry = work[W_R0]  # the height the ranges move this cycle
+    r_entry[0] = r0
+    r_entry[1] = r1
+    r_entry[2] = r2
     t_fix_before = bk[B_T_RANGE]
     var_up = direction_variance(cov, E_R, up)
     sig_h = np.sqrt(max(cov[0, 0] + cov[1, 1] + cov[2, 2] - var_up, 0.0) * 0.5)
-    f0, f1, f2 = rot_mci_to_mcmf_xyz(r[0], r[1], r[2], theta)
+    f0, f1, f2 = rot_mci_to_mcmf_xyz(r0, r1, r2, theta)
     x_nad, y_nad, _ = mcmf_to_map_xyz(f0, f1, f2, c, p[P_RADIUS])
     spacing = map_spacing(meta, x_nad, y_nad)
     if robust:
@@ -478,20 +545,20 @@ def update_ranges(
     else:
         s_rel = spacing
     om = p[P_OMEGA]
-    vrel = np.empty(3)
-    vrel[0] = x[X_V] + om * r[1]
-    vrel[1] = x[X_V + 1] - om * r[0]
+    vrel = work[W_VREL]
+    vrel[0] = x[X_V] + om * r1
+    vrel[1] = x[X_V + 1] - om * r0
     vrel[2] = x[X_V + 2]
 
     n, ev = _predict_beams(
         x, bk, p, lrf, dop, use_lrf, use_dop, theta, c, meta, offsets, heights,
-        robust, s_rel, var_up, vrel, bt, bi, hs,
+        robust, s_rel, var_up, vrel, bt, hs,
     )
     if n == 0:
         return ev
     if robust:
-        ev |= _cross_check(bt, bi, n)
-    _gate_beams(cov, dx, p, bt, bi, hs, n, robust, up)
+        ev |= _cross_check(bt, n, buf)
+    _gate_beams(cov, dx, p, bt, work, n, robust, up)
 
     # per-unit bookkeeping and robust recovery
     reinit_done = False
@@ -502,10 +569,10 @@ def update_ranges(
         nis_sum = 0.0
         nis_n = 0
         for k in range(n):
-            if bi[k, BI_UNIT] != u:
+            if bt[k, BT_UNIT] != u:
                 continue
             n_val += 1
-            if bi[k, BI_STATUS] == ST_ACCEPTED:
+            if bt[k, BT_STATUS] == ST_ACCEPTED:
                 n_acc += 1
             else:
                 n_rej += 1
@@ -527,16 +594,17 @@ def update_ranges(
             ev |= EV_LRF_ACCEPT if u == 0 else EV_DOPR_ACCEPT
         elif not reinit_done:
             ev |= EV_LRF_REJECT if u == 0 else EV_DOPR_REJECT
-            rejmask = np.zeros(nmax, dtype=np.bool_)
+            n_cand = 0  # this unit's candidate beams (ST_REJECTED)
             for k in range(n):
-                rejmask[k] = bi[k, BI_UNIT] == u and bi[k, BI_STATUS] == ST_REJECTED
-            dz_c = median_masked(bt[:, BT_DZ], rejmask, n)
+                if _candidate_of(bt, k, u):
+                    n_cand += 1
+            dz_c = _median_dz(bt, n, u, buf)
             bk[i_cnt] += 1.0
             if bk[i_cnt] == 1.0:
                 bk[i_streak] = dz_c
-            if robust and bk[i_cnt] >= p[P_REJ_LIMIT] and np.any(rejmask):
+            if robust and bk[i_cnt] >= p[P_REJ_LIMIT] and n_cand > 0:
                 ev_u, wide, reinit_done = _recover_unit(
-                    x, cov, bk, p, dx, bt, bi, hs, n, u, rejmask, dz_c, up, sig_h, spacing,
+                    x, cov, bk, p, dx, bt, work, n, u, dz_c, up, sig_h, spacing,
                     t, meta, offsets, heights,
                 )
                 ev |= ev_u
@@ -545,8 +613,8 @@ def update_ranges(
                     n_rej -= wide
         # last accepted readings (the naive jump test compares against them)
         for k in range(n):
-            if bi[k, BI_UNIT] == u and bi[k, BI_STATUS] == ST_ACCEPTED:
-                i_last = (B_LAST_LRF if u == 0 else B_LAST_DOPR) + bi[k, BI_BEAM]
+            if bt[k, BT_UNIT] == u and bt[k, BT_STATUS] == ST_ACCEPTED:
+                i_last = (B_LAST_LRF if u == 0 else B_LAST_DOPR) + int(bt[k, BT_BEAM])
                 bk[i_last] = bt[k, BT_MEAS]
         if u == 0:
             bk[B_N_LRF_ACC] += n_acc
@@ -557,7 +625,7 @@ def update_ranges(
     inject(x, dx)
     if bk[B_T_RANGE] == t and robust:
         ev |= _after_height_fix(
-            x, cov, bk, p, bt, bi, n, t, t_fix_before, r_entry, up, var_up, ev
+            x, cov, bk, p, bt, n, t, t_fix_before, r_entry, up, var_up, ev
         )
     if bk[B_T_RANGE] == t:
         reset_height_sensitivity(x, cov, bk)

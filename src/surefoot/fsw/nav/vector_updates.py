@@ -14,10 +14,11 @@ from numba import njit
 
 from surefoot.fsw.nav.ekf import (
     inject,
-    mahalanobis_small,
+    mahalanobis_small_xyz,
+    nav_work,
     reset_direction,
-    residual,
-    scalar_update,
+    residual_w,
+    scalar_update_w,
 )
 from surefoot.fsw.nav.gating import (
     ACCEPT,
@@ -80,13 +81,17 @@ from surefoot.fsw.nav.layout import (
     P_WCHI1,
     P_WCHI2,
     P_WCHI3,
+    W_H,
+    W_NU,
+    W_RV,
+    W_TOL,
     X_Q,
     X_R,
     X_V,
 )
 from surefoot.fsw.nav.measurement_models import (
     doppler_velocity_model,
-    trn_model,
+    trn_model_into,
 )
 from surefoot.fsw.nav.measurements import (
     DOP_VALID,
@@ -103,40 +108,53 @@ from surefoot.math.frames import (
     rot_mci_to_mcmf,
     rot_mcmf_to_mci,
 )
-from surefoot.math.quaternion import quat_mul_xyz, quat_to_dcm
+from surefoot.math.quaternion import quat_mul_xyz, quat_to_dcm_xyz
+
+
+@njit(cache=True, inline="always")
+def _s_entry(cov: np.ndarray, work: np.ndarray, a: int, b: int) -> float:
+    """``h_a P h_b^T`` of the sensitivity rows ``W_H + a`` and ``W_H + b`` of ``work``."""
+    acc = 0.0
+    for i in range(N_ERR):
+        if work[W_H + a, i] == 0.0:
+            continue
+        for j in range(N_ERR):
+            acc += work[W_H + a, i] * cov[i, j] * work[W_H + b, j]
+    return acc
 
 
 @njit(cache=True)
-def _vector_d2(
-    cov: np.ndarray, hrows: np.ndarray, rdiag: np.ndarray, nu: np.ndarray, m: int
-) -> float:
-    s = np.empty((m, m))
-    for a in range(m):
-        for b in range(a, m):
-            acc = 0.0
-            for i in range(N_ERR):
-                if hrows[a, i] == 0.0:
-                    continue
-                for j in range(N_ERR):
-                    acc += hrows[a, i] * cov[i, j] * hrows[b, j]
-            s[a, b] = acc
-            s[b, a] = acc
-        s[a, a] += rdiag[a]
-    return mahalanobis_small(s, nu, m)
+def _vector_d2(cov: np.ndarray, work: np.ndarray, m: int) -> float:
+    """Squared Mahalanobis distance of the ``m`` (1..3) innovations in row ``W_NU`` of
+    ``work``, sensitivity rows ``W_H``, noise variances in row ``W_RV`` (no array)."""
+    # S = H P H^T + R entry by entry as scalars: each entry the same sum as before
+    s00 = _s_entry(cov, work, 0, 0) + work[W_RV, 0]
+    s01 = 0.0
+    s02 = 0.0
+    s11 = 0.0
+    s12 = 0.0
+    s22 = 0.0
+    nu1 = 0.0
+    nu2 = 0.0
+    if m >= 2:
+        s01 = _s_entry(cov, work, 0, 1)
+        s11 = _s_entry(cov, work, 1, 1) + work[W_RV, 1]
+        nu1 = work[W_NU, 1]
+    if m >= 3:
+        s02 = _s_entry(cov, work, 0, 2)
+        s12 = _s_entry(cov, work, 1, 2)
+        s22 = _s_entry(cov, work, 2, 2) + work[W_RV, 2]
+        nu2 = work[W_NU, 2]
+    return mahalanobis_small_xyz(m, s00, s01, s02, s11, s12, s22, work[W_NU, 0], nu1, nu2)
 
 
 @njit(cache=True)
-def _vector_apply(
-    x: np.ndarray,
-    cov: np.ndarray,
-    dx: np.ndarray,
-    hrows: np.ndarray,
-    rdiag: np.ndarray,
-    nu: np.ndarray,
-    m: int,
-) -> None:
+def _vector_apply(x: np.ndarray, cov: np.ndarray, dx: np.ndarray, work: np.ndarray, m: int) -> None:
+    """Sequential scalar updates with the ``m`` rows of :func:`_vector_d2`, then inject."""
     for a in range(m):
-        scalar_update(cov, dx, hrows[a], residual(nu[a], hrows[a], dx), rdiag[a])
+        scalar_update_w(
+            cov, dx, work, W_H + a, residual_w(work[W_NU, a], work, W_H + a, dx), work[W_RV, a]
+        )
     inject(x, dx)
 
 
@@ -151,8 +169,12 @@ def _note_rejection(bk: np.ndarray, i_count: int, i_streak: int, nu: np.ndarray,
 @njit(cache=True)
 def update_star(
     x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray, star: np.ndarray,
-    t: float, robust: bool, dx: np.ndarray,
+    t: float, robust: bool, dx: np.ndarray, work: np.ndarray | None = None,
 ) -> int:
+    """Star tracker attitude update; ``work`` is the scratch of
+    :func:`surefoot.fsw.nav.ekf.nav_work` (allocated here when omitted)."""
+    if work is None:
+        work = nav_work()
     # the measured quaternion and the innovation as scalars (every cycle): the
     # arithmetic of the normalisation and of star_innovation, in the same order
     m0, m1, m2, m3 = star[STAR_Q], star[STAR_Q + 1], star[STAR_Q + 2], star[STAR_Q + 3]
@@ -167,30 +189,36 @@ def update_star(
     sgn = 2.0 if d0 >= 0.0 else -2.0
     nu_mci = (sgn * d1, sgn * d2, sgn * d3)
     # work in the sensor axes, where the noise is diagonal: nu_s = (C C_s)^T nu
-    c_bs = p[P_STAR_AXES : P_STAR_AXES + 9].reshape(3, 3)
-    c_ib = quat_to_dcm(x[X_Q : X_Q + 4])
-    hrows = np.zeros((3, N_ERR))
-    rdiag = np.empty(3)
-    tol = np.empty(3)
-    nu = np.empty(3)
+    # c_bs = p[P_STAR_AXES:+9] as 3x3 (row-major) and C(q) as a tuple: no array
+    cs = P_STAR_AXES
+    c_ib = quat_to_dcm_xyz(x[X_Q], x[X_Q + 1], x[X_Q + 2], x[X_Q + 3])
+    # H rows, innovations, variances and tolerances in the scratch
+    for k in range(3):
+        for j in range(N_ERR):
+            work[W_H + k, j] = 0.0
     for k in range(3):
         acc = 0.0
         for j in range(3):
-            a = c_ib[j, 0] * c_bs[0, k] + c_ib[j, 1] * c_bs[1, k] + c_ib[j, 2] * c_bs[2, k]
-            hrows[k, E_TH + j] = a
+            a = (
+                c_ib[3 * j] * p[cs + k]
+                + c_ib[3 * j + 1] * p[cs + 3 + k]
+                + c_ib[3 * j + 2] * p[cs + 6 + k]
+            )
+            work[W_H + k, E_TH + j] = a
             acc += a * nu_mci[j]
-        nu[k] = acc
+        work[W_NU, k] = acc
         sig = p[P_STAR_SIG + k]
-        rdiag[k] = sig * sig
-        tol[k] = 6.0 * sig
-    d2 = _vector_d2(cov, hrows, rdiag, nu, 3)
+        work[W_RV, k] = sig * sig
+        work[W_TOL, k] = 6.0 * sig
+    d2 = _vector_d2(cov, work, 3)
     bk[B_NIS_STAR] = d2
+    nu = work[W_NU]
     verdict = judge(
         d2, p[P_CHI3], p[P_WCHI3], robust, bk[B_REJ_STAR], p[P_REJ_LIMIT],
-        streak_consistent(bk, B_STREAK_STAR, nu, 3, tol),
+        streak_consistent(bk, B_STREAK_STAR, nu, 3, work[W_TOL]),
     )
     if verdict == ACCEPT or verdict == ACCEPT_WIDE:
-        _vector_apply(x, cov, dx, hrows, rdiag, nu, 3)
+        _vector_apply(x, cov, dx, work, 3)
         bk[B_REJ_STAR] = 0.0
         bk[B_T_STAR] = t
         bk[B_N_STAR_ACC] += 1.0
@@ -216,25 +244,28 @@ def update_star(
 def update_trn(
     x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray, trn: np.ndarray,
     t: float, theta: float, c: np.ndarray, robust: bool, dx: np.ndarray,
+    work: np.ndarray | None = None,
 ) -> int:
-    xm, ym, h = trn_model(x, theta, c, p[P_RADIUS])
-    nu = np.empty(2)
+    """TRN position fix update; ``work`` is the scratch of
+    :func:`surefoot.fsw.nav.ekf.nav_work` (allocated here when omitted)."""
+    if work is None:
+        work = nav_work()
+    xm, ym = trn_model_into(x, theta, c, p[P_RADIUS], work, W_H)
+    nu = work[W_NU]
     nu[0] = trn[TRN_X] - xm
     nu[1] = trn[TRN_Y] - ym
     sig = max(trn[TRN_SIGMA] * p[P_TRN_SCALE], p[P_TRN_MIN])
-    rdiag = np.empty(2)
-    tol = np.empty(2)
     for k in range(2):
-        rdiag[k] = sig * sig
-        tol[k] = 6.0 * sig
-    d2 = _vector_d2(cov, h, rdiag, nu, 2)
+        work[W_RV, k] = sig * sig
+        work[W_TOL, k] = 6.0 * sig
+    d2 = _vector_d2(cov, work, 2)
     bk[B_NIS_TRN] = d2
     verdict = judge(
         d2, p[P_CHI2], p[P_WCHI2], robust, bk[B_REJ_TRN], p[P_REJ_LIMIT],
-        streak_consistent(bk, B_STREAK_TRN, nu, 2, tol),
+        streak_consistent(bk, B_STREAK_TRN, nu, 2, work[W_TOL]),
     )
     if verdict == ACCEPT or verdict == ACCEPT_WIDE:
-        _vector_apply(x, cov, dx, h, rdiag, nu, 2)
+        _vector_apply(x, cov, dx, work, 2)
         bk[B_REJ_TRN] = 0.0
         bk[B_T_TRN] = t
         bk[B_N_TRN_ACC] += 1.0
@@ -291,39 +322,40 @@ def _solve3(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, bool]:
 @njit(cache=True)
 def update_doppler_velocity(
     x: np.ndarray, cov: np.ndarray, bk: np.ndarray, p: np.ndarray, dop: np.ndarray,
-    t: float, robust: bool, dx: np.ndarray,
+    t: float, robust: bool, dx: np.ndarray, work: np.ndarray | None = None,
 ) -> int:
-    hrows = np.zeros((3, N_ERR))
-    rdiag = np.empty(3)
-    nu = np.empty(3)
-    tol = np.empty(3)
+    """Doppler line-of-sight velocity update; ``work`` is the scratch of
+    :func:`surefoot.fsw.nav.ekf.nav_work` (allocated here when omitted)."""
+    if work is None:
+        work = nav_work()
+    nu = work[W_NU]
     lever = p[P_DOP_POS : P_DOP_POS + 3]
     m = 0
     for b in range(DOPPLER_BEAMS):
         if dop[DOP_VALID + b] < 0.5:
             continue
         pred = doppler_velocity_model(
-            x, p[P_DOP_DIR + 3 * b : P_DOP_DIR + 3 * b + 3], lever, p[P_OMEGA], hrows[m]
+            x, p[P_DOP_DIR + 3 * b : P_DOP_DIR + 3 * b + 3], lever, p[P_OMEGA], work[W_H + m]
         )
         meas = dop[DOP_VLOS + b]
         nu[m] = meas - pred
         sig = p[P_DOP_VSIG] + p[P_DOP_VFRAC] * abs(meas)
-        rdiag[m] = sig * sig
-        tol[m] = 6.0 * sig
+        work[W_RV, m] = sig * sig
+        work[W_TOL, m] = 6.0 * sig
         m += 1
     if m == 0:
         return 0
-    d2 = _vector_d2(cov, hrows, rdiag, nu, m)
+    d2 = _vector_d2(cov, work, m)
     bk[B_NIS_DOPV] = d2
     gates = (p[P_CHI1], p[P_CHI2], p[P_CHI3])
     wides = (p[P_WCHI1], p[P_WCHI2], p[P_WCHI3])
     # a velocity re-init needs all three beams (the full relative velocity)
-    consistent = m == 3 and streak_consistent(bk, B_STREAK_DOPV, nu, 3, tol)
+    consistent = m == 3 and streak_consistent(bk, B_STREAK_DOPV, nu, 3, work[W_TOL])
     verdict = judge(
         d2, gates[m - 1], wides[m - 1], robust, bk[B_REJ_DOPV], p[P_REJ_LIMIT], consistent
     )
     if verdict == ACCEPT or verdict == ACCEPT_WIDE:
-        _vector_apply(x, cov, dx, hrows, rdiag, nu, m)
+        _vector_apply(x, cov, dx, work, m)
         bk[B_REJ_DOPV] = 0.0
         bk[B_T_DOPV] = t
         bk[B_N_DOPV_ACC] += 1.0
@@ -334,7 +366,7 @@ def update_doppler_velocity(
         rhs = np.empty(3)
         for k in range(3):
             for j in range(3):
-                dmat[k, j] = hrows[k, E_V + j]
+                dmat[k, j] = work[W_H + k, E_V + j]
             rhs[k] = nu[k]
         dv, ok = _solve3(dmat, rhs)
         if ok:
