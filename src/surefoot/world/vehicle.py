@@ -407,7 +407,7 @@ def apply_instant_actuators(x: np.ndarray, cmd: np.ndarray, p: np.ndarray) -> No
             x[S_TORQUE + k] = min(max(cmd[C_TORQUE + k], -lim), lim)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def rk4_step_into(
     x: np.ndarray,
     cmd: np.ndarray,
@@ -425,9 +425,8 @@ def rk4_step_into(
     ``k1`` .. ``k4`` (the stages) and ``xt`` (the trial state) are scratch of
     shape (N_STATE,), allocated once by the caller (the step loop allocates
     nothing, and rows of one scratch array would cost a reference count each).
-    The quaternion is renormalised after the step (its norm is 1 within
-    rounding, so the "numpy" error model's division is the Python one's).
-    Propellant never goes below zero.
+    The quaternion is renormalised after the step. Propellant never goes
+    below zero.
     """
     apply_instant_actuators(x, cmd, p)
     derivative(x, cmd, p, moon, k1)
