@@ -32,6 +32,17 @@ slim-pinpoint 7.8 and 8.0 landings/s at 200 runs, 8.9 at 1,000 (goal 8);
 hakuto-r-m1 15.2 landings/s at 400 runs (goal 20: 118-122 CPU ms a landing,
 where 20/s asks for about 95).
 
+Measured again after the step loop stopped making arrays (the sensors, the
+filter and the flight software's cycle: 56 arrays a cycle before, 1,011,671
+a hakuto-r-m1 landing, 4,635 after; revision 62d231a, same conditions):
+hakuto-r-m1 10,000 runs in 8 min 19 s of process wall, 20.3 landings/s
+(flying 493.5 s), 20.9 at 2,000 runs, 17.3 and 19.3 at 400 (the workers'
+start-up weighs more); slim-pinpoint 9.6 at 400; default-dispersed 71.6 at
+1,000. One landing's CPU (``simulate``, best of 5, the two revisions
+alternated, three rounds): hakuto-r-m1 90.1-94.2 ms against 120.2-126.2,
+slim-pinpoint 190.2-196.0 against 228.0-231.3, default-dispersed 20.2-20.3
+against 34.5-34.7.
+
 The machine may be shared with other work: the load average is printed
 with the table, and figures taken under load are lower than on a quiet
 machine.
