@@ -54,6 +54,17 @@ rounds, the smaller figure), CPU ms of one landing:
 | RK4 step | 9.6 | 9.5 | 7.8 | 7.9 |
 | IMU truth inputs + sampling | 13.4 | 13.4 | 11.1 | 11.1 |
 
+After the step loop stopped making arrays (2026-12-06, revision 8043297; the
+sensors, the filter and the flight software's cycle made 56 a cycle before),
+``COLUMNS=140 PYTHONPATH=src .venv/bin/python benchmarks/profile_landing.py
+hakuto-r-m1 --repeats 3``, the machine quiet, CPU ms of one landing, beside
+h-slim-speed's column above: nav_step 44.2 (55.8), of it propagate 21.0
+(25.8), star tracker update 7.9 (12.2), range updates 4.8 (8.9); fsw_step
+3.9 (14.0); RK4 step 9.1 (9.5); IMU 12.0 (13.4); rangefinder 15.6 (15.2).
+What a component costs now is mostly its arithmetic: the covariance product,
+the rangefinder's ray march (15 ``atan2`` a cycle for map coordinates) and the
+IMU's Box-Muller normals.
+
 Outside the kernel, slim-pinpoint's one hazard scan (16,384 beams, 7 sub-rays)
 took 53.2-53.6 ms on 62d65c2 and 42.3-42.5 ms on h-slim-speed (numba threads 1,
 best of 5, two rounds, the ranges bit for bit). What paid: the ray cast inlined
