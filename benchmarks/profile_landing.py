@@ -62,7 +62,7 @@ h-slim-speed's column above: nav_step 44.2 (55.8), of it propagate 21.0
 (25.8), star tracker update 7.9 (12.2), range updates 4.8 (8.9); fsw_step
 3.9 (14.0); RK4 step 9.1 (9.5); IMU 12.0 (13.4); rangefinder 15.6 (15.2).
 What a component costs now is mostly its arithmetic: the covariance product,
-the rangefinder's ray march (15 ``atan2`` a cycle for map coordinates) and the
+the rangefinder's ray march (about 15 ``atan2`` a cast, sampled, for map coordinates) and the
 IMU's Box-Muller normals.
 
 Outside the kernel, slim-pinpoint's one hazard scan (16,384 beams, 7 sub-rays)
