@@ -267,7 +267,7 @@ def test_unmodelled_relief_is_the_self_affine_rms_deviation(
     of self-affine topography over a baseline d): the same in every direction,
     nu_1km at 1 km, and doubling the baseline multiplies it by 2^H."""
     from surefoot.fsw.nav.layout import P_MAP_HURST, P_MAP_NU1
-    from surefoot.fsw.nav.range_updates import unmodelled_relief
+    from surefoot.fsw.nav.range_beams import unmodelled_relief
 
     p = np.zeros(layout.N_P)
     p[P_MAP_NU1] = nu1

@@ -219,41 +219,6 @@ def direction_variance(cov: np.ndarray, base: int, u: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def mahalanobis_small(s: np.ndarray, nu: np.ndarray, n: int) -> float:
-    """``nu^T S^-1 nu`` for a symmetric positive definite ``S`` of size 1, 2 or 3.
-
-    Returns ``inf`` when ``S`` is singular.
-    """
-    if n == 1:
-        return nu[0] * nu[0] / s[0, 0] if s[0, 0] > 0.0 else np.inf
-    if n == 2:
-        det = s[0, 0] * s[1, 1] - s[0, 1] * s[1, 0]
-        if det <= 0.0:
-            return np.inf
-        q2 = s[1, 1] * nu[0] * nu[0] - 2.0 * s[0, 1] * nu[0] * nu[1] + s[0, 0] * nu[1] * nu[1]
-        return q2 / det
-    a, b, c = s[0, 0], s[0, 1], s[0, 2]
-    d, e = s[1, 1], s[1, 2]
-    f = s[2, 2]
-    c00 = d * f - e * e
-    c01 = c * e - b * f
-    c02 = b * e - c * d
-    det = a * c00 + b * c01 + c * c02
-    if det <= 0.0:
-        return np.inf
-    c11 = a * f - c * c
-    c12 = b * c - a * e
-    c22 = a * d - b * b
-    q = (
-        c00 * nu[0] * nu[0]
-        + c11 * nu[1] * nu[1]
-        + c22 * nu[2] * nu[2]
-        + 2.0 * (c01 * nu[0] * nu[1] + c02 * nu[0] * nu[2] + c12 * nu[1] * nu[2])
-    )
-    return q / det
-
-
-@njit(cache=True)
 def symmetrize(cov: np.ndarray) -> None:
     """Average ``P`` with its transpose and floor its diagonal, in place."""
     for i in range(N_ERR):
@@ -367,8 +332,9 @@ def mahalanobis_small_xyz(
     s00: float, s01: float, s02: float, s11: float, s12: float, s22: float,
     nu0: float, nu1: float, nu2: float,
 ) -> float:
-    """:func:`mahalanobis_small` of the symmetric ``S`` given by its upper triangle
-    and of ``nu`` as scalars (entries past ``n`` unused; no array), the same arithmetic."""
+    """``nu^T S^-1 nu`` for a symmetric positive definite ``S`` of size ``n`` = 1, 2
+    or 3, given by its upper triangle, and ``nu``, as scalars (entries past ``n``
+    unused; no array). Returns ``inf`` when ``S`` is singular."""
     if n == 1:
         return nu0 * nu0 / s00 if s00 > 0.0 else np.inf
     if n == 2:

@@ -50,20 +50,30 @@ def naive_jump(last_accepted: float, reading: float, threshold: float) -> bool:
 
 
 @njit(cache=True)
-def median_masked(values: np.ndarray, mask: np.ndarray, n: int) -> float:
-    """Median of ``values[:n]`` where ``mask`` is true (0.0 when none)."""
-    buf = np.empty(n)
-    m = 0
-    for k in range(n):
-        if mask[k]:
-            buf[m] = values[k]
-            m += 1
+def median_in_place(buf: np.ndarray, m: int) -> float:
+    """Median of ``buf[:m]`` (0.0 when ``m`` is 0), sorting ``buf[:m]`` in place
+    (NaNs last): no array is made, so a filter cycle can call it."""
     if m == 0:
         return 0.0
-    s = np.sort(buf[:m])
+    _sort_small(buf, m)
     if m % 2 == 1:
-        return s[m // 2]
-    return 0.5 * (s[m // 2 - 1] + s[m // 2])
+        return buf[m // 2]
+    return 0.5 * (buf[m // 2 - 1] + buf[m // 2])
+
+
+@njit(cache=True)
+def _sort_small(a: np.ndarray, m: int) -> None:
+    """Sort ``a[:m]`` in place by insertion, NaNs last: what ``np.sort`` does in
+    Numba for fewer than 15 values (its quicksort goes straight to insertion
+    sort, numba/misc/quicksort.py), without the partition stack it allocates.
+    The range updates have at most ``layout.N_BEAMS_MAX`` values."""
+    for i in range(1, m):
+        v = a[i]
+        j = i
+        while j > 0 and (v < a[j - 1] or (np.isnan(a[j - 1]) and not np.isnan(v))):
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = v
 
 
 @njit(cache=True)

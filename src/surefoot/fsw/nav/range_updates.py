@@ -30,12 +30,9 @@ from surefoot.fsw.nav.gating import (
     naive_jump,
 )
 from surefoot.fsw.nav.layout import (
-    B_ALT_EST,
     B_FAIL_DOP,
     B_FAIL_LRF,
     B_FIX_VAR,
-    B_FROZEN_DOPR,
-    B_FROZEN_LRF,
     B_LAST_DOPR,
     B_LAST_LRF,
     B_N_DOPR_ACC,
@@ -45,8 +42,6 @@ from surefoot.fsw.nav.layout import (
     B_N_REINIT_H,
     B_NIS_DOPR,
     B_NIS_LRF,
-    B_RAW_DOPR,
-    B_RAW_LRF,
     B_REJ_DOPR,
     B_REJ_LRF,
     B_STREAK_DZ_DOPR,
@@ -55,7 +50,6 @@ from surefoot.fsw.nav.layout import (
     B_T_RANGE,
     E_R,
     E_V,
-    EV_CROSS_CHECK,
     EV_DOP_FAILED,
     EV_DOPR_ACCEPT,
     EV_DOPR_REACQUIRED,
@@ -66,23 +60,11 @@ from surefoot.fsw.nav.layout import (
     EV_LRF_REACQUIRED,
     EV_LRF_REJECT,
     EV_MAP_AMBIGUOUS,
-    EV_RANGE_FROZEN,
     EV_WIDE_ACCEPT,
     N_BEAMS_MAX,
     P_CHI1,
-    P_DOP_DIR,
-    P_DOP_POS,
-    P_DOP_RFRAC,
-    P_DOP_RSIG,
     P_DT,
-    P_LRF_DIR,
-    P_LRF_FRAC,
     P_LRF_N,
-    P_LRF_POS,
-    P_LRF_SIG,
-    P_MAP_HURST,
-    P_MAP_NU1,
-    P_MAP_SIGMA,
     P_NAIVE_JUMP,
     P_OMEGA,
     P_RADIUS,
@@ -93,8 +75,6 @@ from surefoot.fsw.nav.layout import (
     P_RI_H,
     P_RI_VZ,
     P_WCHI1,
-    P_XC_FRAC,
-    P_XC_TOL,
     W_BT,
     W_HS,
     W_MED,
@@ -105,9 +85,6 @@ from surefoot.fsw.nav.layout import (
     X_S,
     X_V,
 )
-from surefoot.fsw.nav.measurement_models import (
-    range_model,
-)
 from surefoot.fsw.nav.measurements import (
     DOP_RANGE,
     DOP_VALID,
@@ -116,12 +93,34 @@ from surefoot.fsw.nav.measurements import (
     LRF_VALID,
 )
 from surefoot.fsw.nav.onboard_map import map_spacing, neighbourhood_relief
+from surefoot.fsw.nav.range_beams import (
+    BT_BEAM,
+    BT_D2,
+    BT_DZ,
+    BT_KUP,
+    BT_MEAS,
+    BT_NU,
+    BT_RV,
+    BT_SIGZ,
+    BT_STATUS,
+    BT_TOLZ,
+    BT_UNIT,
+    BT_XH,
+    BT_YH,
+    ST_ACCEPTED,
+    ST_EXCLUDED,
+    ST_NONE,
+    ST_REJECTED,
+    candidate_of,
+    cross_check,
+    median_dz,
+    predict_beams,
+)
 from surefoot.math.frames import (
     mcmf_to_map_xyz,
     rot_mci_to_mcmf_xyz,
 )
 
-_MAX_BEAMS = N_BEAMS_MAX  # fewer than 15 (_sort_small)
 
 @njit(cache=True)
 def naive_checks(
@@ -146,196 +145,6 @@ def naive_checks(
                 bk[B_FAIL_DOP] = 1.0
                 ev |= EV_DOP_FAILED
                 break
-    return ev
-
-
-# --- the beam table: one row per valid beam of this cycle ----------------------
-BT_MEAS = 0  # measured range, m
-BT_NU = 1  # innovation against the map prediction, m
-BT_RV = 2  # measurement variance (noise, map, robust relief term), m^2
-BT_KUP = 3  # sensitivity of the range to the height (slant factor)
-BT_TOLZ = 4  # cross-check tolerance of the implied height correction, m
-BT_SIGZ = 5  # noise of the implied height correction, m
-BT_DZ = 6  # implied height correction, m (along the local vertical)
-BT_XH = 7  # beam hit point on the onboard map, site map frame east, m
-BT_YH = 8  # same, north, m
-BT_D2 = 9  # squared Mahalanobis distance at the gate (-1: not gated)
-BT_UNIT = 10  # 0 rangefinder, 1 Doppler lidar
-BT_BEAM = 11  # beam index within its unit
-BT_STATUS = 12  # ST_*
-N_BT = 13  # the table is in the scratch rows layout.W_BT (N_BT <= N_ERR columns)
-ST_NONE = 0  # no usable prediction (off the map, grazing)
-ST_ACCEPTED = 1
-ST_REJECTED = 2  # predicted and gated out (before the gates: a candidate)
-ST_EXCLUDED = 3  # stuck sensor or cross-check outlier, never gated
-
-
-@njit(cache=True)
-def unmodelled_relief(p: np.ndarray, x_m: float, y_m: float) -> float:
-    """1-sigma (m) of the relief the onboard map does not hold at map point (x, y).
-
-    ``nu(d) = nu_1km (d / 1 km) ** H`` at the distance ``d`` from the site
-    (the map frame's origin), the RMS height deviation of self-affine
-    topography over a baseline ``d`` (Rosenburg et al. 2011): the map is
-    right at the site and knows less of the ground the farther it is.
-    """
-    d_km = np.sqrt(x_m * x_m + y_m * y_m) * 1e-3
-    return p[P_MAP_NU1] * d_km ** p[P_MAP_HURST]
-
-
-@njit(cache=True)
-def _predict_beams(
-    x: np.ndarray, bk: np.ndarray, p: np.ndarray,
-    lrf: np.ndarray, dop: np.ndarray, use_lrf: bool, use_dop: bool,
-    theta: float, c: np.ndarray,
-    meta: np.ndarray, offsets: np.ndarray, heights: np.ndarray,
-    robust: bool, s_rel: float, var_up: float, vrel: np.ndarray,
-    bt: np.ndarray, hs: np.ndarray,
-) -> tuple[int, int]:
-    """Predict every valid beam on the onboard map and fill the beam table.
-
-    A beam repeating the same reading while the predicted range must have
-    changed by more than its noise is excluded under ``robust`` (stuck
-    sensor). Returns the number of rows filled and the event bits raised.
-    """
-    map_var = p[P_MAP_SIGMA] ** 2
-    ev = 0
-    n = 0
-    for u in range(2):
-        if u == 0:
-            if not use_lrf:
-                continue
-            nb = int(p[P_LRF_N])
-        else:
-            if not use_dop:
-                continue
-            nb = DOPPLER_BEAMS
-        for b in range(nb):
-            if u == 0:
-                valid = lrf[LRF_VALID + b] > 0.5
-                z = lrf[LRF_RANGE + b]
-                dirb = p[P_LRF_DIR + 3 * b : P_LRF_DIR + 3 * b + 3]
-                lever = p[P_LRF_POS : P_LRF_POS + 3]
-                sig = p[P_LRF_SIG] + p[P_LRF_FRAC] * z
-            else:
-                valid = dop[DOP_VALID + b] > 0.5
-                z = dop[DOP_RANGE + b]
-                dirb = p[P_DOP_DIR + 3 * b : P_DOP_DIR + 3 * b + 3]
-                lever = p[P_DOP_POS : P_DOP_POS + 3]
-                sig = p[P_DOP_RSIG] + p[P_DOP_RFRAC] * z
-            if not valid or not z > 0.0:
-                continue
-            i_raw = (B_RAW_LRF if u == 0 else B_RAW_DOPR) + b
-            i_frz = (B_FROZEN_LRF if u == 0 else B_FROZEN_DOPR) + b
-            if abs(z - bk[i_raw]) <= 1e-9 * z:
-                bk[i_frz] += 1.0
-            else:
-                bk[i_frz] = 0.0
-            bk[i_raw] = z
-            bt[n, BT_UNIT] = u
-            bt[n, BT_BEAM] = b
-            bt[n, BT_STATUS] = ST_NONE
-            bt[n, BT_MEAS] = z
-            bt[n, BT_D2] = -1.0
-            reach = 2.0 * z + 1000.0 + 6.0 * np.sqrt(var_up)
-            if robust:
-                # a reading far shorter than the estimated height is evidence
-                # against the estimate, not a beam without a prediction: look
-                # as far as the estimate puts the ground (Resilience: the
-                # first range at ~1 km under an estimate 7 km high, 8 sigma)
-                reach = max(reach, 3.0 * bk[B_ALT_EST] + 1000.0)
-            rho, k_up, k_ter, relief, xhit, yhit, ok = range_model(
-                x, dirb, lever, reach, theta, c, p[P_RADIUS],
-                meta, offsets, heights, s_rel, hs[n],
-            )
-            if ok and k_up > 1e-3:
-                bt[n, BT_STATUS] = ST_REJECTED
-                # stuck sensor: identical readings while the range must have moved
-                rate = abs(hs[n, 0] * vrel[0] + hs[n, 1] * vrel[1] + hs[n, 2] * vrel[2])
-                if robust and bk[i_frz] >= 2.0 and rate * bk[i_frz] * p[P_DT] > 4.3 * sig:
-                    bt[n, BT_STATUS] = ST_EXCLUDED
-                    ev |= EV_RANGE_FROZEN
-                nu = z - rho
-                var = sig * sig + k_ter * k_ter * map_var
-                map_sig = p[P_MAP_SIGMA]
-                if robust:
-                    var += (k_ter * relief) ** 2
-                    if p[P_MAP_NU1] > 0.0:
-                        # relief the map does not hold, at the hit point's
-                        # distance from the site (where the map is right)
-                        nu_d = unmodelled_relief(p, xhit, yhit)
-                        var += (k_ter * nu_d) ** 2
-                        map_sig = np.sqrt(map_var + nu_d * nu_d)
-                bt[n, BT_NU] = nu
-                bt[n, BT_RV] = var
-                bt[n, BT_KUP] = k_up
-                bt[n, BT_DZ] = nu / k_up
-                bt[n, BT_SIGZ] = sig / k_up
-                ratio = k_ter / k_up
-                bt[n, BT_TOLZ] = p[P_XC_TOL] + p[P_XC_FRAC] * z + 3.0 * ratio * (
-                    relief + map_sig
-                )
-                bt[n, BT_XH] = xhit
-                bt[n, BT_YH] = yhit
-            n += 1
-    return n, ev
-
-
-@njit(cache=True)
-def _median_dz(bt: np.ndarray, n: int, u: int, buf: np.ndarray) -> float:
-    """Median implied height correction (m) of the candidate beams (``ST_REJECTED``)
-    among the first ``n`` of unit ``u`` (every unit when ``u < 0``); 0.0 when none.
-
-    :func:`surefoot.fsw.nav.gating.median_masked` sorting in ``buf`` (no array
-    allocated): the same values in the same order, the same sort (:func:`_sort_small`).
-    """
-    m = 0
-    for k in range(n):
-        if bt[k, BT_STATUS] == ST_REJECTED and (u < 0 or bt[k, BT_UNIT] == u):
-            buf[m] = bt[k, BT_DZ]
-            m += 1
-    if m == 0:
-        return 0.0
-    _sort_small(buf, m)
-    if m % 2 == 1:
-        return buf[m // 2]
-    return 0.5 * (buf[m // 2 - 1] + buf[m // 2])
-
-
-@njit(cache=True)
-def _sort_small(a: np.ndarray, m: int) -> None:
-    """Sort ``a[:m]`` in place, ``m`` < 15: what ``np.sort`` does in Numba for so
-    few values (its quicksort goes straight to this insertion sort, NaNs last,
-    numba/misc/quicksort.py), without the partition stack it allocates."""
-    for i in range(1, m):
-        v = a[i]
-        j = i
-        while j > 0 and (v < a[j - 1] or (np.isnan(a[j - 1]) and not np.isnan(v))):
-            a[j] = a[j - 1]
-            j -= 1
-        a[j] = v
-
-
-@njit(cache=True, inline="always")
-def _candidate_of(bt: np.ndarray, k: int, u: int) -> bool:
-    """Beam ``k`` belongs to unit ``u`` and is a candidate (``ST_REJECTED``)."""
-    return bt[k, BT_UNIT] == u and bt[k, BT_STATUS] == ST_REJECTED
-
-
-@njit(cache=True)
-def _cross_check(bt: np.ndarray, n: int, buf: np.ndarray) -> int:
-    """With three or more candidate beams, exclude those far from the median correction."""
-    ev = 0
-    n_ok = 0
-    for k in range(n):
-        if bt[k, BT_STATUS] == ST_REJECTED:
-            n_ok += 1
-    if n_ok >= 3:
-        med = _median_dz(bt, n, -1, buf)
-        for k in range(n):
-            if bt[k, BT_STATUS] == ST_REJECTED and abs(bt[k, BT_DZ] - med) > bt[k, BT_TOLZ]:
-                bt[k, BT_STATUS] = ST_EXCLUDED
-                ev |= EV_CROSS_CHECK
     return ev
 
 
@@ -394,7 +203,7 @@ def _recover_unit(
     # 1) widened gate
     wide = 0
     for k in range(n):
-        if not _candidate_of(bt, k, u):
+        if not candidate_of(bt, k, u):
             continue
         res = residual_w(bt[k, BT_NU], work, W_HS + k, dx)
         s = innovation_variance_w(cov, work, W_HS + k, bt[k, BT_RV])
@@ -414,7 +223,7 @@ def _recover_unit(
     k_med = -1
     best = 1e300
     for k in range(n):
-        if _candidate_of(bt, k, u):
+        if candidate_of(bt, k, u):
             tol_c = max(tol_c, bt[k, BT_TOLZ])
             if abs(bt[k, BT_DZ] - dz_c) < best:
                 best = abs(bt[k, BT_DZ] - dz_c)
@@ -505,8 +314,8 @@ def update_ranges(
 ) -> int:
     """Rangefinder beams and Doppler ranges: prediction, cross-check, gates, recovery.
 
-    Robust extras: stuck-sensor exclusion (:func:`_predict_beams`), the
-    cross-beam check (:func:`_cross_check`), vertical-only updates, the
+    Robust extras: stuck-sensor exclusion (:func:`predict_beams`), the
+    cross-beam check (:func:`cross_check`), vertical-only updates, the
     recovery of a unit whose every beam is rejected (:func:`_recover_unit`)
     and the blind-arc corrections at a height fix (:func:`_after_height_fix`).
     ``work`` is the scratch of :func:`surefoot.fsw.nav.ekf.nav_work` (allocated
@@ -515,7 +324,7 @@ def update_ranges(
     """
     if work is None:
         work = nav_work()
-    nmax = _MAX_BEAMS
+    nmax = N_BEAMS_MAX
     bt = work[W_BT : W_BT + nmax]
     hs = work[W_HS : W_HS + nmax]
     for k in range(nmax):
@@ -550,14 +359,14 @@ def update_ranges(
     vrel[1] = x[X_V + 1] - om * r0
     vrel[2] = x[X_V + 2]
 
-    n, ev = _predict_beams(
+    n, ev = predict_beams(
         x, bk, p, lrf, dop, use_lrf, use_dop, theta, c, meta, offsets, heights,
         robust, s_rel, var_up, vrel, bt, hs,
     )
     if n == 0:
         return ev
     if robust:
-        ev |= _cross_check(bt, n, buf)
+        ev |= cross_check(bt, n, buf)
     _gate_beams(cov, dx, p, bt, work, n, robust, up)
 
     # per-unit bookkeeping and robust recovery
@@ -596,9 +405,9 @@ def update_ranges(
             ev |= EV_LRF_REJECT if u == 0 else EV_DOPR_REJECT
             n_cand = 0  # this unit's candidate beams (ST_REJECTED)
             for k in range(n):
-                if _candidate_of(bt, k, u):
+                if candidate_of(bt, k, u):
                     n_cand += 1
-            dz_c = _median_dz(bt, n, u, buf)
+            dz_c = median_dz(bt, n, u, buf)
             bk[i_cnt] += 1.0
             if bk[i_cnt] == 1.0:
                 bk[i_streak] = dz_c
