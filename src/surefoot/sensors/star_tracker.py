@@ -110,14 +110,6 @@ def rotvec_to_quat_xyz(e0: float, e1: float, e2: float) -> tuple[float, float, f
 
 
 @njit(cache=True)
-def rotvec_to_quat(e: np.ndarray) -> np.ndarray:
-    """Unit quaternion (scalar first) of the rotation vector ``e`` (rad), exact."""
-    q = np.empty(4)
-    q[0], q[1], q[2], q[3] = rotvec_to_quat_xyz(e[0], e[1], e[2])
-    return q
-
-
-@njit(cache=True)
 def star_tracker_measure_into(
     x: np.ndarray,
     t: float,

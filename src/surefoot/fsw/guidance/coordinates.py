@@ -37,22 +37,12 @@ def approach_axes_enu(azimuth_rad: float) -> np.ndarray:
 
 
 @njit(cache=True)
-def gravity_effective_enu(r_enu: np.ndarray, v_enu: np.ndarray, fp: np.ndarray) -> np.ndarray:
-    """Point-mass gravity plus Coriolis and centrifugal terms in the rotating
-    site ENU frame (m/s^2), from the flight software's own Moon model."""
-    out = np.empty(3)
-    out[0], out[1], out[2] = gravity_effective_enu_xyz(
-        r_enu[0], r_enu[1], r_enu[2], v_enu[0], v_enu[1], v_enu[2], fp
-    )
-    return out
-
-
-@njit(cache=True)
 def gravity_effective_enu_xyz(
     r0: float, r1: float, r2: float, v0: float, v1: float, v2: float, fp: np.ndarray
 ) -> tuple[float, float, float]:
-    """:func:`gravity_effective_enu` on scalars (no array allocated): site ENU
-    position (m) and velocity (m/s) in, effective gravity (m/s^2) out."""
+    """Point-mass gravity plus Coriolis and centrifugal terms in the rotating
+    site ENU frame (m/s^2), from the flight software's own Moon model: site ENU
+    position (m) and velocity (m/s) in, as scalars (no array allocated)."""
     rc0 = r0
     rc1 = r1
     rc2 = r2 + fp[FP_RADIUS]

@@ -43,22 +43,9 @@ def nav_work() -> np.ndarray:
 
 
 @njit(cache=True)
-def innovation_variance(cov: np.ndarray, h: np.ndarray, r_var: float) -> float:
-    """``h P h^T + R`` for a scalar measurement with sensitivity row ``h`` (15,)."""
-    s = r_var
-    for i in range(N_ERR):
-        if h[i] == 0.0:
-            continue
-        acc = 0.0
-        for j in range(N_ERR):
-            acc += cov[i, j] * h[j]
-        s += h[i] * acc
-    return s
-
-
-@njit(cache=True)
 def innovation_variance_w(cov: np.ndarray, work: np.ndarray, i_h: int, r_var: float) -> float:
-    """:func:`innovation_variance` with ``h`` in row ``i_h`` of ``work``."""
+    """``h P h^T + R`` for a scalar measurement whose sensitivity row ``h`` (15,)
+    is row ``i_h`` of the scratch ``work``."""
     s = r_var
     for i in range(N_ERR):
         if work[i_h, i] == 0.0:
@@ -231,10 +218,11 @@ def symmetrize(cov: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def scalar_update_vertical(
+def scalar_update_vertical_w(
     cov: np.ndarray,
     dx: np.ndarray,
-    h: np.ndarray,
+    work: np.ndarray,
+    i_h: int,
     resid: float,
     r_var: float,
     up: np.ndarray,
@@ -250,31 +238,15 @@ def scalar_update_vertical(
     ``P - K a^T - a K^T + s K K^T`` (``a = P h``, ``s = h^T P h + r``), which
     stays exact for any gain.
 
+    ``h`` is row ``i_h`` of the scratch ``work``; ``a = P h`` goes in its row
+    ``W_A`` and the gain in its row ``W_K`` (no array allocated).
+
     Parameters
     ----------
     up : (3,)
         Unit local vertical at the lander, MCI.
     Other parameters as :func:`scalar_update`.
     """
-    work = nav_work()
-    for i in range(N_ERR):
-        work[W_H, i] = h[i]
-    scalar_update_vertical_w(cov, dx, work, W_H, resid, r_var, up)
-
-
-@njit(cache=True)
-def scalar_update_vertical_w(
-    cov: np.ndarray,
-    dx: np.ndarray,
-    work: np.ndarray,
-    i_h: int,
-    resid: float,
-    r_var: float,
-    up: np.ndarray,
-) -> None:
-    """:func:`scalar_update_vertical` with ``h`` in row ``i_h`` of the scratch
-    ``work``, ``a = P h`` in its row ``W_A`` and the gain in its row ``W_K`` (no
-    array allocated); ``up`` (unit local vertical, MCI) in its first 3 entries."""
     for i in range(N_ERR):
         acc = 0.0
         for j in range(N_ERR):
